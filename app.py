@@ -1,0 +1,54 @@
+"""Anonymous Creations: wiring only (config → database → services → pages → ui.run)."""
+from __future__ import annotations
+
+import argparse
+import hmac
+import logging
+import os
+import sys
+
+from services.config import ConfigError, configure, load_settings
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Anonymous Creations, a self-hosted social media dashboard')
+    parser.add_argument('--show', action='store_true', help='open a browser tab once the app is up')
+    return parser.parse_known_args(argv)[0]
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format='%(levelname)s %(name)s: %(message)s')
+    logging.getLogger('alembic.runtime.plugins').setLevel(logging.WARNING)
+    args = parse_args(sys.argv[1:])
+    try:
+        settings = configure(load_settings())
+    except ConfigError as error:
+        sys.exit(f'Configuration error: {error}')
+    # NiceGUI keeps per-browser storage on disk: inside the data folder, never in the working directory.
+    os.environ.setdefault('NICEGUI_STORAGE_PATH', str(settings.data_dir / 'sessions'))
+
+    from nicegui import app, ui
+
+    from components import theme
+    from pages import access, health, home, login, setup
+    from services import db, users
+
+    try:
+        db.init_db(settings.database_url)
+    except Exception as error:  # noqa: BLE001 - one clear line instead of a traceback at start
+        sys.exit(f'Database error: cannot open {settings.database_url.split("@")[-1]}: {error}')
+    users.forget_cached_state()
+
+    theme.install()
+    access.install()
+    for module in (health, setup, login, home):
+        app.include_router(module.router)
+
+    storage_secret = hmac.new(settings.secret_key.encode(), b'browser-storage', 'sha256').hexdigest()
+    ui.run(host=settings.host, port=settings.port, title='Anonymous Creations', favicon='🗓️',
+           reload=False, show=args.show, storage_secret=storage_secret, show_welcome_message=True,
+           language='en-US')
+
+
+if __name__ in {'__main__', '__mp_main__'}:
+    main()

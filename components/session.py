@@ -1,0 +1,79 @@
+"""The browser's session: who is signed in, signing in and out, and guarding event handlers."""
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from urllib.parse import quote
+
+from fastapi import Request
+from nicegui import app, context, ui
+
+from services import auth
+from services.config import get_settings
+from services.models import User
+
+TOKEN_KEY = 'token'
+FLASH_KEY = 'flash'
+
+
+def client_ip() -> str:
+    request = getattr(context.client, 'request', None)
+    return request.client.host if request is not None and request.client else ''
+
+
+def start_session(user: User, token: str) -> None:
+    app.storage.user.update({TOKEN_KEY: token, 'language': user.language})
+
+
+def end_session(message: str | None = None) -> None:
+    app.storage.user.pop(TOKEN_KEY, None)
+    if message:
+        app.storage.user[FLASH_KEY] = message
+
+
+def pop_flash() -> str | None:
+    return app.storage.user.pop(FLASH_KEY, None)
+
+
+def login_url(next_path: str | None) -> str:
+    return f'/login?next={quote(next_path)}' if safe_next(next_path) not in ('/', None) else '/login'
+
+
+def safe_next(next_path: str | None) -> str:
+    """A local path to go to after sign-in; anything that could leave the site becomes '/'."""
+    if not next_path or not next_path.startswith('/') or next_path.startswith('//') or '\\' in next_path:
+        return '/'
+    if next_path.startswith(('/login', '/setup', '/_nicegui')):
+        return '/'
+    return next_path
+
+
+def check_current_session() -> auth.SessionInfo:
+    """The signed-in user of this browser, renewing the stored token when it is due. Raises SessionInvalid."""
+    info = auth.check_session(app.storage.user.get(TOKEN_KEY), get_settings().secret_key)
+    if info.renewed_token:
+        app.storage.user[TOKEN_KEY] = info.renewed_token
+    return info
+
+
+def page_user(request: Request) -> User:
+    """The user the access gate let through for this page request."""
+    return request.state.user
+
+
+def guarded(handler: Callable) -> Callable:
+    """Run an event handler only while the session is still valid; otherwise end it and go to sign-in."""
+
+    @functools.wraps(handler)
+    async def run(*args, **kwargs):
+        try:
+            check_current_session()
+        except auth.SessionInvalid as error:
+            end_session(error.message)
+            ui.navigate.to('/login')
+            return None
+        result = handler(*args, **kwargs)
+        return await result if inspect.isawaitable(result) else result
+
+    return run

@@ -1,0 +1,100 @@
+"""The look shared by every page: fonts, colours, direction, and the signed-in shell (header and menus)."""
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from nicegui import app, context, ui
+
+from components.language_switch import language_switch
+from components.password_dialog import open_password_dialog
+from components.session import end_session, guarded
+from components.translate import _, current_language
+from services import users
+from services.i18n import N_
+from services.models import User
+
+FONTS_DIR = Path(__file__).parent / 'fonts'
+QUASAR_LANGUAGE = {'en': 'en-US', 'ar': 'ar'}
+ARABIC_RANGE = 'U+0600-06FF, U+0750-077F, U+0870-08FF, U+FB50-FDFF, U+FE70-FEFF, U+200C-200F'
+
+NAVIGATION = [  # (path, msgid, icon): the pages that exist
+    ('/', 'Home', 'home'),
+]
+
+
+def install() -> None:
+    """Serve the fonts and add the shared styles; call once at start."""
+    app.add_static_files('/fonts', FONTS_DIR, max_cache_age=31536000)
+    faces = []
+    for family, stem, unicode_range in (('Inter', 'inter-latin', ''),
+                                        ('Noto Sans Arabic', 'noto-sans-arabic-arabic', ARABIC_RANGE)):
+        for weight in (400, 500, 700):
+            range_rule = f'unicode-range: {unicode_range};' if unicode_range else ''
+            faces.append(f"@font-face{{font-family:'{family}';font-style:normal;font-display:swap;"
+                         f"font-weight:{weight};src:url(/fonts/{stem}-{weight}-normal.woff2) format('woff2');"
+                         f'{range_rule}}}')
+    ui.add_css('\n'.join(faces) + '''
+        body, .q-field, .q-btn, .q-item { font-family: 'Inter', 'Noto Sans Arabic', system-ui, sans-serif; }
+        body { background: #f6f7fb; }
+        .app-card { width: min(100%, 26rem); }
+        .app-content { width: 100%; max-width: 72rem; margin-inline: auto; padding: 1rem; }
+        .app-header .nav-link { color: white; }
+    ''', shared=True)
+
+
+def begin_page() -> str:
+    """Start any page: the browser's language (Quasar's language pack sets `lang` and the direction), colours."""
+    language = current_language()
+    ui.colors(primary='#4f46e5', secondary='#0f766e', accent='#db2777')
+    client = context.client
+    client.page = copy.copy(client.page)
+    client.page.language = QUASAR_LANGUAGE[language]
+    return language
+
+
+@contextmanager
+def frame(title: str, user: User) -> Iterator[ui.column]:
+    """The signed-in shell around a page's content."""
+    begin_page()
+    ui.page_title(title + ' · ' + _('Anonymous Creations'))
+    with ui.header().classes('app-header items-center gap-2 px-3 py-2 bg-primary'):
+        ui.link(_('Anonymous Creations'), '/').classes('text-lg font-bold text-white no-underline')
+        with ui.row().classes('gap-1 items-center max-sm:hidden'):
+            for path, label, icon in NAVIGATION:
+                with ui.link(target=path).classes('nav-link no-underline flex items-center gap-1 px-2'):
+                    ui.icon(icon)
+                    ui.label(_(label))
+        ui.space()
+        language_switch(on_change=guarded(lambda language: _switch_language(user, language)), dark=True)
+        _user_menu(user)
+    with ui.column().classes('app-content gap-4') as content:
+        ui.label(title).classes('text-2xl font-semibold')
+        yield content
+
+
+def _user_menu(user: User) -> None:
+    label = _('Account menu')
+    with ui.button(icon='account_circle').props(f'flat round color=white aria-label="{label}"') \
+            .mark('user-menu') as button:
+        button.tooltip(user.username)
+        with ui.menu():
+            ui.item(user.username).props('header').classes('font-semibold')
+            with ui.element().classes('sm:hidden'):
+                for path, label, _icon in NAVIGATION:
+                    ui.menu_item(_(label), lambda path=path: ui.navigate.to(path))
+            ui.menu_item(_('Change password'), guarded(lambda: open_password_dialog(user))).mark('change-password')
+            ui.menu_item(_('Sign out'), _sign_out).mark('sign-out')
+
+
+def _switch_language(user: User, language: str) -> None:
+    users.set_language(user.id, language)
+    app.storage.user['language'] = language
+    ui.navigate.reload()
+
+
+def _sign_out() -> None:
+    end_session(N_('You have signed out.'))
+    ui.navigate.to('/login')

@@ -1,0 +1,34 @@
+"""The one translation function for the UI: `_('msgid', **params)` in the language of the current browser."""
+from __future__ import annotations
+
+from nicegui import app, context
+
+from services import i18n
+from services.errors import UserError
+
+
+def current_language() -> str:
+    """The signed-in user's language, else what the browser chose on the sign-in page, else its Accept-Language."""
+    try:
+        chosen = app.storage.user.get('language')
+    except RuntimeError:  # outside a request (e.g. a background task): no browser to ask
+        return i18n.DEFAULT_LANGUAGE
+    if chosen:
+        return i18n.normalize_language(chosen)
+    request = getattr(context.client, 'request', None)
+    return i18n.language_from_header(request.headers.get('accept-language') if request else None)
+
+
+def _(message: str, **params: object) -> str:
+    return i18n.translate(current_language(), message, **params)
+
+
+def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
+    return i18n.translate_plural(current_language(), singular, plural, n, **params)
+
+
+def explain(error: UserError) -> str:
+    """The user's own-language text of a refusal raised by a service."""
+    if error.plural is not None and error.n is not None:
+        return ngettext(error.message, error.plural, error.n, **error.params)
+    return _(error.message, **error.params)

@@ -1,0 +1,186 @@
+"""Database tables. Times are stored as UTC and always come back timezone-aware."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Stores naive UTC (the same on SQLite and PostgreSQL) and hands back aware UTC datetimes."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError('naive datetime given to a UTC column')
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _time(*, index: bool = False, nullable: bool = False, default: bool = True) -> datetime:
+    return Field(
+        default_factory=utcnow if default else None,
+        sa_type=UTCDateTime,
+        index=index,
+        nullable=nullable,
+    )
+
+
+class Role(StrEnum):
+    ADMIN = 'admin'
+    EDITOR = 'editor'
+    VIEWER = 'viewer'
+
+
+class PostStatus(StrEnum):
+    DRAFT = 'draft'
+    SCHEDULED = 'scheduled'
+    PUBLISHING = 'publishing'
+    PUBLISHED = 'published'
+    PARTLY_PUBLISHED = 'partly_published'
+    FAILED = 'failed'
+    MISSED = 'missed'
+    CANCELLED = 'cancelled'
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = 'pending'
+    PUBLISHING = 'publishing'
+    PUBLISHED = 'published'
+    FAILED = 'failed'
+    INTERRUPTED = 'interrupted'
+    CANCELLED = 'cancelled'
+
+
+class Platform(StrEnum):
+    TELEGRAM = 'telegram'
+    INSTAGRAM = 'instagram'
+    YOUTUBE = 'youtube'
+    TIKTOK = 'tiktok'
+
+
+class AccountStatus(StrEnum):
+    CONNECTED = 'connected'
+    NEEDS_RECONNECT = 'needs_reconnect'
+    DISCONNECTED = 'disconnected'
+
+
+class User(SQLModel, table=True):
+    __tablename__ = 'users'
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    password_hash: str = Field(max_length=100)
+    role: str = Field(default=Role.EDITOR, max_length=16)
+    language: str = Field(default='en', max_length=8)
+    timezone: str = Field(default='UTC', max_length=64)
+    is_active: bool = Field(default=True)
+    # Bumped when a password changes or the user is deactivated: older tokens stop working.
+    session_version: int = Field(default=1)
+    created_at: datetime = _time()
+
+
+class Post(SQLModel, table=True):
+    __tablename__ = 'posts'
+    # The scheduler scans by status and time; pages filter by either.
+    __table_args__ = (sa.Index('ix_posts_status_scheduled_at', 'status', 'scheduled_at'),)
+    id: int | None = Field(default=None, primary_key=True)
+    author_id: int = Field(foreign_key='users.id', index=True, ondelete='RESTRICT')
+    text: str = Field(default='', sa_type=sa.Text)
+    status: str = Field(default=PostStatus.DRAFT, max_length=20, index=True)
+    scheduled_at: datetime | None = _time(index=True, nullable=True, default=False)
+    created_at: datetime = _time()
+    updated_at: datetime = _time()
+
+
+class MediaAsset(SQLModel, table=True):
+    __tablename__ = 'media_assets'
+    id: int | None = Field(default=None, primary_key=True)
+    stored_path: str = Field(max_length=255, unique=True)
+    original_name: str = Field(max_length=255)
+    mime_type: str = Field(max_length=64)
+    size_bytes: int
+    sha256: str = Field(max_length=64, unique=True, index=True)
+    width: int | None = None
+    height: int | None = None
+    duration_s: float | None = None
+    uploaded_by: int | None = Field(default=None, foreign_key='users.id', ondelete='SET NULL')
+    created_at: datetime = _time()
+
+
+class PostMedia(SQLModel, table=True):
+    """Which media a post carries, in order; one stored file may serve several posts."""
+
+    __tablename__ = 'post_media'
+    post_id: int = Field(foreign_key='posts.id', primary_key=True, ondelete='CASCADE')
+    media_id: int = Field(foreign_key='media_assets.id', primary_key=True, ondelete='RESTRICT')
+    position: int = Field(default=0)
+
+
+class PlatformAccount(SQLModel, table=True):
+    __tablename__ = 'platform_accounts'
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20, index=True)
+    display_name: str = Field(default='', max_length=200)
+    credentials_encrypted: str = Field(default='', sa_type=sa.Text)
+    token_expires_at: datetime | None = _time(nullable=True, default=False)
+    status: str = Field(default=AccountStatus.CONNECTED, max_length=20, index=True)
+    created_at: datetime = _time()
+    updated_at: datetime = _time()
+
+
+class Delivery(SQLModel, table=True):
+    """One post on one platform."""
+
+    __tablename__ = 'deliveries'
+    __table_args__ = (sa.UniqueConstraint('post_id', 'platform', name='uq_deliveries_post_platform'),)
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key='posts.id', index=True, ondelete='CASCADE')
+    platform: str = Field(max_length=20, index=True)
+    account_id: int | None = Field(default=None, foreign_key='platform_accounts.id', ondelete='SET NULL')
+    status: str = Field(default=DeliveryStatus.PENDING, max_length=20, index=True)
+    attempt_count: int = Field(default=0)
+    remote_id: str | None = Field(default=None, max_length=200)
+    remote_url: str | None = Field(default=None, max_length=500)
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = _time()
+    updated_at: datetime = _time()
+    published_at: datetime | None = _time(nullable=True, default=False)
+
+
+class DeliveryAttempt(SQLModel, table=True):
+    __tablename__ = 'delivery_attempts'
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key='deliveries.id', index=True, ondelete='CASCADE')
+    started_at: datetime = _time()
+    finished_at: datetime | None = _time(nullable=True, default=False)
+    outcome: str = Field(max_length=20)
+    error_detail: str | None = Field(default=None, sa_type=sa.Text)
+    remote_id: str | None = Field(default=None, max_length=200)
+    remote_url: str | None = Field(default=None, max_length=500)
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = 'audit_events'
+    __table_args__ = (
+        sa.Index('ix_audit_events_action_target_created', 'action', 'target', 'created_at'),
+        sa.Index('ix_audit_events_action_ip_created', 'action', 'ip', 'created_at'),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = _time(index=True)
+    actor_id: int | None = Field(default=None, foreign_key='users.id', index=True, ondelete='SET NULL')
+    action: str = Field(max_length=40)
+    target: str = Field(default='', max_length=200)
+    ip: str = Field(default='', max_length=64)
+    detail: str = Field(default='', sa_type=sa.Text)

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pytest
+
+from services import db, users
+
+pytest_plugins = ['nicegui.testing.user_plugin']
+
+ADMIN = ('admin', 'correct horse battery')
+
+
+@pytest.fixture(autouse=True)
+def app_env(tmp_path, monkeypatch):
+    """Every test gets an empty data folder and no settings from the developer's shell or .env."""
+    for name in ('DATABASE_URL', 'SECRET_KEY', 'HOST', 'PORT', 'MAX_UPLOAD_MB', 'PUBLIC_BASE_URL'):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv('DATA_DIR', str(tmp_path / 'data'))
+    monkeypatch.chdir(tmp_path)
+    users.forget_cached_state()
+    yield tmp_path / 'data'
+    if db._engine is not None:
+        db._engine.dispose()
+
+
+@pytest.fixture
+def admin(user):
+    """The first admin, created as setup would (needs the app started by the `user` fixture)."""
+    return users.create_first_admin(*ADMIN, language='en', time_zone='Europe/Berlin', ip='127.0.0.1')
+
+
+async def eventually(check, *, seconds: float = 10.0):
+    """Poll `check` until it returns something truthy (for work that runs in a thread after a click)."""
+    import asyncio
+
+    for _ in range(int(seconds / 0.05)):
+        result = check()
+        if result:
+            return result
+        await asyncio.sleep(0.05)
+    raise AssertionError(f'still false after {seconds} s: {check}')
+
+
+def audit_actions(target: str) -> list[str]:
+    from sqlmodel import select
+
+    from services.models import AuditEvent
+
+    with db.session() as session:
+        return list(session.exec(select(AuditEvent.action).where(AuditEvent.target == target)
+                                 .order_by(AuditEvent.id)))

@@ -1,0 +1,196 @@
+import re
+
+from nicegui import ui
+from nicegui.testing import User
+from sqlmodel import select
+
+from services import db
+from services.models import Role
+from services.models import User as Account
+from tests.conftest import ADMIN, audit_actions, eventually
+
+
+async def sign_in(user: User, username: str, password: str) -> None:
+    user.find(marker='username').type(username)
+    user.find(marker='password').type(password)
+    user.find(marker='sign-in').click()
+
+
+async def test_first_run_shows_setup_and_creates_the_admin(user: User):
+    user.javascript_rules[re.compile('Intl.DateTimeFormat')] = lambda _: 'Africa/Cairo'
+    await user.open('/')
+    await user.should_see('Welcome! Create the administrator account.')
+    await user.should_see('There is no default password', retries=5)
+    await user.should_see('Africa/Cairo', retries=20)  # the browser's time zone is preselected
+    user.find(marker='username').type('Boss')
+    user.find(marker='password').type('a fine long password')
+    user.find(marker='repeat').type('a fine long password')
+    user.find(marker='create-admin').click()
+    await user.should_see(marker='welcome', retries=40)
+    await user.should_see('Welcome, boss.')
+    with db.session() as session:
+        account = session.exec(select(Account)).one()
+    assert (account.username, account.role, account.timezone) == ('boss', Role.ADMIN, 'Africa/Cairo')
+    assert account.password_hash.startswith('$2b$')
+
+
+async def test_setup_refuses_a_short_password_and_a_mismatch(user: User):
+    await user.open('/setup')
+    user.find(marker='username').type('boss')
+    user.find(marker='password').type('short')
+    user.find(marker='repeat').type('short')
+    user.find(marker='create-admin').click()
+    await user.should_see('The password must be at least 10 characters long.', retries=20)
+    user.find(marker='repeat').type('-different')
+    user.find(marker='create-admin').click()
+    await user.should_see('The two passwords differ.')
+
+
+async def test_setup_is_gone_once_a_user_exists(user: User, admin):
+    await user.open('/setup')
+    await user.should_see(marker='sign-in')
+    await user.should_not_see('Create the administrator')
+
+
+async def test_sign_in_goes_back_to_the_page_first_asked_for(user: User, admin):
+    await user.open('/?tab=1')
+    await user.should_see('Please sign in to continue.')
+    await sign_in(user, *ADMIN)
+    await user.should_see(marker='welcome', retries=40)
+    assert user.back_history[-1] == '/?tab=1'
+
+
+async def test_wrong_password_and_unknown_user_get_the_same_message(user: User, admin):
+    await user.open('/login')
+    await sign_in(user, 'admin', 'wrong password!')
+    await user.should_see('Wrong username or password.', retries=40)
+    user.find(marker='username').clear()
+    user.find(marker='password').clear()
+    await sign_in(user, 'nobody', 'wrong password!')
+    await eventually(lambda: audit_actions('nobody') == ['login.failed'])
+    await user.should_see('Wrong username or password.', retries=40)
+    assert audit_actions('admin') == ['setup.admin_created', 'login.failed']
+
+
+async def test_repeated_failures_lock_the_username_and_are_audited(user: User, admin):
+    await user.open('/login')
+    for attempt in range(1, 6):
+        await sign_in(user, 'admin', 'wrong password!')
+        await eventually(lambda n=attempt: audit_actions("admin").count("login.failed") == n)
+        user.find(marker='username').clear()
+        user.find(marker='password').clear()
+    await sign_in(user, *ADMIN)  # even the right password waits out the lock
+    await user.should_see('Too many failed sign-ins. Try again in 5 minutes.', retries=40)
+    assert audit_actions('admin')[-1] == 'login.locked'
+
+
+async def test_sign_out_ends_the_session(user: User, admin):
+    await user.open('/login')
+    await sign_in(user, *ADMIN)
+    await user.should_see(marker='welcome', retries=40)
+    user.find(marker='user-menu').click()
+    user.find(marker='sign-out').click()
+    await user.should_see('You have signed out.', retries=20)
+    await user.open('/')
+    await user.should_see(marker='sign-in')
+    await user.should_see('Please sign in to continue.')
+
+
+async def test_deactivated_user_cannot_sign_in_and_open_pages_end(user: User, admin):
+    await user.open('/login')
+    await sign_in(user, *ADMIN)
+    await user.should_see(marker='welcome', retries=40)
+    with db.session() as session:
+        session.get(Account, admin.id).is_active = False
+    user.find(marker='user-menu').click()
+    user.find(marker='change-password').click()  # the next action ends the page
+    await user.should_see('Your account has been deactivated. Ask an administrator.', retries=20)
+    await sign_in(user, *ADMIN)
+    await user.should_see('Your account has been deactivated. Ask an administrator.', retries=40)
+
+
+async def test_language_switch_turns_the_shell_arabic_and_right_to_left(user: User, admin):
+    await user.open('/login')
+    await sign_in(user, *ADMIN)
+    await user.should_see(marker='welcome', retries=40)
+    user.find(marker='language-switch').elements.pop().set_value('ar')  # what a click on العربية does
+    await user.should_see('مرحبًا، admin.', retries=40)
+    await user.should_see('الرئيسية')
+    assert user.client.page.language == 'ar'
+    with db.session() as session:
+        assert session.get(Account, admin.id).language == 'ar'
+    await user.open('/')  # saved for the user, not just this page
+    await user.should_see('منشورات فريقك خلال آخر 30 يومًا')
+
+
+async def test_change_password_needs_the_current_one(user: User, admin):
+    await user.open('/login')
+    await sign_in(user, *ADMIN)
+    await user.should_see(marker='welcome', retries=40)
+    user.find(marker='user-menu').click()
+    user.find(marker='change-password').click()
+    await user.should_see(marker='current', retries=20)
+    user.find(marker='current').type('not my password')
+    user.find(marker='new').type('a brand new password')
+    user.find(marker='repeat').type('a brand new password')
+    user.find(marker='save-password').click()
+    await user.should_see('The current password is wrong.', retries=40)
+    user.find(marker='current').clear().type(ADMIN[1])
+    user.find(marker='save-password').click()
+    await user.should_see('Your password has been changed.', retries=40, kind=ui.notification)
+
+
+def stored_session() -> dict:
+    from nicegui import app
+
+    return next(iter(app.storage._users.values()))  # the simulated browser's own storage
+
+
+async def test_expired_token_leads_to_sign_in_and_back(user: User, admin):
+    from datetime import timedelta
+
+    from services import auth
+    from services.config import get_settings
+    from services.models import utcnow
+
+    await user.open('/login')
+    await sign_in(user, *ADMIN)
+    await user.should_see(marker='welcome', retries=40)
+    stored_session()['token'] = auth.issue_token(admin, get_settings().secret_key,
+                                                 now=utcnow() - timedelta(minutes=31))
+    await user.open('/?view=week')
+    await user.should_see('Your session has expired. Please sign in again.')
+    await sign_in(user, *ADMIN)
+    await user.should_see(marker='welcome', retries=40)
+    assert user.back_history[-1] == '/?view=week'
+
+
+async def test_tampered_token_leads_to_sign_in(user: User, admin):
+    await user.open('/login')
+    await sign_in(user, *ADMIN)
+    await user.should_see(marker='welcome', retries=40)
+    session = stored_session()
+    header, claims, signature = session['token'].split('.')
+    session['token'] = f'{header}.{claims}.{signature[::-1]}'
+    await user.open('/')
+    await user.should_see('Your session is not valid. Please sign in again.')
+    await user.should_not_see(marker='welcome')
+
+
+async def test_active_user_token_is_renewed(user: User, admin):
+    from datetime import timedelta
+
+    from services import auth
+    from services.config import get_settings
+    from services.models import utcnow
+
+    await user.open('/login')
+    await sign_in(user, *ADMIN)
+    await user.should_see(marker='welcome', retries=40)
+    aging = auth.issue_token(admin, get_settings().secret_key, now=utcnow() - timedelta(minutes=20))
+    stored_session()['token'] = aging
+    await user.open('/')
+    await user.should_see(marker='welcome')
+    renewed = stored_session()['token']
+    assert renewed != aging
+    assert auth.decode_token(renewed, get_settings().secret_key)['exp'] > utcnow().timestamp() + 29 * 60
