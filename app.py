@@ -36,7 +36,8 @@ def main() -> None:
     try:
         db.init_db(settings.database_url)
     except Exception as error:  # noqa: BLE001 - one clear line instead of a traceback at start
-        sys.exit(f'Database error: cannot open {settings.database_url.split("@")[-1]}: {error}')
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        sys.exit(f'Database error: cannot open {settings.database_url.split("@")[-1]}: {reason}')
     users.forget_cached_state()
 
     theme.install()

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need (a venv from requirements-dev.txt, Debian's chromium) and run them all.
+# With TEST_POSTGRES_URL=postgresql://user:password@host/db (an expendable database: it is emptied),
+# the database tests and the page tests also run on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
@@ -14,3 +16,7 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 .venv/bin/ruff check .
 .venv/bin/python -m pytest "$@"
+if [ -n "${TEST_POSTGRES_URL:-}" ]; then
+  echo "Again on PostgreSQL ($TEST_POSTGRES_URL): the page tests"
+  TEST_APP_DATABASE_URL="$TEST_POSTGRES_URL" .venv/bin/python -m pytest tests/ui "$@"
+fi

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from services import db, users
+from services.config import SUPPORTED_DB_SCHEMES
 
 pytest_plugins = ['nicegui.testing.user_plugin']
 
@@ -11,10 +14,15 @@ ADMIN = ('admin', 'correct horse battery')
 
 @pytest.fixture(autouse=True)
 def app_env(tmp_path, monkeypatch):
-    """Every test gets an empty data folder and no settings from the developer's shell or .env."""
+    """Every test gets an empty data folder and no settings from the developer's shell or .env.
+
+    With TEST_APP_DATABASE_URL set, the app runs on that (emptied) PostgreSQL database instead of SQLite.
+    """
     for name in ('DATABASE_URL', 'SECRET_KEY', 'HOST', 'PORT', 'MAX_UPLOAD_MB', 'PUBLIC_BASE_URL'):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv('DATA_DIR', str(tmp_path / 'data'))
+    if os.environ.get('TEST_APP_DATABASE_URL'):
+        monkeypatch.setenv('DATABASE_URL', empty_postgres(os.environ['TEST_APP_DATABASE_URL']))
     monkeypatch.chdir(tmp_path)
     users.forget_cached_state()
     yield tmp_path / 'data'
@@ -48,3 +56,16 @@ def audit_actions(target: str) -> list[str]:
     with db.session() as session:
         return list(session.exec(select(AuditEvent.action).where(AuditEvent.target == target)
                                  .order_by(AuditEvent.id)))
+
+
+def empty_postgres(url: str) -> str:
+    """Drop everything in the PostgreSQL database at `url` and return the URL."""
+    import sqlalchemy as sa
+
+    scheme, _, rest = url.partition('://')
+    engine = sa.create_engine(f'{SUPPORTED_DB_SCHEMES[scheme]}://{rest}')
+    with engine.begin() as connection:
+        connection.exec_driver_sql('DROP SCHEMA public CASCADE')
+        connection.exec_driver_sql('CREATE SCHEMA public')
+    engine.dispose()
+    return url

@@ -1,14 +1,28 @@
+import os
+
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from services import db
+from services.config import load_settings
 from services.models import Post, SQLModel, User
+from tests.conftest import empty_postgres
+
+POSTGRES_URL = os.environ.get('TEST_POSTGRES_URL', '')
 
 
-@pytest.fixture
-def engine(tmp_path):
-    engine = db.create_db_engine(f'sqlite:///{tmp_path / "fresh.db"}')
+@pytest.fixture(params=['sqlite', 'postgresql'])
+def engine(request, tmp_path):
+    """An empty database: SQLite, and PostgreSQL when TEST_POSTGRES_URL names one (scripts/test.sh sets it up)."""
+    if request.param == 'sqlite':
+        engine = db.create_db_engine(f'sqlite:///{tmp_path / "fresh.db"}')
+    else:
+        if not POSTGRES_URL:
+            pytest.skip('TEST_POSTGRES_URL is not set')
+        url = empty_postgres(POSTGRES_URL)
+        engine = db.create_db_engine(load_settings({'DATABASE_URL': url, 'DATA_DIR': str(tmp_path)},
+                                                   env_file=None).database_url)
     yield engine
     engine.dispose()
 
@@ -38,10 +52,12 @@ def test_foreign_keys_are_enforced(engine):
         session.commit()
 
 
-def test_sqlite_runs_in_wal_mode(engine):
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    engine = db.create_db_engine(f'sqlite:///{tmp_path / "wal.db"}')
     with engine.connect() as connection:
         assert connection.exec_driver_sql('PRAGMA journal_mode').scalar() == 'wal'
         assert connection.exec_driver_sql('PRAGMA foreign_keys').scalar() == 1
+    engine.dispose()
 
 
 def test_times_come_back_as_aware_utc(engine):
