@@ -36,8 +36,9 @@ def pop_flash() -> str | None:
     return app.storage.user.pop(FLASH_KEY, None)
 
 
-def login_url(next_path: str | None) -> str:
-    return f'/login?next={quote(next_path)}' if safe_next(next_path) not in ('/', None) else '/login'
+def login_url(next_path: str) -> str:
+    """The sign-in page, remembering `next_path` when it is worth coming back to."""
+    return '/login' if safe_next(next_path) == '/' else f'/login?next={quote(next_path)}'
 
 
 def safe_next(next_path: str | None) -> str:

@@ -10,9 +10,9 @@ from nicegui import app, context, ui
 
 from components.language_switch import language_switch
 from components.password_dialog import open_password_dialog
-from components.session import end_session, guarded
+from components.session import client_ip, end_session, guarded
 from components.translate import _, current_language
-from services import users
+from services import auth, users
 from services.i18n import N_
 from services.models import User
 
@@ -86,7 +86,7 @@ def _user_menu(user: User) -> None:
                 for path, label, _icon in NAVIGATION:
                     ui.menu_item(_(label), lambda path=path: ui.navigate.to(path))
             ui.menu_item(_('Change password'), guarded(lambda: open_password_dialog(user))).mark('change-password')
-            ui.menu_item(_('Sign out'), _sign_out).mark('sign-out')
+            ui.menu_item(_('Sign out'), lambda: _sign_out(user)).mark('sign-out')
 
 
 def _switch_language(user: User, language: str) -> None:
@@ -95,6 +95,7 @@ def _switch_language(user: User, language: str) -> None:
     ui.navigate.reload()
 
 
-def _sign_out() -> None:
+def _sign_out(user: User) -> None:
+    auth.record_sign_out(user, ip=client_ip())
     end_session(N_('You have signed out.'))
     ui.navigate.to('/login')

@@ -131,6 +131,11 @@ def sign_in(username: str, password: str, *, ip: str, secret_key: str) -> tuple[
     return user, issue_token(user, secret_key)
 
 
+def record_sign_out(user: User, *, ip: str) -> None:
+    with db.session() as session:
+        audit.record(session, audit.Action.LOGOUT, actor_id=user.id, target=user.username, ip=ip)
+
+
 def _locked_minutes(session: Session, username: str, ip: str) -> int:
     """Minutes left on a lock for this username or client, 0 when neither is locked."""
     now = utcnow()

@@ -91,6 +91,7 @@ async def test_sign_out_ends_the_session(user: User, admin):
     user.find(marker='user-menu').click()
     user.find(marker='sign-out').click()
     await user.should_see('You have signed out.', retries=20)
+    assert audit_actions('admin')[-1] == 'logout'
     await user.open('/')
     await user.should_see(marker='sign-in')
     await user.should_see('Please sign in to continue.')
