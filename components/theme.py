@@ -60,8 +60,9 @@ def frame(title: str, user: User) -> Iterator[ui.column]:
     """The signed-in shell around a page's content."""
     begin_page()
     ui.page_title(title + ' · ' + _('Anonymous Creations'))
-    with ui.header().classes('app-header items-center gap-2 px-3 py-2 bg-primary'):
-        ui.link(_('Anonymous Creations'), '/').classes('text-lg font-bold text-white no-underline')
+    with ui.header().classes('app-header items-center flex-nowrap gap-2 px-3 py-2 bg-primary'):
+        ui.link(_('Anonymous Creations'), '/') \
+            .classes('text-base sm:text-lg font-bold text-white no-underline truncate min-w-0')
         with ui.row().classes('gap-1 items-center max-sm:hidden'):
             for path, label, icon in NAVIGATION:
                 with ui.link(target=path).classes('nav-link no-underline flex items-center gap-1 px-2'):

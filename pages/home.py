@@ -32,7 +32,7 @@ def home_page(request: Request) -> None:
             for statuses, label, icon in SUMMARY:
                 total = sum(counts[status] for status in statuses)
                 with ui.card().classes('items-start gap-1'):
-                    with ui.row().classes('items-center gap-2 text-gray-600'):
+                    with ui.row().classes('items-center flex-nowrap gap-2 text-gray-600'):
                         ui.icon(icon)
                         ui.label(_(label))
                     ui.label(i18n.format_number(language, total)).classes('text-3xl font-semibold')
