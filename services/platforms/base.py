@@ -1,0 +1,101 @@
+"""What every platform client speaks: the content handed to it, the result it returns, the errors it raises.
+
+The engine decides about retries from the error type alone; clients never retry on their own (except where a
+protocol demands a follow-up call, such as Telegram's `migrate_to_chat_id`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    path: Path
+    mime_type: str
+    width: int | None = None
+    height: int | None = None
+    duration_s: float | None = None
+
+    @property
+    def is_video(self) -> bool:
+        return self.mime_type.startswith('video/')
+
+
+@dataclass(frozen=True)
+class PostContent:
+    text: str
+    media: tuple[MediaFile, ...] = ()
+    options: dict[str, Any] = field(default_factory=dict)  # per-platform choices, e.g. a YouTube title
+
+
+@dataclass(frozen=True)
+class Account:
+    platform: str
+    credentials: dict[str, str]  # decrypted; never logged
+    display_name: str = ''
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    remote_id: str
+    remote_url: str | None = None
+    credential_updates: dict[str, str] = field(default_factory=dict)  # e.g. a chat id that moved
+
+
+class PlatformError(Exception):
+    """`message` is the platform's own words (shown to the user as the reason)."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class Retryable(PlatformError):
+    """Network error, timeout, 5xx, 429: try again later (after `retry_after` seconds when the platform says)."""
+
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class NeedsReconnect(PlatformError):
+    """The credentials are invalid, expired or revoked: the account must be connected again."""
+
+
+class Rejected(PlatformError):
+    """The platform refused this post for good (too long, chat not found, forbidden...)."""
+
+
+class PlatformClient(Protocol):
+    platform: str
+
+    async def check(self, account: Account) -> str:
+        """Verify the credentials; return the account's display name. Raises a PlatformError."""
+
+    async def publish(self, content: PostContent, account: Account) -> PublishResult:
+        """Post `content`; raises a PlatformError subclass when it did not happen."""
+
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=10.0)
+_http: httpx.AsyncClient | None = None
+
+
+def http_client() -> httpx.AsyncClient:
+    """The one shared HTTP client (connection pooling, timeouts) for every platform."""
+    global _http
+    if _http is None or _http.is_closed:
+        _http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, follow_redirects=False)
+    return _http
+
+
+async def close_http_client() -> None:
+    global _http
+    if _http is not None:
+        await _http.aclose()
+        _http = None
