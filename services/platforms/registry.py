@@ -1,0 +1,37 @@
+"""Which client speaks for which platform, built from the settings.
+
+Adding a platform: write its module, then add one line to `_FACTORIES`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from services.config import Settings
+from services.platforms.base import PlatformClient
+from services.platforms.telegram import TelegramClient
+
+
+class UnknownPlatform(KeyError):
+    """No client exists for this platform name."""
+
+
+_FACTORIES: dict[str, Callable[[Settings], PlatformClient]] = {
+    'telegram': lambda settings: TelegramClient(settings.telegram_api_url),
+}
+
+
+def platforms() -> list[str]:
+    """The platform names a client exists for."""
+    return sorted(_FACTORIES)
+
+
+def client_for(platform: str, settings: Settings) -> PlatformClient:
+    """The client for `platform` ('telegram', ...), pointed at the API address in `settings`.
+
+    Raises UnknownPlatform for a name without a client.
+    """
+    try:
+        factory = _FACTORIES[platform]
+    except KeyError:
+        raise UnknownPlatform(platform) from None
+    return factory(settings)

@@ -1,0 +1,167 @@
+"""Telegram Bot API client: posts text, a photo, a video or an album to one chat or channel.
+
+Credentials: `bot_token` and `chat_id` (a numeric id or `@channelusername`).
+"""
+from __future__ import annotations
+
+import json
+from contextlib import ExitStack
+from typing import Any
+
+import httpx
+
+from services.platforms.base import (
+    Account,
+    MediaFile,
+    NeedsReconnect,
+    PostContent,
+    PublishResult,
+    Rejected,
+    Retryable,
+    http_client,
+)
+
+MAX_ALBUM_ITEMS = 10
+
+
+class ChatMigrated(Rejected):
+    """The group became a supergroup with a new id; the same request must go there instead."""
+
+    def __init__(self, message: str, *, new_chat_id: int) -> None:
+        super().__init__(message, status=400)
+        self.new_chat_id = new_chat_id
+
+
+class TelegramClient:
+    platform = 'telegram'
+
+    def __init__(self, base_url: str) -> None:
+        self._base_url = base_url.rstrip('/')
+
+    async def check(self, account: Account) -> str:
+        """Ask Telegram who the bot is; returns '@username' (or the first name). Raises a PlatformError."""
+        bot = await self._call(_token(account), 'getMe')
+        return f'@{bot["username"]}' if bot.get('username') else str(bot.get('first_name', ''))
+
+    async def publish(self, content: PostContent, account: Account) -> PublishResult:
+        """Send `content` to the account's chat; returns the first message's id and public link.
+
+        Raises Retryable, NeedsReconnect or Rejected. When the group moved to a supergroup, the post is sent
+        there once and the result carries the new `chat_id` in `credential_updates`.
+        """
+        token, chat_id = _token(account), account.credentials.get('chat_id', '')
+        if not chat_id:
+            raise NeedsReconnect('No Telegram chat is set for this account')
+        method, params, files = _request_for(content)
+        try:
+            result = await self._call(token, method, {'chat_id': chat_id, **params}, files)
+            updates: dict[str, str] = {}
+        except ChatMigrated as moved:
+            chat_id = str(moved.new_chat_id)
+            result = await self._call(token, method, {'chat_id': chat_id, **params}, files)
+            updates = {'chat_id': chat_id}
+        message = result[0] if isinstance(result, list) else result
+        return PublishResult(remote_id=str(message['message_id']), remote_url=_public_link(message),
+                             credential_updates=updates)
+
+    async def _call(self, token: str, method: str, params: dict[str, Any] | None = None,
+                    files: list[tuple[str, MediaFile]] | None = None) -> Any:
+        """One Bot API call. Files are opened here, so every call (a resend too) streams them from the start."""
+        url = f'{self._base_url}/bot{token}/{method}'
+        with ExitStack() as stack:
+            parts = [(name, (media.path.name, _open(stack, media), media.mime_type)) for name, media in files or ()]
+            try:
+                response = await http_client().post(url, data=params or {}, files=parts or None)
+            except httpx.TransportError as error:
+                raise Retryable(f'Telegram could not be reached ({str(error) or type(error).__name__})') from error
+        return result_or_raise(response)
+
+
+def result_or_raise(response: httpx.Response) -> Any:
+    """The `result` of a Bot API answer, or the typed error its status and envelope describe.
+
+    The only place that looks at status codes (as python-telegram-bot's _baserequest does).
+    """
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        message = f'Telegram answered HTTP {response.status_code} without a Bot API body'
+        if response.status_code >= 500 or response.status_code == 429:
+            raise Retryable(message, status=response.status_code)
+        raise Rejected(message, status=response.status_code)
+    if body.get('ok') is True and response.is_success:
+        return body.get('result')
+
+    code = body.get('error_code')
+    code = code if isinstance(code, int) else response.status_code
+    description = str(body.get('description') or f'Telegram error {code}')
+    parameters = body.get('parameters') if isinstance(body.get('parameters'), dict) else {}
+    if code == 429:
+        raise Retryable(description, status=code, retry_after=parameters.get('retry_after'))
+    if code >= 500 or code == 409:
+        raise Retryable(description, status=code)
+    if code in (401, 404):
+        raise NeedsReconnect(description, status=code)
+    if code == 400 and parameters.get('migrate_to_chat_id'):
+        raise ChatMigrated(description, new_chat_id=int(parameters['migrate_to_chat_id']))
+    raise Rejected(description, status=code)
+
+
+def _request_for(content: PostContent) -> tuple[str, dict[str, Any], list[tuple[str, MediaFile]]]:
+    """The method, form fields and file parts that post `content`. Raises Rejected for media Telegram won't take."""
+    kinds = [_kind(item) for item in content.media]
+    if not kinds:
+        return 'sendMessage', {'text': content.text}, []
+    if len(kinds) == 1:
+        kind, media = kinds[0], content.media[0]
+        fields = {'caption': content.text} if content.text else {}
+        if kind == 'video':
+            fields.update(_video_fields(media))
+        return f'send{kind.capitalize()}', fields, [(kind, media)]
+    if len(kinds) > MAX_ALBUM_ITEMS:
+        raise Rejected(f'A Telegram album holds at most {MAX_ALBUM_ITEMS} photos or videos, not {len(kinds)}')
+    items: list[dict[str, Any]] = []
+    for index, (kind, media) in enumerate(zip(kinds, content.media, strict=True)):
+        items.append({'type': kind, 'media': f'attach://file{index}',
+                      **(_video_fields(media) if kind == 'video' else {})})
+    if content.text:
+        items[0]['caption'] = content.text  # the first item's caption is shown as the album's
+    files = [(f'file{index}', media) for index, media in enumerate(content.media)]
+    return 'sendMediaGroup', {'media': json.dumps(items, ensure_ascii=False)}, files
+
+
+def _video_fields(video: MediaFile) -> dict[str, Any]:
+    """Known size and duration let Telegram lay out the player before it has processed the file."""
+    known = {'width': video.width, 'height': video.height,
+             'duration': round(video.duration_s) if video.duration_s is not None else None}
+    return {**{name: value for name, value in known.items() if value is not None}, 'supports_streaming': True}
+
+
+def _kind(media: MediaFile) -> str:
+    if media.mime_type.startswith('image/'):
+        return 'photo'
+    if media.is_video:
+        return 'video'
+    raise Rejected(f'Telegram can only post photos and videos here, not {media.mime_type}')
+
+
+def _open(stack: ExitStack, media: MediaFile) -> Any:
+    try:
+        return stack.enter_context(media.path.open('rb'))
+    except OSError as error:
+        raise Rejected(f'The file {media.path.name} cannot be read ({error.strerror or error})') from error
+
+
+def _token(account: Account) -> str:
+    token = account.credentials.get('bot_token', '')
+    if not token:
+        raise NeedsReconnect('No Telegram bot token is set for this account')
+    return token
+
+
+def _public_link(message: dict[str, Any]) -> str | None:
+    username = (message.get('chat') or {}).get('username')
+    return f'https://t.me/{username}/{message["message_id"]}' if username else None
+

@@ -1,0 +1,128 @@
+"""Local HTTP fakes of each platform, plus what they share: a real server on 127.0.0.1 and connection-level faults.
+
+Each fake is an ASGI app served by uvicorn in a background thread, so clients talk real HTTP to it:
+
+    with FakeTelegram() as fake:
+        client = TelegramClient(fake.base_url)
+"""
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
+from starlette.requests import Request
+
+ASGIApp = Any  # an ASGI 3 callable: async (scope, receive, send) -> None
+
+
+class BackgroundServer:
+    """Serves `app` on 127.0.0.1 on a free port from a daemon thread, between `start()` and `stop()`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        # proxy_headers off and no trace logging: `send` then stays uvicorn's own, which `drop_connection` needs
+        # log_config=None leaves the test process's logging alone (uvicorn's records then reach pytest's capture)
+        config = uvicorn.Config(app, lifespan='off', proxy_headers=False, access_log=False, log_config=None,
+                                log_level='warning', timeout_graceful_shutdown=2)
+        self._server = uvicorn.Server(config)
+        self._socket: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        if self._socket is None:
+            raise RuntimeError('the server is not running')
+        host, port = self._socket.getsockname()[:2]
+        return f'http://{host}:{port}'
+
+    def start(self) -> None:
+        # binding here, before the thread starts, gives a known port with no race for it
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind(('127.0.0.1', 0))
+        self._thread = threading.Thread(target=self._server.run, kwargs={'sockets': [self._socket]},
+                                        name=f'fake-server-{self.base_url}', daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError('the fake server did not start')
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._thread = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+
+    def __enter__(self) -> BackgroundServer:
+        self.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.stop()
+
+
+async def drop_connection(send: Any, receive: Any) -> None:
+    """Close the TCP connection without answering (call after the request body was read).
+
+    ASGI has no message for this, so it reaches uvicorn's transport behind `send`.
+    """
+    transport = getattr(getattr(send, '__self__', None), 'transport', None)
+    if transport is None:
+        raise RuntimeError('drop_connection needs uvicorn\'s own `send` (no middleware in between)')
+    transport.close()
+    # uvicorn then reports the disconnect; waiting for it keeps uvicorn from answering 500 on a closed socket
+    await wait_unless_client_leaves(receive, 5)
+
+
+async def wait_unless_client_leaves(receive: Any, seconds: float) -> bool:
+    """Wait `seconds` (call after the request body was read); True when the client hung up meanwhile."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            message = await asyncio.wait_for(receive(), timeout=left)
+        except TimeoutError:
+            return False
+        if message['type'] == 'http.disconnect':
+            return True
+    return False
+
+
+async def read_params(request: Request) -> tuple[dict[str, Any], dict[str, UploadFile]]:
+    """Fields from the query string and the body (urlencoded, JSON object or multipart), and the uploaded files.
+
+    Always reads the whole body, so faults and delays start after the upload. Raises ValueError when unparsable.
+    """
+    params: dict[str, Any] = dict(request.query_params)
+    files: dict[str, UploadFile] = {}
+    content_type = request.headers.get('content-type', '')
+    try:
+        if content_type.startswith(('multipart/form-data', 'application/x-www-form-urlencoded')):
+            form = await request.form(max_files=100, max_fields=1000)
+            for key, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    files[key] = value
+                else:
+                    params[key] = value
+        elif content_type.startswith('application/json'):
+            body = await request.json()
+            if not isinstance(body, dict):
+                raise ValueError('the JSON body is not an object')
+            params.update(body)
+        else:
+            await request.body()
+    except MultiPartException as error:
+        raise ValueError(error.message) from None
+    return params, files
