@@ -19,6 +19,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format='%(levelname)s %(name)s: %(message)s')
     logging.getLogger('alembic.runtime.plugins').setLevel(logging.WARNING)
+    logging.getLogger('httpx').setLevel(logging.WARNING)  # it logs request URLs, and Telegram's carry the bot token
     args = parse_args(sys.argv[1:])
     try:
         settings = configure(load_settings())
@@ -30,8 +31,8 @@ def main() -> None:
     from nicegui import app, ui
 
     from components import theme
-    from pages import access, health, home, login, setup
-    from services import db, users
+    from pages import access, accounts, compose, health, history, home, login, media_routes, setup
+    from services import db, lifecycle, users
 
     try:
         db.init_db(settings.database_url)
@@ -42,8 +43,13 @@ def main() -> None:
 
     theme.install()
     access.install()
-    for module in (health, setup, login, home):
+    for module in (health, media_routes, setup, login, home, compose, history, accounts):
         app.include_router(module.router)
+    async def start_services() -> None:
+        await lifecycle.start_services(settings)
+
+    app.on_startup(start_services)
+    app.on_shutdown(lifecycle.stop_services)
 
     storage_secret = hmac.new(settings.secret_key.encode(), b'browser-storage', 'sha256').hexdigest()
     ui.run(host=settings.host, port=settings.port, title='Anonymous Creations', favicon='🗓️',

@@ -21,7 +21,10 @@ QUASAR_LANGUAGE = {'en': 'en-US', 'ar': 'ar'}
 ARABIC_RANGE = 'U+0600-06FF, U+0750-077F, U+0870-08FF, U+FB50-FDFF, U+FE70-FEFF, U+200C-200F'
 
 NAVIGATION = [  # (path, msgid, icon): the pages that exist
-    ('/', 'Home', 'home'),
+    ('/', N_('Home'), 'home'),
+    ('/compose', N_('Write'), 'edit'),
+    ('/history', N_('Posts'), 'list'),
+    ('/accounts', N_('Accounts'), 'hub'),
 ]
 
 

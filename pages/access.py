@@ -4,21 +4,29 @@ It runs before NiceGUI builds a page client, so a refused request costs a redire
 """
 from __future__ import annotations
 
+import re
+
 from fastapi import Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import PlainTextResponse, RedirectResponse
 from nicegui import app
 
 from components.session import check_current_session, end_session, login_url
 from services import users
 from services.auth import SessionInvalid
+from services.config import get_settings
 
-OPEN_PREFIXES = ('/_nicegui', '/fonts/', '/healthz', '/favicon')
+OPEN_PREFIXES = ('/_nicegui', '/fonts/', '/healthz', '/favicon', '/media/signed/')
+UPLOAD_PATH = re.compile(r'^/_nicegui/client/[^/]+/upload/[^/]+$')
+MULTIPART_OVERHEAD = 64 * 1024
 SETUP_PATH = '/setup'
 LOGIN_PATH = '/login'
 
 
 async def access_gate(request: Request, call_next):
     path = request.url.path
+    if UPLOAD_PATH.match(path) and _declared_too_large(request):
+        # Refused before the body is read; the upload handler checks the real size again while storing.
+        return PlainTextResponse('upload too large', status_code=413)
     if path.startswith(OPEN_PREFIXES):
         return await call_next(request)
     if not users.has_users():
@@ -36,6 +44,14 @@ async def access_gate(request: Request, call_next):
     if path == LOGIN_PATH:
         return RedirectResponse('/')
     return await call_next(request)
+
+
+def _declared_too_large(request: Request) -> bool:
+    try:
+        declared = int(request.headers.get('content-length', '0'))
+    except ValueError:
+        return True
+    return declared > get_settings().max_upload_mb * 1024 * 1024 + MULTIPART_OVERHEAD
 
 
 def install() -> None:

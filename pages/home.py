@@ -41,3 +41,5 @@ def home_page(request: Request) -> None:
                 ui.icon('auto_awesome', size='2.5rem').classes('text-primary')
                 ui.label(_('No posts yet.')).classes('text-lg font-medium').mark('empty-state')
                 ui.label(_('Posts your team writes and schedules will be counted here.')).classes('text-gray-600')
+                ui.button(_('Write a post'), icon='edit', on_click=lambda: ui.navigate.to('/compose')) \
+                    .props('unelevated')

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,6 +18,10 @@ SUPPORTED_DB_SCHEMES = {
     'postgresql': 'postgresql+psycopg',
     'postgresql+psycopg': 'postgresql+psycopg',
 }
+
+
+# Spacing between sends to one account, from the spec sheet's rate limits.
+DEFAULT_PACING = {'telegram': '1.0', 'instagram': '0', 'youtube': '0', 'tiktok': '10'}
 
 
 class ConfigError(Exception):
@@ -48,6 +52,11 @@ class Settings:
     tiktok_access_token: str
     tiktok_refresh_token: str
     tiktok_api_url: str
+    publish_concurrency: int = 8
+    publish_max_attempts: int = 5
+    retry_base_seconds: float = 2.0
+    # Seconds between two sends to the same account (Telegram: about 1 message/s per chat; 0 turns pacing off).
+    pacing_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def uploads_dir(self) -> Path:
@@ -111,6 +120,12 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         tiktok_access_token=get('TIKTOK_ACCESS_TOKEN'),
         tiktok_refresh_token=get('TIKTOK_REFRESH_TOKEN'),
         tiktok_api_url=_base_url('TIKTOK_API_URL', get('TIKTOK_API_URL', 'https://open.tiktokapis.com')),
+        publish_concurrency=_int_setting('PUBLISH_CONCURRENCY', get('PUBLISH_CONCURRENCY', '8'), low=1, high=256),
+        publish_max_attempts=_int_setting('PUBLISH_MAX_ATTEMPTS', get('PUBLISH_MAX_ATTEMPTS', '5'), low=1, high=50),
+        retry_base_seconds=_float_setting('RETRY_BASE_SECONDS', get('RETRY_BASE_SECONDS', '2')),
+        pacing_seconds={platform: _float_setting(f'{platform.upper()}_PACING_SECONDS',
+                                                 get(f'{platform.upper()}_PACING_SECONDS', default))
+                        for platform, default in DEFAULT_PACING.items()},
     )
 
 
@@ -121,6 +136,16 @@ def _int_setting(name: str, raw: str, *, low: int, high: int) -> int:
         raise ConfigError(f'{name} must be a whole number, got {raw!r}') from None
     if not low <= value <= high:
         raise ConfigError(f'{name} must be between {low} and {high}, got {value}')
+    return value
+
+
+def _float_setting(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f'{name} must be a number of seconds, got {raw!r}') from None
+    if value < 0:
+        raise ConfigError(f'{name} must not be negative, got {value}')
     return value
 
 

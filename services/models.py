@@ -98,6 +98,8 @@ class Post(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     author_id: int = Field(foreign_key='users.id', index=True, ondelete='RESTRICT')
     text: str = Field(default='', sa_type=sa.Text)
+    # Per-platform choices, e.g. {"youtube": {"title": "...", "privacy": "public"}}
+    options: dict = Field(default_factory=dict, sa_type=sa.JSON)
     status: str = Field(default=PostStatus.DRAFT, max_length=20, index=True)
     scheduled_at: datetime | None = _time(index=True, nullable=True, default=False)
     created_at: datetime = _time()

@@ -1,0 +1,282 @@
+"""The publishing engine: claims deliveries in the database, sends them, retries, records every attempt.
+
+A delivery is claimed with a conditional status change (pending → publishing, checked by its row count) before
+any call to a platform, so a double click, two tabs or two processes never send it twice.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from services import accounts, db, events, media
+from services.config import Settings
+from services.i18n import N_
+from services.models import (
+    AccountStatus,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    PlatformAccount,
+    Post,
+    PostStatus,
+    utcnow,
+)
+from services.platforms.base import Account, MediaFile, NeedsReconnect, PostContent, Rejected, Retryable
+from services.platforms.registry import client_for
+from services.posts import get_post
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF_SECONDS = 300.0
+INTERRUPTED_REASON = N_('The app stopped while this was being sent, so it may or may not have arrived. '
+                        'Check the platform, then retry if it is missing.')
+NO_ACCOUNT_REASON = N_('No connected account for this platform. Connect it on the Accounts page, then retry.')
+RECONNECT_REASON = N_('The platform no longer accepts this account\'s credentials. Reconnect it on the Accounts '
+                      'page, then retry.')
+
+
+class Outcome:
+    PUBLISHED = 'published'
+    RETRY = 'retry'
+    FAILED = 'failed'
+    REJECTED = 'rejected'
+    NEEDS_RECONNECT = 'needs_reconnect'
+
+
+@dataclass
+class _Pace:
+    lock: asyncio.Lock
+    last: float = 0.0
+
+
+class Engine:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._slots = asyncio.Semaphore(settings.publish_concurrency)
+        self._pacing: dict[tuple[str, int | None], _Pace] = {}
+        self._tasks: set[asyncio.Task] = set()
+
+    def start(self, post_id: int) -> asyncio.Task:
+        """Publish the post's pending deliveries in the background."""
+        task = asyncio.create_task(self.publish_post(post_id), name=f'publish post {post_id}')
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def publish_post(self, post_id: int) -> None:
+        """Send every pending delivery of a post that is due, concurrently."""
+        if not _mark_post_publishing(post_id):
+            return
+        with db.session() as session:
+            pending = list(session.exec(select(Delivery.id).where(Delivery.post_id == post_id,
+                                                                  Delivery.status == DeliveryStatus.PENDING)))
+        await asyncio.gather(*(self.run_delivery(delivery_id) for delivery_id in pending))
+
+    async def run_delivery(self, delivery_id: int) -> None:
+        """Claim one delivery and send it, retrying what may be retried. Does nothing when already claimed."""
+        if not _claim(delivery_id):
+            return
+        delivery, post = _load(delivery_id)
+        _announce(delivery, post)
+        account_row = _account_for(delivery)
+        if account_row is None:
+            _finish(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, NO_ACCOUNT_REASON, utcnow())
+            return
+        account = accounts.credentials_of(account_row)
+        content = _content_of(post.id)
+        client = client_for(delivery.platform, self.settings)
+        for attempt in range(1, self.settings.publish_max_attempts + 1):
+            started = utcnow()
+            try:
+                async with self._slots:
+                    await self._pace(delivery.platform, account)
+                    result = await client.publish(content, account)
+            except Retryable as error:
+                if attempt == self.settings.publish_max_attempts:
+                    _finish(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, error.message, started)
+                    return
+                _record_retry(delivery_id, error.message, started)
+                await asyncio.sleep(self._backoff(attempt, error.retry_after))
+            except NeedsReconnect as error:
+                accounts.mark_needs_reconnect(account_row.id)
+                _finish(delivery_id, DeliveryStatus.FAILED, Outcome.NEEDS_RECONNECT, error.message, started)
+                return
+            except Rejected as error:
+                _finish(delivery_id, DeliveryStatus.FAILED, Outcome.REJECTED, error.message, started)
+                return
+            except Exception as error:  # noqa: BLE001 - a bug must fail this delivery, not hang it in publishing
+                log.exception('delivery %s failed unexpectedly', delivery_id)
+                _finish(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, f'{type(error).__name__}: {error}',
+                        started)
+                return
+            else:
+                if result.credential_updates:
+                    accounts.update_credentials(account_row.id, result.credential_updates)
+                _finish(delivery_id, DeliveryStatus.PUBLISHED, Outcome.PUBLISHED, None, started,
+                        remote_id=result.remote_id, remote_url=result.remote_url)
+                return
+
+    async def wait_idle(self) -> None:
+        """Wait until every publishing task started so far has ended (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(float(retry_after), MAX_BACKOFF_SECONDS)
+        base = self.settings.retry_base_seconds * 2 ** (attempt - 1)
+        return min(base * (0.5 + random.random()), MAX_BACKOFF_SECONDS)
+
+    async def _pace(self, platform: str, account: Account) -> None:
+        """Keep sends to one account at least the platform's pacing interval apart."""
+        interval = self.settings.pacing_seconds.get(platform, 0.0)
+        if interval <= 0:
+            return
+        pace = self._pacing.setdefault((platform, account.id), _Pace(asyncio.Lock()))
+        async with pace.lock:
+            wait = pace.last + interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            pace.last = time.monotonic()
+
+
+def retry_delivery(delivery_id: int) -> bool:
+    """Put a failed or interrupted delivery back in the queue; False when it is not in such a state."""
+    with db.session() as session:
+        changed = session.exec(sa.update(Delivery).where(
+            Delivery.id == delivery_id,
+            Delivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.INTERRUPTED]),
+        ).values(status=DeliveryStatus.PENDING, updated_at=utcnow())).rowcount
+        if changed != 1:
+            return False
+        post_id = session.get(Delivery, delivery_id).post_id
+        session.exec(sa.update(Post).where(Post.id == post_id).values(status=PostStatus.PUBLISHING,
+                                                                      updated_at=utcnow()))
+    return True
+
+
+def recover_after_restart() -> list[int]:
+    """Deliveries left publishing by a crash become interrupted (never silently resent).
+
+    Returns the ids of posts that still have pending deliveries and were being published: they may be resumed,
+    as nothing of theirs reached a platform yet.
+    """
+    now = utcnow()
+    with db.session() as session:
+        stuck = list(session.exec(select(Delivery).where(Delivery.status == DeliveryStatus.PUBLISHING)))
+        for delivery in stuck:
+            delivery.status, delivery.last_error, delivery.updated_at = DeliveryStatus.INTERRUPTED, \
+                INTERRUPTED_REASON, now
+            session.add(DeliveryAttempt(delivery_id=delivery.id, started_at=now, finished_at=now,
+                                        outcome='interrupted', error_detail=INTERRUPTED_REASON))
+        session.flush()
+        for post_id in {delivery.post_id for delivery in stuck}:
+            _settle_post_status(session, post_id)
+        resumable = session.exec(select(Post.id).where(Post.status == PostStatus.PUBLISHING).where(
+            sa.exists().where(Delivery.post_id == Post.id, Delivery.status == DeliveryStatus.PENDING))).all()
+    return list(resumable)
+
+
+def _mark_post_publishing(post_id: int) -> bool:
+    """A scheduled post that is due, or one queued for now, moves to publishing; False when it is neither."""
+    with db.session() as session:
+        session.exec(sa.update(Post).where(Post.id == post_id, Post.status == PostStatus.SCHEDULED,
+                                           Post.scheduled_at <= utcnow())
+                     .values(status=PostStatus.PUBLISHING, updated_at=utcnow()))
+        post = session.get(Post, post_id)
+        return post is not None and post.status == PostStatus.PUBLISHING
+
+
+def _claim(delivery_id: int) -> bool:
+    with db.session() as session:
+        claimed = session.exec(sa.update(Delivery).where(
+            Delivery.id == delivery_id, Delivery.status == DeliveryStatus.PENDING,
+        ).values(status=DeliveryStatus.PUBLISHING, attempt_count=Delivery.attempt_count + 1, last_error=None,
+                 updated_at=utcnow())).rowcount
+    return claimed == 1
+
+
+def _load(delivery_id: int) -> tuple[Delivery, Post]:
+    with db.session() as session:
+        delivery = session.get(Delivery, delivery_id)
+        return delivery, session.get(Post, delivery.post_id)
+
+
+def _account_for(delivery: Delivery) -> PlatformAccount | None:
+    with db.session() as session:
+        account = session.get(PlatformAccount, delivery.account_id) if delivery.account_id else None
+    if account is None or account.status != AccountStatus.CONNECTED:
+        account = accounts.accounts_by_platform().get(delivery.platform)
+    return account if account is not None and account.status == AccountStatus.CONNECTED else None
+
+
+def _content_of(post_id: int) -> PostContent:
+    details = get_post(post_id)
+    files = tuple(MediaFile(media.media_path(asset), asset.mime_type, asset.width, asset.height, asset.duration_s)
+                  for asset in details.media)
+    return PostContent(text=details.post.text, media=files, options=dict(details.post.options or {}))
+
+
+def _record_retry(delivery_id: int, error: str, started) -> None:
+    with db.session() as session:
+        session.add(DeliveryAttempt(delivery_id=delivery_id, started_at=started, finished_at=utcnow(),
+                                    outcome=Outcome.RETRY, error_detail=error))
+        session.exec(sa.update(Delivery).where(Delivery.id == delivery_id).values(
+            attempt_count=Delivery.attempt_count + 1, last_error=error, updated_at=utcnow()))
+
+
+def _finish(delivery_id: int, status: str, outcome: str, error: str | None, started, *,
+            remote_id: str | None = None, remote_url: str | None = None) -> None:
+    now = utcnow()
+    with db.session() as session:
+        delivery = session.get(Delivery, delivery_id)
+        delivery.status, delivery.last_error, delivery.updated_at = status, error, now
+        if status == DeliveryStatus.PUBLISHED:
+            delivery.remote_id, delivery.remote_url, delivery.published_at = remote_id, remote_url, now
+        session.add(DeliveryAttempt(delivery_id=delivery_id, started_at=started, finished_at=now, outcome=outcome,
+                                    error_detail=error, remote_id=remote_id, remote_url=remote_url))
+        session.flush()
+        post = _settle_post_status(session, delivery.post_id)
+    _announce(delivery, post)
+
+
+def _settle_post_status(session, post_id: int) -> Post:
+    """The post's status follows its deliveries: publishing, published, partly published or failed."""
+    post = session.get(Post, post_id)
+    statuses = list(session.exec(select(Delivery.status).where(Delivery.post_id == post_id)))
+    if any(s in (DeliveryStatus.PENDING, DeliveryStatus.PUBLISHING) for s in statuses):
+        post.status = PostStatus.PUBLISHING
+    elif statuses and all(s == DeliveryStatus.PUBLISHED for s in statuses):
+        post.status = PostStatus.PUBLISHED
+    elif any(s == DeliveryStatus.PUBLISHED for s in statuses):
+        post.status = PostStatus.PARTLY_PUBLISHED
+    else:
+        post.status = PostStatus.FAILED
+    post.updated_at = utcnow()
+    return post
+
+
+def _announce(delivery: Delivery, post: Post) -> None:
+    events.emit(events.DeliveryChanged(post_id=post.id, delivery_id=delivery.id, platform=delivery.platform,
+                                       status=delivery.status, post_status=post.status, author_id=post.author_id,
+                                       error=delivery.last_error, remote_url=delivery.remote_url))
+
+
+_engine: Engine | None = None
+
+
+def init_engine(settings: Settings) -> Engine:
+    global _engine
+    _engine = Engine(settings)
+    return _engine
+
+
+def get_engine() -> Engine:
+    if _engine is None:
+        raise RuntimeError('init_engine() has not run')
+    return _engine
