@@ -23,6 +23,7 @@ ARABIC_RANGE = 'U+0600-06FF, U+0750-077F, U+0870-08FF, U+FB50-FDFF, U+FE70-FEFF,
 NAVIGATION = [  # (path, msgid, icon): the pages that exist
     ('/', N_('Home'), 'home'),
     ('/compose', N_('Write'), 'edit'),
+    ('/calendar', N_('Calendar'), 'calendar_month'),
     ('/history', N_('Posts'), 'list'),
     ('/accounts', N_('Accounts'), 'hub'),
 ]

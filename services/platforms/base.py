@@ -19,6 +19,9 @@ class MediaFile:
     width: int | None = None
     height: int | None = None
     duration_s: float | None = None
+    # A public, expiring address of this file (under PUBLIC_BASE_URL), for platforms that pull media
+    # (Instagram, TikTok photos); None when PUBLIC_BASE_URL is not set.
+    url: str | None = None
 
     @property
     def is_video(self) -> bool:
@@ -73,6 +76,9 @@ class Rejected(PlatformError):
 
 
 class PlatformClient(Protocol):
+    """Clients whose tokens expire refresh them inside `check`/`publish` and hand the new values back
+    (`PublishResult.credential_updates`, or `refreshed_credentials` after `check`): the caller stores them."""
+
     platform: str
 
     async def check(self, account: Account) -> str:
