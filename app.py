@@ -31,7 +31,7 @@ def main() -> None:
     from nicegui import app, ui
 
     from components import theme
-    from pages import access, accounts, compose, health, history, home, login, media_routes, setup
+    from pages import access, accounts, compose, health, history, home, login, media_routes, post_detail, setup
     from services import db, lifecycle, users
 
     try:
@@ -43,7 +43,7 @@ def main() -> None:
 
     theme.install()
     access.install()
-    for module in (health, media_routes, setup, login, home, compose, history, accounts):
+    for module in (health, media_routes, setup, login, home, compose, history, post_detail, accounts):
         app.include_router(module.router)
     async def start_services() -> None:
         await lifecycle.start_services(settings)

@@ -5,6 +5,8 @@ the posts it shows (re-rendering whole lists for every client would block the ev
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from nicegui import ui
 
 from components.status_badge import STATUS
@@ -17,8 +19,9 @@ FAILED_NOTICE = N_('%(platform)s: the post could not be published. Open Posts to
 
 
 class LiveBadges:
-    def __init__(self, user_id: int) -> None:
+    def __init__(self, user_id: int, on_change: Callable[[events.DeliveryChanged], None] | None = None) -> None:
         self.user_id = user_id
+        self.on_change = on_change
         self.language = current_language()  # events arrive outside any request: remember the page's language
         self.client = ui.context.client
         self.post_badges: dict[int, ui.badge] = {}
@@ -37,6 +40,9 @@ class LiveBadges:
         if event.delivery_id in self.delivery_badges:
             badge, prefix = self.delivery_badges[event.delivery_id]
             self._paint(badge, event.status, prefix)
+        if self.on_change is not None:
+            with self.client:
+                self.on_change(event)
         if event.author_id == self.user_id and event.status == 'failed':
             platform = PLATFORM_LABELS.get(event.platform, event.platform)
             with self.client:

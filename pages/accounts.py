@@ -51,7 +51,7 @@ def _account_card(account: PlatformAccount) -> None:
                 row = next((a for a in accounts.list_accounts() if a.id == account_id), None)
                 if row is None:
                     return
-                message, ok = await _check(accounts.credentials_of(row))
+                message, ok, _name = await _check(accounts.credentials_of(row))
                 result.text = message
                 result.classes(replace='text-sm ' + ('text-positive' if ok else 'text-negative'))
 
@@ -82,12 +82,12 @@ def _telegram_form(on_saved) -> None:
                 feedback.text = _('Enter both the bot token and the chat.')
                 feedback.classes(replace='text-sm text-negative')
                 return
-            message, ok = await _check(Account(platform='telegram', credentials=credentials))
+            message, ok, bot_name = await _check(Account(platform='telegram', credentials=credentials))
             if not ok:
                 feedback.text = message
                 feedback.classes(replace='text-sm text-negative')
                 return
-            accounts.save_account('telegram', f'{credentials["chat_id"]} ({message})', credentials)
+            accounts.save_account('telegram', _display_name(credentials, bot_name), credentials)
             token.value = chat.value = ''
             feedback.text = ''
             ui.notify(_('Telegram is connected.'), type='positive')
@@ -97,24 +97,27 @@ def _telegram_form(on_saved) -> None:
             .mark('save-telegram')
 
 
-async def _check(account: Account) -> tuple[str, bool]:
-    """What the platform says about these credentials, as a message for the user, and whether they work."""
+async def _check(account: Account) -> tuple[str, bool, str]:
+    """What the platform says about these credentials: a message for the user, whether they work, the name.
+
+    A stored account that passes is marked connected again (with the name the platform gives now)."""
     label = PLATFORM_LABELS.get(account.platform, account.platform)
     try:
         name = await client_for(account.platform, get_settings()).check(account)
     except NeedsReconnect:
-        return _('%(platform)s did not accept these credentials. Check them and try again.', platform=label), False
+        return _('%(platform)s did not accept these credentials. Check them and try again.',
+                 platform=label), False, ''
     except Rejected as error:
-        return _('%(platform)s refused: %(reason)s', platform=label, reason=error.message), False
+        return _('%(platform)s refused: %(reason)s', platform=label, reason=error.message), False, ''
     except PlatformError as error:
         return _('%(platform)s could not be reached (%(reason)s). Try again in a moment.', platform=label,
-                 reason=error.message), False
+                 reason=error.message), False, ''
     if account.id is not None:
-        accounts.save_account(account.platform, _display_name(account, name), account.credentials,
+        accounts.save_account(account.platform, _display_name(account.credentials, name), account.credentials,
                               account_id=account.id)
-    return _('Connected as %(name)s.', name=name), True
+    return _('Connected as %(name)s.', name=name), True, name
 
 
-def _display_name(account: Account, bot_name: str) -> str:
-    chat = account.credentials.get('chat_id', '')
+def _display_name(credentials: dict[str, str], bot_name: str) -> str:
+    chat = credentials.get('chat_id', '')
     return f'{chat} ({bot_name})' if chat else bot_name

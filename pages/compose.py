@@ -18,6 +18,7 @@ from components.translate import _, current_language, explain
 from services import media, posts
 from services.accounts import accounts_by_platform
 from services.config import get_settings
+from services.engine import get_engine
 from services.errors import UserError
 from services.i18n import N_, format_datetime
 from services.models import MediaAsset, User, utcnow
@@ -246,8 +247,10 @@ class _Editor:
             self.errors = [_('Enter the date as YYYY-MM-DD and the time as HH:MM.')]
             self.problems_view.refresh()
             return
+        if action == SaveAction.PUBLISH:
+            get_engine().start(saved.id)
         self.announce(action, saved.scheduled_at)
-        ui.navigate.to(f'/compose?post={saved.id}' if action == SaveAction.DRAFT else '/history')
+        ui.navigate.to(f'/compose?post={saved.id}' if action == SaveAction.DRAFT else f'/history/{saved.id}')
 
     def announce(self, action: SaveAction, scheduled_at: datetime | None) -> None:
         if action == SaveAction.DRAFT:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from fastapi import Request
 from nicegui import APIRouter, ui
 
+from components.live_status import LiveBadges
 from components.session import page_user
 from components.status_badge import status_badge
 from components.theme import frame
@@ -24,6 +25,7 @@ def history_page(request: Request, before: int | None = None) -> None:
     more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
     with frame(_('Posts'), user):
+        live = LiveBadges(user.id)
         with ui.row().classes('w-full justify-end'):
             ui.button(_('Write a post'), icon='edit', on_click=lambda: ui.navigate.to('/compose')) \
                 .props('unelevated')
@@ -35,16 +37,17 @@ def history_page(request: Request, before: int | None = None) -> None:
             for details in page:
                 post = details.post
                 when = post.scheduled_at or post.created_at
-                with ui.link(target=f'/compose?post={post.id}').classes('w-full no-underline text-inherit'):
+                with ui.link(target=f'/history/{post.id}').classes('w-full no-underline text-inherit'):
                     with ui.card().classes('w-full gap-1 hover:shadow-md').mark(f'post-{post.id}'):
                         with ui.row().classes('w-full items-center gap-2'):
-                            status_badge(post.status)
+                            live.track_post(post.id, status_badge(post.status))
                             ui.label(format_datetime(language, when, user.timezone, style='medium')) \
                                 .classes('text-xs text-gray-600')
                         ui.label(post.text[:200] or _('(no text)')).classes('text-sm break-words line-clamp-2')
                         with ui.row().classes('gap-1'):
                             for delivery in details.deliveries:
-                                status_badge(delivery.status, PLATFORM_LABELS.get(delivery.platform, ''))
+                                prefix = PLATFORM_LABELS.get(delivery.platform, '')
+                                live.track_delivery(delivery.id, status_badge(delivery.status, prefix), prefix)
         if more:
             ui.button(_('Older posts'), icon='expand_more',
                       on_click=lambda: ui.navigate.to(f'/history?before={page[-1].post.id}')).props('flat')

@@ -88,7 +88,7 @@ class Engine:
             _finish(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, NO_ACCOUNT_REASON, utcnow())
             return
         account = accounts.credentials_of(account_row)
-        content = _content_of(post.id)
+        content = _content_of(post.id, delivery.platform)
         client = client_for(delivery.platform, self.settings)
         for attempt in range(1, self.settings.publish_max_attempts + 1):
             started = utcnow()
@@ -145,19 +145,20 @@ class Engine:
             pace.last = time.monotonic()
 
 
-def retry_delivery(delivery_id: int) -> bool:
-    """Put a failed or interrupted delivery back in the queue; False when it is not in such a state."""
+def retry_delivery(delivery_id: int) -> int | None:
+    """Put a failed or interrupted delivery back in the queue; returns its post's id, None when it was not
+    in such a state (already retried from another tab, say)."""
     with db.session() as session:
         changed = session.exec(sa.update(Delivery).where(
             Delivery.id == delivery_id,
             Delivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.INTERRUPTED]),
         ).values(status=DeliveryStatus.PENDING, updated_at=utcnow())).rowcount
         if changed != 1:
-            return False
+            return None
         post_id = session.get(Delivery, delivery_id).post_id
         session.exec(sa.update(Post).where(Post.id == post_id).values(status=PostStatus.PUBLISHING,
                                                                       updated_at=utcnow()))
-    return True
+    return post_id
 
 
 def recover_after_restart() -> list[int]:
@@ -215,11 +216,27 @@ def _account_for(delivery: Delivery) -> PlatformAccount | None:
     return account if account is not None and account.status == AccountStatus.CONNECTED else None
 
 
-def _content_of(post_id: int) -> PostContent:
+PULLS_MEDIA = {'instagram', 'tiktok'}  # platforms that fetch files from a public address instead of taking uploads
+
+
+def _content_of(post_id: int, platform: str) -> PostContent:
     details = get_post(post_id)
-    files = tuple(MediaFile(media.media_path(asset), asset.mime_type, asset.width, asset.height, asset.duration_s)
-                  for asset in details.media)
-    return PostContent(text=details.post.text, media=files, options=dict(details.post.options or {}))
+    files = tuple(_media_file(asset, platform) for asset in details.media)
+    options = dict((details.post.options or {}).get(platform, {}))
+    return PostContent(text=details.post.text, media=files, options=options)
+
+
+def _media_file(asset, platform: str) -> MediaFile:
+    mime, url = asset.mime_type, None
+    if platform in PULLS_MEDIA:
+        try:
+            if platform == 'instagram' and not asset.mime_type.startswith('video/'):
+                mime, url = 'image/jpeg', media.signed_jpeg_url(asset)  # Instagram takes JPEG only
+            else:
+                url = media.signed_url(asset)
+        except media.PublicUrlMissing:
+            url = None  # the client refuses with the reason, which the user then sees
+    return MediaFile(media.media_path(asset), mime, asset.width, asset.height, asset.duration_s, url=url)
 
 
 def _record_retry(delivery_id: int, error: str, started) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import sqlalchemy as sa
+from PIL import Image, ImageOps
 from sqlmodel import select
 
 from services import db
@@ -28,7 +29,9 @@ from services.models import MediaAsset, PostMedia
 MB = 1024 * 1024
 LABEL_LENGTH = 255
 POSTER_SUFFIX = '.poster.jpg'
-STORED_NAME = re.compile(r'[0-9a-f]{32}(?:\.(?:' + '|'.join(KINDS) + ')|' + re.escape(POSTER_SUFFIX) + ')')
+JPEG_COPY_SUFFIX = '.copy.jpg'  # a JPEG made at publish time for platforms that take nothing else (Instagram)
+STORED_NAME = re.compile(r'[0-9a-f]{32}(?:\.(?:' + '|'.join(KINDS) + ')|' + re.escape(POSTER_SUFFIX) + '|'
+                         + re.escape(JPEG_COPY_SUFFIX) + ')')
 
 NOT_SUPPORTED = N_('The file %(name)s is not a supported image or video. Use JPEG, PNG, WebP, GIF, MP4, MOV or WebM.')
 TOO_LARGE = N_('%(name)s is larger than %(limit)s MB. Upload a smaller or shorter file.')
@@ -145,7 +148,7 @@ def delete_if_unused(media_id: int) -> bool:
 
 
 def _remove_files(stored_name: str) -> None:
-    for name in (stored_name, _poster_name(stored_name)):
+    for name in (stored_name, _poster_name(stored_name), stored_name.partition('.')[0] + JPEG_COPY_SUFFIX):
         path = stored_file(name)
         if path is not None:
             path.unlink(missing_ok=True)
@@ -170,7 +173,9 @@ def stored_file(name: str) -> Path | None:
 
 def stored_mime_type(name: str) -> str:
     """The MIME type of a stored name (the extension was chosen from the detected type)."""
-    return 'image/jpeg' if name.endswith(POSTER_SUFFIX) else KINDS[name.rpartition('.')[2]].mime_type
+    if name.endswith((POSTER_SUFFIX, JPEG_COPY_SUFFIX)):
+        return 'image/jpeg'
+    return KINDS[name.rpartition('.')[2]].mime_type
 
 
 def media_path(asset: MediaAsset) -> Path:
@@ -194,10 +199,29 @@ def signed_url(asset: MediaAsset, *, expires_in: int = 3600) -> str:
 
     Raises PublicUrlMissing when PUBLIC_BASE_URL is not set.
     """
+    return _signed_url_for(media_path(asset).name, expires_in)
+
+
+def signed_jpeg_url(asset: MediaAsset, *, expires_in: int = 3600) -> str:
+    """Like `signed_url`, but of a JPEG version of an image (made once, beside the original, when it is not one).
+
+    Raises PublicUrlMissing when PUBLIC_BASE_URL is not set.
+    """
+    if asset.mime_type == 'image/jpeg':
+        return signed_url(asset, expires_in=expires_in)
+    source = media_path(asset)
+    name = source.name.partition('.')[0] + JPEG_COPY_SUFFIX
+    target = stored_file(name)
+    if target is not None and not target.is_file():
+        with Image.open(source) as image:
+            ImageOps.exif_transpose(image).convert('RGB').save(target, 'JPEG', quality=90)
+    return _signed_url_for(name, expires_in)
+
+
+def _signed_url_for(name: str, expires_in: int) -> str:
     base_url = get_settings().public_base_url
     if not base_url:
         raise PublicUrlMissing(NO_PUBLIC_URL)
-    name = media_path(asset).name
     expires = int(time.time()) + expires_in
     return f'{base_url}/media/signed/{name}?expires={expires}&signature={_signature(name, expires)}'
 

@@ -110,7 +110,7 @@ async def test_schedule_stores_the_post_with_pending_deliveries(composer: User):
     composer.find(marker='schedule-date').elements.pop().set_value(tomorrow.strftime('%Y-%m-%d'))
     composer.find(marker='schedule-time').elements.pop().set_value('09:30')
     composer.find(marker='schedule').click()
-    await composer.should_see(marker='post-list', retries=40)
+    await composer.should_see(marker='post-status', retries=40)
     post = only_post()
     assert post.status == PostStatus.SCHEDULED
     assert utc_to_local(post.scheduled_at, 'Europe/Berlin').strftime('%H:%M') == '09:30'

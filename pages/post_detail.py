@@ -1,0 +1,97 @@
+"""One post: its text and media, each platform's status (live), the attempt log, links, and Retry."""
+from __future__ import annotations
+
+from fastapi import Request
+from nicegui import APIRouter, ui
+
+from components.live_status import LiveBadges
+from components.media_strip import media_strip
+from components.session import guarded, page_user
+from components.status_badge import status_badge
+from components.theme import frame
+from components.translate import _
+from services import engine, posts
+from services.deliveries import get_delivery
+from services.i18n import N_, format_datetime
+from services.models import DeliveryStatus, User
+from services.post_checks import PLATFORM_LABELS
+
+router = APIRouter()
+
+OUTCOMES = {'published': N_('Published'), 'retry': N_('Failed, will retry'), 'failed': N_('Failed'),
+            'rejected': N_('Refused by the platform'), 'needs_reconnect': N_('Account needs reconnecting'),
+            'interrupted': N_('Interrupted')}
+RECONNECT_HINT = N_('Reconnect the account on the Accounts page, then retry.')
+RETRYABLE = {DeliveryStatus.FAILED, DeliveryStatus.INTERRUPTED}
+
+
+@router.page('/history/{post_id}')
+def post_detail_page(request: Request, post_id: int) -> None:
+    user = page_user(request)
+    details = posts.get_post(post_id)
+    with frame(_('Post'), user):
+        if details is None:
+            ui.label(_('This post no longer exists.')).mark('missing-post')
+            return
+        cards: dict[int, ui.refreshable] = {}
+
+        def settled(event) -> None:  # a final state brings a link or a reason: redraw that one card
+            if event.delivery_id in cards and event.status != DeliveryStatus.PUBLISHING:
+                cards[event.delivery_id].refresh()
+
+        live = LiveBadges(user.id, on_change=settled)
+        post = details.post
+        with ui.row().classes('w-full items-center gap-2'):
+            live.track_post(post.id, status_badge(post.status).mark('post-status'))
+            ui.space()
+            if details.editable:
+                ui.button(_('Edit'), icon='edit', on_click=lambda: ui.navigate.to(f'/compose?post={post.id}')) \
+                    .props('outline')
+            else:
+                ui.button(_('Open'), icon='content_copy',
+                          on_click=lambda: ui.navigate.to(f'/compose?post={post.id}')).props('outline')
+        with ui.card().classes('w-full'):
+            ui.label(post.text or _('(no text)')).classes('whitespace-pre-wrap break-words')
+            media_strip(details.media, on_remove=None, on_move=None)
+        for delivery in details.deliveries:
+            cards[delivery.id] = ui.refreshable(_delivery_card)
+            cards[delivery.id](delivery.id, live, user)
+
+
+def _delivery_card(delivery_id: int, live: LiveBadges, user: User) -> None:
+    found = get_delivery(delivery_id)
+    if found is None:
+        return
+    delivery, attempts = found
+    language = live.language
+    label = PLATFORM_LABELS.get(delivery.platform, delivery.platform)
+    with ui.card().classes('w-full gap-2').mark(f'delivery-{delivery.platform}'):
+        with ui.row().classes('w-full items-center gap-2'):
+            ui.label(label).classes('font-semibold')
+            live.track_delivery(delivery.id, status_badge(delivery.status).mark(f'status-{delivery.platform}'))
+            if delivery.remote_url:
+                ui.link(_('View the post'), delivery.remote_url, new_tab=True)
+            ui.space()
+            if delivery.status in RETRYABLE:
+                ui.button(_('Retry'), icon='refresh', on_click=guarded(lambda d=delivery.id: _retry(d))) \
+                    .props('unelevated dense').mark(f'retry-{delivery.platform}')
+        if delivery.last_error and delivery.status in RETRYABLE:
+            ui.label(_(delivery.last_error)).classes('text-sm text-negative whitespace-pre-wrap break-words') \
+                .mark(f'error-{delivery.platform}')
+            if attempts and attempts[-1].outcome == 'needs_reconnect':
+                ui.label(_(RECONNECT_HINT)).classes('text-sm text-negative')
+        for attempt in reversed(attempts):
+            with ui.row().classes('w-full gap-2 text-xs text-gray-700 no-wrap'):
+                ui.label(format_datetime(language, attempt.started_at, user.timezone, style='medium')) \
+                    .classes('shrink-0')
+                ui.label(_(OUTCOMES.get(attempt.outcome, attempt.outcome))).classes('shrink-0 font-medium')
+                if attempt.error_detail:
+                    ui.label(_(attempt.error_detail)).classes('break-words min-w-0')
+
+
+def _retry(delivery_id: int) -> None:
+    post_id = engine.retry_delivery(delivery_id)
+    if post_id is not None:
+        engine.get_engine().start(post_id)
+        ui.notify(_('Trying again.'), type='info')
+    ui.navigate.reload()
