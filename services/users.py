@@ -96,3 +96,8 @@ def change_password(user_id: int, current: str, new: str, *, ip: str) -> User:
         user.session_version += 1
         audit.record(session, audit.Action.PASSWORD_CHANGED, actor_id=user.id, target=user.username, ip=ip)
     return user
+
+
+def list_users() -> list[User]:
+    with db.session() as session:
+        return list(session.exec(select(User).order_by(User.username)))
