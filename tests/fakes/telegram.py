@@ -168,6 +168,12 @@ class FakeTelegram:
         with self._lock:
             self._faults.extend([fault] * times)
 
+    @property
+    def pending_faults(self) -> int:
+        """Faults injected and not yet met (0 once the last one's request has arrived)."""
+        with self._lock:
+            return len(self._faults)
+
     def add_chat(self, chat: FakeChat) -> None:
         self.chats[chat.id] = chat
 
