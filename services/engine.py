@@ -95,7 +95,10 @@ class Engine:
             try:
                 async with self._slots:
                     await self._pace(delivery.platform, account)
-                    result = await client.publish(content, account)
+                    try:
+                        result = await client.publish(content, account)
+                    finally:
+                        account = _keep_rotated_credentials(client, account_row.id, account)
             except Retryable as error:
                 if attempt == self.settings.publish_max_attempts:
                     _finish(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, error.message, started)
@@ -181,6 +184,16 @@ def recover_after_restart() -> list[int]:
         resumable = session.exec(select(Post.id).where(Post.status == PostStatus.PUBLISHING).where(
             sa.exists().where(Delivery.post_id == Post.id, Delivery.status == DeliveryStatus.PENDING))).all()
     return list(resumable)
+
+
+def _keep_rotated_credentials(client, account_id: int, account: Account) -> Account:
+    """Store tokens a client rotated during a call, even one that failed: the old refresh token is dead."""
+    rotated = getattr(client, 'refreshed_credentials', None)
+    if not rotated:
+        return account
+    accounts.update_credentials(account_id, dict(rotated))
+    return Account(platform=account.platform, credentials={**account.credentials, **rotated},
+                   display_name=account.display_name, id=account.id)
 
 
 def _mark_post_publishing(post_id: int) -> bool:

@@ -8,7 +8,9 @@ from collections.abc import Callable
 
 from services.config import Settings
 from services.platforms.base import PlatformClient
+from services.platforms.instagram import InstagramClient
 from services.platforms.telegram import TelegramClient
+from services.platforms.tiktok import TikTokClient
 
 
 class UnknownPlatform(KeyError):
@@ -17,6 +19,8 @@ class UnknownPlatform(KeyError):
 
 _FACTORIES: dict[str, Callable[[Settings], PlatformClient]] = {
     'telegram': lambda settings: TelegramClient(settings.telegram_api_url),
+    'instagram': lambda settings: InstagramClient(settings.instagram_api_url),
+    'tiktok': lambda settings: TikTokClient(settings.tiktok_api_url),
 }
 
 

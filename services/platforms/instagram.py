@@ -1,0 +1,299 @@
+"""Instagram Graph API client (Instagram Login, graph.instagram.com): posts a photo, a reel or a carousel.
+
+Credentials: `access_token` (a long-lived Instagram user token), `user_id` (the professional account's id) and,
+optionally, `expires_at` (ISO 8601, UTC). Instagram pulls every file from its public URL (`MediaFile.url`), builds
+a container per file, and publishes the container once it has processed it.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from services.platforms.base import (
+    Account,
+    MediaFile,
+    NeedsReconnect,
+    PlatformError,
+    PostContent,
+    PublishResult,
+    Rejected,
+    Retryable,
+    http_client,
+)
+
+MAX_CAROUSEL_ITEMS = 10
+NOT_READY_ATTEMPTS = 4  # media_publish calls while Instagram still says "not ready" after FINISHED
+REFRESH_WITHIN = timedelta(days=7)  # long-lived tokens last 60 days; refresh well before
+TOKEN_LIFETIME_S = 60 * 24 * 3600  # when the refresh answer has no expires_in
+THROTTLE_WAIT_S = 60.0  # Instagram sends no Retry-After
+
+EXPIRED_TOKEN = 190
+PUBLISHING_LIMIT_CODE, PUBLISHING_LIMIT_SUBCODE = 9, 2207042
+NOT_READY_CODE, NOT_READY_SUBCODE = 9007, 2207027
+TRANSIENT_CODES = {1, 2}
+THROTTLE_CODES = {4, 17, 32, 613}
+# server error, download timeout, container missing or expired, media expired: a new attempt can succeed
+RETRYABLE_SUBCODES = {2207001, 2207003, 2207008, 2207020}
+SUBCODE_IN_STATUS = re.compile(r'\b(2207\d{3})\b')
+
+
+class ContainerNotReady(Retryable):
+    """Instagram has not finished the container yet (9007 / 2207027): publishing it may succeed a moment later."""
+
+
+class InstagramClient:
+    platform = 'instagram'
+
+    def __init__(self, api_url: str, *, api_version: str = 'v25.0', poll_interval: float = 5.0,
+                 poll_timeout: float = 300.0) -> None:
+        self._base_url = api_url.rstrip('/')
+        self._version = api_version.strip('/')
+        self._poll_interval = poll_interval
+        self._poll_timeout = poll_timeout
+
+    async def check(self, account: Account) -> str:
+        """Ask Instagram whose token this is; returns '@username'. Raises a PlatformError."""
+        me = await self._get(_token(account), 'me', {'fields': 'user_id,username'})
+        return f'@{me.get("username") or me.get("user_id", "")}'
+
+    async def refresh(self, account: Account) -> dict[str, str]:
+        """A new long-lived token for the account's (at least a day old, unexpired) one.
+
+        Returns {'access_token', 'expires_at'} for the caller to store. Raises a PlatformError.
+        """
+        answer = await self._call('GET', _token(account), 'refresh_access_token',
+                                  {'grant_type': 'ig_refresh_token'}, versioned=False)
+        token = answer.get('access_token')
+        if not isinstance(token, str) or not token:
+            raise Retryable('Instagram answered the token refresh without a token')
+        lifetime = answer.get('expires_in')
+        lifetime = lifetime if isinstance(lifetime, int | float) else TOKEN_LIFETIME_S
+        expires_at = datetime.now(UTC) + timedelta(seconds=lifetime)
+        return {'access_token': token, 'expires_at': expires_at.isoformat(timespec='seconds')}
+
+    async def publishing_quota(self, account: Account) -> tuple[int, int]:
+        """(posts published through the API in the last 24 hours, how many are allowed). Raises a PlatformError."""
+        return await self._quota(_token(account), _user_id(account))
+
+    async def publish(self, content: PostContent, account: Account) -> PublishResult:
+        """Post `content` (one photo, one video as a reel, or a carousel of 2–10); returns the media id and permalink.
+
+        Raises Retryable, NeedsReconnect or Rejected. A token near its expiry is refreshed first; the new one comes
+        back in `credential_updates`.
+        """
+        _check_media(content.media)
+        user_id = _user_id(account)
+        token, updates = await self._current_token(account)
+        used, total = await self._quota(token, user_id)
+        if used >= total:
+            raise Rejected(f"Instagram's daily publishing limit is reached ({used} of {total} posts in 24 hours)")
+        container = await self._finished_container(token, user_id, content)
+        media_id = await self._publish_container(token, user_id, container)
+        return PublishResult(remote_id=media_id, remote_url=await self._permalink(token, media_id),
+                             credential_updates=updates)
+
+    async def _current_token(self, account: Account) -> tuple[str, dict[str, str]]:
+        """The token to publish with, refreshed when it expires within REFRESH_WITHIN, and what to store."""
+        token, expires_at = _token(account), _expires_at(account)
+        now = datetime.now(UTC)
+        if expires_at is None or not now < expires_at < now + REFRESH_WITHIN:
+            return token, {}
+        try:
+            updates = await self.refresh(account)
+        except (Retryable, Rejected):
+            return token, {}  # the old token still works; the next post tries the refresh again
+        return updates['access_token'], updates
+
+    async def _finished_container(self, token: str, user_id: str, content: PostContent) -> str:
+        """The id of a container for `content` that Instagram has finished processing (children first)."""
+        deadline = asyncio.get_running_loop().time() + self._poll_timeout
+        if len(content.media) == 1:
+            fields = {**_single(content.media[0]), **_caption(content.text)}
+        else:
+            children = [await self._container(token, user_id, _carousel_item(item)) for item in content.media]
+            for child in children:
+                await self._wait_until_finished(token, child, deadline)
+            fields = {'media_type': 'CAROUSEL', 'children': ','.join(children), **_caption(content.text)}
+        container = await self._container(token, user_id, fields)
+        await self._wait_until_finished(token, container, deadline)
+        return container
+
+    async def _quota(self, token: str, user_id: str) -> tuple[int, int]:
+        answer = await self._get(token, f'{user_id}/content_publishing_limit', {'fields': 'quota_usage,config'})
+        rows = answer.get('data') if isinstance(answer.get('data'), list) else []
+        row = rows[0] if rows and isinstance(rows[0], dict) else {}
+        config = row.get('config') if isinstance(row.get('config'), dict) else {}
+        used, total = row.get('quota_usage'), config.get('quota_total')
+        # the cap has changed over the years; without one, Instagram itself refuses with 9 / 2207042
+        return (used if isinstance(used, int) else 0), (total if isinstance(total, int) else 100)
+
+    async def _container(self, token: str, user_id: str, fields: dict[str, str]) -> str:
+        return _id_of(await self._post(token, f'{user_id}/media', fields), 'the media container')
+
+    async def _wait_until_finished(self, token: str, container: str, deadline: float) -> None:
+        """Poll the container until Instagram has fetched and processed its media."""
+        loop = asyncio.get_running_loop()
+        while True:
+            state = await self._get(token, container, {'fields': 'status_code,status'})
+            status_code, status = state.get('status_code'), str(state.get('status') or '')
+            if status_code in ('FINISHED', 'PUBLISHED'):
+                return
+            if status_code == 'ERROR':
+                raise _processing_error(status)
+            if status_code == 'EXPIRED':
+                raise Retryable('Instagram let the media container expire before it was published')
+            if loop.time() + self._poll_interval > deadline:
+                raise Retryable(f'Instagram was still processing the media after {self._poll_timeout:g} s')
+            await asyncio.sleep(self._poll_interval)
+
+    async def _publish_container(self, token: str, user_id: str, container: str) -> str:
+        fields = {'creation_id': container}
+        for _ in range(NOT_READY_ATTEMPTS - 1):
+            try:
+                return _id_of(await self._post(token, f'{user_id}/media_publish', fields), 'the published post')
+            except ContainerNotReady:
+                await asyncio.sleep(self._poll_interval)
+        return _id_of(await self._post(token, f'{user_id}/media_publish', fields), 'the published post')
+
+    async def _permalink(self, token: str, media_id: str) -> str | None:
+        try:
+            answer = await self._get(token, media_id, {'fields': 'permalink'})
+        except PlatformError:
+            return None  # the post is up: a missing link must not make the engine post it again
+        link = answer.get('permalink')
+        return link if isinstance(link, str) and link else None
+
+    async def _get(self, token: str, path: str, params: dict[str, str]) -> dict[str, Any]:
+        return await self._call('GET', token, path, params)
+
+    async def _post(self, token: str, path: str, fields: dict[str, str]) -> dict[str, Any]:
+        return await self._call('POST', token, path, fields)
+
+    async def _call(self, method: str, token: str, path: str, fields: dict[str, str], *,
+                    versioned: bool = True) -> dict[str, Any]:
+        """One Graph API call: the token in the query string, other fields there (GET) or in a form (POST)."""
+        url = f'{self._base_url}/{self._version}/{path}' if versioned else f'{self._base_url}/{path}'
+        query = {**(fields if method == 'GET' else {}), 'access_token': token}
+        try:
+            response = await http_client().request(method, url, params=query,
+                                                   data=fields if method == 'POST' else None)
+        except httpx.TransportError as error:
+            raise Retryable(f'Instagram could not be reached ({str(error) or type(error).__name__})') from error
+        return result_or_raise(response)
+
+
+def result_or_raise(response: httpx.Response) -> dict[str, Any]:
+    """The body of a Graph API answer, or the typed error its status and `error` object describe.
+
+    The only place that looks at status codes and error codes.
+    """
+    status = response.status_code
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise Retryable(f'Instagram answered HTTP {status} without a Graph API body', status=status)
+    error = body.get('error')
+    if response.is_success and error is None:
+        return body
+    if not isinstance(error, dict):
+        raise Retryable(f'Instagram answered HTTP {status} without an error description', status=status)
+
+    code, subcode = _int(error.get('code')), _int(error.get('error_subcode'))
+    message = str(error.get('error_user_msg') or error.get('message') or f'Instagram error {code}')
+    if code == EXPIRED_TOKEN:
+        raise NeedsReconnect(message, status=status)
+    if code == PUBLISHING_LIMIT_CODE or subcode == PUBLISHING_LIMIT_SUBCODE:
+        raise Rejected(message, status=status)
+    if code == NOT_READY_CODE or subcode == NOT_READY_SUBCODE:
+        raise ContainerNotReady(message, status=status)
+    if code in THROTTLE_CODES:
+        raise Retryable(message, status=status, retry_after=THROTTLE_WAIT_S)
+    if (code in TRANSIENT_CODES or subcode in RETRYABLE_SUBCODES or error.get('is_transient') is True
+            or status >= 500):
+        raise Retryable(message, status=status)
+    raise Rejected(message, status=status)
+
+
+def _processing_error(status: str) -> PlatformError:
+    """A container's ERROR status ('... error code 2207052'): retryable only for Instagram's own trouble."""
+    found = SUBCODE_IN_STATUS.search(status)
+    message = status or 'Instagram could not process the media'
+    if found and int(found.group(1)) in RETRYABLE_SUBCODES:
+        return Retryable(message)
+    return Rejected(message)
+
+
+def _check_media(media: tuple[MediaFile, ...]) -> None:
+    if not media:
+        raise Rejected('An Instagram post needs at least one photo or video')
+    if len(media) > MAX_CAROUSEL_ITEMS:
+        raise Rejected(f'An Instagram carousel holds at most {MAX_CAROUSEL_ITEMS} photos or videos, not {len(media)}')
+    for item in media:
+        if not (item.mime_type.startswith('image/') or item.is_video):
+            raise Rejected(f'Instagram can only post photos and videos, not {item.mime_type}')
+        if not item.url:
+            raise Rejected(f'Instagram fetches media from PUBLIC_BASE_URL, which must be set (to reach '
+                           f'{item.path.name})')
+
+
+def _single(media: MediaFile) -> dict[str, str]:
+    # single feed videos publish as reels
+    return {'media_type': 'REELS', 'video_url': str(media.url)} if media.is_video else {'image_url': str(media.url)}
+
+
+def _carousel_item(media: MediaFile) -> dict[str, str]:
+    kind = {'media_type': 'VIDEO', 'video_url': str(media.url)} if media.is_video else {'image_url': str(media.url)}
+    return {'is_carousel_item': 'true', **kind}
+
+
+def _caption(text: str) -> dict[str, str]:
+    return {'caption': text} if text else {}
+
+
+def _id_of(answer: dict[str, Any], what: str) -> str:
+    found = answer.get('id')
+    if found is None or found == '':
+        raise Retryable(f'Instagram answered without an id for {what}')
+    return str(found)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _token(account: Account) -> str:
+    token = account.credentials.get('access_token', '')
+    if not token:
+        raise NeedsReconnect('No Instagram access token is set for this account')
+    return token
+
+
+def _user_id(account: Account) -> str:
+    user_id = account.credentials.get('user_id', '')
+    if not user_id:
+        raise NeedsReconnect('No Instagram user id is set for this account')
+    return user_id
+
+
+def _expires_at(account: Account) -> datetime | None:
+    """`expires_at` as an aware UTC time: ISO 8601 (naive means UTC) or Unix seconds; None when absent or unreadable."""
+    raw = account.credentials.get('expires_at', '')
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        try:
+            return datetime.fromtimestamp(float(raw), UTC)
+        except (ValueError, OverflowError, OSError):
+            return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

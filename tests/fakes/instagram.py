@@ -1,0 +1,399 @@
+"""A fake Instagram Graph API (Instagram Login, graph.instagram.com) on 127.0.0.1, and a tiny file server it pulls from.
+
+    with FakeInstagram(quota_total=25) as fake:
+        url = fake.serve_file(jpeg_path)            # a "public" address the fake downloads, as Meta cURLs media
+        fake.inject(Fault.transient())              # the next call gets code 2
+        await InstagramClient(fake.base_url, poll_interval=0.01).publish(PostContent('Hello', media), account)
+        assert fake.published[0].caption == 'Hello'
+
+Containers step IN_PROGRESS (for `polls_to_finish` status polls) → FINISHED | ERROR | EXPIRED, and PUBLISHED after
+media_publish. Error envelopes and codes follow the spec sheet; the wording of messages is the fake's own.
+"""
+from __future__ import annotations
+
+import itertools
+import mimetypes
+import re
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from tests.fakes import BackgroundServer, drop_connection, read_params, wait_unless_client_leaves
+
+DEFAULT_TOKEN = 'IGAAFakeLongLivedTokenForTestsOnly0123456789'
+DEFAULT_USER_ID = '17841400000000001'
+VERSION = re.compile(r'/v\d+\.\d+(?=/)')
+CAROUSEL_SIZES = range(2, 11)
+IMAGE_LIMIT = 8 * 1024 * 1024
+CAPTION_LIMIT = 2200
+TOKEN_LIFETIME_S = 60 * 24 * 3600
+SUBCODE_WORDS = {2207001: 'Instagram server error', 2207004: 'The image is too large (over 8 MB)',
+                 2207005: 'The image format is not supported (JPEG only)',
+                 2207026: 'The video format is not supported', 2207052: 'The media could not be fetched from the URI'}
+
+
+@dataclass(frozen=True)
+class FakeIgUser:
+    token: str = DEFAULT_TOKEN
+    user_id: str = DEFAULT_USER_ID
+    username: str = 'fake_creator'
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What the fake does instead of (or before) answering a call; see `FakeInstagram.inject`."""
+    name: str
+    status: int = 0  # answer with this HTTP status and error, skipping the real work
+    code: int = 0
+    subcode: int | None = None
+    message: str = ''
+    is_transient: bool = False
+    plain: bool = False  # a plain-text body instead of the Graph API error object (a proxy's page)
+    delay: float = 0.0  # wait this long first; then the fault's error, or the normal answer
+    drop: bool = False  # close the connection without answering
+
+    @classmethod
+    def server_error(cls, status: int = 503) -> Fault:
+        return cls(f'server_error_{status}', status, message='Service Unavailable', plain=True)
+
+    @classmethod
+    def transient(cls) -> Fault:
+        return cls('transient', 500, 2, message='An unexpected error has occurred. Please retry your request later.',
+                   is_transient=True)
+
+    @classmethod
+    def expired_token(cls) -> Fault:
+        return cls('expired_token', 400, 190, 463, 'Error validating access token: Session has expired.')
+
+    @classmethod
+    def throttled(cls) -> Fault:
+        return cls('throttled', 400, 4, message='Application request limit reached', is_transient=True)
+
+    @classmethod
+    def slow(cls, seconds: float) -> Fault:
+        return cls('slow', delay=seconds)
+
+    @classmethod
+    def dropped(cls) -> Fault:
+        return cls('dropped', drop=True)
+
+
+@dataclass
+class Container:
+    id: str
+    user_id: str
+    media_type: str  # 'IMAGE', 'VIDEO' (carousel items only), 'REELS', 'STORIES' or 'CAROUSEL'
+    params: dict[str, Any]
+    outcome: tuple[str, str]  # (status_code, status) once processing ends
+    polls_left: int
+    children: list[str] = field(default_factory=list)
+    status_code: str = 'IN_PROGRESS'
+    status: str = 'In Progress'
+
+
+@dataclass(frozen=True)
+class PublishedMedia:
+    id: str
+    container_id: str
+    media_type: str
+    caption: str | None
+    media_urls: list[str]  # the image_url / video_url of the container, or of each carousel child in order
+    permalink: str
+
+
+@dataclass(frozen=True)
+class Pull:
+    """One download the fake made of a container's media."""
+    url: str
+    status: int  # 0: nothing answered
+    size: int
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str  # without the version prefix, e.g. '/17841400000000001/media'
+    version: str | None
+    token: str
+    params: dict[str, Any]  # query and form fields, except the token
+    status: int  # 0: the fake dropped the connection; -1: the client hung up during a delay
+    fault: str | None
+
+
+class GraphError(Exception):
+    def __init__(self, code: int, message: str, subcode: int | None = None, *, user_msg: str | None = None,
+                 status: int = 400, transient: bool = False) -> None:
+        super().__init__(message)
+        self.code, self.message, self.subcode, self.user_msg = code, message, subcode, user_msg
+        self.status, self.transient = status, transient
+
+    def envelope(self) -> dict[str, Any]:
+        error = {'message': self.message, 'type': 'OAuthException', 'code': self.code, 'is_transient': self.transient,
+                 'fbtrace_id': 'AFakeTraceId0123456789', **({'error_subcode': self.subcode} if self.subcode else {})}
+        if self.user_msg:
+            error |= {'error_user_title': 'Post failed', 'error_user_msg': self.user_msg}
+        return {'error': error}
+
+
+class FileServer(BackgroundServer):
+    """Serves chosen local files at unguessable paths: the "public" addresses Instagram pulls media from."""
+
+    def __init__(self) -> None:
+        super().__init__(self)
+        self._files: dict[str, Path] = {}
+        self._ids = itertools.count(1)
+
+    def serve(self, path: Path) -> str:
+        key = f'{next(self._ids)}/{path.name}'
+        self._files[key] = path
+        return f'{self.base_url}/files/{key}'
+
+    def missing(self, name: str = 'gone.jpg') -> str:
+        """An address on this server that answers 404 (an expired or deleted file)."""
+        return f'{self.base_url}/files/0/{name}'
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope['type'] != 'http':
+            return
+        path = self._files.get(scope['path'].removeprefix('/files/'))
+        if path is None or not path.is_file():
+            response: Response = PlainTextResponse('Not Found', status_code=404)
+        else:
+            response = Response(path.read_bytes(), media_type=mimetypes.guess_type(path.name)[0])
+        await response(scope, receive, send)
+
+
+class FakeInstagram:
+    """The fake Graph API. Use as a context manager; `base_url` replaces https://graph.instagram.com."""
+
+    def __init__(self, users: list[FakeIgUser] | None = None, *, quota_total: int = 50, quota_usage: int = 0,
+                 polls_to_finish: int = 1, finish_as: str = 'FINISHED', error_subcode: int = 2207001) -> None:
+        self.users = {user.token: user for user in users or [FakeIgUser()]}
+        self.quota_total, self.quota_usage = quota_total, quota_usage
+        self.polls_to_finish = polls_to_finish  # status polls that still answer IN_PROGRESS
+        self.finish_as, self.error_subcode = finish_as, error_subcode  # how processing ends for good media
+        self.not_ready_publishes = 0  # media_publish calls answered 9007 even for a FINISHED container
+        self.containers: dict[str, Container] = {}
+        self.published: list[PublishedMedia] = []
+        self.pulls: list[Pull] = []
+        self.calls: list[Call] = []
+        self.files = FileServer()
+        self._faults: deque[Fault] = deque()
+        self._lock = threading.Lock()
+        self._ids = itertools.count(18_000_000_000_000_001)
+        self._server = BackgroundServer(self)
+
+    @property
+    def base_url(self) -> str:
+        return self._server.base_url
+
+    def serve_file(self, path: Path) -> str:
+        """A URL on the fake's file server that answers with the bytes of `path`."""
+        return self.files.serve(path)
+
+    def inject(self, fault: Fault, times: int = 1) -> None:
+        """Make the next `times` API calls meet `fault`, after the faults already queued."""
+        with self._lock:
+            self._faults.extend([fault] * times)
+
+    def __enter__(self) -> FakeInstagram:
+        self.files.start()
+        self._server.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.stop()
+        self.files.stop()
+
+    # --- HTTP ----------------------------------------------------------------------------------------------------
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope['type'] != 'http':
+            return
+        request = Request(scope, receive)
+        token = request.query_params.get('access_token', '')  # the token only counts in the query string
+        version = VERSION.match(scope['path'])
+        path = scope['path'][version.end():] if version else scope['path']
+        try:
+            params, _ = await read_params(request)
+            fault = self._next_fault()
+        except ValueError as error:
+            params, fault = {}, Fault('unparsable', 400, 100, message=f'Invalid request: {error}')
+        params.pop('access_token', None)
+        status, body = await self._answer(fault, request.method, path, token, params, receive)
+        self.calls.append(Call(request.method, path, version.group()[1:] if version else None, token, params, status,
+                               fault.name if fault else None))
+        if status == 0:
+            await drop_connection(send, receive)
+        elif fault and fault.plain and status == fault.status:
+            await PlainTextResponse(fault.message, status_code=status)(scope, receive, send)
+        elif status > 0:
+            await JSONResponse(body, status_code=status)(scope, receive, send)
+
+    async def _answer(self, fault: Fault | None, method: str, path: str, token: str, params: dict[str, Any],
+                      receive: Any) -> tuple[int, dict[str, Any]]:
+        """(status, body); status 0 means drop the connection, -1 that the client left while waiting."""
+        if fault and fault.delay and await wait_unless_client_leaves(receive, fault.delay):
+            return -1, {}
+        if fault and fault.drop:
+            return 0, {}
+        try:
+            if fault and fault.status:
+                raise GraphError(fault.code, fault.message, fault.subcode, status=fault.status,
+                                 transient=fault.is_transient)
+            return 200, await self._dispatch(method, path.strip('/').split('/'), token, params)
+        except GraphError as error:
+            return error.status, error.envelope()
+
+    def _next_fault(self) -> Fault | None:
+        with self._lock:
+            return self._faults.popleft() if self._faults else None
+
+    async def _dispatch(self, method: str, parts: list[str], token: str, params: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(token)
+        if user is None:
+            raise GraphError(190, 'Invalid OAuth access token - Cannot parse access token')
+        match method, parts:
+            case 'GET', ['me']:
+                return _fields({'id': user.user_id, 'user_id': user.user_id, 'username': user.username}, params)
+            case 'GET', ['refresh_access_token']:
+                return self._refresh(user, params)
+            case 'GET', [user_id, 'content_publishing_limit'] if user_id in (user.user_id, 'me'):
+                return {'data': [{'quota_usage': self.quota_usage,
+                                  'config': {'quota_total': self.quota_total, 'quota_duration': 86400}}]}
+            case 'POST', [user_id, 'media'] if user_id in (user.user_id, 'me'):
+                return {'id': (await self._create_container(user, params)).id}
+            case 'POST', [user_id, 'media_publish'] if user_id in (user.user_id, 'me'):
+                return {'id': self._publish(user, str(params.get('creation_id') or ''))}
+            case 'GET', [object_id]:
+                return _fields(self._object(user, object_id), params)
+        raise GraphError(100, f"Unsupported {method.lower()} request. Object with ID '{parts[0]}' does not exist, "
+                              'cannot be loaded due to missing permissions, or does not support this operation', 33)
+
+    # --- endpoints -----------------------------------------------------------------------------------------------
+
+    def _refresh(self, user: FakeIgUser, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get('grant_type') != 'ig_refresh_token':
+            raise GraphError(100, 'Invalid grant_type')
+        fresh = FakeIgUser(f'IGAAFakeRefreshedToken{next(self._ids)}', user.user_id, user.username)
+        self.users[fresh.token] = fresh  # the old token keeps working until it expires
+        return {'access_token': fresh.token, 'token_type': 'bearer', 'expires_in': TOKEN_LIFETIME_S}
+
+    async def _create_container(self, user: FakeIgUser, params: dict[str, Any]) -> Container:
+        caption = str(params.get('caption') or '')
+        if len(caption) > CAPTION_LIMIT:
+            raise GraphError(100, 'The caption is too long', 2207010,
+                             user_msg=f'The caption can have at most {CAPTION_LIMIT} characters')
+        media_type = str(params.get('media_type') or 'IMAGE').upper()
+        in_carousel = _in_carousel(params)
+        children: list[str] = []
+        if media_type == 'CAROUSEL':
+            children = self._children(user, str(params.get('children') or ''))
+            failed = [self.containers[child].outcome for child in children
+                      if self.containers[child].outcome[0] != 'FINISHED']
+            outcome = failed[0] if failed else self._processed()
+        elif media_type in ('IMAGE', 'STORIES') and params.get('image_url'):
+            outcome = await self._pull(str(params['image_url']), image=True)
+        elif media_type in ('REELS', 'STORIES') or (media_type == 'VIDEO' and in_carousel):
+            if not params.get('video_url'):
+                raise GraphError(100, 'The parameter video_url is required.')
+            outcome = await self._pull(str(params['video_url']), image=False)
+        elif media_type == 'IMAGE':
+            raise GraphError(100, 'The parameter image_url is required.')
+        else:
+            raise GraphError(100, f'The media type {media_type} is not supported here', 2207023)
+        container = Container(str(next(self._ids)), user.user_id, media_type, dict(params), outcome,
+                              self.polls_to_finish, children)
+        self.containers[container.id] = container
+        return container
+
+    def _children(self, user: FakeIgUser, ids: str) -> list[str]:
+        children = [child for child in ids.split(',') if child]
+        if len(children) not in CAROUSEL_SIZES:
+            raise GraphError(100, 'A carousel needs 2 to 10 children', 2207028,
+                             user_msg='Carousels can have between 2 and 10 photos or videos')
+        for child in children:
+            container = self.containers.get(child)
+            if container is None or container.user_id != user.user_id or not _in_carousel(container.params):
+                raise GraphError(100, f'Invalid carousel child {child}')
+        return children
+
+    async def _pull(self, url: str, *, image: bool) -> tuple[str, str]:
+        """Download the media as Meta does; the container's final (status_code, status)."""
+        try:
+            async with httpx.AsyncClient(timeout=10) as http:
+                response = await http.get(url)
+        except httpx.HTTPError:
+            self.pulls.append(Pull(url, 0, 0))
+            return _error(2207052)
+        data = response.content
+        self.pulls.append(Pull(url, response.status_code, len(data)))
+        if not response.is_success or not data:
+            return _error(2207052)
+        if not (data.startswith(b'\xff\xd8') if image else data[4:8] == b'ftyp'):  # JPEG / MP4 or MOV magic
+            return _error(2207005 if image else 2207026)
+        return _error(2207004) if image and len(data) > IMAGE_LIMIT else self._processed()
+
+    def _processed(self) -> tuple[str, str]:
+        if self.finish_as == 'ERROR':
+            return _error(self.error_subcode)
+        return self.finish_as, self.finish_as.capitalize()
+
+    def _publish(self, user: FakeIgUser, creation_id: str) -> str:
+        container = self.containers.get(creation_id)
+        if container is None or container.user_id != user.user_id or _in_carousel(container.params):
+            raise GraphError(100, f'Invalid creation_id {creation_id}', 2207008)
+        if self.quota_usage >= self.quota_total:
+            raise GraphError(9, 'Application request limit reached', 2207042,
+                             user_msg='You have reached the maximum number of posts allowed in 24 hours')
+        if container.status_code == 'IN_PROGRESS' or self.not_ready_publishes > 0:
+            self.not_ready_publishes = max(0, self.not_ready_publishes - 1)
+            raise GraphError(9007, 'Media ID is not available', 2207027,
+                             user_msg='The media is not ready for publishing, please wait for a moment')
+        if container.status_code != 'FINISHED':
+            raise GraphError(100, f'The container is {container.status_code} and cannot be published', 2207008)
+        container.status_code, container.status = 'PUBLISHED', 'Published'
+        self.quota_usage += 1
+        media_id = str(next(self._ids))
+        kind = 'reel' if container.media_type == 'REELS' else 'p'
+        sources = [self.containers[child].params for child in container.children] or [container.params]
+        self.published.append(PublishedMedia(
+            media_id, container.id, container.media_type, container.params.get('caption'),
+            [str(source.get('image_url') or source.get('video_url')) for source in sources],
+            f'https://www.instagram.com/{kind}/Fake{media_id[-6:]}/'))
+        return media_id
+
+    def _object(self, user: FakeIgUser, object_id: str) -> dict[str, Any]:
+        container = self.containers.get(object_id)
+        if container is not None and container.user_id == user.user_id:
+            if container.status_code == 'IN_PROGRESS' and container.polls_left > 0:
+                container.polls_left -= 1
+            elif container.status_code == 'IN_PROGRESS':
+                container.status_code, container.status = container.outcome
+            return {'id': container.id, 'status_code': container.status_code, 'status': container.status}
+        for media in self.published:
+            if media.id == object_id:
+                return {'id': media.id, 'permalink': media.permalink, 'media_type': media.media_type,
+                        'caption': media.caption}
+        raise GraphError(100, f"Unsupported get request. Object with ID '{object_id}' does not exist", 33)
+
+
+def _error(subcode: int) -> tuple[str, str]:
+    words = SUBCODE_WORDS.get(subcode, 'Media upload has failed')
+    return 'ERROR', f'Error: {words}. Media upload has failed with error code {subcode}'
+
+
+def _in_carousel(params: dict[str, Any]) -> bool:
+    return str(params.get('is_carousel_item', '')).lower() == 'true'
+
+
+def _fields(found: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """Only the `fields` asked for (and the id), as the Graph API answers."""
+    wanted = {name.strip() for name in str(params.get('fields') or '').split(',') if name.strip()}
+    return {name: value for name, value in found.items() if name == 'id' or not wanted or name in wanted}

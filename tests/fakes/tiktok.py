@@ -1,0 +1,394 @@
+"""A fake TikTok Content Posting API v2 and token endpoint on 127.0.0.1: the paths, envelope, error codes, chunk
+rules and per-minute limits of the spec sheet (section 4); upload URLs point at the fake itself. One creator, one
+working refresh token. Chunk answers carry `Content-Range: bytes 0-LAST/TOTAL` (LAST inclusive; `bytes */TOTAL`
+before the first byte): the real API's form there is UNCONFIRMED.
+
+    with FakeTikTok() as fake:
+        fake.inject(Fault.server_error(503), on='upload')   # the next chunk PUT gets a 503
+        result = await TikTokClient(fake.base_url, poll_interval=0.01).publish(content, account)
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from tests.fakes import BackgroundServer, drop_connection, read_params, wait_unless_client_leaves
+
+DEFAULT_CLIENT_KEY = 'awfakeclientkey0001'
+DEFAULT_CLIENT_SECRET = 'fake-client-secret-for-tests-only'
+DEFAULT_ACCESS_TOKEN = 'act.fake-access-token-0'
+DEFAULT_REFRESH_TOKEN = 'rft.fake-refresh-token-0'
+ALL_PRIVACY_LEVELS = ('PUBLIC_TO_EVERYONE', 'MUTUAL_FOLLOW_FRIENDS', 'FOLLOWER_OF_CREATOR', 'SELF_ONLY')
+VIDEO_TYPES = frozenset({'video/mp4', 'video/quicktime', 'video/webm'})
+RATE_LIMITS = {'creator_info': 20, 'init': 6, 'status': 30}  # requests per minute
+TITLE_LIMIT = 2200  # UTF-16 code units
+API_PATHS = {'/v2/oauth/token/': 'token', '/v2/post/publish/creator_info/query/': 'creator_info',
+             '/v2/post/publish/video/init/': 'init', '/v2/post/publish/status/fetch/': 'status'}
+UPLOAD_PATH = re.compile(r'/upload/(?P<publish_id>[^/]+)/?')
+CONTENT_RANGE = re.compile(r'bytes (\d+)-(\d+)/(\d+)')
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What the fake does instead of (or before) answering; see `FakeTikTok.inject`."""
+    name: str
+    status: int = 0  # answer with this status and `code`, skipping the real work (a 416 carries the progress)
+    code: str = ''
+    message: str = ''
+    delay: float = 0.0  # wait this long first, then the fault's error or the normal answer
+    drop: bool = False  # close the connection without answering...
+    after_taking: bool = False  # ...after doing the work (the answer is lost, the chunk is kept)
+    fail_reason: str = ''  # on a status call: the publish ends FAILED with this reason
+    endpoint: str | None = None  # the endpoint it waits for ('token', 'creator_info', 'init', 'upload', 'status')
+
+    @classmethod
+    def server_error(cls, status: int = 500) -> Fault:
+        return cls(f'server_error_{status}', status, 'internal_error', 'Something went wrong. Please try again.')
+
+    @classmethod
+    def range_mismatch(cls) -> Fault:
+        return cls('range_mismatch', 416, 'range_not_satisfiable', 'The range does not match the upload progress.',
+                   endpoint='upload')
+
+    @classmethod
+    def dropped(cls, *, after_taking: bool = False) -> Fault:
+        return cls('dropped_after_taking' if after_taking else 'dropped', drop=True, after_taking=after_taking)
+
+    @classmethod
+    def token_expired(cls) -> Fault:
+        return cls('token_expired', 401, 'access_token_invalid',
+                   'The access token is invalid or not found in the request.')
+
+    @classmethod
+    def slow(cls, seconds: float) -> Fault:
+        return cls('slow', delay=seconds)
+
+    @classmethod
+    def publish_failed(cls, fail_reason: str) -> Fault:
+        return cls(f'failed_{fail_reason}', fail_reason=fail_reason, endpoint='status')
+
+
+@dataclass
+class FakeUpload:
+    """One video init and what arrived for it: byte counts and a running sha256, never the bytes."""
+    publish_id: str
+    title: str
+    privacy_level: str
+    video_size: int
+    chunk_size: int
+    total_chunk_count: int
+    expires_at: float  # time.monotonic() after which the upload URL answers 403
+    received: int = 0
+    chunks: int = 0
+    content_types: list[str] = field(default_factory=list)
+    status: str = 'PROCESSING_UPLOAD'
+    fail_reason: str = ''
+    polls_since_upload: int = 0
+    post_id: str | None = None
+    digest: Any = field(default_factory=hashlib.sha256, repr=False)
+
+    @property
+    def sha256(self) -> str:
+        return self.digest.hexdigest()
+
+    @property
+    def complete(self) -> bool:
+        return self.received == self.video_size
+
+    def content_range(self) -> str:
+        return f'bytes 0-{self.received - 1}/{self.video_size}' if self.received else f'bytes */{self.video_size}'
+
+
+@dataclass(frozen=True)
+class Call:
+    endpoint: str  # 'token', 'creator_info', 'init', 'upload', 'status' or 'unknown'
+    params: dict[str, Any]  # the form or JSON body; for uploads the Content-Range, Content-Type and byte count
+    status: int  # 0: the fake dropped the connection; -1: the client hung up during a delay
+    fault: str | None
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    size: int
+    digest: Any  # the upload's sha256 as it would be with this chunk added
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+
+
+class FakeTikTok:
+    """The fake API. Use as a context manager; `base_url` replaces https://open.tiktokapis.com."""
+
+    def __init__(self, *, privacy_level_options: tuple[str, ...] = ALL_PRIVACY_LEVELS,
+                 max_video_post_duration_sec: int = 600, username: str = 'fake.creator',
+                 nickname: str = 'Fake Creator', scopes: tuple[str, ...] = ('user.info.basic', 'video.publish'),
+                 rate_limits: dict[str, int] | None = None, fail_reason: str = '', processing_polls: int = 1,
+                 upload_url_ttl: float = 3600.0) -> None:
+        self.privacy_level_options = privacy_level_options
+        self.max_video_post_duration_sec = max_video_post_duration_sec
+        self.username, self.nickname, self.scopes = username, nickname, scopes
+        self.rate_limits = RATE_LIMITS | (rate_limits or {})
+        self.fail_reason = fail_reason  # non-empty: every publish ends FAILED with it after processing
+        self.processing_polls = processing_polls  # status polls answering PROCESSING_UPLOAD after the upload
+        self.upload_url_ttl = upload_url_ttl
+        self.client_key, self.client_secret = DEFAULT_CLIENT_KEY, DEFAULT_CLIENT_SECRET
+        self.access_tokens = {DEFAULT_ACCESS_TOKEN}
+        self.refresh_token: str | None = DEFAULT_REFRESH_TOKEN  # the one that works; each refresh replaces it
+        self.calls: list[Call] = []
+        self.uploads: list[FakeUpload] = []
+        self._faults: defaultdict[str | None, deque[Fault]] = defaultdict(deque)
+        self._hits: defaultdict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+        self._numbers = itertools.count(1)
+        self._server = BackgroundServer(self)
+
+    @property
+    def base_url(self) -> str:
+        return self._server.base_url
+
+    def inject(self, fault: Fault, times: int = 1, *, on: str | None = None) -> None:
+        """Make the next `times` calls of endpoint `on` (default: the fault's own, else any) meet `fault`."""
+        with self._lock:
+            self._faults[on or fault.endpoint].extend([fault] * times)
+
+    def revoke(self) -> None:
+        """The user removed the app: every token stops working."""
+        self.access_tokens, self.refresh_token = set(), None
+
+    def calls_to(self, endpoint: str) -> list[Call]:
+        return [call for call in self.calls if call.endpoint == endpoint]
+
+    def __enter__(self) -> FakeTikTok:
+        self._server.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.stop()
+
+    # --- HTTP ----------------------------------------------------------------------------------------------------
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope['type'] != 'http':
+            return
+        request = Request(scope, receive)
+        endpoint, publish_id = _route(scope['path'])
+        fault, params, headers = self._next_fault(endpoint), {}, {}
+        try:
+            params, chunk = await self._read(request, endpoint, publish_id)
+            if fault and fault.delay and await wait_unless_client_leaves(receive, fault.delay):
+                self.calls.append(Call(endpoint, params, -1, fault.name))
+                return
+            if fault and fault.drop and not fault.after_taking:
+                status, body = 0, {}
+            else:
+                status, body, headers = self._dispatch(endpoint, request, params, chunk, publish_id, fault)
+        except ApiError as error:
+            status, body, headers = error.status, self._error_body(endpoint, error), error.headers
+        self.calls.append(Call(endpoint, params, status, fault.name if fault else None))
+        if status == 0 or (fault and fault.after_taking):
+            await drop_connection(send, receive)
+        else:
+            await JSONResponse(body, status_code=status, headers=headers)(scope, receive, send)
+
+    async def _read(self, request: Request, endpoint: str, publish_id: str) -> tuple[dict[str, Any], _Chunk | None]:
+        """The body's fields, or for an upload its headers and a tentative digest (the bytes are not kept)."""
+        if endpoint != 'upload':
+            try:
+                return (await read_params(request))[0], None
+            except ValueError as error:
+                raise ApiError(400, 'invalid_params', f'The request body is invalid: {error}') from None
+        upload = self._upload(publish_id)
+        digest, size = upload.digest.copy() if upload else hashlib.sha256(), 0
+        async for piece in request.stream():
+            digest.update(piece)
+            size += len(piece)
+        params = {'content_range': request.headers.get('content-range'), 'bytes': size,
+                  'content_type': request.headers.get('content-type')}
+        return params, _Chunk(size, digest)
+
+    def _dispatch(self, endpoint: str, request: Request, params: dict[str, Any], chunk: _Chunk | None,
+                  publish_id: str, fault: Fault | None) -> tuple[int, dict[str, Any], dict[str, str]]:
+        if fault and fault.status:  # an upload's error answers carry its progress, as the real ones do
+            upload = self._upload(publish_id)
+            raise ApiError(fault.status, fault.code, fault.message,
+                           {'Content-Range': upload.content_range()} if upload else None)
+        wanted = 'PUT' if endpoint == 'upload' else 'POST'
+        if endpoint == 'unknown' or request.method != wanted:
+            raise ApiError(404, 'not_found', f'No such endpoint: {request.method} {request.url.path}')
+        if endpoint == 'token':
+            return 200, self._token(params), {}
+        if endpoint == 'upload':
+            assert chunk is not None
+            return self._take_chunk(request, publish_id, chunk)
+        self._authorize(request)
+        self._count_against_limit(endpoint)
+        if endpoint == 'creator_info':
+            data = self._creator_info()
+        elif endpoint == 'init':
+            data = self._init(params)
+        else:
+            data = self._status(params, fault)
+        return 200, {'data': data, 'error': {'code': 'ok', 'message': '', 'log_id': self._log_id()}}, {}
+
+    def _error_body(self, endpoint: str, error: ApiError) -> dict[str, Any]:
+        log_id = self._log_id()
+        if endpoint == 'token':  # the token endpoint answers flat, not in the envelope
+            return {'error': error.code, 'error_description': error.message, 'log_id': log_id}
+        return {'data': {}, 'error': {'code': error.code, 'message': error.message, 'log_id': log_id}}
+
+    def _next_fault(self, endpoint: str) -> Fault | None:
+        with self._lock:
+            for queue in (self._faults[endpoint], self._faults[None]):
+                if queue:
+                    return queue.popleft()
+        return None
+
+    # --- endpoints -----------------------------------------------------------------------------------------------
+
+    def _token(self, params: dict[str, Any]) -> dict[str, Any]:
+        if (params.get('client_key'), params.get('client_secret')) != (self.client_key, self.client_secret):
+            raise ApiError(401, 'invalid_client', 'Client key or secret is incorrect.')
+        if params.get('grant_type') != 'refresh_token':
+            raise ApiError(400, 'unsupported_grant_type', 'The grant type is not supported by this fake.')
+        if not self.refresh_token or params.get('refresh_token') != self.refresh_token:
+            raise ApiError(400, 'invalid_grant', 'Refresh token is invalid or expired.')
+        number = next(self._numbers)
+        access_token, self.refresh_token = f'act.fake-access-token-{number}', f'rft.fake-refresh-token-{number}'
+        self.access_tokens.add(access_token)
+        return {'open_id': 'fake-open-id', 'scope': ','.join(self.scopes), 'access_token': access_token,
+                'expires_in': 7200, 'refresh_token': self.refresh_token, 'refresh_expires_in': 15_552_000,
+                'token_type': 'Bearer'}
+
+    def _creator_info(self) -> dict[str, Any]:
+        return {'creator_avatar_url': 'https://example.invalid/avatar.jpg', 'creator_username': self.username,
+                'creator_nickname': self.nickname, 'privacy_level_options': list(self.privacy_level_options),
+                'comment_disabled': False, 'duet_disabled': False, 'stitch_disabled': False,
+                'max_video_post_duration_sec': self.max_video_post_duration_sec}
+
+    def _init(self, params: dict[str, Any]) -> dict[str, Any]:
+        post_info, source_info = params.get('post_info'), params.get('source_info')
+        if not isinstance(post_info, dict) or not isinstance(source_info, dict):
+            raise ApiError(400, 'invalid_params', 'post_info and source_info are required.')
+        if post_info.get('privacy_level') not in self.privacy_level_options:
+            raise ApiError(403, 'privacy_level_option_mismatch',
+                           'The privacy level is not one of the creator\'s privacy_level_options.')
+        title = str(post_info.get('title') or '')
+        if len(title.encode('utf-16-le')) // 2 > TITLE_LIMIT:
+            raise ApiError(400, 'invalid_params', f'The title is longer than {TITLE_LIMIT} characters.')
+        if source_info.get('source') != 'FILE_UPLOAD':
+            raise ApiError(400, 'invalid_params', 'This fake takes only source FILE_UPLOAD.')
+        numbers = [source_info.get(name) for name in ('video_size', 'chunk_size', 'total_chunk_count')]
+        if not all(isinstance(number, int) and not isinstance(number, bool) for number in numbers):
+            raise ApiError(400, 'invalid_params', 'video_size, chunk_size and total_chunk_count must be integers.')
+        if problem := chunk_plan_problem(*numbers):
+            raise ApiError(400, 'invalid_params', problem)
+        publish_id = f'v_pub_file~v2-1.{7_300_000_000_000_000_000 + next(self._numbers)}'
+        self.uploads.append(FakeUpload(publish_id, title, post_info['privacy_level'], *numbers,
+                                       expires_at=time.monotonic() + self.upload_url_ttl))
+        return {'publish_id': publish_id, 'upload_url': f'{self.base_url}/upload/{publish_id}'}
+
+    def _take_chunk(self, request: Request, publish_id: str,
+                    chunk: _Chunk) -> tuple[int, dict[str, Any], dict[str, str]]:
+        upload = self._upload(publish_id)
+        if upload is None:
+            raise ApiError(404, 'not_found', 'No upload has this address.')
+        progress = {'Content-Range': upload.content_range()}
+        if time.monotonic() > upload.expires_at:
+            raise ApiError(403, 'upload_url_expired', 'The upload URL has expired.', progress)  # code UNCONFIRMED
+        content_type = request.headers.get('content-type', '')
+        if content_type not in VIDEO_TYPES:
+            raise ApiError(400, 'invalid_params', f'Content-Type {content_type or "(none)"} is not a video type.',
+                           progress)
+        match = CONTENT_RANGE.fullmatch(request.headers.get('content-range', ''))
+        if match is None or int(match[3]) != upload.video_size:
+            raise ApiError(400, 'invalid_params', 'Content-Range must read bytes FIRST-LAST/VIDEO_SIZE.', progress)
+        first, last = int(match[1]), int(match[2])
+        if upload.complete or first != upload.received:
+            raise ApiError(416, 'range_not_satisfiable', 'The range does not match the upload progress.', progress)
+        is_last = upload.chunks == upload.total_chunk_count - 1
+        expected_last = upload.video_size - 1 if is_last else first + upload.chunk_size - 1
+        if last != expected_last or chunk.size != last - first + 1:
+            raise ApiError(400, 'invalid_params', 'The chunk does not match chunk_size and its Content-Range.',
+                           progress)
+        upload.digest, upload.received, upload.chunks = chunk.digest, upload.received + chunk.size, upload.chunks + 1
+        upload.content_types.append(content_type)
+        return (201 if upload.complete else 206), {}, {'Content-Range': upload.content_range()}
+
+    def _status(self, params: dict[str, Any], fault: Fault | None) -> dict[str, Any]:
+        upload = self._upload(str(params.get('publish_id') or ''))
+        if upload is None:
+            raise ApiError(400, 'invalid_params', 'No publish has this publish_id.')
+        if fault and fault.fail_reason:
+            upload.status, upload.fail_reason = 'FAILED', fault.fail_reason
+        elif upload.complete and upload.status == 'PROCESSING_UPLOAD':
+            upload.polls_since_upload += 1
+            if upload.polls_since_upload > self.processing_polls:
+                upload.status, upload.fail_reason = ('FAILED', self.fail_reason) if self.fail_reason else (
+                    'PUBLISH_COMPLETE', '')
+                if upload.status == 'PUBLISH_COMPLETE' and upload.privacy_level == 'PUBLIC_TO_EVERYONE':
+                    upload.post_id = str(7_400_000_000_000_000_000 + next(self._numbers))  # only public posts get one
+        return {'status': upload.status, 'uploaded_bytes': upload.received,
+                'publicaly_available_post_id': [upload.post_id] if upload.post_id else [],
+                **({'fail_reason': upload.fail_reason} if upload.status == 'FAILED' else {})}
+
+    # --- pieces --------------------------------------------------------------------------------------------------
+
+    def _authorize(self, request: Request) -> None:
+        scheme, _, token = request.headers.get('authorization', '').partition(' ')
+        if scheme.lower() != 'bearer' or token not in self.access_tokens:
+            raise ApiError(401, 'access_token_invalid', 'The access token is invalid or not found in the request.')
+        if 'video.publish' not in self.scopes:
+            raise ApiError(401, 'scope_not_authorized', 'The user did not authorize the scope video.publish.')
+
+    def _count_against_limit(self, endpoint: str) -> None:
+        now, hits = time.monotonic(), self._hits[endpoint]
+        while hits and hits[0] <= now - 60:
+            hits.popleft()
+        if len(hits) >= self.rate_limits.get(endpoint, 1_000_000):
+            raise ApiError(429, 'rate_limit_exceeded', 'API rate limit was exceeded, please try again later.')
+        hits.append(now)
+
+    def _upload(self, publish_id: str) -> FakeUpload | None:
+        return next((upload for upload in self.uploads if upload.publish_id == publish_id), None)
+
+    def _log_id(self) -> str:
+        return f'{time.strftime("%Y%m%d%H%M%S", time.gmtime())}FAKE{next(self._numbers):08d}'
+
+
+def chunk_plan_problem(video_size: int, chunk_size: int, total_chunk_count: int) -> str | None:
+    """Why a chunk plan breaks the rules in either meaning of MB (10^6 or 2^20 bytes); None when it is valid."""
+    if video_size <= 0 or chunk_size <= 0:
+        return 'video_size and chunk_size must be positive.'
+    if total_chunk_count != video_size // chunk_size or not 1 <= total_chunk_count <= 1000:
+        return 'total_chunk_count must be floor(video_size / chunk_size), between 1 and 1000.'
+    for mb in (1_000_000, 1 << 20):
+        if video_size < 5 * mb:
+            if chunk_size != video_size:
+                return f'A video under 5 MB goes whole (1 MB = {mb} bytes).'
+            continue
+        if total_chunk_count == 1 and video_size > 64 * mb:
+            return f'A video over 64 MB must go in more than one chunk (1 MB = {mb} bytes).'
+        if not 5 * mb <= chunk_size <= 64 * mb:
+            return f'chunk_size must be 5-64 MB (1 MB = {mb} bytes).'
+        if video_size - (total_chunk_count - 1) * chunk_size > 128 * mb:
+            return f'The last chunk must be at most 128 MB (1 MB = {mb} bytes).'
+    return None
+
+
+def _route(path: str) -> tuple[str, str]:
+    """The endpoint a path names, and the publish_id of an upload path."""
+    if match := UPLOAD_PATH.fullmatch(path):
+        return 'upload', match['publish_id']
+    return API_PATHS.get(path if path.endswith('/') else f'{path}/', 'unknown'), ''
