@@ -47,6 +47,7 @@ class Settings:
     youtube_client_secret: str
     youtube_refresh_token: str
     youtube_api_url: str
+    youtube_oauth_url: str
     tiktok_client_key: str
     tiktok_client_secret: str
     tiktok_access_token: str
@@ -57,6 +58,8 @@ class Settings:
     retry_base_seconds: float = 2.0
     # Seconds between two sends to the same account (Telegram: about 1 message/s per chat; 0 turns pacing off).
     pacing_seconds: dict[str, float] = field(default_factory=dict)
+    # Posts that fell due while the app was down are still published at start-up when less late than this.
+    misfire_grace_minutes: int = 15
 
     @property
     def uploads_dir(self) -> Path:
@@ -115,6 +118,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         youtube_client_secret=get('YOUTUBE_CLIENT_SECRET'),
         youtube_refresh_token=get('YOUTUBE_REFRESH_TOKEN'),
         youtube_api_url=_base_url('YOUTUBE_API_URL', get('YOUTUBE_API_URL', 'https://www.googleapis.com')),
+        youtube_oauth_url=_base_url('YOUTUBE_OAUTH_URL', get('YOUTUBE_OAUTH_URL', 'https://oauth2.googleapis.com')),
         tiktok_client_key=get('TIKTOK_CLIENT_KEY'),
         tiktok_client_secret=get('TIKTOK_CLIENT_SECRET'),
         tiktok_access_token=get('TIKTOK_ACCESS_TOKEN'),
@@ -126,6 +130,8 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         pacing_seconds={platform: _float_setting(f'{platform.upper()}_PACING_SECONDS',
                                                  get(f'{platform.upper()}_PACING_SECONDS', default))
                         for platform, default in DEFAULT_PACING.items()},
+        misfire_grace_minutes=_int_setting('MISFIRE_GRACE_MINUTES', get('MISFIRE_GRACE_MINUTES', '15'),
+                                           low=0, high=7 * 24 * 60),
     )
 
 

@@ -11,6 +11,7 @@ from services.platforms.base import PlatformClient
 from services.platforms.instagram import InstagramClient
 from services.platforms.telegram import TelegramClient
 from services.platforms.tiktok import TikTokClient
+from services.platforms.youtube import YouTubeClient
 
 
 class UnknownPlatform(KeyError):
@@ -21,6 +22,7 @@ _FACTORIES: dict[str, Callable[[Settings], PlatformClient]] = {
     'telegram': lambda settings: TelegramClient(settings.telegram_api_url),
     'instagram': lambda settings: InstagramClient(settings.instagram_api_url),
     'tiktok': lambda settings: TikTokClient(settings.tiktok_api_url),
+    'youtube': lambda settings: YouTubeClient(settings.youtube_api_url, settings.youtube_oauth_url),
 }
 
 
