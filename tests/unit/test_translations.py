@@ -1,0 +1,40 @@
+"""Every message has an Arabic translation that keeps its placeholders, and the compiled catalogue matches."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from babel.messages import pofile
+from babel.support import Translations
+
+from services.i18n import LOCALES_DIR
+
+PLACEHOLDER = re.compile(r'%\((\w+)\)s')
+
+
+def catalogue():
+    with open(LOCALES_DIR / 'ar' / 'LC_MESSAGES' / 'messages.po', 'rb') as handle:
+        return [message for message in pofile.read_po(handle, locale='ar') if message.id]
+
+
+MESSAGES = catalogue()
+
+
+@pytest.mark.parametrize('message', MESSAGES, ids=lambda m: str(m.id)[:40])
+def test_message_is_translated_with_its_placeholders(message):
+    if isinstance(message.id, str):
+        assert message.string, 'no Arabic translation'
+        assert set(PLACEHOLDER.findall(message.string)) == set(PLACEHOLDER.findall(message.id))
+    else:
+        names = set(PLACEHOLDER.findall(message.id[1]))
+        assert len(message.string) == 6 and all(message.string), 'Arabic needs all six plural forms'
+        for form in message.string[3:]:  # few, many, other: these show the number
+            assert set(PLACEHOLDER.findall(form)) == names
+        for form in message.string:
+            assert set(PLACEHOLDER.findall(form)) <= names
+
+
+def test_compiled_catalogue_matches_the_po_file():
+    compiled = Translations.load(str(LOCALES_DIR), ['ar'])
+    stale = [m.id for m in MESSAGES if isinstance(m.id, str) and compiled.gettext(m.id) != m.string]
+    assert stale == [], 'run scripts/translations.sh to compile the catalogue'
