@@ -16,7 +16,37 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_known_args(argv)[0]
 
 
+def reset_password(username: str) -> None:
+    """`python app.py reset-password USERNAME`: a locked-out admin sets a new password on the server."""
+    import getpass
+
+    from services import db, users
+    from services.errors import UserError
+
+    try:
+        settings = configure(load_settings())
+    except ConfigError as error:
+        sys.exit(f'Configuration error: {error}')
+    db.init_db(settings.database_url)
+    user = users.find_user(username)
+    if user is None:
+        sys.exit(f'No user is called {username!r}.')
+    password = getpass.getpass(f'New password for {user.username}: ')
+    if password != getpass.getpass('Repeat it: '):
+        sys.exit('The two passwords differ; nothing was changed.')
+    try:
+        users.reset_password(None, user.id, ip='command line', new_password=password)
+    except UserError as refusal:
+        sys.exit(refusal.message % refusal.params if refusal.params else refusal.message)
+    print(f'The password of {user.username} was changed; their open sessions have ended.')
+
+
 def main() -> None:
+    if sys.argv[1:2] == ['reset-password']:
+        if len(sys.argv) != 3:
+            sys.exit('usage: python app.py reset-password USERNAME')
+        reset_password(sys.argv[2])
+        return
     logging.basicConfig(level=logging.INFO, format='%(levelname)s %(name)s: %(message)s')
     logging.getLogger('alembic.runtime.plugins').setLevel(logging.WARNING)
     logging.getLogger('httpx').setLevel(logging.WARNING)  # it logs request URLs, and Telegram's carry the bot token
@@ -31,7 +61,22 @@ def main() -> None:
     from nicegui import app, ui
 
     from components import theme
-    from pages import access, accounts, compose, health, history, home, login, media_routes, post_detail, setup
+    from pages import (
+        access,
+        accounts,
+        audit,
+        compose,
+        health,
+        history,
+        home,
+        login,
+        media_routes,
+        post_detail,
+        security_headers,
+        setup,
+    )
+    from pages import settings as settings_page
+    from pages import users as users_page
     from services import db, lifecycle, users
 
     try:
@@ -43,7 +88,9 @@ def main() -> None:
 
     theme.install()
     access.install()
-    for module in (health, media_routes, setup, login, home, compose, history, post_detail, accounts):
+    security_headers.install()  # outermost: it also covers the gate's own redirects
+    for module in (health, media_routes, setup, login, home, compose, history, post_detail, accounts,
+                   settings_page, users_page, audit):
         app.include_router(module.router)
     async def start_services() -> None:
         await lifecycle.start_services(settings)
@@ -54,7 +101,8 @@ def main() -> None:
     storage_secret = hmac.new(settings.secret_key.encode(), b'browser-storage', 'sha256').hexdigest()
     ui.run(host=settings.host, port=settings.port, title='Anonymous Creations', favicon='🗓️',
            reload=False, show=args.show, storage_secret=storage_secret, show_welcome_message=True,
-           language='en-US')
+           language='en-US', session_middleware_kwargs={
+               'same_site': 'lax', 'https_only': settings.public_base_url.startswith('https://')})
 
 
 if __name__ in {'__main__', '__mp_main__'}:

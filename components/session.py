@@ -15,6 +15,7 @@ from services.models import User
 
 TOKEN_KEY = 'token'
 FLASH_KEY = 'flash'
+FLASH_PARAMS_KEY = 'flash_params'
 
 
 def client_ip() -> str:
@@ -32,8 +33,11 @@ def end_session(message: str | None = None) -> None:
         app.storage.user[FLASH_KEY] = message
 
 
-def pop_flash() -> str | None:
-    return app.storage.user.pop(FLASH_KEY, None)
+def pop_flash() -> tuple[str, dict] | None:
+    """The message (a msgid and its parameters) left for the next page, once."""
+    message = app.storage.user.pop(FLASH_KEY, None)
+    params = app.storage.user.pop(FLASH_PARAMS_KEY, None) or {}
+    return (message, params) if message else None
 
 
 def login_url(next_path: str) -> str:

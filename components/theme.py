@@ -9,24 +9,30 @@ from pathlib import Path
 from nicegui import app, context, ui
 
 from components.language_switch import language_switch
-from components.password_dialog import open_password_dialog
-from components.session import client_ip, end_session, guarded
+from components.session import client_ip, end_session, guarded, pop_flash
 from components.translate import _, current_language
 from services import auth, users
 from services.i18n import N_
 from services.models import User
+from services.permissions import Action, can
 
 FONTS_DIR = Path(__file__).parent / 'fonts'
 QUASAR_LANGUAGE = {'en': 'en-US', 'ar': 'ar'}
 ARABIC_RANGE = 'U+0600-06FF, U+0750-077F, U+0870-08FF, U+FB50-FDFF, U+FE70-FEFF, U+200C-200F'
 
-NAVIGATION = [  # (path, msgid, icon): the pages that exist
-    ('/', N_('Home'), 'home'),
-    ('/compose', N_('Write'), 'edit'),
-    ('/calendar', N_('Calendar'), 'calendar_month'),
-    ('/history', N_('Posts'), 'list'),
-    ('/accounts', N_('Accounts'), 'hub'),
+NAVIGATION = [  # (path, msgid, icon, the permission that shows it)
+    ('/', N_('Home'), 'home', Action.READ),
+    ('/compose', N_('Write'), 'edit', Action.WRITE_POSTS),
+    ('/calendar', N_('Calendar'), 'calendar_month', Action.READ),
+    ('/history', N_('Posts'), 'list', Action.READ),
+    ('/accounts', N_('Accounts'), 'hub', Action.MANAGE_ACCOUNTS),
+    ('/users', N_('Users'), 'group', Action.MANAGE_USERS),
+    ('/audit', N_('Audit log'), 'fact_check', Action.READ_AUDIT),
 ]
+
+
+def navigation_for(user: User) -> list[tuple[str, str, str]]:
+    return [(path, label, icon) for path, label, icon, action in NAVIGATION if can(user, action)]
 
 
 def install() -> None:
@@ -67,14 +73,18 @@ def frame(title: str, user: User) -> Iterator[ui.column]:
     with ui.header().classes('app-header items-center flex-nowrap gap-2 px-3 py-2 bg-primary'):
         ui.link(_('Anonymous Creations'), '/') \
             .classes('text-base sm:text-lg font-bold text-white no-underline truncate min-w-0')
-        with ui.row().classes('gap-1 items-center max-sm:hidden'):
-            for path, label, icon in NAVIGATION:
+        with ui.row().classes('gap-1 items-center max-lg:hidden'):
+            for path, label, icon in navigation_for(user):
                 with ui.link(target=path).classes('nav-link no-underline flex items-center gap-1 px-2'):
                     ui.icon(icon)
                     ui.label(_(label))
         ui.space()
         language_switch(on_change=guarded(lambda language: _switch_language(user, language)), dark=True)
         _user_menu(user)
+    flash = pop_flash()
+    if flash:
+        message, params = flash
+        ui.notify(_(message, **params), type='warning', multi_line=True)
     with ui.column().classes('app-content gap-4') as content:
         ui.label(title).classes('text-2xl font-semibold')
         yield content
@@ -87,10 +97,10 @@ def _user_menu(user: User) -> None:
         button.tooltip(user.username)
         with ui.menu():
             ui.item(user.username).props('header').classes('font-semibold')
-            with ui.element().classes('sm:hidden'):
-                for path, label, _icon in NAVIGATION:
+            with ui.element().classes('lg:hidden'):
+                for path, label, _icon in navigation_for(user):
                     ui.menu_item(_(label), lambda path=path: ui.navigate.to(path))
-            ui.menu_item(_('Change password'), guarded(lambda: open_password_dialog(user))).mark('change-password')
+            ui.menu_item(_('Settings and password'), guarded(lambda: ui.navigate.to('/settings'))).mark('settings')
             ui.menu_item(_('Sign out'), lambda: _sign_out(user)).mark('sign-out')
 
 

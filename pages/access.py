@@ -10,8 +10,8 @@ from fastapi import Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from nicegui import app
 
-from components.session import check_current_session, end_session, login_url
-from services import users
+from components.session import FLASH_KEY, FLASH_PARAMS_KEY, check_current_session, end_session, login_url
+from services import permissions, users
 from services.auth import SessionInvalid
 from services.config import get_settings
 
@@ -20,6 +20,13 @@ UPLOAD_PATH = re.compile(r'^/_nicegui/client/[^/]+/upload/[^/]+$')
 MULTIPART_OVERHEAD = 64 * 1024
 SETUP_PATH = '/setup'
 LOGIN_PATH = '/login'
+SETTINGS_PATH = '/settings'
+PAGE_PERMISSIONS = {
+    '/compose': permissions.Action.WRITE_POSTS,
+    '/accounts': permissions.Action.MANAGE_ACCOUNTS,
+    '/users': permissions.Action.MANAGE_USERS,
+    '/audit': permissions.Action.READ_AUDIT,
+}
 
 
 async def access_gate(request: Request, call_next):
@@ -42,6 +49,17 @@ async def access_gate(request: Request, call_next):
         end_session(refusal.message)
         return RedirectResponse(login_url(next_path))
     if path == LOGIN_PATH:
+        return RedirectResponse('/')
+    user = request.state.user
+    if user.must_change_password and path != SETTINGS_PATH:
+        return RedirectResponse(SETTINGS_PATH)
+    needed = PAGE_PERMISSIONS.get(path)
+    if needed is not None and not permissions.can(user, needed):
+        try:
+            permissions.require(user, needed, ip=request.client.host if request.client else '')
+        except permissions.Forbidden as refusal:
+            app.storage.user[FLASH_KEY] = refusal.message
+            app.storage.user[FLASH_PARAMS_KEY] = refusal.params
         return RedirectResponse('/')
     return await call_next(request)
 

@@ -29,11 +29,12 @@ def login_page(next: str = '/') -> None:  # noqa: A002 - the query parameter's n
                 language_switch(on_change=_choose_language)
             ui.label(_('Sign in')).classes('text-lg font-semibold')
             if flash:
-                is_info = flash in INFO_MESSAGES
+                message, params = flash
+                is_info = message in INFO_MESSAGES
                 with ui.row().classes('w-full items-center gap-2 rounded p-2 '
                                       + ('bg-blue-50' if is_info else 'bg-amber-50')):
                     ui.icon('info' if is_info else 'lock_clock')
-                    ui.label(_(flash)).mark('flash')
+                    ui.label(_(message, **params)).mark('flash')
             username = ui.input(_('Username')).props('outlined autofocus autocomplete=username') \
                 .classes('w-full').mark('username')
             password = ui.input(_('Password'), password=True, password_toggle_button=True) \

@@ -88,6 +88,8 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     # Bumped when a password changes or the user is deactivated: older tokens stop working.
     session_version: int = Field(default=1)
+    # Set for a temporary password an admin gave out: the user must choose their own at the next sign-in.
+    must_change_password: bool = Field(default=False)
     created_at: datetime = _time()
 
 
@@ -178,6 +180,7 @@ class AuditEvent(SQLModel, table=True):
     __table_args__ = (
         sa.Index('ix_audit_events_action_target_created', 'action', 'target', 'created_at'),
         sa.Index('ix_audit_events_action_ip_created', 'action', 'ip', 'created_at'),
+        sa.Index('ix_audit_events_action_id', 'action', 'id'),  # the audit page: one action, newest first
     )
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = _time(index=True)

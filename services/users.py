@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
+import secrets
 from functools import cache
 from zoneinfo import available_timezones
 
 import sqlalchemy as sa
 from sqlmodel import select
 
-from services import audit, auth, db
+from services import audit, auth, db, permissions
 from services.auth import AuthError
 from services.i18n import LANGUAGES, N_
 from services.models import Role, User
@@ -94,6 +95,7 @@ def change_password(user_id: int, current: str, new: str, *, ip: str) -> User:
             raise AuthError(N_('The current password is wrong.'))
         user.password_hash = new_hash
         user.session_version += 1
+        user.must_change_password = False
         audit.record(session, audit.Action.PASSWORD_CHANGED, actor_id=user.id, target=user.username, ip=ip)
     return user
 
@@ -101,3 +103,97 @@ def change_password(user_id: int, current: str, new: str, *, ip: str) -> User:
 def list_users() -> list[User]:
     with db.session() as session:
         return list(session.exec(select(User).order_by(User.username)))
+
+
+def create_user(actor: User, username: str, role: str, *, language: str, time_zone: str,
+                ip: str) -> tuple[User, str]:
+    """A new user with a temporary password (returned once, to show once) to be changed at first sign-in.
+
+    Raises Forbidden unless `actor` manages users; AuthError for a bad or taken username.
+    """
+    permissions.require(actor, permissions.Action.MANAGE_USERS, ip=ip)
+    name = normalize_username(username)
+    temporary = secrets.token_urlsafe(12)
+    password_hash = auth.hash_password(temporary)
+    with db.session() as session:
+        if session.exec(select(User).where(User.username == name)).first() is not None:
+            raise AuthError(N_('The username %(name)s is taken.'), name=name)
+        user = User(username=name, password_hash=password_hash, role=Role(role), must_change_password=True,
+                    language=language if language in LANGUAGES else 'en',
+                    timezone=time_zone if time_zone in time_zones() else 'UTC')
+        session.add(user)
+        session.flush()
+        audit.record(session, audit.Action.USER_CREATED, actor_id=actor.id, target=name, ip=ip, detail=role)
+    return user, temporary
+
+
+def set_role(actor: User, user_id: int, role: str, *, ip: str) -> None:
+    permissions.require(actor, permissions.Action.MANAGE_USERS, ip=ip)
+    with db.session() as session:
+        user = _target(session, user_id)
+        if user.role == Role.ADMIN and role != Role.ADMIN:
+            _keep_an_admin(session, user)
+        user.role = Role(role)
+        audit.record(session, audit.Action.USER_ROLE_CHANGED, actor_id=actor.id, target=user.username, ip=ip,
+                     detail=role)
+
+
+def set_active(actor: User, user_id: int, active: bool, *, ip: str) -> None:
+    """Deactivate (their open pages end at their next action) or reactivate a user."""
+    permissions.require(actor, permissions.Action.MANAGE_USERS, ip=ip)
+    with db.session() as session:
+        user = _target(session, user_id)
+        if not active and user.role == Role.ADMIN:
+            _keep_an_admin(session, user)
+        user.is_active = active
+        if not active:
+            user.session_version += 1
+        action = audit.Action.USER_REACTIVATED if active else audit.Action.USER_DEACTIVATED
+        audit.record(session, action, actor_id=actor.id, target=user.username, ip=ip)
+
+
+def reset_password(actor: User | None, user_id: int, *, ip: str, new_password: str | None = None) -> str:
+    """Give the user a new password (a temporary one unless `new_password` is given); their sessions end.
+
+    `actor` None means the server's command line (a locked-out admin), which needs no role.
+    """
+    if actor is not None:
+        permissions.require(actor, permissions.Action.MANAGE_USERS, ip=ip)
+    password = new_password or secrets.token_urlsafe(12)
+    password_hash = auth.hash_password(password)
+    with db.session() as session:
+        user = _target(session, user_id)
+        user.password_hash = password_hash
+        user.session_version += 1
+        user.must_change_password = new_password is None
+        audit.record(session, audit.Action.PASSWORD_RESET, actor_id=actor.id if actor else None,
+                     target=user.username, ip=ip, detail='' if actor else 'command line')
+    return password
+
+
+def find_user(username: str) -> User | None:
+    with db.session() as session:
+        return session.exec(select(User).where(User.username == username.strip().casefold())).first()
+
+
+def update_preferences(user_id: int, *, language: str, time_zone: str) -> None:
+    if language not in LANGUAGES or time_zone not in time_zones():
+        raise AuthError(N_('Choose a language and a time zone from the lists.'))
+    with db.session() as session:
+        user = _target(session, user_id)
+        user.language, user.timezone = language, time_zone
+
+
+def _target(session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise AuthError(N_('This user no longer exists.'))
+    return user
+
+
+def _keep_an_admin(session, leaving: User) -> None:
+    others = session.exec(select(sa.func.count()).select_from(User).where(
+        User.role == Role.ADMIN, User.is_active.is_(True), User.id != leaving.id)).one()
+    if others == 0:
+        raise AuthError(N_('%(name)s is the last active administrator. Make someone else an administrator first.'),
+                        name=leaving.username)

@@ -104,7 +104,7 @@ async def test_deactivated_user_cannot_sign_in_and_open_pages_end(user: User, ad
     with db.session() as session:
         session.get(Account, admin.id).is_active = False
     user.find(marker='user-menu').click()
-    user.find(marker='change-password').click()  # the next action ends the page
+    user.find(marker='settings').click()  # the next action ends the page
     await user.should_see('Your account has been deactivated. Ask an administrator.', retries=20)
     await sign_in(user, *ADMIN)
     await user.should_see('Your account has been deactivated. Ask an administrator.', retries=40)
@@ -128,9 +128,7 @@ async def test_change_password_needs_the_current_one(user: User, admin):
     await user.open('/login')
     await sign_in(user, *ADMIN)
     await user.should_see(marker='welcome', retries=40)
-    user.find(marker='user-menu').click()
-    user.find(marker='change-password').click()
-    await user.should_see(marker='current', retries=20)
+    await user.open('/settings')
     user.find(marker='current').type('not my password')
     user.find(marker='new').type('a brand new password')
     user.find(marker='repeat').type('a brand new password')
@@ -138,7 +136,8 @@ async def test_change_password_needs_the_current_one(user: User, admin):
     await user.should_see('The current password is wrong.', retries=40)
     user.find(marker='current').clear().type(ADMIN[1])
     user.find(marker='save-password').click()
-    await user.should_see('Your password has been changed.', retries=40, kind=ui.notification)
+    await user.should_see('Your password has been changed. Other sessions were signed out.', retries=40,
+                          kind=ui.notification)
 
 
 def stored_session() -> dict:

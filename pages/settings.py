@@ -1,0 +1,72 @@
+"""Your own settings: language, time zone, password."""
+from __future__ import annotations
+
+from fastapi import Request
+from nicegui import APIRouter, app, run, ui
+
+from components.session import TOKEN_KEY, client_ip, guarded, page_user
+from components.theme import frame
+from components.translate import _, explain
+from services import auth, users
+from services.auth import AuthError
+from services.config import get_settings
+from services.i18n import LANGUAGES
+
+router = APIRouter()
+
+
+@router.page('/settings')
+def settings_page(request: Request) -> None:
+    user = page_user(request)
+    with frame(_('Settings'), user):
+        if user.must_change_password:
+            with ui.row().classes('w-full items-center gap-2 rounded p-2 bg-amber-50').mark('must-change'):
+                ui.icon('key')
+                ui.label(_('You signed in with a temporary password. Choose your own to continue.'))
+        else:
+            with ui.card().classes('w-full gap-2'):
+                ui.label(_('Language and time zone')).classes('font-semibold')
+                language = ui.select(dict(LANGUAGES), value=user.language, label=_('Language')) \
+                    .props('outlined dense').classes('w-60').mark('language')
+                zone = ui.select(users.time_zones(), value=user.timezone, label=_('Time zone'), with_input=True) \
+                    .props('outlined dense').classes('w-72').mark('time-zone')
+
+                def save_preferences() -> None:
+                    users.update_preferences(user.id, language=language.value, time_zone=zone.value)
+                    app.storage.user['language'] = language.value
+                    ui.navigate.reload()
+
+                ui.button(_('Save'), on_click=guarded(save_preferences)).props('unelevated').mark('save-preferences')
+        _password_form(user.id)
+
+
+def _password_form(user_id: int) -> None:
+    with ui.card().classes('w-full gap-2'):
+        ui.label(_('Change password')).classes('font-semibold')
+        current = ui.input(_('Current password'), password=True).props('outlined dense').classes('w-72') \
+            .mark('current')
+        new = ui.input(_('New password'), password=True, password_toggle_button=True).props('outlined dense') \
+            .classes('w-72').mark('new')
+        ui.label(_('At least %(min)s characters.', min=auth.MIN_PASSWORD_LENGTH)).classes('text-xs text-gray-600')
+        repeat = ui.input(_('Repeat the new password'), password=True).props('outlined dense').classes('w-72') \
+            .mark('repeat')
+        error = ui.label().classes('text-negative').mark('password-error')
+
+        async def save() -> None:
+            error.text = ''
+            if new.value != repeat.value:
+                error.text = _('The two new passwords differ.')
+                return
+            try:
+                changed = await run.io_bound(users.change_password, user_id, current.value or '', new.value or '',
+                                             ip=client_ip())
+            except AuthError as refusal:
+                error.text = explain(refusal)
+                return
+            if changed is None:
+                return
+            app.storage.user[TOKEN_KEY] = auth.issue_token(changed, get_settings().secret_key)
+            ui.notify(_('Your password has been changed. Other sessions were signed out.'), type='positive')
+            ui.navigate.to('/')
+
+        ui.button(_('Change password'), on_click=guarded(save)).props('unelevated').mark('save-password')

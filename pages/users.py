@@ -1,0 +1,105 @@
+"""The team (admins only): add people, set roles, deactivate and reactivate, reset passwords."""
+from __future__ import annotations
+
+from fastapi import Request
+from nicegui import APIRouter, run, ui
+
+from components.session import client_ip, guarded, page_user
+from components.status_badge import status_badge
+from components.theme import frame
+from components.translate import _, explain
+from services import users
+from services.errors import UserError
+from services.i18n import LANGUAGES, N_
+from services.models import Role, User
+
+router = APIRouter()
+ROLES = {Role.ADMIN.value: N_('Administrator'), Role.EDITOR.value: N_('Editor'), Role.VIEWER.value: N_('Viewer')}
+
+
+@router.page('/users')
+def users_page(request: Request) -> None:
+    admin = page_user(request)
+    with frame(_('Users'), admin):
+        roles = {value: _(label) for value, label in ROLES.items()}
+        listing = ui.refreshable(lambda: _team(admin, roles))
+        listing()
+        _add_form(admin, roles, listing.refresh)
+
+
+def _team(admin: User, roles: dict[str, str]) -> None:
+    with ui.column().classes('w-full gap-2').mark('team'):
+        for member in users.list_users():
+            with ui.card().classes('w-full').mark(f'user-{member.username}'):
+                with ui.row().classes('w-full items-center gap-3'):
+                    ui.label(member.username).classes('font-semibold')
+                    if not member.is_active:
+                        status_badge('disconnected').set_text(_('Deactivated'))
+                    ui.space()
+                    ui.select(roles, value=member.role,
+                              on_change=guarded(lambda e, m=member: _act(users.set_role, admin, m.id, e.value))) \
+                        .props('outlined dense').classes('w-40').mark(f'role-{member.username}')
+                    if member.is_active:
+                        ui.button(_('Deactivate'), on_click=guarded(
+                            lambda m=member: _act(users.set_active, admin, m.id, False))) \
+                            .props('flat color=negative').mark(f'deactivate-{member.username}')
+                    else:
+                        ui.button(_('Reactivate'), on_click=guarded(
+                            lambda m=member: _act(users.set_active, admin, m.id, True))) \
+                            .props('flat').mark(f'reactivate-{member.username}')
+                    ui.button(_('Reset password'), on_click=guarded(lambda m=member: _reset(admin, m))) \
+                        .props('flat').mark(f'reset-{member.username}')
+
+
+def _act(change, admin: User, user_id: int, value) -> None:
+    try:
+        change(admin, user_id, value, ip=client_ip())
+    except UserError as refusal:
+        ui.notify(explain(refusal), type='negative')
+    ui.navigate.reload()
+
+
+async def _reset(admin: User, member: User) -> None:
+    try:
+        password = await run.io_bound(users.reset_password, admin, member.id, ip=client_ip())
+    except UserError as refusal:
+        ui.notify(explain(refusal), type='negative')
+        return
+    _show_once(member.username, password)
+
+
+def _show_once(username: str, password: str) -> None:
+    with ui.dialog() as dialog, ui.card().classes('gap-2'):
+        ui.label(_('Temporary password for %(name)s', name=username)).classes('font-semibold')
+        ui.label(password).classes('font-mono text-lg select-all').mark('temporary-password')
+        ui.label(_('It is shown only now. Give it to them; they choose their own when they sign in.')) \
+            .classes('text-sm text-gray-600')
+        ui.button(_('Close'), on_click=dialog.close).props('flat')
+    dialog.open()
+
+
+def _add_form(admin: User, roles: dict[str, str], on_added) -> None:
+    with ui.card().classes('w-full gap-2'):
+        ui.label(_('Add a person')).classes('font-semibold')
+        with ui.row().classes('w-full items-end gap-2'):
+            name = ui.input(_('Username')).props('outlined dense').classes('w-48').mark('new-username')
+            role = ui.select(roles, value=Role.EDITOR.value, label=_('Role')).props('outlined dense') \
+                .classes('w-40').mark('new-role')
+            language = ui.select(dict(LANGUAGES), value=admin.language, label=_('Language')) \
+                .props('outlined dense').classes('w-36')
+            zone = ui.select(users.time_zones(), value=admin.timezone, label=_('Time zone'), with_input=True) \
+                .props('outlined dense').classes('w-56')
+
+            async def add() -> None:
+                try:
+                    member, password = await run.io_bound(users.create_user, admin, name.value or '', role.value,
+                                                          language=language.value, time_zone=zone.value,
+                                                          ip=client_ip())
+                except UserError as refusal:
+                    ui.notify(explain(refusal), type='negative')
+                    return
+                name.value = ''
+                on_added()
+                _show_once(member.username, password)
+
+            ui.button(_('Add'), icon='person_add', on_click=guarded(add)).props('unelevated').mark('add-user')
