@@ -64,6 +64,7 @@ def main() -> None:
     from pages import (
         access,
         accounts,
+        api_v1,
         audit,
         compose,
         health,
@@ -89,6 +90,7 @@ def main() -> None:
     theme.install()
     access.install()
     security_headers.install()  # outermost: it also covers the gate's own redirects
+    api_v1.install()
     for module in (health, media_routes, setup, login, home, compose, history, post_detail, accounts,
                    settings_page, users_page, audit):
         app.include_router(module.router)
@@ -101,7 +103,7 @@ def main() -> None:
     storage_secret = hmac.new(settings.secret_key.encode(), b'browser-storage', 'sha256').hexdigest()
     ui.run(host=settings.host, port=settings.port, title='Anonymous Creations', favicon='🗓️',
            reload=False, show=args.show, storage_secret=storage_secret, show_welcome_message=True,
-           language='en-US', session_middleware_kwargs={
+           language='en-US', fastapi_docs=True, session_middleware_kwargs={
                'same_site': 'lax', 'https_only': settings.public_base_url.startswith('https://')})
 
 

@@ -15,8 +15,9 @@ from services import permissions, users
 from services.auth import SessionInvalid
 from services.config import get_settings
 
-OPEN_PREFIXES = ('/_nicegui', '/fonts/', '/healthz', '/favicon', '/media/signed/')
-UPLOAD_PATH = re.compile(r'^/_nicegui/client/[^/]+/upload/[^/]+$')
+# The API authenticates each request with a bearer token of its own.
+OPEN_PREFIXES = ('/_nicegui', '/fonts/', '/healthz', '/favicon', '/media/signed/', '/api/', '/docs', '/openapi.json')
+UPLOAD_PATH = re.compile(r'^(/_nicegui/client/[^/]+/upload/[^/]+|/api/v1/media)$')
 MULTIPART_OVERHEAD = 64 * 1024
 SETUP_PATH = '/setup'
 LOGIN_PATH = '/login'

@@ -17,12 +17,12 @@ router = APIRouter()
 SIGNED_PREFIX = '/media/signed/'
 
 
-@router.api_route('/uploads/{name}', methods=['GET', 'HEAD'])
+@router.api_route('/uploads/{name}', methods=['GET', 'HEAD'], include_in_schema=False)
 async def uploaded_file(name: str) -> FileResponse:
     return _file_response(_stored_file(name))
 
 
-@router.api_route(SIGNED_PREFIX + '{name}', methods=['GET', 'HEAD'])
+@router.api_route(SIGNED_PREFIX + '{name}', methods=['GET', 'HEAD'], include_in_schema=False)
 async def signed_file(name: str, expires: str = '', signature: str = '') -> FileResponse:
     path = _stored_file(name)
     if not media.verify_signed(name, expires, signature):
