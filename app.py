@@ -13,7 +13,19 @@ from services.config import ConfigError, configure, load_settings
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Anonymous Creations, a self-hosted social media dashboard')
     parser.add_argument('--show', action='store_true', help='open a browser tab once the app is up')
+    parser.add_argument('--native', action='store_true', help='open the app in its own desktop window')
     return parser.parse_known_args(argv)[0]
+
+
+def native_window_missing() -> str | None:
+    """What `--native` lacks to open a window (pywebview and a GUI toolkit for it), or None."""
+    import importlib.util
+
+    if importlib.util.find_spec('webview') is None:
+        return 'pywebview'
+    if sys.platform.startswith('linux') and not any(importlib.util.find_spec(m) for m in ('qtpy', 'gi')):
+        return 'Qt (PySide6 and qtpy) or GTK (PyGObject)'
+    return None
 
 
 def reset_password(username: str) -> None:
@@ -55,6 +67,11 @@ def main() -> None:
         settings = configure(load_settings())
     except ConfigError as error:
         sys.exit(f'Configuration error: {error}')
+    if args.native:
+        missing = native_window_missing()
+        if missing:
+            sys.exit(f'The desktop window needs {missing}: pip install -r requirements-native.txt '
+                     '(on Linux also: apt install libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0)')
     # NiceGUI keeps per-browser storage on disk: inside the data folder, never in the working directory.
     os.environ.setdefault('NICEGUI_STORAGE_PATH', str(settings.data_dir / 'sessions'))
 
@@ -102,7 +119,8 @@ def main() -> None:
 
     storage_secret = hmac.new(settings.secret_key.encode(), b'browser-storage', 'sha256').hexdigest()
     ui.run(host=settings.host, port=settings.port, title='Anonymous Creations', favicon='🗓️',
-           reload=False, show=args.show, storage_secret=storage_secret, show_welcome_message=True,
+           reload=False, show=args.show and not args.native, native=args.native,
+           window_size=(1280, 860) if args.native else None, storage_secret=storage_secret, show_welcome_message=True,
            language='en-US', fastapi_docs=True, session_middleware_kwargs={
                'same_site': 'lax', 'https_only': settings.public_base_url.startswith('https://')})
 

@@ -23,3 +23,15 @@ def test_bad_config_stops_the_start_with_one_line(tmp_path, env, words):
     errors = [line for line in run.stderr.splitlines() if not line.startswith('WARNING')]
     assert len(errors) == 1 and words in errors[0]
     assert 'Traceback' not in run.stderr and 'secret@' not in run.stderr
+
+
+def test_native_window_without_its_toolkit_says_what_to_install(tmp_path):
+    import importlib.util
+
+    if importlib.util.find_spec('webview') is not None:
+        pytest.skip('pywebview is installed here')
+    base = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI'))}
+    run = subprocess.run([sys.executable, str(APP), '--native'], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=60, env={**base, 'DATA_DIR': str(tmp_path / 'data')})
+    assert run.returncode != 0 and 'Traceback' not in run.stderr
+    assert 'pip install -r requirements-native.txt' in run.stderr.strip().splitlines()[-1]
