@@ -72,6 +72,10 @@ def main() -> None:
         if missing:
             sys.exit(f'The desktop window needs {missing}: pip install -r requirements-native.txt '
                      '(on Linux also: apt install libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0)')
+        if sys.platform.startswith('linux'):
+            os.environ.setdefault('PYWEBVIEW_GUI', 'qt')  # the toolkit requirements-native.txt installs
+            if os.geteuid() == 0:  # Qt WebEngine's Chromium refuses to run as root inside its sandbox
+                os.environ.setdefault('QTWEBENGINE_CHROMIUM_FLAGS', '--no-sandbox')
     # NiceGUI keeps per-browser storage on disk: inside the data folder, never in the working directory.
     os.environ.setdefault('NICEGUI_STORAGE_PATH', str(settings.data_dir / 'sessions'))
 
