@@ -87,12 +87,14 @@ def main() -> None:
         accounts,
         api_v1,
         audit,
+        calendar,
         compose,
         health,
         history,
         home,
         login,
         media_routes,
+        oauth,
         post_detail,
         security_headers,
         setup,
@@ -112,8 +114,8 @@ def main() -> None:
     access.install()
     security_headers.install()  # outermost: it also covers the gate's own redirects
     api_v1.install()
-    for module in (health, media_routes, setup, login, home, compose, history, post_detail, accounts,
-                   settings_page, users_page, audit):
+    for module in (health, media_routes, setup, login, home, compose, calendar, history, post_detail, accounts,
+                   oauth, settings_page, users_page, audit):
         app.include_router(module.router)
     async def start_services() -> None:
         await lifecycle.start_services(settings)

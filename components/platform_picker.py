@@ -1,4 +1,5 @@
-"""Where a post goes: one switch per platform; a platform without a connected account is shown disabled."""
+"""Where a post goes: one switch per platform; a platform without a connected account is shown disabled. And the
+warnings for chosen platforms a post would fail on."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -6,6 +7,8 @@ from collections.abc import Callable
 from nicegui import ui
 
 from components.translate import _
+from services.accounts import INSTAGRAM_NEEDS_PUBLIC_URL
+from services.config import get_settings
 from services.models import AccountStatus, PlatformAccount
 from services.post_checks import PLATFORM_LABELS
 
@@ -14,18 +17,49 @@ ICONS = {'telegram': 'send', 'instagram': 'photo_camera', 'youtube': 'smart_disp
 
 def platform_picker(accounts: dict[str, PlatformAccount | None], chosen: set[str],
                     on_change: Callable[[str, bool], None], *, enabled: bool = True) -> None:
+    """A platform already chosen stays switchable even when its account is not connected, so it can be taken off."""
+    public_url = bool(get_settings().public_base_url)
     with ui.column().classes('w-full gap-1').mark('platform-picker'):
         for platform, label in PLATFORM_LABELS.items():
             account = accounts.get(platform)
             connected = account is not None and account.status == AccountStatus.CONNECTED
             with ui.row().classes('items-center gap-2 w-full no-wrap'):
                 ui.icon(ICONS[platform]).classes('text-primary')
-                box = ui.checkbox(label, value=platform in chosen and connected,
+                box = ui.checkbox(label, value=platform in chosen,
                                   on_change=lambda e, p=platform: on_change(p, e.value)).mark(f'platform-{platform}')
-                box.set_enabled(enabled and connected)
-                if connected:
-                    ui.label(account.display_name).classes('text-xs text-gray-600 truncate')
-                elif account is not None:
-                    ui.label(_('Reconnect it on the Accounts page.')).classes('text-xs text-negative')
-                else:
-                    ui.label(_('Not connected: add it on the Accounts page.')).classes('text-xs text-gray-500')
+                box.set_enabled(enabled and (connected or platform in chosen))
+                with ui.column().classes('gap-0 min-w-0'):
+                    if connected:
+                        ui.label(account.display_name).classes('text-xs text-gray-600 truncate')
+                    elif account is not None and account.status == AccountStatus.NEEDS_RECONNECT:
+                        ui.label(_('Needs reconnecting: reconnect it on the Accounts page.')) \
+                            .classes('text-xs text-negative')
+                    elif account is not None:
+                        ui.label(_('Reconnect it on the Accounts page.')).classes('text-xs text-negative')
+                    else:
+                        ui.label(_('Not connected: add it on the Accounts page.')).classes('text-xs text-gray-500')
+                    if platform == 'instagram' and not public_url:
+                        ui.label(_('Needs PUBLIC_BASE_URL')).classes('text-xs text-warning') \
+                            .tooltip(_(INSTAGRAM_NEEDS_PUBLIC_URL)).mark('instagram-needs-public-url')
+
+
+def platform_warnings(accounts: dict[str, PlatformAccount | None], chosen: list[str]) -> None:
+    """What will go wrong on chosen platforms, said before the post is scheduled: an account whose sign-in the
+    platform no longer accepts, Instagram without PUBLIC_BASE_URL."""
+    public_url = bool(get_settings().public_base_url)
+    messages = []
+    for platform in chosen:
+        account = accounts.get(platform)
+        if account is not None and account.status == AccountStatus.NEEDS_RECONNECT:
+            messages.append((platform, _(
+                '%(platform)s needs reconnecting: it no longer accepts this account\'s sign-in, so nothing can be '
+                'scheduled or published to it. Reconnect it on the Accounts page.',
+                platform=PLATFORM_LABELS[platform])))
+        if platform == 'instagram' and not public_url:
+            messages.append((platform, _(INSTAGRAM_NEEDS_PUBLIC_URL)))
+    with ui.column().classes('w-full gap-1').mark('platform-warnings'):
+        for platform, message in messages:
+            with ui.row().classes('w-full items-start gap-2 no-wrap rounded p-2 bg-amber-50') \
+                    .mark(f'warning-{platform}'):
+                ui.icon('warning').classes('text-warning')
+                ui.label(message).classes('text-sm')

@@ -1,5 +1,8 @@
-"""Connected platform accounts: add a Telegram bot, test a connection, remove an account."""
+"""Connected platform accounts: a Telegram bot by its token; Instagram, YouTube and TikTok through their own sign-in
+(OAuth) or by environment variables. Each account shows its name, token expiry and status; test, reconnect, remove."""
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from fastapi import Request
 from nicegui import APIRouter, ui
@@ -7,58 +10,124 @@ from nicegui import APIRouter, ui
 from components.session import guarded, page_user
 from components.status_badge import status_badge
 from components.theme import frame
-from components.translate import _
-from services import accounts
-from services.config import get_settings
-from services.models import PlatformAccount
+from components.translate import _, current_language, explain
+from pages.oauth import pop_outcome
+from services import accounts, oauth, permissions
+from services.config import Settings, get_settings
+from services.errors import UserError
+from services.i18n import N_, format_datetime
+from services.models import AccountStatus, PlatformAccount, User
 from services.platforms.base import Account, NeedsReconnect, PlatformError, Rejected
-from services.platforms.registry import client_for
 from services.post_checks import PLATFORM_LABELS
 
 router = APIRouter()
+OAUTH_FORMS = {  # platform: (label of the client id, label of the secret, how to make the app)
+    'instagram': (N_('App ID'), N_('App secret'), N_(
+        'Create a Meta app with the Instagram API (Instagram Login), add the redirect address below to its OAuth '
+        'redirect URIs, and sign in with a professional (Business or Creator) Instagram account.')),
+    'youtube': (N_('Client ID'), N_('Client secret'), N_(
+        'In the Google Cloud console, enable the YouTube Data API v3, create an OAuth client of type "Web '
+        'application" and add the redirect address below to its authorized redirect URIs.')),
+    'tiktok': (N_('Client key'), N_('Client secret'), N_(
+        'In the TikTok developer portal, add Login Kit and the Content Posting API (Direct Post) to your app and '
+        'register the redirect address below.')),
+}
+ENV_NAMES = {
+    'instagram': 'INSTAGRAM_ACCESS_TOKEN, INSTAGRAM_USER_ID',
+    'youtube': 'YOUTUBE_CLIENT_ID, YOUTUBE_CLIENT_SECRET, YOUTUBE_REFRESH_TOKEN',
+    'tiktok': 'TIKTOK_CLIENT_KEY, TIKTOK_CLIENT_SECRET, TIKTOK_ACCESS_TOKEN, TIKTOK_REFRESH_TOKEN',
+}
 
 
 @router.page('/accounts')
 def accounts_page(request: Request) -> None:
     user = page_user(request)
     with frame(_('Accounts'), user):
+        if not permissions.can(user, permissions.Action.MANAGE_ACCOUNTS):
+            ui.label(_('Only administrators can manage accounts.')).mark('forbidden')
+            return
+        settings = get_settings()
+        _outcome_banner()
+        if not settings.public_base_url:
+            _warning(_(accounts.INSTAGRAM_NEEDS_PUBLIC_URL), 'instagram-needs-public-url')
+        forms = {platform: _OAuthForm(platform, user, settings) for platform in OAUTH_FORMS}
         listing = ui.refreshable(_account_list)
-        listing()
+        listing(user, forms, listing.refresh)
+        ui.label(_('Connect an account')).classes('text-lg font-semibold mt-2')
         _telegram_form(listing.refresh)
+        for form in forms.values():
+            form.build()
 
 
-def _account_list() -> None:
+def _outcome_banner() -> None:
+    """How the last OAuth callback went (it redirected here)."""
+    outcome = pop_outcome()
+    if outcome is None:
+        return
+    message, params, ok = outcome
+    text = _(message, **params)
+    colours = 'bg-green-50 text-positive' if ok else 'bg-red-50 text-negative'
+    with ui.row().classes(f'w-full items-center gap-2 rounded p-2 no-wrap {colours}').mark('oauth-outcome'):
+        ui.icon('check_circle' if ok else 'error_outline')
+        ui.label(text)
+
+
+def _warning(text: str, marker: str) -> None:
+    with ui.row().classes('w-full items-start gap-2 rounded p-2 no-wrap bg-amber-50').mark(marker):
+        ui.icon('warning').classes('text-warning')
+        ui.label(text).classes('text-sm')
+
+
+def _account_list(user: User, forms: dict[str, _OAuthForm], on_changed: Callable[[], None]) -> None:
     rows = accounts.list_accounts()
     if not rows:
         with ui.card().classes('w-full items-center py-6'):
-            ui.label(_('No account is connected yet. Add a Telegram bot below.')).mark('no-accounts')
+            ui.label(_('No account is connected yet. Connect one below.')).mark('no-accounts')
         return
     with ui.column().classes('w-full gap-2'):
         for account in rows:
-            _account_card(account)
+            _account_card(account, user, forms, on_changed)
 
 
-def _account_card(account: PlatformAccount) -> None:
-    with ui.card().classes('w-full').mark(f'account-{account.id}'):
+def _account_card(account: PlatformAccount, user: User, forms: dict[str, _OAuthForm],
+                  on_changed: Callable[[], None]) -> None:
+    label = PLATFORM_LABELS.get(account.platform, account.platform)
+    from_env = accounts.credentials_of(account).credentials.get('source') == accounts.ENV_SOURCE
+    needs_reconnect = account.status == AccountStatus.NEEDS_RECONNECT
+    with ui.card().classes('w-full gap-1').mark(f'account-{account.id}'):
         with ui.row().classes('w-full items-center gap-3'):
-            ui.label(PLATFORM_LABELS.get(account.platform, account.platform)).classes('font-semibold')
-            ui.label(account.display_name).classes('text-gray-700')
-            status_badge(account.status)
+            ui.label(label).classes('font-semibold')
+            ui.label(account.display_name or _('(name not known yet: use Test connection)')).classes('text-gray-700')
+            status_badge(account.status).mark(f'account-status-{account.id}')
             ui.space()
-            result = ui.label().classes('text-sm')
-
-            async def test(account_id: int = account.id) -> None:
-                row = next((a for a in accounts.list_accounts() if a.id == account_id), None)
-                if row is None:
-                    return
-                message, ok, _name = await _check(accounts.credentials_of(row))
-                result.text = message
-                result.classes(replace='text-sm ' + ('text-positive' if ok else 'text-negative'))
-
-            ui.button(_('Test connection'), icon='wifi_tethering', on_click=guarded(test)).props('flat') \
+            if needs_reconnect and account.platform in forms:
+                ui.button(_('Reconnect'), icon='link',
+                          on_click=guarded(lambda a=account.id, f=forms[account.platform]: f.reconnect(a))) \
+                    .props('unelevated color=negative').mark(f'reconnect-{account.id}')
+            ui.button(_('Test connection'), icon='wifi_tethering',
+                      on_click=guarded(lambda a=account.id: _test(a, on_changed))).props('flat') \
                 .mark('test-connection')
             ui.button(_('Remove'), icon='delete', on_click=guarded(lambda a=account.id: _remove(a))) \
                 .props('flat color=negative')
+        with ui.row().classes('w-full gap-3 text-sm text-gray-600'):
+            if account.token_expires_at is not None:
+                when = format_datetime(current_language(), account.token_expires_at, user.timezone)
+                ui.label(_('Token valid until %(when)s; it is renewed automatically before then.', when=when)) \
+                    .mark(f'token-expiry-{account.id}')
+            if from_env:
+                ui.label(_('Set by environment variables.'))
+        if needs_reconnect:
+            ui.label(_('%(platform)s no longer accepts this account\'s sign-in (it was revoked or has expired). '
+                       'Posts to it fail until it is reconnected.', platform=label)).classes('text-sm text-negative')
+
+
+async def _test(account_id: int, on_changed: Callable[[], None]) -> None:
+    row = accounts.get_account(account_id)
+    if row is None:
+        return
+    message, ok, _name = await _check(accounts.credentials_of(row))
+    ui.notify(message, type='positive' if ok else 'negative', multi_line=True)
+    on_changed()
 
 
 def _remove(account_id: int) -> None:
@@ -66,8 +135,70 @@ def _remove(account_id: int) -> None:
     ui.navigate.reload()
 
 
+class _OAuthForm:
+    """Connect (or reconnect) one platform through its sign-in: the app's client id and secret, then Connect."""
+
+    def __init__(self, platform: str, user: User, settings: Settings) -> None:
+        self.platform, self.user, self.settings = platform, user, settings
+        self.label = PLATFORM_LABELS[platform]
+        self.account_id: int | None = None  # the account Reconnect is for
+
+    def build(self) -> None:
+        id_label, secret_label, how = OAUTH_FORMS[self.platform]
+        with ui.card().classes('w-full gap-2').mark(f'connect-{self.platform}'):
+            ui.label(_('Connect %(platform)s', platform=self.label)).classes('font-semibold')
+            ui.label(_(how)).classes('text-sm text-gray-600')
+            try:
+                callback = oauth.redirect_uri(self.platform, self.settings)
+            except UserError as missing:
+                callback = None
+                ui.label(explain(missing)).classes('text-sm text-negative').mark(f'needs-public-url-{self.platform}')
+            if callback:
+                with ui.row().classes('items-center gap-2 text-sm'):
+                    ui.label(_('Redirect address:'))
+                    ui.label(callback).classes('font-mono break-all').mark(f'redirect-uri-{self.platform}')
+            self.client_id = ui.input(_(id_label)).props('outlined dense').classes('w-full') \
+                .mark(f'{self.platform}-client-id')
+            self.client_secret = ui.input(_(secret_label), password=True).props('outlined dense') \
+                .classes('w-full').mark(f'{self.platform}-client-secret')
+            self.feedback = ui.label().classes('text-sm text-negative')
+            button = ui.button(_('Connect'), icon='login', on_click=guarded(self.connect)).props('unelevated') \
+                .mark(f'connect-{self.platform}-button')
+            button.set_enabled(callback is not None)
+            ui.label(_('Or set %(names)s in the environment and restart the app.', names=ENV_NAMES[self.platform])) \
+                .classes('text-xs text-gray-500')
+
+    def connect(self) -> None:
+        self._go(self.client_id.value or '', self.client_secret.value or '')
+
+    def reconnect(self, account_id: int) -> None:
+        """Sign in again with the app the account was connected with; ask for it when it is not stored."""
+        row = accounts.get_account(account_id)
+        if row is None:
+            return
+        self.account_id = account_id
+        stored = accounts.credentials_of(row).credentials
+        client_id, secret = stored.get('client_id') or stored.get('client_key') or '', stored.get('client_secret', '')
+        if client_id and secret:
+            self._go(client_id, secret)
+            return
+        self.client_id.value = client_id
+        ui.notify(_('Enter your %(platform)s app\'s details under "Connect %(platform)s", then click Connect.',
+                    platform=self.label), multi_line=True)
+
+    def _go(self, client_id: str, client_secret: str) -> None:
+        try:
+            url = oauth.start_authorization(self.platform, self.user, client_id, client_secret, self.settings,
+                                            account_id=self.account_id)
+        except UserError as refusal:
+            self.feedback.text = explain(refusal)
+            ui.notify(explain(refusal), type='negative', multi_line=True)
+            return
+        ui.navigate.to(url)
+
+
 def _telegram_form(on_saved) -> None:
-    with ui.card().classes('w-full gap-2'):
+    with ui.card().classes('w-full gap-2').mark('connect-telegram'):
         ui.label(_('Add a Telegram bot')).classes('font-semibold')
         ui.label(_('Create a bot with @BotFather, add it as an administrator of your channel or group, then enter '
                    'its token and the chat (a @channelname or a numeric id).')).classes('text-sm text-gray-600')
@@ -87,7 +218,7 @@ def _telegram_form(on_saved) -> None:
                 feedback.text = message
                 feedback.classes(replace='text-sm text-negative')
                 return
-            accounts.save_account('telegram', _display_name(credentials, bot_name), credentials)
+            accounts.save_account('telegram', accounts.display_name_for(credentials, bot_name), credentials)
             token.value = chat.value = ''
             feedback.text = ''
             ui.notify(_('Telegram is connected.'), type='positive')
@@ -100,10 +231,10 @@ def _telegram_form(on_saved) -> None:
 async def _check(account: Account) -> tuple[str, bool, str]:
     """What the platform says about these credentials: a message for the user, whether they work, the name.
 
-    A stored account that passes is marked connected again (with the name the platform gives now)."""
+    A stored account is updated on the way (see accounts.check_credentials)."""
     label = PLATFORM_LABELS.get(account.platform, account.platform)
     try:
-        name = await client_for(account.platform, get_settings()).check(account)
+        name = await accounts.check_credentials(account, get_settings())
     except NeedsReconnect:
         return _('%(platform)s did not accept these credentials. Check them and try again.',
                  platform=label), False, ''
@@ -112,12 +243,4 @@ async def _check(account: Account) -> tuple[str, bool, str]:
     except PlatformError as error:
         return _('%(platform)s could not be reached (%(reason)s). Try again in a moment.', platform=label,
                  reason=error.message), False, ''
-    if account.id is not None:
-        accounts.save_account(account.platform, _display_name(account.credentials, name), account.credentials,
-                              account_id=account.id)
     return _('Connected as %(name)s.', name=name), True, name
-
-
-def _display_name(credentials: dict[str, str], bot_name: str) -> str:
-    chat = credentials.get('chat_id', '')
-    return f'{chat} ({bot_name})' if chat else bot_name

@@ -9,19 +9,19 @@ from nicegui import APIRouter, events, ui
 
 from components.drop_zone import drop_zone
 from components.media_strip import media_strip
-from components.platform_picker import platform_picker
+from components.platform_picker import platform_picker, platform_warnings
 from components.post_preview import length_chip, post_preview
 from components.schedule_picker import schedule_picker
 from components.session import guarded, page_user
 from components.theme import frame
 from components.translate import _, current_language, explain
 from services import media, posts
-from services.accounts import accounts_by_platform
+from services.accounts import accounts_by_platform, tiktok_creator_info
 from services.config import get_settings
 from services.engine import get_engine
 from services.errors import UserError
 from services.i18n import N_, format_datetime
-from services.models import MediaAsset, User, utcnow
+from services.models import AccountStatus, MediaAsset, User, utcnow
 from services.post_checks import PLATFORM_LABELS, check_post
 from services.posts import PostInput, PostRefused, SaveAction
 from services.timezones import AmbiguousTime, local_to_utc, utc_to_local
@@ -69,7 +69,7 @@ def compose_page(request: Request, post: int | None = None) -> None:
                 ui.label(_('This post has been published and can no longer be changed. Duplicate it to reuse it.'))
         with ui.row().classes('w-full gap-4 items-start max-md:flex-col'):
             with ui.column().classes('flex-1 min-w-0 w-full gap-3'):
-                editor = _Editor(state, user, scheduled_at)
+                editor = _Editor(state, user, scheduled_at, accounts)
                 editor.build_main()
             with ui.column().classes('w-full md:w-80 gap-3'):
                 with ui.card().classes('w-full gap-2'):
@@ -77,13 +77,20 @@ def compose_page(request: Request, post: int | None = None) -> None:
                     platform_picker(accounts, set(state.platforms), guarded(editor.toggle_platform),
                                     enabled=state.editable)
                 editor.build_side()
+        tiktok = accounts.get('tiktok')
+        if state.editable and tiktok is not None and tiktok.status == AccountStatus.CONNECTED:
+            ui.timer(0, editor.load_tiktok_choices, once=True)  # after the page is shown: TikTok may be slow
 
 
 class _Editor:
     """The composer's parts that change as the user types, adds media or picks platforms."""
 
-    def __init__(self, state: ComposeState, user: User, scheduled_at: datetime | None) -> None:
+    def __init__(self, state: ComposeState, user: User, scheduled_at: datetime | None,
+                 accounts: dict | None = None) -> None:
         self.state, self.user = state, user
+        self.accounts = accounts if accounts is not None else accounts_by_platform()
+        self.privacy = dict(PRIVACY)  # TikTok's options become the creator's own once TikTok has named them
+        self.tiktok_longest: int | None = None
         local = utc_to_local(scheduled_at, user.timezone) if scheduled_at else \
             utc_to_local(utcnow() + timedelta(hours=1), user.timezone)
         self.day, self.at = local.strftime('%Y-%m-%d'), local.strftime('%H:%M')
@@ -106,6 +113,8 @@ class _Editor:
             with ui.card().classes('w-full gap-2'):
                 ui.label(_('When')).classes('font-semibold')
                 self.date_input, self.time_input = schedule_picker(self.day, self.at, self.user.timezone)
+        self.warnings_view = ui.refreshable(self._warnings)
+        self.warnings_view()
         self.problems_view = ui.refreshable(self._problems)
         self.problems_view()
         self._buttons()
@@ -115,7 +124,7 @@ class _Editor:
         self.previews()
 
     def refresh(self) -> None:
-        for view in (self.counts, self.options_view, self.problems_view, self.previews):
+        for view in (self.counts, self.options_view, self.warnings_view, self.problems_view, self.previews):
             view.refresh()
 
     def text_changed(self, event: events.ValueChangeEventArguments) -> None:
@@ -166,16 +175,39 @@ class _Editor:
             if platform not in self.state.platforms:
                 continue
             options = self.state.options.setdefault(platform, {})
-            options.setdefault('privacy', PRIVACY[platform][0])
+            choices = self.privacy[platform]
+            if options.get('privacy') not in choices:
+                options['privacy'] = choices[0]
+            if platform == 'tiktok' and self.tiktok_longest:
+                options['max_duration_s'] = self.tiktok_longest
             with ui.card().classes('w-full gap-2').mark(f'options-{platform}'):
                 ui.label(PLATFORM_LABELS[platform]).classes('font-semibold')
                 if platform == 'youtube':
                     ui.input(_('Video title'), value=options.get('title', ''),
                              on_change=lambda e, o=options: (o.update(title=e.value or ''), self._light_refresh())) \
                         .props('outlined dense maxlength=200').classes('w-full').mark('youtube-title')
-                ui.select({value: _(PRIVACY_LABELS[value]) for value in PRIVACY[platform]}, label=_('Who can see it'),
+                ui.select({value: _(PRIVACY_LABELS.get(value, value)) for value in choices}, label=_('Who can see it'),
                           value=options['privacy'], on_change=lambda e, o=options: o.update(privacy=e.value)) \
                     .props('outlined dense').classes('w-full').mark(f'{platform}-privacy')
+
+    async def load_tiktok_choices(self) -> None:
+        """The privacy options and longest video TikTok allows the connected creator (else the defaults stay)."""
+        client = ui.context.client
+        info = await tiktok_creator_info(get_settings()) or {}
+        if client.is_deleted:  # the page was left while TikTok answered
+            return
+        choices = [str(option) for option in info.get('privacy_level_options') or []]
+        longest = info.get('max_video_post_duration_sec')
+        if choices:
+            self.privacy['tiktok'] = choices
+        if isinstance(longest, int) and longest > 0:
+            self.tiktok_longest = longest
+        if choices or self.tiktok_longest:
+            self.refresh()
+
+    def _warnings(self) -> None:
+        if self.state.editable:
+            platform_warnings(self.accounts, self.state.platforms)
 
     def _light_refresh(self) -> None:
         self.problems_view.refresh()

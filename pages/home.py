@@ -1,14 +1,21 @@
-"""Home: a summary of the team's posts."""
+"""Home: a summary of the team's posts, what is due next, what needs attention, and posts per platform."""
 from __future__ import annotations
 
 from fastapi import Request
 from nicegui import APIRouter, ui
 
-from components.session import page_user
+from components.post_summary import moment, summary_card
+from components.reschedule_dialog import reschedule_dialog
+from components.session import client_ip, guarded, page_user
+from components.status_badge import STATUS, status_badge, status_text
 from components.theme import frame
-from components.translate import _, current_language
-from services import i18n, posts
+from components.translate import _, current_language, explain, ngettext
+from services import i18n, permissions, posts, scheduling
+from services.errors import UserError
 from services.i18n import N_
+from services.models import PostStatus, User
+from services.post_checks import PLATFORM_LABELS
+from services.scheduling import PostSummary
 
 router = APIRouter()
 
@@ -18,6 +25,8 @@ SUMMARY = [  # (statuses counted together, msgid, icon)
     (('failed', 'missed'), N_('Need attention'), 'error_outline'),
     (('draft',), N_('Drafts'), 'edit_note'),
 ]
+CHART_ORDER = ['published', 'scheduled', 'publishing', 'failed', 'interrupted', 'missed', 'cancelled', 'draft']
+DUE_NEXT, ATTENTION = 5, 10
 
 
 @router.page('/')
@@ -36,10 +45,118 @@ def home_page(request: Request) -> None:
                         ui.icon(icon)
                         ui.label(_(label))
                     ui.label(i18n.format_number(language, total)).classes('text-3xl font-semibold')
-        if not any(counts.values()):
+        if not any(counts.values()) and not scheduling.due_next(1) and not scheduling.needs_attention(1)[1]:
             with ui.card().classes('w-full items-center gap-2 py-8'):
                 ui.icon('auto_awesome', size='2.5rem').classes('text-primary')
                 ui.label(_('No posts yet.')).classes('text-lg font-medium').mark('empty-state')
                 ui.label(_('Posts your team writes and schedules will be counted here.')).classes('text-gray-600')
-                ui.button(_('Write a post'), icon='edit', on_click=lambda: ui.navigate.to('/compose')) \
-                    .props('unelevated')
+                if permissions.can(user, permissions.Action.WRITE_POSTS):
+                    ui.button(_('Write a post'), icon='edit', on_click=lambda: ui.navigate.to('/compose')) \
+                        .props('unelevated')
+            return
+        Dashboard(user, language).build()
+
+
+class Dashboard:
+    """The parts below the summary; the lists redraw (for this page only) after an action on a missed post."""
+
+    def __init__(self, user: User, language: str) -> None:
+        self.user, self.language = user, language
+
+    def build(self) -> None:
+        with ui.row().classes('w-full gap-3 items-start max-md:flex-col'):
+            with ui.card().classes('flex-1 min-w-0 w-full gap-2').mark('due-next'):
+                with ui.row().classes('w-full items-center'):
+                    ui.label(_('Due next')).classes('text-lg font-semibold')
+                    ui.space()
+                    ui.link(_('Open the calendar'), '/calendar').classes('text-sm')
+                self.due_next = ui.refreshable(self._due_next)
+                self.due_next()
+            with ui.card().classes('flex-1 min-w-0 w-full gap-2').mark('needs-attention'):
+                ui.label(_('Needs attention')).classes('text-lg font-semibold')
+                self.attention = ui.refreshable(self._attention)
+                self.attention()
+        with ui.card().classes('w-full gap-2').mark('platform-chart'):
+            ui.label(_('Posts per platform, last 30 days')).classes('text-lg font-semibold')
+            platform_bars(scheduling.platform_status_counts(days=30), self.language)
+
+    def _when(self, summary: PostSummary) -> str:
+        return moment(self.language, summary.scheduled_at or summary.updated_at, self.user.timezone)
+
+    def _due_next(self) -> None:
+        upcoming = scheduling.due_next(DUE_NEXT)
+        if not upcoming:
+            ui.label(_('Nothing is scheduled.')).classes('text-sm text-gray-600')
+        page = '/compose?post=' if permissions.can(self.user, permissions.Action.WRITE_POSTS) else '/history/'
+        for summary in upcoming:
+            with summary_card(summary, self._when(summary), compact=True):
+                ui.button(_('Open'), icon='open_in_new', on_click=lambda s=summary: ui.navigate.to(f'{page}{s.id}')) \
+                    .props('flat dense no-caps size=sm')
+
+    def _attention(self) -> None:
+        found, total = scheduling.needs_attention(ATTENTION)
+        if not found:
+            with ui.row().classes('items-center gap-2 text-positive'):
+                ui.icon('check_circle')
+                ui.label(_('All clear: nothing failed or was missed.')).classes('text-sm')
+            return
+        for summary in found:
+            with summary_card(summary, self._when(summary), compact=True) as actions:
+                with actions.classes('justify-between'):
+                    status_badge(PostStatus.MISSED if summary.status == PostStatus.MISSED else
+                                 'interrupted' if summary.interrupted else summary.status)
+                    ui.space()
+                    self._actions(summary)
+        if total > len(found):
+            ui.link(ngettext('%(n)s more post needs attention', '%(n)s more posts need attention',
+                             total - len(found)), '/history').classes('text-sm')
+
+    def _actions(self, summary: PostSummary) -> None:
+        if summary.status == PostStatus.MISSED and permissions.can(self.user, permissions.Action.WRITE_POSTS):
+            if permissions.can(self.user, permissions.Action.PUBLISH):
+                ui.button(_('Publish now'), icon='send', on_click=guarded(lambda: self._publish_now(summary))) \
+                    .props('flat dense no-caps size=sm').mark(f'publish-missed-{summary.id}')
+            ui.button(_('Reschedule'), icon='event', on_click=guarded(lambda: self._reschedule(summary))) \
+                .props('flat dense no-caps size=sm').mark(f'reschedule-{summary.id}')
+        else:
+            ui.button(_('Open'), icon='open_in_new', on_click=lambda: ui.navigate.to(f'/history/{summary.id}')) \
+                .props('flat dense no-caps size=sm').mark(f'open-{summary.id}')
+
+    def _publish_now(self, summary: PostSummary) -> None:
+        try:
+            scheduling.publish_missed_now(summary.id, actor=self.user, ip=client_ip())
+        except UserError as refusal:
+            ui.notify(explain(refusal), type='negative')
+        else:
+            ui.notify(_('Publishing started.'), type='positive')
+        self.attention.refresh()
+
+    async def _reschedule(self, summary: PostSummary) -> None:
+        if await reschedule_dialog(summary.id, summary.scheduled_at, self.user) is not None:
+            self.attention.refresh()
+            self.due_next.refresh()
+
+
+def platform_bars(counts: dict[str, dict[str, int]], language: str) -> None:
+    """One stacked bar per platform (scaled to the busiest), its numbers written out beneath for every reader."""
+    if not counts:
+        ui.label(_('No posts in the last 30 days.')).classes('text-sm text-gray-600')
+        return
+    busiest = max(sum(by_status.values()) for by_status in counts.values())
+    for platform in [p for p in PLATFORM_LABELS if p in counts]:
+        by_status = counts[platform]
+        total = sum(by_status.values())
+        ordered = [(s, by_status[s]) for s in CHART_ORDER if by_status.get(s)] + \
+                  [(s, n) for s, n in by_status.items() if s not in CHART_ORDER and n]
+        with ui.column().classes('w-full gap-1').mark(f'bar-{platform}'):
+            with ui.row().classes('w-full items-baseline gap-2'):
+                ui.label(PLATFORM_LABELS[platform]).classes('font-medium')
+                ui.label(i18n.format_number(language, total)).classes('text-sm text-gray-600')
+            with ui.row().classes('w-full h-4 gap-0 no-wrap rounded overflow-hidden bg-gray-100'):
+                with ui.row().classes('h-full gap-0 no-wrap').style(f'width: {100 * total / busiest:.1f}%'):
+                    for status, n in ordered:
+                        color = STATUS.get(status, ('', 'grey-7'))[1]
+                        ui.element('div').classes(f'h-full bg-{color}').style(f'width: {100 * n / total:.1f}%') \
+                            .tooltip(f'{status_text(status)}: {i18n.format_number(language, n)}')
+            ui.label(' · '.join(f'{status_text(status)} {i18n.format_number(language, n)}' for status, n in ordered)) \
+                .classes('text-xs text-gray-600')

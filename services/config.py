@@ -60,6 +60,12 @@ class Settings:
     pacing_seconds: dict[str, float] = field(default_factory=dict)
     # Posts that fell due while the app was down are still published at start-up when less late than this.
     misfire_grace_minutes: int = 15
+    # Connecting accounts in the app (OAuth): where the browser goes to allow access, and Instagram's code exchange
+    # (YouTube's and TikTok's token endpoints are youtube_oauth_url and tiktok_api_url).
+    instagram_authorize_url: str = 'https://www.instagram.com'
+    instagram_oauth_url: str = 'https://api.instagram.com'
+    youtube_authorize_url: str = 'https://accounts.google.com'
+    tiktok_authorize_url: str = 'https://www.tiktok.com'
 
     @property
     def uploads_dir(self) -> Path:
@@ -132,6 +138,12 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
                         for platform, default in DEFAULT_PACING.items()},
         misfire_grace_minutes=_int_setting('MISFIRE_GRACE_MINUTES', get('MISFIRE_GRACE_MINUTES', '15'),
                                            low=0, high=7 * 24 * 60),
+        instagram_authorize_url=_base_url('INSTAGRAM_AUTHORIZE_URL',
+                                          get('INSTAGRAM_AUTHORIZE_URL', 'https://www.instagram.com')),
+        instagram_oauth_url=_base_url('INSTAGRAM_OAUTH_URL', get('INSTAGRAM_OAUTH_URL', 'https://api.instagram.com')),
+        youtube_authorize_url=_base_url('YOUTUBE_AUTHORIZE_URL', get('YOUTUBE_AUTHORIZE_URL',
+                                                                     'https://accounts.google.com')),
+        tiktok_authorize_url=_base_url('TIKTOK_AUTHORIZE_URL', get('TIKTOK_AUTHORIZE_URL', 'https://www.tiktok.com')),
     )
 
 

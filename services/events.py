@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +21,19 @@ class DeliveryChanged:
     remote_url: str | None = None
 
 
+@dataclass(frozen=True)
+class PostScheduleChanged:
+    """A post was created, edited, rescheduled, cancelled or deleted; `status` is None once it is deleted."""
+
+    post_id: int
+    status: str | None
+    scheduled_at: datetime | None
+
+
 Listener = Callable[[DeliveryChanged], None]
+ScheduleListener = Callable[[PostScheduleChanged], None]
 _listeners: set[Listener] = set()
+_schedule_listeners: set[ScheduleListener] = set()
 
 
 def subscribe(listener: Listener) -> Callable[[], None]:
@@ -30,8 +42,15 @@ def subscribe(listener: Listener) -> Callable[[], None]:
     return lambda: _listeners.discard(listener)
 
 
-def emit(event: DeliveryChanged) -> None:
-    for listener in list(_listeners):
+def subscribe_schedule(listener: ScheduleListener) -> Callable[[], None]:
+    """Call `listener` on every PostScheduleChanged until the returned function is called (it may run in a thread)."""
+    _schedule_listeners.add(listener)
+    return lambda: _schedule_listeners.discard(listener)
+
+
+def emit(event: DeliveryChanged | PostScheduleChanged) -> None:
+    listeners = _schedule_listeners if isinstance(event, PostScheduleChanged) else _listeners
+    for listener in list(listeners):
         try:
             listener(event)
         except Exception:  # noqa: BLE001 - one broken page must not stop the others from hearing

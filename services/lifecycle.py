@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from services import accounts, engine
+from services import accounts, engine, scheduler, token_refresh
 from services.config import Settings
 from services.platforms.base import close_http_client
 
@@ -11,7 +11,8 @@ log = logging.getLogger(__name__)
 
 
 async def start_services(settings: Settings) -> None:
-    """Accounts from the environment, then recovery: interrupted deliveries marked, queued posts resumed."""
+    """Accounts from the environment, then recovery: interrupted deliveries marked, queued posts resumed; then the
+    scheduler loads every scheduled post."""
     accounts.sync_env_accounts(settings)
     publisher = engine.init_engine(settings)
     resumable = engine.recover_after_restart()
@@ -19,7 +20,11 @@ async def start_services(settings: Settings) -> None:
         publisher.start(post_id)
     if resumable:
         log.info('resuming %d post(s) that were queued when the app stopped', len(resumable))
+    await scheduler.start_scheduler(settings)
+    token_refresh.start_token_refresh(settings)
 
 
 async def stop_services() -> None:
+    await scheduler.stop_scheduler()
+    await token_refresh.stop_token_refresh()
     await close_http_client()

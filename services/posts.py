@@ -8,7 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from services import db
+from services import db, events
 from services.accounts import accounts_by_platform
 from services.errors import UserError
 from services.i18n import N_
@@ -127,6 +127,7 @@ def save_post(author_id: int, data: PostInput, action: SaveAction, *, post_id: i
         session.flush()
         _replace_media(session, post.id, [asset.id for asset in assets])
         _replace_deliveries(session, post.id, data.platforms)
+    events.emit(events.PostScheduleChanged(post.id, post.status, post.scheduled_at))  # after the commit
     return post
 
 
@@ -159,6 +160,7 @@ def delete_post(post_id: int) -> list[int]:
         session.exec(sa.delete(PostMedia).where(PostMedia.post_id == post_id))
         session.exec(sa.delete(Delivery).where(Delivery.post_id == post_id))
         session.delete(post)
+    events.emit(events.PostScheduleChanged(post_id, None, None))
     return media_ids
 
 

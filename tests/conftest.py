@@ -30,6 +30,17 @@ def app_env(tmp_path, monkeypatch):
         db._engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def fresh_lifespan():
+    """Each test's app.include_router wraps FastAPI's lifespan once more and NiceGUI's reset never unwraps it:
+    without this, the nesting grows test after test until it overflows the stack."""
+    from nicegui import core
+
+    original = core.app.router.lifespan_context
+    yield
+    core.app.router.lifespan_context = original
+
+
 @pytest.fixture
 def admin(user):
     """The first admin, created as setup would (needs the app started by the `user` fixture)."""

@@ -1,0 +1,101 @@
+"""Dialogs that move or cancel a scheduled (or missed) post, times entered in the user's own time zone.
+
+A local time that does not exist (clocks go forward) is refused with the reason, in the dialog; one that happens
+twice (clocks go back) asks which of the two instants is meant.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from nicegui import ui
+
+from components.schedule_picker import schedule_picker
+from components.session import client_ip, guarded
+from components.translate import _, current_language, explain
+from services import scheduling
+from services.errors import UserError
+from services.i18n import format_datetime
+from services.models import User, utcnow
+from services.timezones import AmbiguousTime, local_to_utc, utc_to_local
+
+
+async def ask_which_time(ambiguous: AmbiguousTime, time_zone: str) -> int | None:
+    """0 for the first of the two instants, 1 for the second, None when the user backs out."""
+    language = current_language()
+    with ui.dialog() as dialog, ui.card():
+        ui.label(explain(ambiguous))
+        for fold, instant in ((0, ambiguous.earlier), (1, ambiguous.later)):
+            ui.button(format_datetime(language, instant, time_zone, style='full'),
+                      on_click=lambda f=fold: dialog.submit(f)).props('outline').mark(f'fold-{fold}')
+    try:
+        return await dialog
+    finally:
+        dialog.delete()
+
+
+async def reschedule_dialog(post_id: int, current: datetime | None, user: User) -> datetime | None:
+    """Ask for a new date and time and move the post there; returns the new instant (UTC), None when not moved."""
+    local = utc_to_local(current if current and current > utcnow() else utcnow() + timedelta(hours=1), user.timezone)
+    with ui.dialog() as dialog, ui.card().classes('gap-3'):
+        ui.label(_('Reschedule')).classes('text-lg font-semibold')
+        date_input, time_input = schedule_picker(local.strftime('%Y-%m-%d'), local.strftime('%H:%M'), user.timezone)
+        error = ui.label().classes('text-sm text-negative').mark('reschedule-error')
+        error.set_visibility(False)
+
+        def refuse(message: str) -> None:
+            error.set_text(message)
+            error.set_visibility(True)
+
+        async def move(fold: int | None = None) -> None:
+            try:
+                when = local_to_utc(date.fromisoformat(date_input.value), time.fromisoformat(time_input.value),
+                                    user.timezone, fold=fold)
+                scheduling.reschedule(post_id, when, actor=user)
+            except AmbiguousTime as ambiguous:
+                choice = await ask_which_time(ambiguous, user.timezone)
+                if choice is not None:
+                    await move(choice)
+                return
+            except UserError as refusal:
+                refuse(explain(refusal))
+                return
+            except ValueError:
+                refuse(_('Enter the date as YYYY-MM-DD and the time as HH:MM.'))
+                return
+            dialog.submit(when)
+
+        with ui.row().classes('w-full justify-end gap-2'):
+            ui.button(_('Close'), on_click=dialog.close).props('flat')
+            ui.button(_('Reschedule'), icon='event', on_click=guarded(lambda: move())).props('unelevated') \
+                .mark('confirm-reschedule')
+    try:
+        moved = await dialog
+    finally:
+        dialog.delete()
+    if moved is not None:
+        when = format_datetime(current_language(), moved, user.timezone, style='medium')
+        ui.notify(_('Scheduled for %(when)s.', when=when), type='positive')
+    return moved
+
+
+async def cancel_dialog(post_id: int, user: User) -> bool:
+    """Ask before cancelling the post; True when it was cancelled."""
+    with ui.dialog() as dialog, ui.card():
+        ui.label(_('Cancel this post? It will not be published; you can still edit it and schedule it again.'))
+        with ui.row().classes('w-full justify-end gap-2'):
+            ui.button(_('Keep it'), on_click=lambda: dialog.submit(False)).props('flat')
+            ui.button(_('Cancel the post'), on_click=lambda: dialog.submit(True)).props('color=negative') \
+                .mark('confirm-cancel')
+    try:
+        confirmed = await dialog
+    finally:
+        dialog.delete()
+    if not confirmed:
+        return False
+    try:
+        scheduling.cancel(post_id, actor=user, ip=client_ip())
+    except UserError as refusal:
+        ui.notify(explain(refusal), type='negative')
+        return False
+    ui.notify(_('The post was cancelled.'), type='positive')
+    return True

@@ -1,0 +1,202 @@
+"""Calendar: upcoming posts by week, by month or as a list, in the user's time zone; open, reschedule or cancel.
+
+Each day is read with its own small query (at most a few posts per cell, and a count), so a month with
+thousands of posts costs the same as an empty one. On a phone the day grid becomes one column and empty days
+are left out.
+"""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from nicegui import APIRouter, ui
+
+from components.post_summary import day_label, summary_card, time_of_day
+from components.reschedule_dialog import cancel_dialog, reschedule_dialog
+from components.session import guarded, page_user
+from components.theme import frame
+from components.translate import _, current_language, ngettext
+from services import permissions, scheduling
+from services.i18n import N_
+from services.models import User, utcnow
+from services.scheduling import PostSummary
+from services.timezones import utc_to_local
+
+router = APIRouter()
+VIEWS = {'week': N_('Week'), 'month': N_('Month'), 'list': N_('List')}
+PER_DAY = {'week': 20, 'month': 3}  # posts shown in one day's cell; the rest are counted
+LIST_PAGE = 50
+
+
+@router.page('/calendar')
+def calendar_page(request: Request, view: str = 'week', start: str | None = None, after: str | None = None) -> None:
+    user = page_user(request)
+    view = view if view in VIEWS else 'week'
+    today = utc_to_local(utcnow(), user.timezone).date()
+    try:
+        anchor = date.fromisoformat(start) if start else today
+    except ValueError:
+        anchor = today
+    with frame(_('Calendar'), user):
+        CalendarView(user, view, anchor, today, _parse_after(after)).build()
+
+
+def _parse_after(raw: str | None) -> tuple[datetime, int] | None:
+    """The list's paging key 'ISO-UTC-time~post-id' (the last post shown)."""
+    try:
+        at, post_id = (raw or '').split('~')
+        return datetime.fromisoformat(at).astimezone(UTC), int(post_id)
+    except ValueError:
+        return None
+
+
+def day_start(day: date, time_zone: str) -> datetime:
+    """The UTC instant the local `day` begins."""
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(time_zone)).astimezone(UTC)
+
+
+class CalendarView:
+    def __init__(self, user: User, view: str, anchor: date, today: date, after: tuple[datetime, int] | None) -> None:
+        self.user, self.view, self.anchor, self.today, self.after = user, view, anchor, today, after
+        self.language = current_language()
+        self.zone = user.timezone
+        self.may_change = permissions.can(user, permissions.Action.WRITE_POSTS)
+
+    def build(self) -> None:
+        self._toolbar()
+        ui.label(_('Times are shown in %(zone)s.', zone=self.zone)).classes('text-xs text-gray-600')
+        self.body = ui.refreshable(self._body)
+        self.body()
+
+    def _url(self, **changes: str) -> str:
+        params = {'view': self.view, 'start': self.anchor.isoformat(), **changes}
+        return '/calendar?' + '&'.join(f'{key}={value}' for key, value in params.items())
+
+    def _toolbar(self) -> None:
+        with ui.row().classes('w-full items-center gap-2 flex-wrap'):
+            ui.toggle({key: _(label) for key, label in VIEWS.items()}, value=self.view,
+                      on_change=lambda e: ui.navigate.to(self._url(view=e.value))).props('no-caps dense') \
+                .mark('calendar-view')
+            if self.view != 'list':
+                step = timedelta(days=7) if self.view == 'week' else None
+                previous = self.anchor - step if step else (self.anchor.replace(day=1) - timedelta(days=1))
+                following = self.anchor + step if step else (self.anchor.replace(day=28) + timedelta(days=4))
+                self._go_button('chevron_left', _('Previous'), previous, 'calendar-previous')
+                ui.button(_('Today'), on_click=lambda: ui.navigate.to(self._url(start=self.today.isoformat()))) \
+                    .props('flat dense no-caps')
+                self._go_button('chevron_right', _('Next'), following, 'calendar-next')
+            ui.label(self._period_title()).classes('text-lg font-medium').mark('calendar-period')
+
+    def _go_button(self, icon: str, label: str, day: date, marker: str) -> None:
+        ui.button(icon=icon, on_click=lambda: ui.navigate.to(self._url(start=day.isoformat()))) \
+            .props(f'flat round dense aria-label="{label}"').mark(marker).tooltip(label)
+
+    def _period_title(self) -> str:
+        if self.view == 'week':
+            monday = self.anchor - timedelta(days=self.anchor.weekday())
+            return (f'{day_label(self.language, monday, self.zone, "yMMMd")} – '
+                    f'{day_label(self.language, monday + timedelta(days=6), self.zone, "yMMMd")}')
+        if self.view == 'month':
+            return day_label(self.language, self.anchor, self.zone, 'yMMMM')
+        return _('Coming up')
+
+    def _body(self) -> None:
+        if self.view == 'list':
+            self._list()
+        else:
+            self._days_grid()
+
+    # --- week and month --------------------------------------------------------------------------------------
+
+    def _days(self) -> list[date]:
+        if self.view == 'week':
+            monday = self.anchor - timedelta(days=self.anchor.weekday())
+            return [monday + timedelta(days=i) for i in range(7)]
+        first = self.anchor.replace(day=1)
+        start = first - timedelta(days=first.weekday())
+        last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        end = last + timedelta(days=6 - last.weekday())
+        return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+    def _days_grid(self) -> None:
+        days = self._days()
+        limit = PER_DAY[self.view]
+        bounds = [(day_start(day, self.zone), day_start(day + timedelta(days=1), self.zone)) for day in days]
+        found = dict(zip(days, scheduling.upcoming_by_day(bounds, limit), strict=True))
+        if not any(total for _entries, total in found.values()):
+            ui.label(_('Nothing is scheduled in this period.')).classes('text-gray-600').mark('calendar-empty')
+        with ui.grid().classes('w-full gap-2 grid-cols-1 md:grid-cols-7').mark(f'calendar-{self.view}'):
+            for day in days:
+                entries, total = found[day]
+                self._day_cell(day, entries, total)
+
+    def _day_cell(self, day: date, entries: list[PostSummary], total: int) -> None:
+        outside = self.view == 'month' and day.month != self.anchor.month
+        classes = 'w-full min-w-0 gap-1 p-1 rounded border border-gray-200 '
+        classes += 'bg-gray-50 ' if outside else 'bg-white '
+        classes += 'md:min-h-[7rem] ' + ('' if entries else 'max-md:hidden ')
+        with ui.column().classes(classes).mark(f'day-{day.isoformat()}'):
+            label = day_label(self.language, day, self.zone, 'MMMEd')
+            ui.label(label).classes('text-xs font-semibold ' + ('text-primary' if day == self.today else
+                                                                 'text-gray-600'))
+            for entry in entries:
+                self._entry(entry, compact=True)
+            if total > len(entries):
+                ui.link(ngettext('%(n)s more post', '%(n)s more posts', total - len(entries)),
+                        f'/calendar?view=list&start={day.isoformat()}').classes('text-xs')
+
+    # --- list --------------------------------------------------------------------------------------------------
+
+    def _list(self) -> None:
+        start = max(day_start(self.anchor, self.zone), utcnow()) if self.after is None else self.after[0]
+        end = utcnow() + timedelta(days=400)
+        entries = scheduling.upcoming(start, end, limit=LIST_PAGE + 1, after=self.after)
+        more, entries = len(entries) > LIST_PAGE, entries[:LIST_PAGE]
+        if not entries:
+            ui.label(_('Nothing is scheduled yet.')).classes('text-gray-600').mark('calendar-empty')
+            return
+        shown_day = None
+        with ui.column().classes('w-full gap-2').mark('calendar-list'):
+            for entry in entries:
+                day = utc_to_local(entry.scheduled_at, self.zone).date()
+                if day != shown_day:
+                    ui.label(day_label(self.language, day, self.zone, 'yMMMEd')) \
+                        .classes('text-sm font-semibold text-gray-700 pt-2')
+                    shown_day = day
+                self._entry(entry, compact=False)
+        if more:
+            last = entries[-1]
+            key = f'{last.scheduled_at.isoformat()}~{last.id}'.replace('+', '%2B')
+            ui.button(_('Later posts'), icon='expand_more',
+                      on_click=lambda: ui.navigate.to(f'/calendar?view=list&after={key}')).props('flat')
+
+    # --- one post ----------------------------------------------------------------------------------------------
+
+    def _entry(self, entry: PostSummary, *, compact: bool) -> None:
+        with summary_card(entry, time_of_day(self.language, entry.scheduled_at, self.zone), compact=compact):
+            if not self.may_change:  # viewers see the post's page, read-only
+                self._action('open_in_new', _('Open'), f'open-{entry.id}', compact,
+                             lambda e=entry: ui.navigate.to(f'/history/{e.id}'))
+                return
+            self._action('open_in_new', _('Open'), f'open-{entry.id}', compact,
+                         lambda e=entry: ui.navigate.to(f'/compose?post={e.id}'))
+            self._action('event', _('Reschedule'), f'reschedule-{entry.id}', compact,
+                         guarded(lambda e=entry: self._reschedule(e)))
+            self._action('event_busy', _('Cancel the post'), f'cancel-{entry.id}', compact,
+                         guarded(lambda e=entry: self._cancel(e)))
+
+    @staticmethod
+    def _action(icon: str, label: str, marker: str, compact: bool, handler) -> None:
+        button = ui.button(None if compact else label, icon=icon, on_click=handler) \
+            .props(f'flat dense no-caps size=sm aria-label="{label}"').mark(marker)
+        if compact:
+            button.tooltip(label)
+
+    async def _reschedule(self, entry: PostSummary) -> None:
+        if await reschedule_dialog(entry.id, entry.scheduled_at, self.user) is not None:
+            self.body.refresh()
+
+    async def _cancel(self, entry: PostSummary) -> None:
+        if await cancel_dialog(entry.id, self.user):
+            self.body.refresh()

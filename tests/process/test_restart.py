@@ -1,0 +1,116 @@
+"""A real app process killed with SIGKILL around a scheduled post: the database, not memory, decides what is sent."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services import accounts, db, posts, users
+from services.config import configure, load_settings
+from services.models import Post, PostStatus, utcnow
+from services.posts import PostInput, SaveAction
+from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram
+
+APP = Path(__file__).resolve().parents[2] / 'app.py'
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+class AppProcess:
+    """`python app.py` on a free port, as tests/browser/conftest.py starts it; its output goes to `log`."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env, self.log = env, log
+
+    def start(self) -> None:
+        port = free_port()
+        with self.log.open('a') as out:
+            out.write('--- start\n')
+            self.process = subprocess.Popen([sys.executable, str(APP)], cwd=self.log.parent,
+                                            env={**self.env, 'PORT': str(port)}, stdout=out, stderr=subprocess.STDOUT)
+        for _ in range(300):
+            if self.process.poll() is not None:
+                raise RuntimeError(f'app exited: {self.log.read_text()}')
+            try:
+                if httpx.get(f'http://127.0.0.1:{port}/healthz', timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError('app did not answer /healthz within 30 s')
+
+    def kill(self) -> None:
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def fake():
+    with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture
+def app_process(fake, app_env, tmp_path):
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI'))}
+    env = {**inherited, 'HOST': '127.0.0.1', 'SECRET_KEY': 'k' * 40, 'TELEGRAM_API_URL': fake.base_url,
+           'TELEGRAM_BOT_TOKEN': DEFAULT_TOKEN, 'TELEGRAM_CHAT_ID': str(DEFAULT_CHAT_ID),
+           'TELEGRAM_PACING_SECONDS': '0'}
+    settings = configure(load_settings(env, env_file=None))
+    db.init_db(settings.database_url)
+    accounts.sync_env_accounts(settings)  # what the app does at start, so the post below can be scheduled
+    users.create_first_admin('admin', 'a long password!', language='en', time_zone='UTC', ip='')
+    app = AppProcess(env, tmp_path / 'app.log')
+    yield app
+    app.stop()
+
+
+def status_of(post_id: int) -> str:
+    with db.session() as session:
+        return session.get(Post, post_id).status
+
+
+def wait_for(check, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f'still false after {seconds} s')
+        time.sleep(0.1)
+
+
+def test_a_post_due_while_the_app_was_killed_is_published_exactly_once_after_restart(app_process, fake, tmp_path):
+    due = utcnow() + timedelta(seconds=8)
+    post_id = posts.save_post(1, PostInput(text='Survives a kill', platforms=['telegram'], scheduled_at=due),
+                              SaveAction.SCHEDULE).id
+
+    app_process.start()
+    wait_for(lambda: 'scheduler: 1 post(s) waiting' in (tmp_path / 'app.log').read_text(), 10)
+    app_process.kill()  # before the post is due: its job dies with the process
+    assert fake.sent == [] and status_of(post_id) == PostStatus.SCHEDULED
+
+    time.sleep(max(0.0, (due - utcnow()).total_seconds()) + 1)
+    app_process.start()  # late by about a second, well within the grace: published at start-up
+    wait_for(lambda: status_of(post_id) == PostStatus.PUBLISHED, 20)
+    assert [m.text for m in fake.sent] == ['Survives a kill']
+
+    app_process.kill()
+    app_process.start()  # a restart after publishing sends nothing again
+    time.sleep(2)
+    assert len(fake.sent) == 1 and status_of(post_id) == PostStatus.PUBLISHED
