@@ -1,0 +1,43 @@
+"""Every main page in a real browser, in English and Arabic, at desktop and phone width: screenshots to look at,
+no console errors, nothing wider than a phone."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot
+
+PAGES = ['/', '/compose', '/calendar', '/history', '/accounts', '/users', '/audit', '/settings']
+USERNAME, PASSWORD = 'admin', 'a real long password'
+
+
+@pytest.fixture
+def signed_in_page(app_server, page):
+    page.goto(app_server + '/setup')
+    page.get_by_label('Username').fill(USERNAME)
+    page.get_by_label('Password', exact=True).fill(PASSWORD)
+    page.get_by_label('Repeat the password').fill(PASSWORD)
+    page.get_by_role('button', name='Create the administrator').click()
+    expect(page.get_by_text(f'Welcome, {USERNAME}.')).to_be_visible(timeout=15000)
+    return page
+
+
+def test_every_page_in_both_languages_and_widths(app_server, signed_in_page):
+    page = signed_in_page
+    for language in ('en', 'ar'):
+        if language == 'ar':
+            page.goto(app_server + '/')
+            page.get_by_text('العربية').click()
+            expect(page.locator('html')).to_have_attribute('dir', 'rtl', timeout=15000)
+        for path in PAGES:
+            name = path.strip('/') or 'home'
+            for width, label in ((1280, 'desktop'), (360, 'phone')):
+                page.set_viewport_size({'width': width, 'height': 800 if width > 400 else 740})
+                page.goto(app_server + path)
+                page.wait_for_load_state('networkidle')
+                expect(page.locator('html')).to_have_attribute('dir', 'rtl' if language == 'ar' else 'ltr')
+                screenshot(page, f'tour-{name}-{language}-{label}')
+                if width == 360:
+                    overflow = page.evaluate('document.documentElement.scrollWidth - window.innerWidth')
+                    assert overflow <= 1, f'{path} in {language} is {overflow} px wider than a phone'
+    assert page.console_errors == []
