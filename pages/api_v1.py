@@ -168,7 +168,7 @@ def cancel_post(request: Request, post_id: int, user: Annotated[User, Depends(ap
 
     _require(request, user, permissions.Action.WRITE_POSTS)
     try:
-        scheduling.cancel(post_id)
+        scheduling.cancel(post_id, actor=user, ip=request.client.host if request.client else '')
     except UserError as refusal:
         raise _refusal(request, 409, 'not_cancellable', refusal) from None
     return get_post(request, post_id, user)
@@ -202,7 +202,8 @@ def _save(request: Request, user: User, body: PostIn, post_id: int | None) -> Po
     if data.scheduled_at is not None and data.scheduled_at.tzinfo is None:
         raise ApiError(422, 'naive_time', 'scheduled_at needs a time zone offset, e.g. 2026-12-01T09:00:00+01:00')
     try:
-        saved = posts.save_post(user.id, data, action, post_id=post_id)
+        saved = posts.save_post(user.id, data, action, post_id=post_id, actor=user,
+                                ip=request.client.host if request.client else '')
     except PostRefused as refused:
         language = _language(request)
         reasons = [i18n.translate(language, p.message, **p.params) for p in refused.problems]

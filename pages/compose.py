@@ -11,8 +11,9 @@ from components.drop_zone import drop_zone
 from components.media_strip import media_strip
 from components.platform_picker import platform_picker, platform_warnings
 from components.post_preview import length_chip, post_preview
+from components.reschedule_dialog import ask_which_time
 from components.schedule_picker import schedule_picker
-from components.session import guarded, page_user
+from components.session import client_ip, guarded, page_user
 from components.theme import frame
 from components.translate import _, current_language, explain
 from services import media, posts
@@ -261,9 +262,11 @@ class _Editor:
                 scheduled_at = local_to_utc(date.fromisoformat(self.date_input.value),
                                             time.fromisoformat(self.time_input.value), self.user.timezone, fold=fold)
             saved = posts.save_post(self.user.id, self.state.as_input(scheduled_at), action,
-                                    post_id=self.state.post_id)
+                                    post_id=self.state.post_id, actor=self.user, ip=client_ip())
         except AmbiguousTime as ambiguous:
-            await self.ask_which_time(ambiguous)
+            choice = await ask_which_time(ambiguous, self.user.timezone)
+            if choice is not None:
+                await self.save(SaveAction.SCHEDULE, fold=choice)
             return
         except PostRefused as refused:
             self.errors = [_(p.message, **p.params) for p in refused.problems]
@@ -292,17 +295,6 @@ class _Editor:
         else:
             when = format_datetime(current_language(), scheduled_at, self.user.timezone, style='medium')
             ui.notify(_('Scheduled for %(when)s.', when=when), type='positive')
-
-    async def ask_which_time(self, ambiguous: AmbiguousTime) -> None:
-        language = current_language()
-        with ui.dialog() as dialog, ui.card():
-            ui.label(explain(ambiguous))
-            for fold, instant in ((0, ambiguous.earlier), (1, ambiguous.later)):
-                ui.button(format_datetime(language, instant, self.user.timezone, style='full'),
-                          on_click=lambda f=fold: dialog.submit(f)).props('outline')
-        choice = await dialog
-        if choice is not None:
-            await self.save(SaveAction.SCHEDULE, fold=choice)
 
     async def confirm_delete(self) -> None:
         with ui.dialog() as dialog, ui.card():

@@ -6,14 +6,16 @@ from nicegui import APIRouter, ui
 
 from components.live_status import LiveBadges
 from components.media_strip import media_strip
-from components.session import guarded, page_user
+from components.reschedule_dialog import reschedule_dialog
+from components.session import client_ip, guarded, page_user
 from components.status_badge import status_badge
 from components.theme import frame
-from components.translate import _
-from services import engine, posts
+from components.translate import _, explain
+from services import engine, permissions, posts, scheduling
 from services.deliveries import get_delivery
+from services.errors import UserError
 from services.i18n import N_, format_datetime
-from services.models import DeliveryStatus, User
+from services.models import DeliveryStatus, PostStatus, User
 from services.post_checks import PLATFORM_LABELS
 
 router = APIRouter()
@@ -44,6 +46,12 @@ def post_detail_page(request: Request, post_id: int) -> None:
         with ui.row().classes('w-full items-center gap-2'):
             live.track_post(post.id, status_badge(post.status).mark('post-status'))
             ui.space()
+            if post.status == PostStatus.MISSED and permissions.can(user, permissions.Action.PUBLISH):
+                ui.button(_('Publish now'), icon='send', on_click=guarded(lambda: _publish_missed(post.id, user))) \
+                    .props('unelevated').mark('publish-missed')
+                ui.button(_('Reschedule'), icon='event',
+                          on_click=guarded(lambda: _reschedule(post.id, post.scheduled_at, user))) \
+                    .props('outline').mark('reschedule')
             if details.editable:
                 ui.button(_('Edit'), icon='edit', on_click=lambda: ui.navigate.to(f'/compose?post={post.id}')) \
                     .props('outline')
@@ -73,7 +81,7 @@ def _delivery_card(delivery_id: int, live: LiveBadges, user: User) -> None:
                 ui.link(_('View the post'), delivery.remote_url, new_tab=True)
             ui.space()
             if delivery.status in RETRYABLE:
-                ui.button(_('Retry'), icon='refresh', on_click=guarded(lambda d=delivery.id: _retry(d))) \
+                ui.button(_('Retry'), icon='refresh', on_click=guarded(lambda d=delivery.id: _retry(d, user))) \
                     .props('unelevated dense').mark(f'retry-{delivery.platform}')
         if delivery.last_error and delivery.status in RETRYABLE:
             ui.label(_(delivery.last_error)).classes('text-sm text-negative whitespace-pre-wrap break-words') \
@@ -89,8 +97,27 @@ def _delivery_card(delivery_id: int, live: LiveBadges, user: User) -> None:
                     ui.label(_(attempt.error_detail)).classes('break-words min-w-0')
 
 
-def _retry(delivery_id: int) -> None:
-    post_id = engine.retry_delivery(delivery_id)
+def _publish_missed(post_id: int, user: User) -> None:
+    try:
+        scheduling.publish_missed_now(post_id, actor=user, ip=client_ip())
+    except UserError as refusal:
+        ui.notify(explain(refusal), type='negative')
+        return
+    engine.get_engine().start(post_id)
+    ui.navigate.reload()
+
+
+async def _reschedule(post_id: int, current, user: User) -> None:
+    if await reschedule_dialog(post_id, current, user) is not None:
+        ui.navigate.reload()
+
+
+def _retry(delivery_id: int, user: User) -> None:
+    try:
+        post_id = engine.retry_delivery(delivery_id, actor=user, ip=client_ip())
+    except UserError as refusal:
+        ui.notify(explain(refusal), type='negative')
+        return
     if post_id is not None:
         engine.get_engine().start(post_id)
         ui.notify(_('Trying again.'), type='info')

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import select
 
-from services import accounts, db, events, media
+from services import accounts, audit, db, events, media, permissions
 from services.config import Settings
 from services.i18n import N_
 from services.models import (
@@ -22,14 +22,16 @@ from services.models import (
     Delivery,
     DeliveryAttempt,
     DeliveryStatus,
+    MediaAsset,
     PlatformAccount,
     Post,
+    PostMedia,
     PostStatus,
+    User,
     utcnow,
 )
 from services.platforms.base import Account, MediaFile, NeedsReconnect, PostContent, Rejected, Retryable
 from services.platforms.registry import client_for
-from services.posts import get_post
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300.0
@@ -70,25 +72,21 @@ class Engine:
 
     async def publish_post(self, post_id: int) -> None:
         """Send every pending delivery of a post that is due, concurrently."""
-        if not _mark_post_publishing(post_id):
-            return
-        with db.session() as session:
-            pending = list(session.exec(select(Delivery.id).where(Delivery.post_id == post_id,
-                                                                  Delivery.status == DeliveryStatus.PENDING)))
+        pending = _pending_deliveries_of_due_post(post_id)
         await asyncio.gather(*(self.run_delivery(delivery_id) for delivery_id in pending))
 
     async def run_delivery(self, delivery_id: int) -> None:
         """Claim one delivery and send it, retrying what may be retried. Does nothing when already claimed."""
-        if not _claim(delivery_id):
+        claimed = _claim(delivery_id)
+        if claimed is None:
             return
-        delivery, post = _load(delivery_id)
+        delivery, post, account_row, assets = claimed
         _announce(delivery, post)
-        account_row = _account_for(delivery)
         if account_row is None:
             _finish(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, NO_ACCOUNT_REASON, utcnow())
             return
         account = accounts.credentials_of(account_row)
-        content = _content_of(post.id, delivery.platform)
+        content = _content_of(post, assets, delivery.platform)
         client = client_for(delivery.platform, self.settings)
         for attempt in range(1, self.settings.publish_max_attempts + 1):
             started = utcnow()
@@ -148,9 +146,11 @@ class Engine:
             pace.last = time.monotonic()
 
 
-def retry_delivery(delivery_id: int) -> int | None:
+def retry_delivery(delivery_id: int, *, actor: User | None = None, ip: str = '') -> int | None:
     """Put a failed or interrupted delivery back in the queue; returns its post's id, None when it was not
-    in such a state (already retried from another tab, say)."""
+    in such a state (already retried from another tab, say). Raises Forbidden when `actor` may not publish."""
+    if actor is not None:
+        permissions.require(actor, permissions.Action.PUBLISH, ip=ip)
     with db.session() as session:
         changed = session.exec(sa.update(Delivery).where(
             Delivery.id == delivery_id,
@@ -161,6 +161,8 @@ def retry_delivery(delivery_id: int) -> int | None:
         post_id = session.get(Delivery, delivery_id).post_id
         session.exec(sa.update(Post).where(Post.id == post_id).values(status=PostStatus.PUBLISHING,
                                                                       updated_at=utcnow()))
+        audit.record(session, audit.Action.POST_RETRIED, actor_id=actor.id if actor else None,
+                     target=str(post_id), ip=ip)
     return post_id
 
 
@@ -196,47 +198,50 @@ def _keep_rotated_credentials(client, account_id: int, account: Account) -> Acco
                    display_name=account.display_name, id=account.id)
 
 
-def _mark_post_publishing(post_id: int) -> bool:
-    """A scheduled post that is due, or one queued for now, moves to publishing; False when it is neither."""
+def _pending_deliveries_of_due_post(post_id: int) -> list[int]:
+    """A scheduled post that is due, or one queued for now, moves to publishing and its pending deliveries are
+    returned; nothing for any other post."""
     with db.session() as session:
         session.exec(sa.update(Post).where(Post.id == post_id, Post.status == PostStatus.SCHEDULED,
                                            Post.scheduled_at <= utcnow())
                      .values(status=PostStatus.PUBLISHING, updated_at=utcnow()))
-        post = session.get(Post, post_id)
-        return post is not None and post.status == PostStatus.PUBLISHING
+        status = session.exec(select(Post.status).where(Post.id == post_id)).first()
+        if status != PostStatus.PUBLISHING:
+            return []
+        return list(session.exec(select(Delivery.id).where(Delivery.post_id == post_id,
+                                                           Delivery.status == DeliveryStatus.PENDING)))
 
 
-def _claim(delivery_id: int) -> bool:
+def _claim(delivery_id: int) -> tuple[Delivery, Post, PlatformAccount | None, list[MediaAsset]] | None:
+    """Take the delivery (pending → publishing) and load what sending it needs, in one transaction.
+
+    None when another task, tab or process has it already.
+    """
     with db.session() as session:
         claimed = session.exec(sa.update(Delivery).where(
             Delivery.id == delivery_id, Delivery.status == DeliveryStatus.PENDING,
         ).values(status=DeliveryStatus.PUBLISHING, attempt_count=Delivery.attempt_count + 1, last_error=None,
                  updated_at=utcnow())).rowcount
-    return claimed == 1
-
-
-def _load(delivery_id: int) -> tuple[Delivery, Post]:
-    with db.session() as session:
+        if claimed != 1:
+            return None
         delivery = session.get(Delivery, delivery_id)
-        return delivery, session.get(Post, delivery.post_id)
-
-
-def _account_for(delivery: Delivery) -> PlatformAccount | None:
-    with db.session() as session:
+        post = session.get(Post, delivery.post_id)
         account = session.get(PlatformAccount, delivery.account_id) if delivery.account_id else None
-    if account is None or account.status != AccountStatus.CONNECTED:
-        account = accounts.accounts_by_platform().get(delivery.platform)
-    return account if account is not None and account.status == AccountStatus.CONNECTED else None
+        if account is None or account.status != AccountStatus.CONNECTED:
+            account = session.exec(select(PlatformAccount).where(
+                PlatformAccount.platform == delivery.platform, PlatformAccount.status == AccountStatus.CONNECTED,
+            ).order_by(PlatformAccount.id)).first()
+        assets = list(session.exec(select(MediaAsset).join(PostMedia, PostMedia.media_id == MediaAsset.id)
+                                   .where(PostMedia.post_id == post.id).order_by(PostMedia.position)))
+    return delivery, post, account, assets
 
 
 PULLS_MEDIA = {'instagram', 'tiktok'}  # platforms that fetch files from a public address instead of taking uploads
 
 
-def _content_of(post_id: int, platform: str) -> PostContent:
-    details = get_post(post_id)
-    files = tuple(_media_file(asset, platform) for asset in details.media)
-    options = dict((details.post.options or {}).get(platform, {}))
-    return PostContent(text=details.post.text, media=files, options=options)
+def _content_of(post: Post, assets: list[MediaAsset], platform: str) -> PostContent:
+    files = tuple(_media_file(asset, platform) for asset in assets)
+    return PostContent(text=post.text, media=files, options=dict((post.options or {}).get(platform, {})))
 
 
 def _media_file(asset, platform: str) -> MediaFile:

@@ -96,7 +96,8 @@ class User(SQLModel, table=True):
 class Post(SQLModel, table=True):
     __tablename__ = 'posts'
     # The scheduler scans by status and time; pages filter by either.
-    __table_args__ = (sa.Index('ix_posts_status_scheduled_at', 'status', 'scheduled_at'),)
+    __table_args__ = (sa.Index('ix_posts_status_scheduled_at', 'status', 'scheduled_at'),
+                      sa.Index('ix_posts_created_at', 'created_at'))  # the dashboard's last-30-days counts
     id: int | None = Field(default=None, primary_key=True)
     author_id: int = Field(foreign_key='users.id', index=True, ondelete='RESTRICT')
     text: str = Field(default='', sa_type=sa.Text)

@@ -8,7 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from services import db, events
+from services import db, events, permissions
 from services.accounts import accounts_by_platform
 from services.errors import UserError
 from services.i18n import N_
@@ -21,6 +21,7 @@ from services.models import (
     Post,
     PostMedia,
     PostStatus,
+    User,
     utcnow,
 )
 from services.post_checks import PLATFORM_LABELS, MediaFacts, Problem, check_post, check_schedule
@@ -102,12 +103,16 @@ def problems_for(data: PostInput, assets: list[MediaAsset], action: SaveAction, 
 
 
 def save_post(author_id: int, data: PostInput, action: SaveAction, *, post_id: int | None = None,
-              now: datetime | None = None) -> Post:
+              now: datetime | None = None, actor: User | None = None, ip: str = '') -> Post:
     """Create or update a post with its media and one delivery per platform, all in one transaction.
 
     DRAFT keeps it as a draft; SCHEDULE sets it to fire at `data.scheduled_at`; PUBLISH queues it now.
-    Raises PostRefused with every problem found, PostLocked when the post may no longer change.
+    Raises PostRefused with every problem found, PostLocked when the post may no longer change, Forbidden when
+    `actor` (the signed-in user, when there is one) may not do this.
     """
+    if actor is not None:
+        permissions.require(actor, permissions.Action.PUBLISH if action == SaveAction.PUBLISH
+                            else permissions.Action.WRITE_POSTS, ip=ip)
     with db.session() as session:
         assets = _assets_in_order(session, data.media_ids)
         problems = problems_for(data, assets, action, now=now)

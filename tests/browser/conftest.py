@@ -83,3 +83,20 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f'{name}.png'
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+USERNAME, PASSWORD = 'admin', 'a real long password'
+
+
+@pytest.fixture
+def signed_in_page(app_server, page):
+    """A browser page signed in as the first admin, created through the setup page."""
+    from playwright.sync_api import expect
+
+    page.goto(app_server + '/setup')
+    page.get_by_label('Username').fill(USERNAME)
+    page.get_by_label('Password', exact=True).fill(PASSWORD)
+    page.get_by_label('Repeat the password').fill(PASSWORD)
+    page.get_by_role('button', name='Create the administrator').click()
+    expect(page.get_by_text(f'Welcome, {USERNAME}.')).to_be_visible(timeout=15000)
+    return page

@@ -6,7 +6,6 @@ import base64
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.test_tour import signed_in_page  # noqa: F401 - the fixture
 from tests.media_samples import make_image, make_video
 
 DROP = """async ([files]) => {

@@ -2,24 +2,11 @@
 no console errors, nothing wider than a phone."""
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 
 PAGES = ['/', '/compose', '/calendar', '/history', '/accounts', '/users', '/audit', '/settings']
-USERNAME, PASSWORD = 'admin', 'a real long password'
-
-
-@pytest.fixture
-def signed_in_page(app_server, page):
-    page.goto(app_server + '/setup')
-    page.get_by_label('Username').fill(USERNAME)
-    page.get_by_label('Password', exact=True).fill(PASSWORD)
-    page.get_by_label('Repeat the password').fill(PASSWORD)
-    page.get_by_role('button', name='Create the administrator').click()
-    expect(page.get_by_text(f'Welcome, {USERNAME}.')).to_be_visible(timeout=15000)
-    return page
 
 
 def test_every_page_in_both_languages_and_widths(app_server, signed_in_page):
