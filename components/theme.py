@@ -70,7 +70,18 @@ def frame(title: str, user: User) -> Iterator[ui.column]:
     """The signed-in shell around a page's content."""
     begin_page()
     ui.page_title(title + ' · ' + _('Anonymous Creations'))
+    with ui.left_drawer(value=False).props('overlay bordered behavior=mobile width=260') \
+            .classes('bg-white p-0').mark('nav-drawer') as drawer:
+        with ui.list().classes('w-full pt-2'):
+            for path, label, icon in navigation_for(user):
+                with ui.item(on_click=lambda path=path: ui.navigate.to(path)).classes('min-h-12'):
+                    with ui.item_section().props('avatar'):
+                        ui.icon(icon).classes('text-primary')
+                    ui.item_section(_(label))
     with ui.header().classes('app-header items-center flex-nowrap gap-2 px-3 py-2 bg-primary'):
+        menu_label = _('Menu')
+        ui.button(icon='menu', on_click=drawer.toggle).props(f'flat round color=white aria-label="{menu_label}"') \
+            .classes('lg:hidden').mark('nav-toggle')
         ui.link(_('Anonymous Creations'), '/') \
             .classes('text-base sm:text-lg font-bold text-white no-underline truncate min-w-0')
         with ui.row().classes('gap-1 items-center max-lg:hidden'):
@@ -97,9 +108,6 @@ def _user_menu(user: User) -> None:
         button.tooltip(user.username)
         with ui.menu():
             ui.item(user.username).props('header').classes('font-semibold')
-            with ui.element().classes('lg:hidden'):
-                for path, label, _icon in navigation_for(user):
-                    ui.menu_item(_(label), lambda path=path: ui.navigate.to(path))
             ui.menu_item(_('Settings and password'), guarded(lambda: ui.navigate.to('/settings'))).mark('settings')
             ui.menu_item(_('Sign out'), lambda: _sign_out(user)).mark('sign-out')
 

@@ -28,3 +28,27 @@ def test_every_page_in_both_languages_and_widths(app_server, signed_in_page):
                     overflow = page.evaluate('document.documentElement.scrollWidth - window.innerWidth')
                     assert overflow <= 1, f'{path} in {language} is {overflow} px wider than a phone'
     assert page.console_errors == []
+
+
+def test_phone_navigation_opens_as_a_drawer(app_server, signed_in_page):
+    page = signed_in_page
+    page.set_viewport_size({'width': 360, 'height': 740})
+    page.goto(app_server + '/')
+    page.get_by_role('button', name='Menu', exact=True).click()
+    page.get_by_role('listitem').filter(has_text='Calendar').click()
+    expect(page).to_have_url(app_server + '/calendar')
+    page.get_by_role('button', name='Menu', exact=True).click()
+    page.wait_for_timeout(400)
+    screenshot(page, 'nav-drawer-en-phone')
+    box = page.get_by_role('listitem').filter(has_text='Posts').bounding_box()
+    assert box['height'] >= 40  # a touch target
+    page.set_viewport_size({'width': 1280, 'height': 800})
+    page.goto(app_server + '/')
+    page.get_by_text('العربية').click()
+    expect(page.locator('html')).to_have_attribute('dir', 'rtl', timeout=15000)
+    page.set_viewport_size({'width': 360, 'height': 740})
+    page.get_by_role('button', name='القائمة', exact=True).click()
+    page.wait_for_timeout(400)
+    drawer = page.get_by_role('listitem').filter(has_text='المنشورات').bounding_box()
+    assert drawer['x'] + drawer['width'] > 300  # it slides in from the right, the start of an Arabic page
+    screenshot(page, 'nav-drawer-ar-phone')
