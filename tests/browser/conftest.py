@@ -26,11 +26,17 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def app_server(tmp_path):
+def app_extra_env() -> dict[str, str]:
+    """More environment for the app process (a test module overrides this fixture, e.g. to point at a fake)."""
+    return {}
+
+
+@pytest.fixture
+def app_server(tmp_path, app_extra_env):
     """`python app.py` as a real process on a free port with an empty data folder; yields its base URL."""
     port = free_port()
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI'))}
-    env = {**inherited, 'DATA_DIR': str(tmp_path / 'data'), 'PORT': str(port), 'HOST': '127.0.0.1'}
+    env = {**inherited, 'DATA_DIR': str(tmp_path / 'data'), 'PORT': str(port), 'HOST': '127.0.0.1', **app_extra_env}
     env.pop('DATABASE_URL', None)
     log = (tmp_path / 'app.log').open('w')
     process = subprocess.Popen([sys.executable, str(ROOT / 'app.py')], cwd=tmp_path, env=env,
