@@ -7,11 +7,14 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import av
 import puremagic
-from av.container import InputContainer
 from PIL import ExifTags, Image
+
+if TYPE_CHECKING:
+    import av
+    from av.container import InputContainer
 
 MAX_IMAGE_PIXELS = 50_000_000  # a 48-megapixel phone photo fits; decoding more would take hundreds of MB
 POSTER_MAX_SIDE = 1280
@@ -115,6 +118,8 @@ def _probe_image(path: Path, kind: Kind) -> Probe:
 
 def _probe_video(path: Path, kind: Kind) -> Probe:
     """Reads every packet (cheap: no decoding) to find a missing end; decodes only the first frame, for the poster."""
+    import av  # FFmpeg costs ~23 MiB of memory: load it when the first video arrives, not at start
+
     try:
         with av.open(str(path), format=kind.demuxer) as container:
             if not container.streams.video:
@@ -169,6 +174,8 @@ def _read_packets(container: InputContainer, stream: av.VideoStream) -> tuple[av
 
 def _declared_duration(container: InputContainer, stream: av.VideoStream) -> float | None:
     if container.duration:
+        import av
+
         return container.duration / av.time_base
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
