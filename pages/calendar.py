@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from fastapi import Request
 from nicegui import APIRouter, ui
 
@@ -90,13 +91,13 @@ class CalendarView:
 
     def _go_button(self, icon: str, label: str, day: date, marker: str) -> None:
         ui.button(icon=icon, on_click=lambda: ui.navigate.to(self._url(start=day.isoformat()))) \
-            .props(f'flat round dense aria-label="{label}"').mark(marker).tooltip(label)
+            .props(f'flat round dense aria-label="{label}"').classes('rtl:rotate-180').mark(marker).tooltip(label)
 
     def _period_title(self) -> str:
         if self.view == 'week':
-            monday = self.anchor - timedelta(days=self.anchor.weekday())
-            return (f'{day_label(self.language, monday, self.zone, "yMMMd")} – '
-                    f'{day_label(self.language, monday + timedelta(days=6), self.zone, "yMMMd")}')
+            first = self._week_start(self.anchor)
+            return (f'{day_label(self.language, first, self.zone, "yMMMd")} – '
+                    f'{day_label(self.language, first + timedelta(days=6), self.zone, "yMMMd")}')
         if self.view == 'month':
             return day_label(self.language, self.anchor, self.zone, 'yMMMM')
         return _('Coming up')
@@ -111,13 +112,18 @@ class CalendarView:
 
     def _days(self) -> list[date]:
         if self.view == 'week':
-            monday = self.anchor - timedelta(days=self.anchor.weekday())
-            return [monday + timedelta(days=i) for i in range(7)]
+            start = self._week_start(self.anchor)
+            return [start + timedelta(days=i) for i in range(7)]
         first = self.anchor.replace(day=1)
-        start = first - timedelta(days=first.weekday())
+        start = self._week_start(first)
         last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        end = last + timedelta(days=6 - last.weekday())
+        end = self._week_start(last) + timedelta(days=6)
         return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+    def _week_start(self, day: date) -> date:
+        """The first day of `day`'s week, as the user's locale counts weeks (Babel/CLDR)."""
+        first_weekday = Locale.parse(self.language).first_week_day
+        return day - timedelta(days=(day.weekday() - first_weekday) % 7)
 
     def _days_grid(self) -> None:
         days = self._days()

@@ -39,4 +39,4 @@ def require(user: User, action: Action, *, ip: str = '') -> None:
         return
     with db.session() as session:
         audit.record(session, audit.Action.FORBIDDEN, actor_id=user.id, target=str(action), ip=ip)
-    raise Forbidden(N_('Your role (%(role)s) does not allow this. Ask an administrator.'), role=user.role)
+    raise Forbidden(N_('Your role does not allow this. Ask an administrator.'))

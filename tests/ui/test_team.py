@@ -41,7 +41,7 @@ async def test_admin_adds_a_viewer_who_must_choose_a_password_and_cannot_compose
     await user.should_see(marker='welcome', retries=40)
     await user.should_not_see('Write')  # no link to what the role does not allow
     await user.open('/compose')
-    await user.should_see('Your role (viewer) does not allow this. Ask an administrator.', kind=ui.notification)
+    await user.should_see('Your role does not allow this. Ask an administrator.', kind=ui.notification)
     await user.should_see(marker='welcome')
     assert 'forbidden' in [a for a in audit_actions('write_posts')]
 
