@@ -7,11 +7,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from nicegui import app, context, ui
+from nicegui.translations import translations as nicegui_translations
 
 from components.language_switch import language_switch
 from components.session import client_ip, end_session, guarded, pop_flash
 from components.translate import _, current_language
-from services import auth, users
+from services import auth, i18n, users
 from services.i18n import N_
 from services.models import User
 from services.permissions import Action, can
@@ -35,8 +36,18 @@ def navigation_for(user: User) -> list[tuple[str, str, str]]:
     return [(path, label, icon) for path, label, icon, action in NAVIGATION if can(user, action)]
 
 
+# NiceGUI's own notices (shown when the connection drops), in each of our languages.
+NICEGUI_TEXTS = {'connection_lost': N_('Connection lost'), 'trying_to_reconnect': N_('Trying to reconnect…'),
+                 'message_too_long': N_('Message too long'),
+                 'message_too_long_body': N_('The message is too large to send over the connection.')}
+
+
 def install() -> None:
-    """Serve the fonts and add the shared styles; call once at start."""
+    """Serve the fonts, add the shared styles and NiceGUI's notices in Arabic; call once at start."""
+    for language, quasar_language in QUASAR_LANGUAGE.items():
+        if quasar_language not in nicegui_translations:
+            nicegui_translations[quasar_language] = {key: i18n.translate(language, text)
+                                                     for key, text in NICEGUI_TEXTS.items()}
     app.add_static_files('/fonts', FONTS_DIR, max_cache_age=31536000)
     faces = []
     for family, stem, unicode_range in (('Inter', 'inter-latin', ''),

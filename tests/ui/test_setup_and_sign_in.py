@@ -122,6 +122,9 @@ async def test_language_switch_turns_the_shell_arabic_and_right_to_left(user: Us
         assert session.get(Account, admin.id).language == 'ar'
     await user.open('/')  # saved for the user, not just this page
     await user.should_see('منشورات فريقك خلال آخر 30 يومًا')
+    from nicegui.translations import translations  # NiceGUI's own "connection lost" notice too
+
+    assert translations['ar']['connection_lost'] == 'انقطع الاتصال'
 
 
 async def test_change_password_needs_the_current_one(user: User, admin):
