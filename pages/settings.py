@@ -27,9 +27,9 @@ def settings_page(request: Request) -> None:
             with ui.card().classes('w-full gap-2'):
                 ui.label(_('Language and time zone')).classes('font-semibold')
                 language = ui.select(dict(LANGUAGES), value=user.language, label=_('Language')) \
-                    .props('outlined dense').classes('w-60').mark('language')
+                    .props('outlined dense').classes('w-full max-w-xs').mark('language')
                 zone = ui.select(users.time_zones(), value=user.timezone, label=_('Time zone'), with_input=True) \
-                    .props('outlined dense').classes('w-72').mark('time-zone')
+                    .props('outlined dense').classes('w-full max-w-xs').mark('time-zone')
 
                 def save_preferences() -> None:
                     users.update_preferences(user.id, language=language.value, time_zone=zone.value)
@@ -43,12 +43,12 @@ def settings_page(request: Request) -> None:
 def _password_form(user_id: int) -> None:
     with ui.card().classes('w-full gap-2'):
         ui.label(_('Change password')).classes('font-semibold')
-        current = ui.input(_('Current password'), password=True).props('outlined dense').classes('w-72') \
+        current = ui.input(_('Current password'), password=True).props('outlined dense').classes('w-full max-w-xs') \
             .mark('current')
         new = ui.input(_('New password'), password=True, password_toggle_button=True).props('outlined dense') \
-            .classes('w-72').mark('new')
+            .classes('w-full max-w-xs').mark('new')
         ui.label(_('At least %(min)s characters.', min=auth.MIN_PASSWORD_LENGTH)).classes('text-xs text-gray-600')
-        repeat = ui.input(_('Repeat the new password'), password=True).props('outlined dense').classes('w-72') \
+        repeat = ui.input(_('Repeat the new password'), password=True).props('outlined dense').classes('w-full max-w-xs') \
             .mark('repeat')
         error = ui.label().classes('text-negative').mark('password-error')
 
