@@ -52,10 +52,10 @@ async def test_image_and_video_upload_show_previews(composer: User, tmp_path):
     await drop(composer, make_image(tmp_path, 'jpg', name='beach.jpg'), make_video(tmp_path, 'mp4', name='clip.mp4'))
     await composer.should_see('beach.jpg', retries=40)
     await composer.should_see('clip.mp4', retries=40)
-    with db.session() as session:
-        assets = session.exec(select(MediaAsset).order_by(MediaAsset.id)).all()
-    assert [a.mime_type for a in assets] == ['image/jpeg', 'video/mp4']
-    assert assets[1].duration_s == pytest.approx(1.0, abs=0.2)
+    with db.session() as session:  # the two files are stored concurrently: either may finish first
+        assets = {a.original_name: a for a in session.exec(select(MediaAsset))}
+    assert {name: a.mime_type for name, a in assets.items()} == {'beach.jpg': 'image/jpeg', 'clip.mp4': 'video/mp4'}
+    assert assets['clip.mp4'].duration_s == pytest.approx(1.0, abs=0.2)
 
 
 async def test_renamed_exe_is_refused_and_the_valid_file_in_the_same_drop_is_kept(composer: User, tmp_path):
