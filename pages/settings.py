@@ -48,8 +48,8 @@ def _password_form(user_id: int) -> None:
         new = ui.input(_('New password'), password=True, password_toggle_button=True).props('outlined dense') \
             .classes('w-full max-w-xs').mark('new')
         ui.label(_('At least %(min)s characters.', min=auth.MIN_PASSWORD_LENGTH)).classes('text-xs text-gray-600')
-        repeat = ui.input(_('Repeat the new password'), password=True).props('outlined dense').classes('w-full max-w-xs') \
-            .mark('repeat')
+        repeat = ui.input(_('Repeat the new password'), password=True).props('outlined dense') \
+            .classes('w-full max-w-xs').mark('repeat')
         error = ui.label().classes('text-negative').mark('password-error')
 
         async def save() -> None:
