@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from nicegui import ui
 
+from components.confirm import confirm
 from components.schedule_picker import schedule_picker
 from components.session import client_ip, guarded
 from components.translate import _, current_language, explain
@@ -80,17 +81,8 @@ async def reschedule_dialog(post_id: int, current: datetime | None, user: User) 
 
 async def cancel_dialog(post_id: int, user: User) -> bool:
     """Ask before cancelling the post; True when it was cancelled."""
-    with ui.dialog() as dialog, ui.card():
-        ui.label(_('Cancel this post? It will not be published; you can still edit it and schedule it again.'))
-        with ui.row().classes('w-full justify-end gap-2'):
-            ui.button(_('Keep it'), on_click=lambda: dialog.submit(False)).props('flat')
-            ui.button(_('Cancel the post'), on_click=lambda: dialog.submit(True)).props('color=negative') \
-                .mark('confirm-cancel')
-    try:
-        confirmed = await dialog
-    finally:
-        dialog.delete()
-    if not confirmed:
+    if not await confirm(_('Cancel this post? It will not be published; you can still edit it and schedule it again.'),
+                         keep=_('Keep it'), act=_('Cancel the post'), marker='confirm-cancel'):
         return False
     try:
         scheduling.cancel(post_id, actor=user, ip=client_ip())

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from fastapi import Request
 from nicegui import APIRouter, events, ui
 
+from components.confirm import confirm
 from components.drop_zone import drop_zone
 from components.media_strip import media_strip
 from components.platform_picker import platform_picker, platform_warnings
@@ -297,13 +298,8 @@ class _Editor:
             ui.notify(_('Scheduled for %(when)s.', when=when), type='positive')
 
     async def confirm_delete(self) -> None:
-        with ui.dialog() as dialog, ui.card():
-            ui.label(_('Delete this post? Its photos and videos are deleted too unless another post uses them.'))
-            with ui.row().classes('justify-end w-full'):
-                ui.button(_('Cancel'), on_click=lambda: dialog.submit(False)).props('flat')
-                ui.button(_('Delete'), on_click=lambda: dialog.submit(True)).props('color=negative') \
-                    .mark('confirm-delete')
-        if not await dialog:
+        question = _('Delete this post? Its photos and videos are deleted too unless another post uses them.')
+        if not await confirm(question, keep=_('Cancel'), act=_('Delete'), marker='confirm-delete'):
             return
         try:
             media_ids = posts.delete_post(self.state.post_id)

@@ -1,0 +1,17 @@
+"""Ask before doing something that cannot be undone."""
+from __future__ import annotations
+
+from nicegui import ui
+
+
+async def confirm(question: str, *, keep: str, act: str, marker: str) -> bool:
+    """True when the user chose `act`; `keep` backs out. The dialog is removed afterwards."""
+    with ui.dialog() as dialog, ui.card():
+        ui.label(question)
+        with ui.row().classes('w-full justify-end gap-2'):
+            ui.button(keep, on_click=lambda: dialog.submit(False)).props('flat')
+            ui.button(act, on_click=lambda: dialog.submit(True)).props('color=negative').mark(marker)
+    try:
+        return bool(await dialog)
+    finally:
+        dialog.delete()
