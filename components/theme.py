@@ -49,6 +49,17 @@ def install() -> None:
             nicegui_translations[quasar_language] = {key: i18n.translate(language, text)
                                                      for key, text in NICEGUI_TEXTS.items()}
     app.add_static_files('/fonts', FONTS_DIR, max_cache_age=31536000)
+    ui.add_css(font_faces_css() + '''
+        body, .q-field, .q-btn, .q-item { font-family: 'Inter', 'Noto Sans Arabic', system-ui, sans-serif; }
+        body { background: #f6f7fb; }
+        .app-card { width: min(100%, 26rem); }
+        .app-content { width: 100%; max-width: 72rem; margin-inline: auto; padding: 1rem; }
+        .app-header .nav-link { color: white; }
+    ''', shared=True)
+
+
+def font_faces_css() -> str:
+    """@font-face rules for the self-served fonts: Inter, and Noto Sans Arabic for Arabic letters."""
     faces = []
     for family, stem, unicode_range in (('Inter', 'inter-latin', ''),
                                         ('Noto Sans Arabic', 'noto-sans-arabic-arabic', ARABIC_RANGE)):
@@ -57,13 +68,7 @@ def install() -> None:
             faces.append(f"@font-face{{font-family:'{family}';font-style:normal;font-display:swap;"
                          f"font-weight:{weight};src:url(/fonts/{stem}-{weight}-normal.woff2) format('woff2');"
                          f'{range_rule}}}')
-    ui.add_css('\n'.join(faces) + '''
-        body, .q-field, .q-btn, .q-item { font-family: 'Inter', 'Noto Sans Arabic', system-ui, sans-serif; }
-        body { background: #f6f7fb; }
-        .app-card { width: min(100%, 26rem); }
-        .app-content { width: 100%; max-width: 72rem; margin-inline: auto; padding: 1rem; }
-        .app-header .nav-link { color: white; }
-    ''', shared=True)
+    return '\n'.join(faces)
 
 
 def begin_page() -> str:

@@ -29,6 +29,4 @@ def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
 
 def explain(error: UserError) -> str:
     """The user's own-language text of a refusal raised by a service."""
-    if error.plural is not None and error.n is not None:
-        return ngettext(error.message, error.plural, error.n, **error.params)
-    return _(error.message, **error.params)
+    return error.text(current_language())

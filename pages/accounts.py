@@ -7,7 +7,7 @@ from collections.abc import Callable
 from fastapi import Request
 from nicegui import APIRouter, ui
 
-from components.session import guarded, page_user
+from components.session import client_ip, guarded, page_user
 from components.status_badge import status_badge
 from components.theme import frame
 from components.translate import _, current_language, explain
@@ -54,7 +54,7 @@ def accounts_page(request: Request) -> None:
         listing = ui.refreshable(_account_list)
         listing(user, forms, listing.refresh)
         ui.label(_('Connect an account')).classes('text-lg font-semibold mt-2')
-        _telegram_form(listing.refresh)
+        _telegram_form(user, listing.refresh)
         for form in forms.values():
             form.build()
 
@@ -107,7 +107,7 @@ def _account_card(account: PlatformAccount, user: User, forms: dict[str, _OAuthF
             ui.button(_('Test connection'), icon='wifi_tethering',
                       on_click=guarded(lambda a=account.id: _test(a, on_changed))).props('flat') \
                 .mark('test-connection')
-            ui.button(_('Remove'), icon='delete', on_click=guarded(lambda a=account.id: _remove(a))) \
+            ui.button(_('Remove'), icon='delete', on_click=guarded(lambda a=account.id: _remove(a, user))) \
                 .props('flat color=negative')
         with ui.row().classes('w-full gap-3 text-sm text-gray-600'):
             if account.token_expires_at is not None:
@@ -130,8 +130,12 @@ async def _test(account_id: int, on_changed: Callable[[], None]) -> None:
     on_changed()
 
 
-def _remove(account_id: int) -> None:
-    accounts.remove_account(account_id)
+def _remove(account_id: int, user: User) -> None:
+    try:
+        accounts.remove_account(account_id, user, ip=client_ip())
+    except UserError as refusal:
+        ui.notify(explain(refusal), type='negative')
+        return
     ui.navigate.reload()
 
 
@@ -197,7 +201,7 @@ class _OAuthForm:
         ui.navigate.to(url)
 
 
-def _telegram_form(on_saved) -> None:
+def _telegram_form(user: User, on_saved) -> None:
     with ui.card().classes('w-full gap-2').mark('connect-telegram'):
         ui.label(_('Add a Telegram bot')).classes('font-semibold')
         ui.label(_('Create a bot with @BotFather, add it as an administrator of your channel or group, then enter '
@@ -218,7 +222,13 @@ def _telegram_form(on_saved) -> None:
                 feedback.text = message
                 feedback.classes(replace='text-sm text-negative')
                 return
-            accounts.save_account('telegram', accounts.display_name_for(credentials, bot_name), credentials)
+            try:
+                accounts.save_account('telegram', accounts.display_name_for(credentials, bot_name), credentials,
+                                      actor=user, ip=client_ip())
+            except UserError as refusal:
+                feedback.text = explain(refusal)
+                feedback.classes(replace='text-sm text-negative')
+                return
             token.value = chat.value = ''
             feedback.text = ''
             ui.notify(_('Telegram is connected.'), type='positive')

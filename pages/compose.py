@@ -302,7 +302,7 @@ class _Editor:
         if not await confirm(question, keep=_('Cancel'), act=_('Delete'), marker='confirm-delete'):
             return
         try:
-            media_ids = posts.delete_post(self.state.post_id)
+            media_ids = posts.delete_post(self.state.post_id, self.user, ip=client_ip())
         except UserError as refusal:
             ui.notify(explain(refusal), type='negative')
             return
@@ -312,7 +312,7 @@ class _Editor:
         ui.navigate.to('/history')
 
     def duplicate(self) -> None:
-        copy = posts.duplicate_post(self.state.post_id, self.user.id)
+        copy = posts.duplicate_post(self.state.post_id, self.user)
         ui.notify(_('A new draft was made from this post.'), type='positive')
         ui.navigate.to(f'/compose?post={copy.id}')
 

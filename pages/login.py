@@ -1,68 +1,105 @@
-"""Sign in, and come back to the page first asked for."""
+"""Sign in, and come back to the page first asked for.
+
+A plain HTML form, not a NiceGUI page: it is where every anonymous visitor lands, and a NiceGUI page builds a
+client object per GET, so a flood of anonymous requests would cost memory (see bench/anonymous_flood.py).
+"""
 from __future__ import annotations
 
-from nicegui import APIRouter, app, run, ui
+import hashlib
+import hmac
+from html import escape
+from pathlib import Path
+from string import Template
+from urllib.parse import urlencode
 
-from components.language_switch import language_switch
-from components.session import client_ip, pop_flash, safe_next, start_session
-from components.theme import begin_page
-from components.translate import _, explain
-from services import auth
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from nicegui import app
+from starlette.concurrency import run_in_threadpool
+
+from components.session import pop_flash, safe_next, start_session
+from components.theme import font_faces_css
+from services import auth, i18n
 from services.auth import AuthError
 from services.config import get_settings
 from services.i18n import N_
 
 router = APIRouter()
 
+TEMPLATE = Template((Path(__file__).parent / 'login.html').read_text(encoding='utf-8'))
 INFO_MESSAGES = {N_('You have signed out.'), N_('Please sign in to continue.')}
+FORM_EXPIRED = N_('The sign-in form had expired. Please sign in again.')
 
 
-@router.page('/login')
-def login_page(next: str = '/') -> None:  # noqa: A002 - the query parameter's name
-    begin_page()
-    ui.page_title(_('Sign in · Anonymous Creations'))
+@router.get('/login', response_class=HTMLResponse)
+def login_form(request: Request, next: str = '/', lang: str = '') -> HTMLResponse:  # noqa: A002 - query name
     flash = pop_flash()
-    with ui.column().classes('w-full min-h-screen items-center justify-center p-4'):
-        with ui.card().classes('app-card gap-3 p-6'):
-            with ui.row().classes('w-full items-center justify-between'):
-                ui.label(_('Anonymous Creations')).classes('text-xl font-bold text-primary')
-                language_switch(on_change=_choose_language)
-            ui.label(_('Sign in')).classes('text-lg font-semibold')
-            if flash:
-                message, params = flash
-                is_info = message in INFO_MESSAGES
-                with ui.row().classes('w-full items-center gap-2 rounded p-2 '
-                                      + ('bg-blue-50' if is_info else 'bg-amber-50')):
-                    ui.icon('info' if is_info else 'lock_clock')
-                    ui.label(_(message, **params)).mark('flash')
-            username = ui.input(_('Username')).props('outlined autofocus autocomplete=username') \
-                .classes('w-full').mark('username')
-            password = ui.input(_('Password'), password=True, password_toggle_button=True) \
-                .props('outlined autocomplete=current-password').classes('w-full').mark('password')
-            error = ui.label().classes('text-negative').mark('login-error')
-            error.set_visibility(False)
-
-            async def submit() -> None:
-                error.set_visibility(False)
-                button.props('loading')
-                try:
-                    signed_in = await run.io_bound(auth.sign_in, username.value or '', password.value or '',
-                                                   ip=client_ip(), secret_key=get_settings().secret_key)
-                except AuthError as refusal:
-                    error.text = explain(refusal)
-                    error.set_visibility(True)
-                    return
-                finally:
-                    button.props(remove='loading')
-                if signed_in is None:  # the app is shutting down
-                    return
-                start_session(*signed_in)
-                ui.navigate.to(safe_next(next))
-
-            button = ui.button(_('Sign in'), on_click=submit).props('unelevated').classes('w-full').mark('sign-in')
-            password.on('keydown.enter', submit)
+    notice = None
+    if flash:
+        message, params = flash
+        notice = (message, params, 'info' if message in INFO_MESSAGES else 'warning')
+    return _render(request, language=_language(request, lang), next_path=next, notice=notice)
 
 
-def _choose_language(language: str) -> None:
-    app.storage.user['language'] = language
-    ui.navigate.reload()
+@router.post('/login', response_class=HTMLResponse)
+async def login_submit(request: Request, username: str = Form(''), password: str = Form(''),
+                       csrf: str = Form(''), next: str = Form('/'), lang: str = Form('')):  # noqa: A002
+    language = _language(request, lang)
+    if not hmac.compare_digest(csrf, _form_token(request)):
+        return _render(request, language=language, next_path=next, username=username,
+                       notice=(FORM_EXPIRED, {}, 'warning'), status_code=400)
+    try:
+        ip = request.client.host if request.client else ''
+        user, token = await run_in_threadpool(auth.sign_in, username, password, ip=ip,
+                                              secret_key=get_settings().secret_key)
+    except AuthError as refusal:
+        status = 429 if refusal.plural else 401  # only the lock message counts minutes
+        return _render(request, language=language, next_path=next, username=username,
+                       notice=(refusal, {}, 'error'), status_code=status)
+    start_session(user, token)
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+def _language(request: Request, chosen: str) -> str:
+    """The language picked on this page, else the browser's last one here, else its Accept-Language."""
+    if chosen in i18n.LANGUAGES:
+        return chosen
+    remembered = app.storage.user.get('language')
+    if remembered:
+        return i18n.normalize_language(remembered)
+    return i18n.language_from_header(request.headers.get('accept-language'))
+
+
+def _form_token(request: Request) -> str:
+    """Ties the form to this browser's session cookie, so another site cannot sign a visitor in."""
+    key = get_settings().secret_key.encode('utf-8')
+    return hmac.new(key, b'login-form:' + request.session['id'].encode('ascii'), hashlib.sha256).hexdigest()
+
+
+def _render(request: Request, *, language: str, next_path: str, notice: tuple | None = None,
+            username: str = '', status_code: int = 200) -> HTMLResponse:
+    def _(message: str, **params: object) -> str:
+        return escape(i18n.translate(language, message, **params))
+
+    next_path = safe_next(next_path)
+    switches = []
+    for code, name in i18n.LANGUAGES.items():
+        query = urlencode({'lang': code, **({'next': next_path} if next_path != '/' else {})})
+        current = ' aria-current="true"' if code == language else ''
+        switches.append(f'<a href="/login?{query}" lang="{code}"{current}>{escape(name)}</a>')
+    notice_html = ''
+    if notice:
+        message, params, kind = notice
+        text = escape(message.text(language)) if isinstance(message, AuthError) else _(message, **params)
+        role = 'alert' if kind != 'info' else 'status'
+        notice_html = f'<p class="notice {kind}" role="{role}" data-testid="flash">{text}</p>'
+    html = TEMPLATE.substitute(
+        language=language, direction=i18n.direction(language), fonts=font_faces_css(),
+        title=_('Sign in · Anonymous Creations'), brand=_('Anonymous Creations'), heading=_('Sign in'),
+        switch_label=_('Language'), switches=''.join(switches), notice=notice_html,
+        username_label=_('Username'), password_label=_('Password'), submit=_('Sign in'),
+        username=escape(username.strip()), next=escape(next_path), lang=language, csrf=_form_token(request),
+        autofocus='autofocus' if not username else '', password_autofocus='autofocus' if username else '',
+    )
+    return HTMLResponse(html, status_code=status_code, headers={'Cache-Control': 'no-store'})
+

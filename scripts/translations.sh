@@ -4,6 +4,7 @@
 # Translate new entries in locales/ar/LC_MESSAGES/messages.po, then run it again to compile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PATH="$PWD/.venv/bin:$PATH"  # pybabel comes with the venv
 pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 -k NP_:1,2 --no-location --sort-output \
   --project "Anonymous Creations" --copyright-holder "Anonymous Creations" \
   --ignore-dirs .venv --ignore-dirs tests --ignore-dirs bench -o locales/messages.pot . >/dev/null 2>&1

@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlmodel import select
 
-from services import db
+from services import audit, db, permissions
 from services.config import Settings, get_settings
 from services.crypto import decrypt_credentials, encrypt_credentials
 from services.i18n import N_
-from services.models import AccountStatus, Platform, PlatformAccount, utcnow
+from services.models import AccountStatus, Platform, PlatformAccount, User, utcnow
 from services.platforms.base import Account, NeedsReconnect, PlatformError
 from services.platforms.registry import client_for
 
@@ -64,8 +64,13 @@ def credentials_of(account: PlatformAccount) -> Account:
 
 
 def save_account(platform: str, display_name: str, credentials: dict[str, str], *,
-                 account_id: int | None = None) -> PlatformAccount:
-    """Create or update an account with freshly checked credentials; it is connected from now on."""
+                 account_id: int | None = None, actor: User | None = None, ip: str = '') -> PlatformAccount:
+    """Create or update an account with freshly checked credentials; it is connected from now on.
+
+    `actor` is the user connecting it (role checked, audited); None only for the accounts from the environment.
+    """
+    if actor is not None:
+        permissions.require(actor, permissions.Action.MANAGE_ACCOUNTS, ip=ip)
     with db.session() as session:
         account = session.get(PlatformAccount, account_id) if account_id else None
         account = account or PlatformAccount(platform=platform)
@@ -75,6 +80,9 @@ def save_account(platform: str, display_name: str, credentials: dict[str, str], 
         account.status = AccountStatus.CONNECTED
         account.updated_at = utcnow()
         session.add(account)
+        if actor is not None:
+            audit.record(session, audit.Action.ACCOUNT_CONNECTED, actor_id=actor.id,
+                         target=f'{platform}: {display_name}', ip=ip)
     return account
 
 
@@ -107,10 +115,13 @@ def mark_needs_reconnect(account_id: int) -> None:
             account.updated_at = utcnow()
 
 
-def remove_account(account_id: int) -> None:
+def remove_account(account_id: int, actor: User, *, ip: str = '') -> None:
+    permissions.require(actor, permissions.Action.MANAGE_ACCOUNTS, ip=ip)
     with db.session() as session:
         account = session.get(PlatformAccount, account_id)
         if account is not None:
+            audit.record(session, audit.Action.ACCOUNT_REMOVED, actor_id=actor.id,
+                         target=f'{account.platform}: {account.display_name}', ip=ip)
             session.delete(account)
 
 

@@ -11,3 +11,11 @@ class UserError(Exception):
         self.plural = plural
         self.n = n
         self.params = params
+
+    def text(self, language: str) -> str:
+        """The message in `language`, in the plural form `n` calls for."""
+        from services import i18n  # i18n loads the catalogues; errors stays importable on its own
+
+        if self.plural is not None and self.n is not None:
+            return i18n.translate_plural(language, self.message, self.plural, self.n, **self.params)
+        return i18n.translate(language, self.message, **self.params)

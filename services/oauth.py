@@ -128,7 +128,7 @@ async def complete_authorization(platform: str, user: User, settings: Settings, 
     account_id = pending.account_id or _same_account(platform, credentials)
     if account_id is not None:
         credentials = {**credentials, **accounts.env_markers(account_id)}
-    return accounts.save_account(platform, name, credentials, account_id=account_id)
+    return accounts.save_account(platform, name, credentials, account_id=account_id, actor=user)
 
 
 def take_pending(state: str, platform: str, user_id: int) -> PendingAuthorization:

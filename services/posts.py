@@ -8,7 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from services import db, events, permissions
+from services import audit, db, events, permissions
 from services.accounts import accounts_by_platform
 from services.errors import UserError
 from services.i18n import N_
@@ -132,6 +132,9 @@ def save_post(author_id: int, data: PostInput, action: SaveAction, *, post_id: i
         session.flush()
         _replace_media(session, post.id, [asset.id for asset in assets])
         _replace_deliveries(session, post.id, data.platforms)
+        if action == SaveAction.PUBLISH:
+            audit.record(session, audit.Action.POST_PUBLISHED, actor_id=actor.id if actor else author_id,
+                         target=str(post.id), ip=ip)
     events.emit(events.PostScheduleChanged(post.id, post.status, post.scheduled_at))  # after the commit
     return post
 
@@ -147,20 +150,23 @@ def get_post(post_id: int) -> PostDetails | None:
     return PostDetails(post, list(media), list(deliveries))
 
 
-def duplicate_post(post_id: int, author_id: int) -> Post:
-    """A new draft with the text, media, platforms and options of post `post_id`."""
+def duplicate_post(post_id: int, actor: User) -> Post:
+    """A new draft by `actor` with the text, media, platforms and options of post `post_id`."""
+    permissions.require(actor, permissions.Action.WRITE_POSTS)
     details = get_post(post_id)
     if details is None:
         raise UserError(N_('This post no longer exists.'))
     data = PostInput(text=details.post.text, media_ids=[m.id for m in details.media],
                      platforms=details.platforms, options=dict(details.post.options or {}))
-    return save_post(author_id, data, SaveAction.DRAFT)
+    return save_post(actor.id, data, SaveAction.DRAFT, actor=actor)
 
 
-def delete_post(post_id: int) -> list[int]:
-    """Delete an editable post with its deliveries; returns the ids of its media (to delete when unused)."""
+def delete_post(post_id: int, actor: User, *, ip: str = '') -> list[int]:
+    """Delete an editable post with its deliveries (audited); returns its media ids (to delete when unused)."""
+    permissions.require(actor, permissions.Action.WRITE_POSTS, ip=ip)
     with db.session() as session:
         post = _editable_post(session, post_id)
+        audit.record(session, audit.Action.POST_DELETED, actor_id=actor.id, target=str(post_id), ip=ip)
         media_ids = list(session.exec(select(PostMedia.media_id).where(PostMedia.post_id == post_id)))
         session.exec(sa.delete(PostMedia).where(PostMedia.post_id == post_id))
         session.exec(sa.delete(Delivery).where(Delivery.post_id == post_id))

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import html
 import os
+import re
 
+import httpx
 import pytest
 
 from services import db, users
@@ -39,6 +42,62 @@ def fresh_lifespan():
     original = core.app.router.lifespan_context
     yield
     core.app.router.lifespan_context = original
+
+
+@pytest.fixture(autouse=True)
+def plain_pages(monkeypatch):
+    """The sign-in page is plain HTML, not a NiceGUI page (an anonymous visit must not build a page client), so
+    the simulated user cannot render it. A navigation that lands there keeps the response in `user.plain_page`."""
+    from nicegui.testing import User
+
+    original_open = User.open
+
+    async def open_page_or_plain(self: User, path: str, *, clear_forward_history: bool = True):
+        responses: list[httpx.Response] = []
+
+        async def keep(response: httpx.Response) -> None:
+            await response.aread()
+            responses.append(response)
+
+        self.http_client.event_hooks['response'].append(keep)
+        try:
+            return await original_open(self, path, clear_forward_history=clear_forward_history)
+        except ValueError as error:
+            if not str(error).startswith('Expected a page response'):
+                raise
+            self.plain_page = responses[-1]
+            self.back_history.append(path)
+            return None
+        finally:
+            self.http_client.event_hooks['response'].remove(keep)
+
+    monkeypatch.setattr(User, 'open', open_page_or_plain)
+
+
+async def sign_in(user, username: str, password: str, *, form_url: str = '/login') -> httpx.Response:
+    """Fill in and submit the sign-in form at `form_url` as a browser would (its hidden fields included); the
+    session cookie stays in `user.http_client`. Returns the answer: a 303 to the next page, or the form again."""
+    form = await user.http_client.get(form_url)
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form.text))
+    assert 'csrf' in hidden, f'no sign-in form at {form_url}: {form.status_code}'
+    return await user.http_client.post('/login', data={**{k: html.unescape(v) for k, v in hidden.items()},
+                                                       'username': username, 'password': password})
+
+
+async def open_signed_in(user, username: str, password: str, path: str = '/') -> None:
+    """Sign in and open `path`."""
+    response = await sign_in(user, username, password)
+    assert response.status_code == 303, response.text
+    await user.open(path)
+
+
+async def on_sign_in_page(user, text: str, *, seconds: float = 5.0) -> None:
+    """Wait until a navigation has landed on the sign-in page and it shows `text`."""
+    def landed():
+        page = getattr(user, 'plain_page', None)
+        return page is not None and text in html.unescape(page.text)
+
+    await eventually(landed, seconds=seconds)
 
 
 @pytest.fixture

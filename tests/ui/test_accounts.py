@@ -15,10 +15,9 @@ from services import accounts, oauth, posts
 from services.config import get_settings
 from services.i18n import format_datetime
 from services.models import AccountStatus
-from tests.conftest import ADMIN, eventually
+from tests.conftest import ADMIN, eventually, open_signed_in
 from tests.fakes import tiktok as fake_tiktok
 from tests.fakes import youtube as fake_youtube
-from tests.ui.test_setup_and_sign_in import sign_in
 from tests.unit.test_oauth import OAuthTikTok, OAuthYouTube
 
 YOUTUBE_ENV = {'YOUTUBE_CLIENT_ID': fake_youtube.DEFAULT_CLIENT_ID,
@@ -82,9 +81,7 @@ async def signed_in(user: User) -> User:
     if not any(getattr(route, 'path', None) == oauth.CALLBACK_PATH
                or getattr(route, 'original_router', None) is oauth_pages.router for route in app.routes):
         app.include_router(oauth_pages.router)
-    await user.open('/login')
-    await sign_in(user, *ADMIN)
-    await user.should_see(marker='welcome', retries=40)
+    await open_signed_in(user, *ADMIN)
     user.navigate = ExternalNavigation(user)
     return user
 

@@ -23,8 +23,7 @@ from services.models import (
 from services.models import User as Account
 from services.posts import PostInput, SaveAction
 from services.timezones import local_to_utc, utc_to_local
-from tests.conftest import ADMIN, eventually
-from tests.ui.test_setup_and_sign_in import sign_in
+from tests.conftest import ADMIN, eventually, open_signed_in
 from tests.unit.test_scheduler import next_transition
 
 BERLIN = 'Europe/Berlin'  # the admin's time zone
@@ -34,9 +33,7 @@ BERLIN = 'Europe/Berlin'  # the admin's time zone
 async def planner(user: User, admin) -> User:
     with db.session() as session:
         session.add(PlatformAccount(platform='telegram', display_name='@team', status=AccountStatus.CONNECTED))
-    await user.open('/login')
-    await sign_in(user, *ADMIN)
-    await user.should_see(marker='welcome', retries=40)
+    await open_signed_in(user, *ADMIN)
     return user
 
 

@@ -20,9 +20,8 @@ from services.models import (
     utcnow,
 )
 from services.timezones import utc_to_local
-from tests.conftest import ADMIN, eventually
+from tests.conftest import ADMIN, eventually, open_signed_in
 from tests.media_samples import make_image, make_renamed_exe, make_video
-from tests.ui.test_setup_and_sign_in import sign_in
 
 
 @pytest.fixture
@@ -31,9 +30,7 @@ async def composer(user: User, admin):
         for platform in ('telegram', 'instagram', 'youtube'):
             session.add(PlatformAccount(platform=platform, display_name=f'@{platform}-team',
                                         status=AccountStatus.CONNECTED))
-    await user.open('/login')
-    await sign_in(user, *ADMIN)
-    await user.should_see(marker='welcome', retries=40)
+    await open_signed_in(user, *ADMIN)
     await user.open('/compose')
     return user
 
@@ -135,7 +132,7 @@ async def test_draft_save_reopen_edit_and_delete(composer: User, tmp_path):
     await eventually(lambda: only_post().text == 'Better words')
 
     composer.find(marker='delete-post').click()
-    await composer.should_see(marker='confirm-delete', retries=20)
+    await composer.should_see(marker='confirm-delete', retries=40)
     composer.find(marker='confirm-delete').click()
     await composer.should_see(marker='empty-state', retries=40)
     with db.session() as session:

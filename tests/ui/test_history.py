@@ -5,8 +5,7 @@ from nicegui.testing import User
 
 from services import posts
 from services.posts import PostFilter, PostInput, SaveAction
-from tests.conftest import ADMIN
-from tests.ui.test_setup_and_sign_in import sign_in
+from tests.conftest import ADMIN, open_signed_in
 
 
 def write(count: int, text: str = 'Post number') -> None:
@@ -15,9 +14,7 @@ def write(count: int, text: str = 'Post number') -> None:
 
 
 async def open_history(user: User, query: str = '') -> None:
-    await user.open('/login')
-    await sign_in(user, *ADMIN)
-    await user.should_see(marker='welcome', retries=40)
+    await open_signed_in(user, *ADMIN)
     await user.open('/history' + query)
 
 

@@ -13,9 +13,8 @@ from services.engine import get_engine
 from services.models import Delivery, DeliveryStatus, Post, PostStatus, utcnow
 from services.posts import PostInput, SaveAction
 from services.timezones import utc_to_local
-from tests.conftest import ADMIN, eventually
+from tests.conftest import ADMIN, eventually, open_signed_in
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram
-from tests.ui.test_setup_and_sign_in import sign_in
 
 
 @pytest.fixture
@@ -30,9 +29,7 @@ def telegram(monkeypatch):
 
 @pytest.fixture
 async def dashboard(telegram, user: User, admin) -> User:
-    await user.open('/login')
-    await sign_in(user, *ADMIN)
-    await user.should_see(marker='welcome', retries=40)
+    await open_signed_in(user, *ADMIN)
     return user
 
 

@@ -9,9 +9,8 @@ from nicegui.testing import User
 
 from services import posts
 from services.engine import get_engine
-from tests.conftest import ADMIN, eventually
+from tests.conftest import ADMIN, eventually, open_signed_in
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram, Fault
-from tests.ui.test_setup_and_sign_in import sign_in
 
 
 @pytest.fixture
@@ -27,9 +26,7 @@ def telegram(monkeypatch):
 
 @pytest.fixture
 async def signed_in(telegram, user: User, admin) -> User:
-    await user.open('/login')
-    await sign_in(user, *ADMIN)
-    await user.should_see(marker='welcome', retries=40)
+    await open_signed_in(user, *ADMIN)
     return user
 
 
@@ -49,9 +46,7 @@ async def test_a_second_browser_sees_the_status_change_live(signed_in: User, cre
                                                             telegram):
     draft = posts.save_post(1, posts.PostInput(text='Watched', platforms=['telegram']), posts.SaveAction.DRAFT)
     watcher = create_user()
-    await watcher.open('/login')
-    await sign_in(watcher, *ADMIN)
-    await watcher.should_see(marker='welcome', retries=40)
+    await open_signed_in(watcher, *ADMIN)
     await watcher.open(f'/history/{draft.id}')
     await watcher.should_see('Telegram')
     posts.save_post(1, posts.PostInput(text='Watched', platforms=['telegram']), posts.SaveAction.PUBLISH,

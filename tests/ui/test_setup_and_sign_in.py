@@ -7,13 +7,7 @@ from sqlmodel import select
 from services import db
 from services.models import Role
 from services.models import User as Account
-from tests.conftest import ADMIN, audit_actions, eventually
-
-
-async def sign_in(user: User, username: str, password: str) -> None:
-    user.find(marker='username').type(username)
-    user.find(marker='password').type(password)
-    user.find(marker='sign-in').click()
+from tests.conftest import ADMIN, audit_actions, on_sign_in_page, open_signed_in, sign_in
 
 
 async def test_first_run_shows_setup_and_creates_the_admin(user: User):
@@ -48,72 +42,83 @@ async def test_setup_refuses_a_short_password_and_a_mismatch(user: User):
 
 async def test_setup_is_gone_once_a_user_exists(user: User, admin):
     await user.open('/setup')
-    await user.should_see(marker='sign-in')
-    await user.should_not_see('Create the administrator')
+    assert user.plain_page.url.path == '/login'
+    assert 'autocomplete="current-password"' in user.plain_page.text
+    assert 'Create the administrator' not in user.plain_page.text
 
 
 async def test_sign_in_goes_back_to_the_page_first_asked_for(user: User, admin):
     await user.open('/?tab=1')
-    await user.should_see('Please sign in to continue.')
-    await sign_in(user, *ADMIN)
-    await user.should_see(marker='welcome', retries=40)
-    assert user.back_history[-1] == '/?tab=1'
+    await on_sign_in_page(user, 'Please sign in to continue.')
+    response = await sign_in(user, *ADMIN, form_url=str(user.plain_page.url))
+    assert (response.status_code, response.headers['location']) == (303, '/?tab=1')
+    await user.open(response.headers['location'])
+    await user.should_see(marker='welcome')
 
 
 async def test_wrong_password_and_unknown_user_get_the_same_message(user: User, admin):
-    await user.open('/login')
-    await sign_in(user, 'admin', 'wrong password!')
-    await user.should_see('Wrong username or password.', retries=40)
-    user.find(marker='username').clear()
-    user.find(marker='password').clear()
-    await sign_in(user, 'nobody', 'wrong password!')
-    await eventually(lambda: audit_actions('nobody') == ['login.failed'])
-    await user.should_see('Wrong username or password.', retries=40)
+    for username in ('admin', 'nobody'):
+        response = await sign_in(user, username, 'wrong password!')
+        assert response.status_code == 401
+        assert 'Wrong username or password.' in response.text
+        assert f'value="{username}"' in response.text  # kept, so only the password is typed again
+    assert audit_actions('nobody') == ['login.failed']
     assert audit_actions('admin') == ['setup.admin_created', 'login.failed']
 
 
 async def test_repeated_failures_lock_the_username_and_are_audited(user: User, admin):
-    await user.open('/login')
-    for attempt in range(1, 6):
-        await sign_in(user, 'admin', 'wrong password!')
-        await eventually(lambda n=attempt: audit_actions("admin").count("login.failed") == n)
-        user.find(marker='username').clear()
-        user.find(marker='password').clear()
-    await sign_in(user, *ADMIN)  # even the right password waits out the lock
-    await user.should_see('Too many failed sign-ins. Try again in 5 minutes.', retries=40)
+    for _ in range(5):
+        assert (await sign_in(user, 'admin', 'wrong password!')).status_code == 401
+    assert audit_actions('admin').count('login.failed') == 5
+    response = await sign_in(user, *ADMIN)  # even the right password waits out the lock
+    assert response.status_code == 429
+    assert 'Too many failed sign-ins. Try again in 5 minutes.' in response.text
     assert audit_actions('admin')[-1] == 'login.locked'
 
 
+async def test_sign_in_form_from_another_site_is_refused(user: User, admin):
+    await user.http_client.get('/login')
+    response = await user.http_client.post('/login', data={'username': 'admin', 'password': ADMIN[1],
+                                                           'csrf': 'forged', 'next': '/'})
+    assert response.status_code == 400
+    assert 'The sign-in form had expired. Please sign in again.' in response.text
+    assert audit_actions('admin') == ['setup.admin_created']
+
+
+async def test_sign_in_page_in_arabic_is_right_to_left_and_escapes_what_it_echoes(user: User, admin):
+    response = await user.http_client.get('/login?lang=ar')
+    assert '<html lang="ar" dir="rtl">' in response.text
+    assert 'تسجيل الدخول' in response.text
+    answer = await sign_in(user, '<script>alert(1)</script>', 'wrong password!', form_url='/login?lang=ar')
+    assert 'اسم المستخدم أو كلمة المرور غير صحيحة.' in answer.text
+    assert '<script>alert' not in answer.text and '&lt;script&gt;alert(1)&lt;/script&gt;' in answer.text
+    assert (await user.http_client.get('/login?next=//evil.example')).text.count('value="/"') == 1
+
+
 async def test_sign_out_ends_the_session(user: User, admin):
-    await user.open('/login')
-    await sign_in(user, *ADMIN)
-    await user.should_see(marker='welcome', retries=40)
+    await open_signed_in(user, *ADMIN)
     user.find(marker='user-menu').click()
     user.find(marker='sign-out').click()
-    await user.should_see('You have signed out.', retries=20)
+    await on_sign_in_page(user, 'You have signed out.')
     assert audit_actions('admin')[-1] == 'logout'
     await user.open('/')
-    await user.should_see(marker='sign-in')
-    await user.should_see('Please sign in to continue.')
+    await on_sign_in_page(user, 'Please sign in to continue.')
 
 
 async def test_deactivated_user_cannot_sign_in_and_open_pages_end(user: User, admin):
-    await user.open('/login')
-    await sign_in(user, *ADMIN)
-    await user.should_see(marker='welcome', retries=40)
+    await open_signed_in(user, *ADMIN)
     with db.session() as session:
         session.get(Account, admin.id).is_active = False
     user.find(marker='user-menu').click()
     user.find(marker='settings').click()  # the next action ends the page
-    await user.should_see('Your account has been deactivated. Ask an administrator.', retries=20)
-    await sign_in(user, *ADMIN)
-    await user.should_see('Your account has been deactivated. Ask an administrator.', retries=40)
+    await on_sign_in_page(user, 'Your account has been deactivated. Ask an administrator.')
+    response = await sign_in(user, *ADMIN)
+    assert response.status_code == 401
+    assert 'Your account has been deactivated. Ask an administrator.' in response.text
 
 
 async def test_language_switch_turns_the_shell_arabic_and_right_to_left(user: User, admin):
-    await user.open('/login')
-    await sign_in(user, *ADMIN)
-    await user.should_see(marker='welcome', retries=40)
+    await open_signed_in(user, *ADMIN)
     user.find(marker='language-switch').elements.pop().set_value('ar')  # what a click on العربية does
     await user.should_see('مرحبًا، admin.', retries=40)
     await user.should_see('الرئيسية')
@@ -128,9 +133,7 @@ async def test_language_switch_turns_the_shell_arabic_and_right_to_left(user: Us
 
 
 async def test_change_password_needs_the_current_one(user: User, admin):
-    await user.open('/login')
-    await sign_in(user, *ADMIN)
-    await user.should_see(marker='welcome', retries=40)
+    await open_signed_in(user, *ADMIN)
     await user.open('/settings')
     user.find(marker='current').type('not my password')
     user.find(marker='new').type('a brand new password')
@@ -156,28 +159,22 @@ async def test_expired_token_leads_to_sign_in_and_back(user: User, admin):
     from services.config import get_settings
     from services.models import utcnow
 
-    await user.open('/login')
-    await sign_in(user, *ADMIN)
-    await user.should_see(marker='welcome', retries=40)
+    await open_signed_in(user, *ADMIN)
     stored_session()['token'] = auth.issue_token(admin, get_settings().secret_key,
                                                  now=utcnow() - timedelta(minutes=31))
     await user.open('/?view=week')
-    await user.should_see('Your session has expired. Please sign in again.')
-    await sign_in(user, *ADMIN)
-    await user.should_see(marker='welcome', retries=40)
-    assert user.back_history[-1] == '/?view=week'
+    await on_sign_in_page(user, 'Your session has expired. Please sign in again.')
+    response = await sign_in(user, *ADMIN, form_url=str(user.plain_page.url))
+    assert response.headers['location'] == '/?view=week'
 
 
 async def test_tampered_token_leads_to_sign_in(user: User, admin):
-    await user.open('/login')
-    await sign_in(user, *ADMIN)
-    await user.should_see(marker='welcome', retries=40)
+    await open_signed_in(user, *ADMIN)
     session = stored_session()
     header, claims, signature = session['token'].split('.')
     session['token'] = f'{header}.{claims}.{signature[::-1]}'
     await user.open('/')
-    await user.should_see('Your session is not valid. Please sign in again.')
-    await user.should_not_see(marker='welcome')
+    await on_sign_in_page(user, 'Your session is not valid. Please sign in again.')
 
 
 async def test_active_user_token_is_renewed(user: User, admin):
@@ -187,9 +184,7 @@ async def test_active_user_token_is_renewed(user: User, admin):
     from services.config import get_settings
     from services.models import utcnow
 
-    await user.open('/login')
-    await sign_in(user, *ADMIN)
-    await user.should_see(marker='welcome', retries=40)
+    await open_signed_in(user, *ADMIN)
     aging = auth.issue_token(admin, get_settings().secret_key, now=utcnow() - timedelta(minutes=20))
     stored_session()['token'] = aging
     await user.open('/')

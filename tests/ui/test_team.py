@@ -9,18 +9,11 @@ from nicegui.testing import User
 from services import users
 from services.errors import UserError
 from services.models import Role
-from tests.conftest import ADMIN, audit_actions
-from tests.ui.test_setup_and_sign_in import sign_in
-
-
-async def signed_in_as(user: User, username: str, password: str) -> None:
-    await user.open('/login')
-    await sign_in(user, username, password)
+from tests.conftest import ADMIN, audit_actions, on_sign_in_page, open_signed_in
 
 
 async def test_admin_adds_a_viewer_who_must_choose_a_password_and_cannot_compose(user: User, admin):
-    await signed_in_as(user, *ADMIN)
-    await user.should_see(marker='welcome', retries=40)
+    await open_signed_in(user, *ADMIN)
     await user.open('/users')
     user.find(marker='new-username').type('vera')
     user.find(marker='new-role').elements.pop().set_value(Role.VIEWER.value)
@@ -31,9 +24,9 @@ async def test_admin_adds_a_viewer_who_must_choose_a_password_and_cannot_compose
 
     user.find(marker='user-menu').click()
     user.find(marker='sign-out').click()
-    await user.should_see('You have signed out.', retries=20)
-    await sign_in(user, 'vera', temporary)
-    await user.should_see(marker='must-change', retries=40)
+    await on_sign_in_page(user, 'You have signed out.')
+    await open_signed_in(user, 'vera', temporary)  # to the settings page: the password must change first
+    await user.should_see(marker='must-change')
     user.find(marker='current').type(temporary)
     user.find(marker='new').type('vera has her own now')
     user.find(marker='repeat').type('vera has her own now')

@@ -139,7 +139,7 @@ async def test_editing_saving_as_draft_and_deleting_keep_the_jobs_in_step(author
                     SaveAction.DRAFT, post_id=post_id)
     assert jobs.next_run(post_id) is None
     other = schedule(author, utcnow() + timedelta(hours=2))
-    posts.delete_post(other)
+    posts.delete_post(other, author)
     assert jobs.job_count() == 0
 
 

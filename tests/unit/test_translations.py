@@ -38,3 +38,21 @@ def test_compiled_catalogue_matches_the_po_file():
     compiled = Translations.load(str(LOCALES_DIR), ['ar'])
     stale = [m.id for m in MESSAGES if isinstance(m.id, str) and compiled.gettext(m.id) != m.string]
     assert stale == [], 'run scripts/translations.sh to compile the catalogue'
+
+
+def test_every_message_in_the_code_is_in_the_catalogue():
+    from pathlib import Path
+
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+
+    root = LOCALES_DIR.parent
+    keywords = {**DEFAULT_KEYWORDS, 'N_': None, 'NP_': (1, 2)}  # as scripts/translations.sh extracts
+
+    def in_app(path: str) -> bool:
+        return Path(path).name not in {'.venv', 'tests', 'bench', '.git', 'data'}
+
+    found = {message for _file, _line, message, _comments, _context
+             in extract_from_dir(root, [('**.py', 'python')], keywords=keywords, directory_filter=in_app)}
+    known = {m.id for m in MESSAGES}
+    missing = sorted(str(m) for m in found if m and m not in known)
+    assert missing == [], 'run scripts/translations.sh and translate the new messages'
