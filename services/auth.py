@@ -106,15 +106,7 @@ def sign_in(username: str, password: str, *, ip: str, secret_key: str) -> tuple[
     repeated failures for this username or this client. Every outcome is audited.
     """
     username = username.strip().casefold()
-    with db.session() as session:
-        locked_minutes = _locked_minutes(session, username, ip)
-        if locked_minutes:
-            audit.record(session, audit.Action.LOGIN_LOCKED, target=username, ip=ip)
-    if locked_minutes:
-        singular, plural = NP_('Too many failed sign-ins. Try again in %(n)s minute.',
-                               'Too many failed sign-ins. Try again in %(n)s minutes.')
-        raise AuthError(singular, plural=plural, n=locked_minutes)
-
+    refuse_while_locked(username, ip)
     with db.session() as session:
         user = session.exec(select(User).where(User.username == username)).first()
     valid = verify_password(password, user.password_hash if user else _DUMMY_HASH.decode('ascii'))
@@ -129,6 +121,24 @@ def sign_in(username: str, password: str, *, ip: str, secret_key: str) -> tuple[
     if user is None or not valid:
         raise AuthError(N_('Wrong username or password.'))
     return user, issue_token(user, secret_key)
+
+
+def refuse_while_locked(username: str, ip: str) -> None:
+    """Raise AuthError (and audit it) while repeated password failures lock this username or this client."""
+    with db.session() as session:
+        locked_minutes = _locked_minutes(session, username, ip)
+        if locked_minutes:
+            audit.record(session, audit.Action.LOGIN_LOCKED, target=username, ip=ip)
+    if locked_minutes:
+        singular, plural = NP_('Too many failed sign-ins. Try again in %(n)s minute.',
+                               'Too many failed sign-ins. Try again in %(n)s minutes.')
+        raise AuthError(singular, plural=plural, n=locked_minutes)
+
+
+def record_password_failure(username: str, ip: str, *, detail: str = '') -> None:
+    """A wrong password for `username`: it counts towards the same locks as a failed sign-in."""
+    with db.session() as session:
+        audit.record(session, audit.Action.LOGIN_FAILED, target=username, ip=ip, detail=detail)
 
 
 def record_sign_out(user: User, *, ip: str) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from services import accounts, engine, scheduler, token_refresh
+from services import accounts, engine, media, scheduler, token_refresh
 from services.config import Settings
 from services.platforms.base import close_http_client
 
@@ -11,9 +11,12 @@ log = logging.getLogger(__name__)
 
 
 async def start_services(settings: Settings) -> None:
-    """Accounts from the environment, then recovery: interrupted deliveries marked, queued posts resumed; then the
-    scheduler loads every scheduled post."""
+    """Accounts from the environment, then recovery: files of cut-off uploads removed, interrupted deliveries marked,
+    queued posts resumed; then the scheduler loads every scheduled post."""
     accounts.sync_env_accounts(settings)
+    swept = media.sweep_leftovers()
+    if swept:
+        log.info('removed %d file(s) left in the uploads folder by an interrupted upload', swept)
     publisher = engine.init_engine(settings)
     resumable = engine.recover_after_restart()
     for post_id in resumable:

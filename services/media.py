@@ -154,6 +154,26 @@ def _remove_files(stored_name: str) -> None:
             path.unlink(missing_ok=True)
 
 
+def sweep_leftovers() -> int:
+    """Delete files a crash left behind: uploads cut off mid-way, and files whose row was never committed.
+
+    Call it at start, before uploads are served. Returns how many files went.
+    """
+    uploads = get_settings().uploads_dir
+    if not uploads.is_dir():
+        return 0
+    with db.session() as session:
+        known = {name.partition('.')[0] for name in session.exec(select(MediaAsset.stored_path))}
+    removed = 0
+    for path in uploads.iterdir():
+        cut_off = path.name.startswith('.incoming-')
+        orphan = STORED_NAME.fullmatch(path.name) is not None and path.name.partition('.')[0] not in known
+        if path.is_file() and (cut_off or orphan):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def _poster_name(stored_name: str) -> str:
     return stored_name.partition('.')[0] + POSTER_SUFFIX
 

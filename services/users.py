@@ -91,7 +91,14 @@ def change_password(user_id: int, current: str, new: str, *, ip: str) -> User:
     new_hash = auth.hash_password(new)
     with db.session() as session:
         user = session.get(User, user_id)
-        if user is None or not auth.verify_password(current, user.password_hash):
+        if user is None:
+            raise AuthError(N_('The current password is wrong.'))
+        username = user.username
+    auth.refuse_while_locked(username, ip)  # or a stolen session could guess the password here
+    with db.session() as session:
+        user = session.get(User, user_id)
+        if not auth.verify_password(current, user.password_hash):
+            auth.record_password_failure(username, ip, detail='password change')
             raise AuthError(N_('The current password is wrong.'))
         user.password_hash = new_hash
         user.session_version += 1

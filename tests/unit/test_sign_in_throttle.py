@@ -59,3 +59,15 @@ def test_twenty_failures_from_one_client_lock_that_client_only(admin):
 
 def test_usernames_are_matched_without_case(admin):
     assert sign_in(username='  ADMIN ')[0].username == 'admin'
+
+
+def test_wrong_current_passwords_on_password_change_count_towards_the_same_lock(admin):
+    for _ in range(auth.FAILURE_LIMIT_PER_USERNAME):
+        with pytest.raises(AuthError, match='current password is wrong'):
+            users.change_password(admin.id, 'a guess at it', 'a brand new password', ip='10.0.0.4')
+    with pytest.raises(AuthError) as refused:  # even the right one now waits, on the page and at sign-in
+        users.change_password(admin.id, PASSWORD, 'a brand new password', ip='10.0.0.4')
+    assert refused.value.plural
+    with pytest.raises(AuthError) as refused:
+        sign_in()
+    assert refused.value.plural
