@@ -16,6 +16,7 @@ from services.models import User
 TOKEN_KEY = 'token'
 FLASH_KEY = 'flash'
 FLASH_PARAMS_KEY = 'flash_params'
+FLASH_KIND_KEY = 'flash_kind'
 
 
 def client_ip() -> str:
@@ -33,11 +34,17 @@ def end_session(message: str | None = None) -> None:
         app.storage.user[FLASH_KEY] = message
 
 
-def pop_flash() -> tuple[str, dict] | None:
-    """The message (a msgid and its parameters) left for the next page, once."""
+def flash(message: str, *, kind: str = 'warning', **params: object) -> None:
+    """Leave `message` (a msgid, with its parameters) for the next page this browser opens; `kind` as ui.notify's."""
+    app.storage.user.update({FLASH_KEY: message, FLASH_PARAMS_KEY: params, FLASH_KIND_KEY: kind})
+
+
+def pop_flash() -> tuple[str, dict, str] | None:
+    """The message left for the next page (msgid, parameters, kind), once."""
     message = app.storage.user.pop(FLASH_KEY, None)
     params = app.storage.user.pop(FLASH_PARAMS_KEY, None) or {}
-    return (message, params) if message else None
+    kind = app.storage.user.pop(FLASH_KIND_KEY, None) or 'warning'
+    return (message, params, kind) if message else None
 
 
 def login_url(next_path: str) -> str:

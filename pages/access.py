@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from nicegui import app
 
-from components.session import FLASH_KEY, FLASH_PARAMS_KEY, check_current_session, end_session, login_url
+from components.session import check_current_session, end_session, flash, login_url
 from services import permissions, users
 from services.auth import SessionInvalid
 from services.config import get_settings
@@ -59,8 +59,7 @@ async def access_gate(request: Request, call_next):
         try:
             permissions.require(user, needed, ip=request.client.host if request.client else '')
         except permissions.Forbidden as refusal:
-            app.storage.user[FLASH_KEY] = refusal.message
-            app.storage.user[FLASH_PARAMS_KEY] = refusal.params
+            flash(refusal.message, **refusal.params)
         return RedirectResponse('/')
     return await call_next(request)
 

@@ -25,6 +25,11 @@ LABELS = {
     'post.publish': N_('Post published'), 'post.retry': N_('Delivery retried'), 'post.cancel': N_('Post cancelled'),
     'post.delete': N_('Post deleted'),
 }
+REFUSED = {  # what a refused request wanted (the target of a 'forbidden' row)
+    'read': N_('Reading posts'), 'write_posts': N_('Writing posts'), 'publish': N_('Publishing'),
+    'manage_accounts': N_('Managing accounts'), 'manage_users': N_('Managing users'),
+    'read_audit': N_('Reading the audit log'),
+}
 
 
 @router.page('/audit')
@@ -43,7 +48,8 @@ def audit_page(request: Request, action: str = '', actor: int | None = None, bef
                    {'name': 'ip', 'label': _('From'), 'field': 'ip', 'align': 'left'}]
         data = [{'id': e.id, 'when': format_datetime(language, e.created_at, admin.timezone),
                  'who': names.get(e.actor_id, '—'), 'what': _(LABELS.get(e.action, e.action)),
-                 'target': e.target, 'ip': e.ip} for e in rows]
+                 'target': _(REFUSED[e.target]) if e.action == 'forbidden' and e.target in REFUSED else e.target,
+                 'ip': e.ip} for e in rows]
         ui.table(columns=columns, rows=data, row_key='id').props('flat dense wrap-cells') \
             .classes('w-full').mark('audit-table')
         if more:

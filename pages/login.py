@@ -36,8 +36,8 @@ def login_form(request: Request, next: str = '/', lang: str = '') -> HTMLRespons
     flash = pop_flash()
     notice = None
     if flash:
-        message, params = flash
-        notice = (message, params, 'info' if message in INFO_MESSAGES else 'warning')
+        message, params, kind = flash
+        notice = (message, params, 'info' if message in INFO_MESSAGES or kind == 'positive' else 'warning')
     return _render(request, language=_language(request, lang), next_path=next, notice=notice)
 
 

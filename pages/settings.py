@@ -4,13 +4,15 @@ from __future__ import annotations
 from fastapi import Request
 from nicegui import APIRouter, app, run, ui
 
-from components.session import TOKEN_KEY, client_ip, guarded, page_user
+from components.session import TOKEN_KEY, client_ip, flash, guarded, page_user
 from components.theme import frame
 from components.translate import _, explain
 from services import auth, users
 from services.auth import AuthError
 from services.config import get_settings
-from services.i18n import LANGUAGES
+from services.i18n import LANGUAGES, N_
+
+CHANGED = N_('Your password has been changed. Other sessions were signed out.')
 
 router = APIRouter()
 
@@ -37,10 +39,11 @@ def settings_page(request: Request) -> None:
                     ui.navigate.reload()
 
                 ui.button(_('Save'), on_click=guarded(save_preferences)).props('unelevated').mark('save-preferences')
-        _password_form(user.id)
+        _password_form(user.id, first_choice=user.must_change_password)
 
 
-def _password_form(user_id: int) -> None:
+def _password_form(user_id: int, *, first_choice: bool) -> None:
+    """With `first_choice` (replacing a temporary password), the app opens once the password is chosen."""
     with ui.card().classes('w-full gap-2'):
         ui.label(_('Change password')).classes('font-semibold')
         current = ui.input(_('Current password'), password=True).props('outlined dense').classes('w-full max-w-xs') \
@@ -66,7 +69,11 @@ def _password_form(user_id: int) -> None:
             if changed is None:
                 return
             app.storage.user[TOKEN_KEY] = auth.issue_token(changed, get_settings().secret_key)
-            ui.notify(_('Your password has been changed. Other sessions were signed out.'), type='positive')
-            ui.navigate.to('/')
+            if first_choice:
+                flash(CHANGED, kind='positive')
+                ui.navigate.to('/')
+                return
+            ui.notify(_(CHANGED), type='positive')
+            current.value = new.value = repeat.value = ""
 
         ui.button(_('Change password'), on_click=guarded(save)).props('unelevated').mark('save-password')
