@@ -190,3 +190,16 @@ class AuditEvent(SQLModel, table=True):
     target: str = Field(default='', max_length=200)
     ip: str = Field(default='', max_length=64)
     detail: str = Field(default='', sa_type=sa.Text)
+
+
+class OAuthState(SQLModel, table=True):
+    """A Connect begun and not yet come back from the platform (kept across restarts, used once)."""
+
+    __tablename__ = 'oauth_states'
+    state_hash: str = Field(primary_key=True, max_length=64)  # sha256 of the state: the state itself is not kept
+    platform: str = Field(max_length=20)
+    user_id: int = Field(foreign_key='users.id', ondelete='CASCADE')
+    secrets_encrypted: str = Field(sa_type=sa.Text)  # client id and secret, PKCE verifier (Fernet)
+    redirect_uri: str = Field(max_length=500)
+    account_id: int | None = Field(default=None)  # the account a Reconnect updates
+    expires_at: datetime = _time(index=True)

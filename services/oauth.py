@@ -1,14 +1,17 @@
 """Connecting Instagram, YouTube and TikTok accounts in the app: the OAuth authorization-code flow.
 
-`start_authorization` gives the address the browser goes to, with a one-time `state` kept here, in memory, for
-STATE_LIFETIME and bound to the user who asked (a restart forgets it: Connect is then clicked again). The platform
-sends the browser back to /oauth/<platform>/callback, where `complete_authorization` checks the state, trades the
-code for tokens at the platform's token endpoint (addresses from the settings) and stores the account.
+`start_authorization` gives the address the browser goes to, with a one-time `state` kept in the database (only
+its hash; the app's client secret and the PKCE verifier encrypted) for STATE_LIFETIME_S, bound to the user who
+asked, so a restart in between loses nothing. The platform sends the browser back to /oauth/<platform>/callback,
+where `complete_authorization` checks the state, trades the code for tokens at the platform's token endpoint
+(addresses from the settings) and stores the account. Google also gets PKCE (S256): a code intercepted on its way
+back is useless without the verifier only this app holds.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,19 +19,20 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import sqlalchemy as sa
 
-from services import accounts, permissions
+from services import accounts, db, permissions
 from services.config import Settings
+from services.crypto import decrypt_credentials, encrypt_credentials
 from services.errors import UserError
 from services.i18n import N_
-from services.models import PlatformAccount, User
+from services.models import OAuthState, PlatformAccount, User, utcnow
 from services.platforms.base import Account, PlatformError, http_client
 from services.platforms.instagram import result_or_raise as graph_result
 from services.platforms.registry import client_for
 from services.post_checks import PLATFORM_LABELS
 
 STATE_LIFETIME_S = 600.0
-MAX_PENDING = 1000  # pending states kept at most (the oldest go first)
 CALLBACK_PATH = '/oauth/{platform}/callback'
 GRAPH_VERSION = 'v25.0'
 DEFAULT_LIFETIME_S = {'instagram': 60 * 24 * 3600, 'youtube': 3600, 'tiktok': 24 * 3600}
@@ -53,6 +57,7 @@ class Provider:
     scope_separator: str = ','
     client_param: str = 'client_id'  # TikTok calls it client_key
     extra: dict[str, str] = field(default_factory=dict)
+    pkce: bool = False
 
 
 PROVIDERS = {
@@ -60,7 +65,7 @@ PROVIDERS = {
     # youtube.readonly lets `check` read the channel's name; offline + consent make Google give a refresh token
     'youtube': Provider('/o/oauth2/v2/auth', ('https://www.googleapis.com/auth/youtube.upload',
                                               'https://www.googleapis.com/auth/youtube.readonly'),
-                        ' ', extra={'access_type': 'offline', 'prompt': 'consent'}),
+                        ' ', extra={'access_type': 'offline', 'prompt': 'consent'}, pkce=True),
     'tiktok': Provider('/v2/auth/authorize/', ('user.info.basic', 'video.publish'), client_param='client_key'),
 }
 
@@ -73,10 +78,7 @@ class PendingAuthorization:
     client_secret: str  # kept only until the callback (or STATE_LIFETIME_S)
     redirect_uri: str
     account_id: int | None  # the account to update (Reconnect), None for a new one
-    expires: float  # time.monotonic()
-
-
-_pending: dict[str, PendingAuthorization] = {}
+    code_verifier: str = ''  # PKCE, for the platforms that take it
 
 
 def redirect_uri(platform: str, settings: Settings) -> str:
@@ -102,10 +104,13 @@ def start_authorization(platform: str, user: User, client_id: str, client_secret
         raise OAuthError(CLIENT_MISSING, platform=PLATFORM_LABELS[platform])
     callback = redirect_uri(platform, settings)
     state = secrets.token_urlsafe(32)
+    verifier = secrets.token_urlsafe(48) if provider.pkce else ''
     _remember(state, PendingAuthorization(platform, user.id, client_id, client_secret, callback, account_id,
-                                          time.monotonic() + STATE_LIFETIME_S))
+                                          verifier), settings)
     query = {provider.client_param: client_id, 'redirect_uri': callback, 'response_type': 'code',
              'scope': provider.scope_separator.join(provider.scopes), 'state': state, **provider.extra}
+    if verifier:
+        query |= {'code_challenge': _challenge(verifier), 'code_challenge_method': 'S256'}
     return f'{_authorize_base(platform, settings)}{provider.authorize_path}?{urlencode(query)}'
 
 
@@ -117,7 +122,7 @@ async def complete_authorization(platform: str, user: User, settings: Settings, 
     permissions.Forbidden.
     """
     permissions.require(user, permissions.Action.MANAGE_ACCOUNTS)
-    pending = take_pending(state, platform, user.id)
+    pending = take_pending(state, platform, user.id, settings)
     label = PLATFORM_LABELS[platform]
     if error or not code:
         raise OAuthError(DENIED, platform=label, reason=error_description or error or 'no authorization code')
@@ -131,25 +136,44 @@ async def complete_authorization(platform: str, user: User, settings: Settings, 
     return accounts.save_account(platform, name, credentials, account_id=account_id, actor=user)
 
 
-def take_pending(state: str, platform: str, user_id: int) -> PendingAuthorization:
-    """The pending authorization `state` names, forgotten from now on (a state works once).
+def take_pending(state: str, platform: str, user_id: int, settings: Settings) -> PendingAuthorization:
+    """The pending authorization `state` names, forgotten from now on (a state works once, even when two
+    callbacks race).
 
     Raises OAuthError unless it exists, has not expired, and was started by `user_id` for `platform`.
     """
-    pending = _pending.pop(state, None) if state else None
-    if (pending is None or pending.expires < time.monotonic() or pending.platform != platform
-            or pending.user_id != user_id):
+    key = _hash(state)
+    with db.session() as session:
+        row = session.get(OAuthState, key) if state else None
+        taken = row is not None and session.exec(
+            sa.delete(OAuthState).where(OAuthState.state_hash == key)).rowcount == 1
+    if (not taken or row.expires_at < utcnow() or row.platform != platform or row.user_id != user_id):
         raise OAuthError(STATE_INVALID)
-    return pending
+    sealed = decrypt_credentials(row.secrets_encrypted, settings.secret_key)
+    return PendingAuthorization(row.platform, row.user_id, sealed.get('client_id', ''),
+                                sealed.get('client_secret', ''), row.redirect_uri, row.account_id,
+                                sealed.get('code_verifier', ''))
 
 
-def _remember(state: str, pending: PendingAuthorization) -> None:
-    now = time.monotonic()
-    for old in [key for key, value in _pending.items() if value.expires < now]:
-        del _pending[old]
-    while len(_pending) >= MAX_PENDING:
-        del _pending[next(iter(_pending))]
-    _pending[state] = pending
+def _remember(state: str, pending: PendingAuthorization, settings: Settings) -> None:
+    sealed = encrypt_credentials({'client_id': pending.client_id, 'client_secret': pending.client_secret,
+                                  'code_verifier': pending.code_verifier}, settings.secret_key)
+    now = utcnow()
+    with db.session() as session:
+        session.exec(sa.delete(OAuthState).where(OAuthState.expires_at < now))
+        session.add(OAuthState(state_hash=_hash(state), platform=pending.platform, user_id=pending.user_id,
+                               secrets_encrypted=sealed, redirect_uri=pending.redirect_uri,
+                               account_id=pending.account_id, expires_at=now + timedelta(seconds=STATE_LIFETIME_S)))
+
+
+def _hash(state: str) -> str:
+    return hashlib.sha256(state.encode('utf-8')).hexdigest()
+
+
+def _challenge(verifier: str) -> str:
+    """PKCE S256: base64url(sha256(verifier)) without padding (RFC 7636)."""
+    digest = hashlib.sha256(verifier.encode('ascii')).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b'=').decode('ascii')
 
 
 def _authorize_base(platform: str, settings: Settings) -> str:
@@ -173,7 +197,8 @@ def _same_account(platform: str, credentials: dict[str, str]) -> int | None:
 async def _youtube(pending: PendingAuthorization, code: str, settings: Settings) -> tuple[dict[str, str], str]:
     token = await _token_request('youtube', f'{settings.youtube_oauth_url}/token', {
         'code': code, 'client_id': pending.client_id, 'client_secret': pending.client_secret,
-        'redirect_uri': pending.redirect_uri, 'grant_type': 'authorization_code'})
+        'redirect_uri': pending.redirect_uri, 'grant_type': 'authorization_code',
+        **({'code_verifier': pending.code_verifier} if pending.code_verifier else {})})
     if not token.get('refresh_token'):
         raise PlatformError('Google gave no refresh token; remove the app under "Third-party apps" in your Google '
                             'account, then connect again')

@@ -100,7 +100,8 @@ async def test_connect_runs_the_sign_in_and_shows_the_channel_with_its_token_exp
     authorize = await eventually(lambda: user.navigate.external)
     assert authorize[0].startswith('https://accounts.google.com/o/oauth2/v2/auth?')
     query = query_of(authorize[0])
-    code = youtube.grant(query['redirect_uri'])  # the user allowed access; Google sends the browser back
+    # the user allowed access; Google sends the browser back
+    code = youtube.grant(query['redirect_uri'], query['code_challenge'])
 
     await user.open(f'/oauth/youtube/callback?state={query["state"]}&code={code}&scope=youtube.upload')
 
@@ -160,7 +161,8 @@ async def test_revoked_account_shows_reconnect_and_the_composer_warns(youtube_fr
     authorize = await eventually(lambda: user.navigate.external)
     query = query_of(authorize[0])
     assert query['client_id'] == fake_youtube.DEFAULT_CLIENT_ID
-    await user.open(f'/oauth/youtube/callback?state={query["state"]}&code={youtube.grant(query["redirect_uri"])}')
+    code = youtube.grant(query['redirect_uri'], query['code_challenge'])
+    await user.open(f'/oauth/youtube/callback?state={query["state"]}&code={code}')
     await user.should_see('YouTube is connected as Fake Channel.')
     assert [(a.id, a.status) for a in accounts.list_accounts()] == [(account.id, AccountStatus.CONNECTED)]
     accounts.sync_env_accounts(get_settings())  # a restart: the environment's account is this one, new tokens kept

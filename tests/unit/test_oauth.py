@@ -2,6 +2,8 @@
 whose token endpoints here also trade authorization codes as the real ones do (see the OAuth* fakes below)."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -9,10 +11,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sqlmodel import select
 
 from services import accounts, db, oauth, token_refresh, users
 from services.config import configure, load_settings
-from services.models import AccountStatus, PlatformAccount, User
+from services.models import AccountStatus, OAuthState, PlatformAccount, User
 from services.platforms import base, tiktok
 from services.platforms.youtube import YouTubeClient
 from tests.fakes import instagram as fake_instagram
@@ -27,15 +30,19 @@ IG_APP_ID, IG_APP_SECRET = '1234567890', 'fake-instagram-app-secret'
 
 
 class OAuthYouTube(FakeYouTube):
-    """The fake Google token endpoint, trading the codes `grant` hands out for a refresh and an access token."""
+    """The fake Google token endpoint, trading the codes `grant` hands out for a refresh and an access token;
+    a code granted with a PKCE challenge needs the matching verifier (RFC 7636, S256)."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.codes: dict[str, str] = {}  # code → the redirect_uri it was given for
+        self.challenges: dict[str, str] = {}  # code → its code_challenge
 
-    def grant(self, redirect_uri: str) -> str:
+    def grant(self, redirect_uri: str, code_challenge: str | None = None) -> str:
         code = f'4/0fake-{secrets.token_urlsafe(8)}'
         self.codes[code] = redirect_uri
+        if code_challenge:
+            self.challenges[code] = code_challenge
         return code
 
     def _token(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -44,8 +51,13 @@ class OAuthYouTube(FakeYouTube):
         client = (params.get('client_id'), params.get('client_secret'))
         if client != (fake_youtube.DEFAULT_CLIENT_ID, fake_youtube.DEFAULT_CLIENT_SECRET):
             raise fake_youtube.ApiError(401, 'The OAuth client was not found.', 'invalid_client', oauth=True)
+        challenge = self.challenges.pop(str(params.get('code')), None)
         if self.codes.pop(str(params.get('code')), None) != params.get('redirect_uri'):
             raise fake_youtube.ApiError(400, 'Malformed auth code.', 'invalid_grant', oauth=True)
+        verifier = str(params.get('code_verifier') or '')
+        digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b'=').decode()
+        if challenge is not None and digest != challenge:
+            raise fake_youtube.ApiError(400, 'Invalid code verifier.', 'invalid_grant', oauth=True)
         refresh_token = f'1//fake-refresh-{secrets.token_urlsafe(8)}'
         self.refresh_tokens.add(refresh_token)
         return {'access_token': self.issue_access_token(), 'expires_in': self.token_lifetime,
@@ -122,7 +134,6 @@ class OAuthInstagram(FakeInstagram):
 @pytest.fixture(autouse=True)
 async def fresh_http_client(monkeypatch):
     monkeypatch.setattr(tiktok, '_ROTATED', {})
-    monkeypatch.setattr(oauth, '_pending', {})
     monkeypatch.setattr(token_refresh, '_not_before', {})
     yield
     await base.close_http_client()
@@ -171,7 +182,8 @@ async def connect(platform: str, settings, admin: User, fake, *, account_id: int
     """Click Connect, allow access at the platform, come back to the callback."""
     url = oauth.start_authorization(platform, admin, *CLIENTS[platform], settings, account_id=account_id)
     query = query_of(url)
-    code = fake.grant(query['redirect_uri'])
+    code = fake.grant(query['redirect_uri'], query['code_challenge']) if platform == 'youtube' \
+        else fake.grant(query['redirect_uri'])
     return await oauth.complete_authorization(platform, admin, settings, state=query['state'], code=code)
 
 
@@ -197,6 +209,20 @@ def test_authorization_address_names_the_app_the_callback_and_a_fresh_state(tmp_
     assert publishing in query['scope'].replace(' ', ',').split(',')
     if platform == 'youtube':  # else Google gives no refresh token
         assert (query['access_type'], query['prompt']) == ('offline', 'consent')
+        assert query['code_challenge_method'] == 'S256' and len(query['code_challenge']) == 43
+    with db.session() as session:  # kept across a restart, but neither the state nor the secret readably
+        kept = session.exec(select(OAuthState)).all()
+    assert len(kept) == 2 and query['state'] not in {row.state_hash for row in kept}
+    assert all('my-secret' not in row.secrets_encrypted for row in kept)
+
+
+async def test_a_code_without_the_pkce_verifier_is_refused_by_google(app_with_fakes):
+    settings, admin, fakes = app_with_fakes
+    query = query_of(oauth.start_authorization('youtube', admin, *CLIENTS['youtube'], settings))
+    code = fakes['youtube'].grant(query['redirect_uri'], code_challenge='a' * 43)  # not ours: the code was swapped
+    with pytest.raises(oauth.OAuthError) as refusal:
+        await oauth.complete_authorization('youtube', admin, settings, state=query['state'], code=code)
+    assert refusal.value.message == oauth.EXCHANGE_FAILED and 'Invalid code verifier' in refusal.value.params['reason']
 
 
 def test_connecting_in_the_app_says_it_needs_public_base_url(tmp_path):
