@@ -14,6 +14,7 @@ from babel import Locale
 from nicegui import ui
 
 from components.platform_picker import ICONS
+from components.relative_time import RelativeTimes
 from components.translate import _, ngettext
 from services.i18n import format_datetime, normalize_language
 from services.post_checks import PLATFORM_LABELS
@@ -59,10 +60,15 @@ def where_it_goes(summary: PostSummary) -> None:
 
 
 @contextmanager
-def summary_card(summary: PostSummary, when: str, *, compact: bool = False) -> Iterator[ui.row]:
-    """The post's card; yields the row for the page's action buttons."""
+def summary_card(summary: PostSummary, when: str, *, compact: bool = False,
+                 clock: RelativeTimes | None = None) -> Iterator[ui.row]:
+    """The post's card; yields the row for the page's action buttons. With a `clock`, how long until (or since)
+    the post is due, or since it last changed, stands beside `when`."""
     with ui.card().classes('w-full gap-1 p-2 shadow-sm').mark(f'post-{summary.id}'):
-        ui.label(when).classes('text-xs font-semibold text-gray-700')
+        with ui.row().classes('items-baseline gap-x-2 gap-y-0'):
+            ui.label(when).classes('text-xs font-semibold text-gray-700')
+            if clock is not None:
+                clock.label(summary.scheduled_at or summary.updated_at).mark(f'relative-{summary.id}')
         ui.label(summary.text or _('(no text)')) \
             .classes('text-sm break-words ' + ('line-clamp-2' if compact else 'line-clamp-3'))
         where_it_goes(summary)

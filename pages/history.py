@@ -8,6 +8,8 @@ from fastapi import Request
 from nicegui import APIRouter, ui
 
 from components.live_status import LiveBadges
+from components.missed_actions import missed_actions
+from components.relative_time import RelativeTimes
 from components.session import page_user
 from components.status_badge import STATUS, status_badge
 from components.theme import frame
@@ -35,6 +37,7 @@ def history_page(request: Request, before: int | None = None, status: str = '', 
     more, page = len(page) > PAGE_SIZE, page[:PAGE_SIZE]
     with frame(_('Posts'), user):
         live = LiveBadges(user.id)
+        clock = RelativeTimes(live.language)
         _filter_bar(query)
         if not page:
             with ui.card().classes('w-full items-center py-8'):
@@ -43,7 +46,7 @@ def history_page(request: Request, before: int | None = None, status: str = '', 
             return
         with ui.column().classes('w-full gap-2').mark('post-list'):
             for details in page:
-                _post_row(details, live, user)
+                _PostRow(details, live, clock, user)
         if more:
             older = urlencode({**{k: v for k, v in query.items() if v}, 'before': page[-1].post.id})
             ui.button(_('Older posts'), icon='expand_more', on_click=lambda: ui.navigate.to(f'/history?{older}')) \
@@ -78,20 +81,39 @@ def _filter_bar(query: dict) -> None:
             ui.button(_('Write a post'), icon='edit', on_click=lambda: ui.navigate.to('/compose')).props('flat')
 
 
-def _post_row(details: posts.PostDetails, live: LiveBadges, user: User) -> None:
-    post = details.post
-    when = post.scheduled_at or post.created_at
-    with ui.link(target=f'/history/{post.id}').classes('w-full no-underline text-inherit'):
+class _PostRow:
+    """One post of the list, redrawn in place after Publish now or Reschedule on it."""
+
+    def __init__(self, details: posts.PostDetails, live: LiveBadges, clock: RelativeTimes, user: User) -> None:
+        self.details: posts.PostDetails | None = details
+        self.live, self.clock, self.user = live, clock, user
+        self.draw()
+
+    @ui.refreshable_method
+    def draw(self) -> None:
+        if self.details is None:  # deleted meanwhile
+            return
+        post = self.details.post
+        when = post.scheduled_at or post.created_at
         with ui.card().classes('w-full gap-1 hover:shadow-md').mark(f'post-{post.id}'):
-            with ui.row().classes('w-full items-center gap-2'):
-                live.track_post(post.id, status_badge(post.status))
-                ui.label(format_datetime(live.language, when, user.timezone, style='medium')) \
-                    .classes('text-xs text-gray-600')
-            ui.label(post.text[:200] or _('(no text)')).classes('text-sm break-words line-clamp-2')
-            with ui.row().classes('gap-1'):
-                for delivery in details.deliveries:
-                    prefix = PLATFORM_LABELS.get(delivery.platform, '')
-                    live.track_delivery(delivery.id, status_badge(delivery.status, prefix), prefix)
+            with ui.link(target=f'/history/{post.id}').classes('w-full no-underline text-inherit flex flex-col gap-1'):
+                with ui.row().classes('w-full items-center gap-x-2 gap-y-0'):
+                    self.live.track_post(post.id, status_badge(post.status))
+                    ui.label(format_datetime(self.live.language, when, self.user.timezone, style='medium')) \
+                        .classes('text-xs text-gray-600')
+                    self.clock.label(when).mark(f'relative-{post.id}')
+                ui.label(post.text[:200] or _('(no text)')).classes('text-sm break-words line-clamp-2')
+                with ui.row().classes('gap-1'):
+                    for delivery in self.details.deliveries:
+                        prefix = PLATFORM_LABELS.get(delivery.platform, '')
+                        self.live.track_delivery(delivery.id, status_badge(delivery.status, prefix), prefix)
+            if post.status == PostStatus.MISSED:
+                with ui.row().classes('w-full justify-end gap-1'):
+                    missed_actions(post.id, post.scheduled_at, self.user, on_change=self.reload)
+
+    def reload(self) -> None:
+        self.details = posts.get_post(self.details.post.id)
+        self.draw.refresh()
 
 
 def _day_start(day: str, user: User, *, next_day: bool = False):

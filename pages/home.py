@@ -4,14 +4,14 @@ from __future__ import annotations
 from fastapi import Request
 from nicegui import APIRouter, ui
 
+from components.missed_actions import missed_actions
 from components.post_summary import moment, summary_card
-from components.reschedule_dialog import reschedule_dialog
-from components.session import client_ip, guarded, page_user
+from components.relative_time import RelativeTimes
+from components.session import page_user
 from components.status_badge import STATUS, status_badge, status_text
 from components.theme import frame
-from components.translate import _, current_language, explain, ngettext
+from components.translate import _, current_language, ngettext
 from services import i18n, permissions, posts, scheduling
-from services.errors import UserError
 from services.i18n import N_
 from services.models import PostStatus, User
 from services.post_checks import PLATFORM_LABELS
@@ -62,6 +62,7 @@ class Dashboard:
 
     def __init__(self, user: User, language: str) -> None:
         self.user, self.language = user, language
+        self.clock = RelativeTimes(language)
 
     def build(self) -> None:
         with ui.row().classes('w-full gap-3 items-start max-md:flex-col'):
@@ -89,7 +90,7 @@ class Dashboard:
             ui.label(_('Nothing is scheduled.')).classes('text-sm text-gray-600')
         page = '/compose?post=' if permissions.can(self.user, permissions.Action.WRITE_POSTS) else '/history/'
         for summary in upcoming:
-            with summary_card(summary, self._when(summary), compact=True):
+            with summary_card(summary, self._when(summary), compact=True, clock=self.clock):
                 ui.button(_('Open'), icon='open_in_new', on_click=lambda s=summary: ui.navigate.to(f'{page}{s.id}')) \
                     .props('flat dense no-caps size=sm')
 
@@ -101,7 +102,7 @@ class Dashboard:
                 ui.label(_('All clear: nothing failed or was missed.')).classes('text-sm')
             return
         for summary in found:
-            with summary_card(summary, self._when(summary), compact=True) as actions:
+            with summary_card(summary, self._when(summary), compact=True, clock=self.clock) as actions:
                 with actions.classes('justify-between'):
                     status_badge(PostStatus.MISSED if summary.status == PostStatus.MISSED else
                                  'interrupted' if summary.interrupted else summary.status)
@@ -113,28 +114,14 @@ class Dashboard:
 
     def _actions(self, summary: PostSummary) -> None:
         if summary.status == PostStatus.MISSED and permissions.can(self.user, permissions.Action.WRITE_POSTS):
-            if permissions.can(self.user, permissions.Action.PUBLISH):
-                ui.button(_('Publish now'), icon='send', on_click=guarded(lambda: self._publish_now(summary))) \
-                    .props('flat dense no-caps size=sm').mark(f'publish-missed-{summary.id}')
-            ui.button(_('Reschedule'), icon='event', on_click=guarded(lambda: self._reschedule(summary))) \
-                .props('flat dense no-caps size=sm').mark(f'reschedule-{summary.id}')
+            missed_actions(summary.id, summary.scheduled_at, self.user, on_change=self._missed_post_moved)
         else:
             ui.button(_('Open'), icon='open_in_new', on_click=lambda: ui.navigate.to(f'/history/{summary.id}')) \
                 .props('flat dense no-caps size=sm').mark(f'open-{summary.id}')
 
-    def _publish_now(self, summary: PostSummary) -> None:
-        try:
-            scheduling.publish_missed_now(summary.id, actor=self.user, ip=client_ip())
-        except UserError as refusal:
-            ui.notify(explain(refusal), type='negative')
-        else:
-            ui.notify(_('Publishing started.'), type='positive')
+    def _missed_post_moved(self) -> None:
         self.attention.refresh()
-
-    async def _reschedule(self, summary: PostSummary) -> None:
-        if await reschedule_dialog(summary.id, summary.scheduled_at, self.user) is not None:
-            self.attention.refresh()
-            self.due_next.refresh()
+        self.due_next.refresh()
 
 
 def platform_bars(counts: dict[str, dict[str, int]], language: str) -> None:

@@ -1,7 +1,7 @@
 """Translations and locale-aware formatting (Babel). Every user-facing string goes through `translate`."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -65,3 +65,19 @@ def format_datetime(language: str, value: datetime, time_zone: str, *, style: st
     """`value` (aware, any zone) shown in `time_zone`, written the way `language` writes dates."""
     return dates.format_datetime(value, format=style, tzinfo=ZoneInfo(time_zone),
                                  locale=Locale.parse(normalize_language(language)))
+
+
+JUST_NOW = N_('now')
+
+
+def format_relative(language: str, value: datetime, now: datetime) -> str:
+    """How far `value` is from `now` (both aware), the way `language` says it: 'in 5 minutes', '3 hours ago'.
+
+    Under a minute either way is 'now': pages refresh these texts every half minute, so seconds would be stale.
+    """
+    delta = value - now
+    if abs(delta) < timedelta(minutes=1):
+        return translate(language, JUST_NOW)
+    # threshold 1: '55 minutes', not Babel's default rounding up to '1 hour' from 51 minutes on
+    return dates.format_timedelta(delta, granularity='minute', threshold=1, add_direction=True,
+                                  locale=Locale.parse(normalize_language(language)))

@@ -106,3 +106,38 @@ def signed_in_page(app_server, page):
     page.get_by_role('button', name='Create the administrator').click()
     expect(page.get_by_text(f'Welcome, {USERNAME}.')).to_be_visible(timeout=15000)
     return page
+
+
+@pytest.fixture
+def sample_posts(signed_in_page, tmp_path) -> dict[str, int]:
+    """A scheduled, a missed and a failed post, written straight into the running app's database (the pages
+    read it on every load), so every list and card has something to show. Returns their ids by status."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlmodel import Session
+
+    from services.db import create_db_engine
+    from services.models import Delivery, DeliveryAttempt, Post
+
+    now = datetime.now(UTC)
+    rows = {'scheduled': ('Spring sale starts tomorrow at nine', now + timedelta(days=1), 'pending'),
+            'missed': ('The weekly roundup: five links worth your time', now - timedelta(hours=2), 'pending'),
+            'failed': ('Launch video, take two', now - timedelta(hours=5), 'failed')}
+    engine = create_db_engine(f'sqlite:///{tmp_path / "data" / "dashboard.db"}')
+    ids = {}
+    with Session(engine) as session:
+        for status, (text, when, delivery_status) in rows.items():
+            post = Post(author_id=1, text=text, status=status, scheduled_at=when)
+            session.add(post)
+            session.flush()
+            delivery = Delivery(post_id=post.id, platform='telegram', status=delivery_status,
+                                last_error='Bad Request: chat not found' if status == 'failed' else None)
+            session.add(delivery)
+            session.flush()
+            if status == 'failed':
+                session.add(DeliveryAttempt(delivery_id=delivery.id, outcome='failed',
+                                            error_detail='Bad Request: chat not found', finished_at=when))
+            ids[status] = post.id
+        session.commit()
+    engine.dispose()
+    return ids

@@ -6,21 +6,22 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 
-PAGES = ['/', '/compose', '/calendar', '/history', '/accounts', '/users', '/audit', '/settings']
+PAGES = {'home': '/', 'compose': '/compose', 'calendar': '/calendar', 'history': '/history',
+         'post': '/history/{missed}', 'accounts': '/accounts', 'users': '/users', 'audit': '/audit',
+         'settings': '/settings'}
 
 
-def test_every_page_in_both_languages_and_widths(app_server, signed_in_page):
+def test_every_page_in_both_languages_and_widths(app_server, signed_in_page, sample_posts):
     page = signed_in_page
     for language in ('en', 'ar'):
         if language == 'ar':
             page.goto(app_server + '/')
             page.get_by_text('العربية').click()
             expect(page.locator('html')).to_have_attribute('dir', 'rtl', timeout=15000)
-        for path in PAGES:
-            name = path.strip('/') or 'home'
+        for name, path in PAGES.items():
             for width, label in ((1280, 'desktop'), (360, 'phone')):
                 page.set_viewport_size({'width': width, 'height': 800 if width > 400 else 740})
-                page.goto(app_server + path)
+                page.goto(app_server + path.format(**sample_posts))
                 page.wait_for_load_state('networkidle')
                 expect(page.locator('html')).to_have_attribute('dir', 'rtl' if language == 'ar' else 'ltr')
                 screenshot(page, f'tour-{name}-{language}-{label}')

@@ -1,0 +1,148 @@
+"""The Posts list offers Publish now and Reschedule on a missed post, to the roles that may use them; each row says
+how long ago or until when, beside the date."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from nicegui import ui
+from nicegui.testing import User
+
+from components import relative_time
+from services import db, permissions, posts, scheduler, scheduling, users
+from services.engine import get_engine
+from services.models import Delivery, DeliveryStatus, Post, PostStatus, Role, utcnow
+from services.models import User as Account
+from services.posts import PostInput, SaveAction
+from services.timezones import utc_to_local
+from tests.conftest import ADMIN, eventually, open_signed_in
+from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram
+
+OWN_PASSWORD = 'a password of their own'
+
+
+async def signed_in(user: User, account: Account, path: str) -> None:
+    """Open `path` signed in (through the sign-in form) as `account`: the admin, or a teammate made below."""
+    await open_signed_in(user, account.username, ADMIN[1] if account.username == ADMIN[0] else OWN_PASSWORD, path)
+
+
+@pytest.fixture
+def telegram(monkeypatch):
+    """A fake Telegram configured through the environment (before the app starts)."""
+    with FakeTelegram() as fake:
+        for name, value in {'TELEGRAM_API_URL': fake.base_url, 'TELEGRAM_BOT_TOKEN': DEFAULT_TOKEN,
+                            'TELEGRAM_CHAT_ID': str(DEFAULT_CHAT_ID), 'TELEGRAM_PACING_SECONDS': '0'}.items():
+            monkeypatch.setenv(name, value)
+        yield fake
+
+
+def missed(text: str, hours_ago: float = 2) -> int:
+    """A post the scheduler found too late to send (the app was down when it was due)."""
+    post_id = posts.save_post(1, PostInput(text=text, platforms=['telegram']), SaveAction.DRAFT).id
+    with db.session() as session:
+        session.exec(sa.update(Post).where(Post.id == post_id).values(
+            status=PostStatus.MISSED, scheduled_at=utcnow() - timedelta(hours=hours_ago)))
+        session.exec(sa.update(Delivery).where(Delivery.post_id == post_id).values(status=DeliveryStatus.PENDING))
+    return post_id
+
+
+def scheduled(text: str, days: float) -> int:
+    data = PostInput(text=text, platforms=['telegram'], scheduled_at=utcnow() + timedelta(days=days))
+    return posts.save_post(1, data, SaveAction.SCHEDULE).id
+
+
+def post_of(post_id: int) -> Post:
+    with db.session() as session:
+        return session.get(Post, post_id)
+
+
+def teammate(admin: Account, name: str, role: Role) -> Account:
+    account, _temporary = users.create_user(admin, name, role, language='en', time_zone='UTC', ip='')
+    users.reset_password(admin, account.id, ip='', new_password=OWN_PASSWORD)
+    return users.find_user(name)
+
+
+async def test_a_missed_post_is_published_now_from_the_list(telegram, user: User, admin):
+    late = missed('Better late than never')
+    await signed_in(user, admin, '/history')
+    with user.scope(marker=f'post-{late}'):
+        await user.should_see('Missed')
+        await user.should_see('2 hours ago')
+    user.find(marker=f'publish-missed-{late}').click()
+    await user.should_see('Publishing started.', kind=ui.notification, retries=20)
+    await eventually(lambda: post_of(late).status == PostStatus.PUBLISHED)
+    await get_engine().wait_idle()
+    assert [m.text for m in telegram.sent] == ['Better late than never']
+    await user.should_not_see(marker=f'publish-missed-{late}')
+    await user.should_not_see(marker=f'reschedule-{late}')
+
+
+async def test_a_missed_post_is_rescheduled_from_the_list(telegram, user: User, admin):
+    late = missed('Try again tomorrow')
+    await signed_in(user, admin, '/history')
+    user.find(marker=f'reschedule-{late}').click()
+    await user.should_see(marker='confirm-reschedule', retries=20)
+    tomorrow = utc_to_local(utcnow() + timedelta(days=1), 'Europe/Berlin').date()
+    user.find(marker='schedule-date').elements.pop().set_value(tomorrow.isoformat())
+    user.find(marker='schedule-time').elements.pop().set_value('10:00')
+    user.find(marker='confirm-reschedule').click()
+    await eventually(lambda: post_of(late).status == PostStatus.SCHEDULED)
+    assert scheduler.get_scheduler().next_run(late) == post_of(late).scheduled_at
+    with user.scope(marker=f'post-{late}'):
+        await user.should_see('Scheduled', retries=20)
+        await user.should_not_see('Missed')
+    await user.should_not_see(marker=f'publish-missed-{late}')
+    assert telegram.sent == []
+
+
+async def test_an_editor_gets_both_actions_and_only_on_missed_posts(telegram, user: User, admin):
+    late = missed('Missed it')
+    later = scheduled('Still waiting', days=3)
+    await signed_in(user, teammate(admin, 'eddie', Role.EDITOR), '/history')
+    await user.should_see(marker=f'publish-missed-{late}')
+    await user.should_see(marker=f'reschedule-{late}')
+    await user.should_not_see(marker=f'publish-missed-{later}')
+    await user.should_not_see(marker=f'reschedule-{later}')
+    with user.scope(marker=f'post-{later}'):
+        await user.should_see('in 3 days')
+
+
+async def test_a_viewer_sees_a_missed_post_but_can_neither_publish_nor_reschedule_it(user: User, admin):
+    late = missed('Not yours to send')
+    viewer = teammate(admin, 'vera', Role.VIEWER)
+    await signed_in(user, viewer, '/history')
+    with user.scope(marker=f'post-{late}'):
+        await user.should_see('Not yours to send')
+        await user.should_see('Missed')
+    await user.should_not_see(marker=f'publish-missed-{late}')
+    await user.should_not_see(marker=f'reschedule-{late}')
+    with pytest.raises(permissions.Forbidden):  # nor by calling the services some other way
+        scheduling.publish_missed_now(late, actor=viewer)
+    with pytest.raises(permissions.Forbidden):
+        scheduling.reschedule(late, utcnow() + timedelta(days=1), actor=viewer)
+    assert post_of(late).status == PostStatus.MISSED
+
+
+async def test_a_post_taken_over_meanwhile_is_refused_and_its_row_shows_where_it_is(telegram, user: User, admin):
+    late = missed('Two tabs, one post')
+    await signed_in(user, admin, '/history')
+    scheduling.cancel(late, actor=admin)  # another tab got there first
+    user.find(marker=f'publish-missed-{late}').click()
+    await user.should_see('This post is no longer waiting to be published.', kind=ui.notification, retries=20)
+    with user.scope(marker=f'post-{late}'):
+        await user.should_see('Cancelled', retries=20)
+    await user.should_not_see(marker=f'publish-missed-{late}')
+    assert telegram.sent == []
+
+
+async def test_how_long_ago_moves_on_while_the_page_stays_open(user: User, admin, monkeypatch):
+    monkeypatch.setattr(relative_time, 'REFRESH_SECONDS', 0.1)
+    late = missed('Waiting for someone to notice', hours_ago=2)
+    await signed_in(user, admin, '/history')
+    with user.scope(marker=f'post-{late}'):
+        await user.should_see('2 hours ago')
+    later = utcnow() + timedelta(hours=1)
+    monkeypatch.setattr(relative_time, 'utcnow', lambda: later)
+    with user.scope(marker=f'post-{late}'):
+        await user.should_see('3 hours ago', retries=20)
