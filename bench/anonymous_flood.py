@@ -7,9 +7,6 @@ before and after (after a 15 s settle, so NiceGUI's pruning of clients that neve
 """
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -17,43 +14,23 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f'/proc/{pid}/status').read_text().splitlines():
-        if line.startswith('VmRSS:'):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError('no VmRSS')
+from tests.app_process import app_env, rss_mb, start_app, stop_app  # noqa: E402
 
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     with tempfile.TemporaryDirectory() as data:
-        env = {**os.environ, 'DATA_DIR': data, 'PORT': str(free_port()), 'SECRET_KEY': 'f' * 40}
+        env = app_env(DATA_DIR=data, SECRET_KEY='f' * 40)
         from services import db, users
         from services.config import configure, load_settings
 
         settings = configure(load_settings({'DATA_DIR': data, 'SECRET_KEY': env['SECRET_KEY']}, env_file=None))
         db.init_db(settings.database_url)
         users.create_first_admin('admin', 'a long password!', language='en', time_zone='UTC', ip='')
-        process = subprocess.Popen([sys.executable, str(ROOT / 'app.py')], env=env, cwd=data,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f'http://127.0.0.1:{env["PORT"]}'
+        process, base = start_app(env, Path(data))
         try:
-            while True:
-                try:
-                    if httpx.get(base + '/healthz', timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.05)
             landing = httpx.get(base + '/', follow_redirects=True)
             time.sleep(2)
             before = rss_mb(process.pid)
@@ -66,8 +43,7 @@ def main() -> None:
             time.sleep(15)
             after = rss_mb(process.pid)
         finally:
-            process.terminate()
-            process.wait(timeout=10)
+            stop_app(process)
     print(f'{count} anonymous GETs of {landing.url.path} in {elapsed:.1f} s ({count / elapsed:.0f}/s)')
     print(f'server RSS before {before:.1f} MiB, after {after:.1f} MiB')
     print(f'rss_before_mb={before:.1f} rss_after_mb={after:.1f} rss_delta_mb={after - before:.1f}')

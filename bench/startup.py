@@ -8,9 +8,7 @@ idle for 5 s and reads its resident memory. Prints each run, then the medians; t
 from __future__ import annotations
 
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -18,37 +16,16 @@ from pathlib import Path
 
 import httpx
 
-APP = Path(__file__).resolve().parents[1] / 'app.py'
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f'/proc/{pid}/status').read_text().splitlines():
-        if line.startswith('VmRSS:'):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError('no VmRSS')
+from tests.app_process import app_env, rss_mb, start_app, stop_app  # noqa: E402
 
 
 def one_run() -> tuple[float, float, float]:
     with tempfile.TemporaryDirectory() as data:
-        port = free_port()
-        env = {**os.environ, 'DATA_DIR': data, 'PORT': str(port), 'SECRET_KEY': 'b' * 40}
         start = time.perf_counter()
-        process = subprocess.Popen([sys.executable, str(APP)], env=env, cwd=data,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process, base = start_app(app_env(DATA_DIR=data, SECRET_KEY='b' * 40), Path(data))
         try:
-            base = f'http://127.0.0.1:{port}'
-            while True:
-                try:
-                    if httpx.get(base + '/healthz', timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.02)
             ready = time.perf_counter() - start
             page = httpx.get(base + '/', follow_redirects=True, timeout=10)
             assert page.status_code == 200 and 'setup' in str(page.url)
@@ -56,9 +33,7 @@ def one_run() -> tuple[float, float, float]:
             time.sleep(5)
             return ready, first_page, rss_mb(process.pid)
         finally:
-            process.terminate()
-            process.wait(timeout=10)
-
+            stop_app(process)
 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5

@@ -1,28 +1,18 @@
 """A real app process and Debian's Chromium driven by Playwright (never `playwright install`)."""
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.app_process import app_env, start_app, stop_app
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / 'tests' / 'artifacts'
 CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
                  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -34,31 +24,10 @@ def app_extra_env() -> dict[str, str]:
 @pytest.fixture
 def app_server(tmp_path, app_extra_env):
     """`python app.py` as a real process on a free port with an empty data folder; yields its base URL."""
-    port = free_port()
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI'))}
-    env = {**inherited, 'DATA_DIR': str(tmp_path / 'data'), 'PORT': str(port), 'HOST': '127.0.0.1', **app_extra_env}
-    env.pop('DATABASE_URL', None)
-    log = (tmp_path / 'app.log').open('w')
-    process = subprocess.Popen([sys.executable, str(ROOT / 'app.py')], cwd=tmp_path, env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
-    base_url = f'http://127.0.0.1:{port}'
-    try:
-        for _ in range(300):
-            if process.poll() is not None:
-                raise RuntimeError(f'app exited: {(tmp_path / "app.log").read_text()}')
-            try:
-                if httpx.get(f'{base_url}/healthz', timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        else:
-            raise RuntimeError('app did not answer /healthz within 30 s')
-        yield base_url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+    process, base_url = start_app(app_env(DATA_DIR=str(tmp_path / 'data'), **app_extra_env), tmp_path,
+                                  log=tmp_path / 'app.log')
+    yield base_url
+    stop_app(process)
 
 
 @pytest.fixture

@@ -2,37 +2,17 @@
 interrupted, not sent again."""
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-import httpx
 from sqlmodel import select
 
 from services import db, posts, users
 from services.config import configure, load_settings
 from services.models import Delivery, DeliveryStatus
 from services.posts import PostInput, SaveAction
-from tests.browser.conftest import free_port
+from tests.app_process import app_env, start_app, stop_app
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram, Fault
-
-APP = Path(__file__).resolve().parents[2] / 'app.py'
-
-
-def start_app(env: dict[str, str], cwd: Path) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, str(APP)], env=env, cwd=cwd, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            if httpx.get(f'http://127.0.0.1:{env["PORT"]}/healthz', timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError('the app did not start')
 
 
 def wait_for(check, seconds: float = 20.0) -> None:
@@ -46,12 +26,10 @@ def wait_for(check, seconds: float = 20.0) -> None:
 def test_kill_during_send_leaves_the_delivery_interrupted_and_sends_nothing_twice(tmp_path):
     with FakeTelegram() as fake:
         data = tmp_path / 'data'
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI'))},
-               'DATA_DIR': str(data), 'PORT': str(free_port()), 'SECRET_KEY': 'k' * 40,
-               'TELEGRAM_API_URL': fake.base_url, 'TELEGRAM_BOT_TOKEN': DEFAULT_TOKEN,
-               'TELEGRAM_CHAT_ID': str(DEFAULT_CHAT_ID), 'TELEGRAM_PACING_SECONDS': '0'}
-        env.pop('DATABASE_URL', None)
-        first = start_app(env, tmp_path)  # creates the database and the account from the environment
+        env = app_env(DATA_DIR=str(data), SECRET_KEY='k' * 40, TELEGRAM_API_URL=fake.base_url,
+                      TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_CHAT_ID=str(DEFAULT_CHAT_ID),
+                      TELEGRAM_PACING_SECONDS='0')
+        first, _url = start_app(env, tmp_path)  # creates the database and the account from the environment
         settings = configure(load_settings({k: env[k] for k in ('DATA_DIR', 'SECRET_KEY')}, env_file=None))
         db.init_db(settings.database_url)
         author = users.create_first_admin('author', 'a long password!', language='en', time_zone='UTC', ip='')
@@ -60,13 +38,13 @@ def test_kill_during_send_leaves_the_delivery_interrupted_and_sends_nothing_twic
         # Queued for "now": the next start picks it up and sends it while the fake is slow to answer.
         post = posts.save_post(author.id, PostInput(text='Sent once', platforms=['telegram']), SaveAction.PUBLISH)
         fake.inject(Fault.slow(30))
-        second = start_app(env, tmp_path)
+        second, _url = start_app(env, tmp_path)
         wait_for(lambda: fake.pending_faults == 0)  # the send has reached Telegram, which is slow to answer
         assert _status(post.id) == DeliveryStatus.PUBLISHING
         second.send_signal(signal.SIGKILL)
         second.wait()
 
-        third = start_app(env, tmp_path)
+        third, _url = start_app(env, tmp_path)
         try:
             wait_for(lambda: _status(post.id) == DeliveryStatus.INTERRUPTED)
             time.sleep(1.0)  # room for a wrong resend to happen
@@ -75,8 +53,7 @@ def test_kill_during_send_leaves_the_delivery_interrupted_and_sends_nothing_twic
             assert len(sends) <= 1
             assert fake.sent == []  # the killed send never completed, and nothing sent it again
         finally:
-            third.terminate()
-            third.wait(timeout=10)
+            stop_app(third)
 
 
 def _status(post_id: int) -> str:

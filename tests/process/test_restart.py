@@ -3,62 +3,37 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
 from services import accounts, db, posts, users
 from services.config import configure, load_settings
 from services.models import Post, PostStatus, utcnow
 from services.posts import PostInput, SaveAction
+from tests import app_process as live
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram
-
-APP = Path(__file__).resolve().parents[2] / 'app.py'
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
 
 
 class AppProcess:
-    """`python app.py` on a free port, as tests/browser/conftest.py starts it; its output goes to `log`."""
+    """The app process of one test, started again after each kill; its output goes to `log`."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.env, self.log = env, log
 
     def start(self) -> None:
-        port = free_port()
         with self.log.open('a') as out:
             out.write('--- start\n')
-            self.process = subprocess.Popen([sys.executable, str(APP)], cwd=self.log.parent,
-                                            env={**self.env, 'PORT': str(port)}, stdout=out, stderr=subprocess.STDOUT)
-        for _ in range(300):
-            if self.process.poll() is not None:
-                raise RuntimeError(f'app exited: {self.log.read_text()}')
-            try:
-                if httpx.get(f'http://127.0.0.1:{port}/healthz', timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError('app did not answer /healthz within 30 s')
+        self.process, _url = live.start_app(self.env, self.log.parent, log=self.log)
 
     def kill(self) -> None:
         os.kill(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+        live.stop_app(self.process)
 
 
 @pytest.fixture
@@ -69,10 +44,9 @@ def fake():
 
 @pytest.fixture
 def app_process(fake, app_env, tmp_path):
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI'))}
-    env = {**inherited, 'HOST': '127.0.0.1', 'SECRET_KEY': 'k' * 40, 'TELEGRAM_API_URL': fake.base_url,
-           'TELEGRAM_BOT_TOKEN': DEFAULT_TOKEN, 'TELEGRAM_CHAT_ID': str(DEFAULT_CHAT_ID),
-           'TELEGRAM_PACING_SECONDS': '0'}
+    env = live.app_env(DATA_DIR=os.environ['DATA_DIR'], SECRET_KEY='k' * 40, TELEGRAM_API_URL=fake.base_url,
+                       TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_CHAT_ID=str(DEFAULT_CHAT_ID),
+                       TELEGRAM_PACING_SECONDS='0')
     settings = configure(load_settings(env, env_file=None))
     db.init_db(settings.database_url)
     accounts.sync_env_accounts(settings)  # what the app does at start, so the post below can be scheduled
