@@ -7,19 +7,22 @@ from __future__ import annotations
 import re
 
 from fastapi import Request
-from fastapi.responses import PlainTextResponse, RedirectResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from nicegui import app
 
 from components.session import check_current_session, end_session, flash, login_url
-from services import permissions, users
+from pages.api_v1_errors import language
+from services import i18n, permissions, users
 from services.auth import SessionInvalid
 from services.config import get_settings
+from services.i18n import N_
 
 # The API authenticates each request with a bearer token of its own.
 OPEN_PREFIXES = ('/_nicegui', '/fonts/', '/healthz', '/favicon', '/media/signed/', '/api/', '/docs', '/openapi.json')
 UPLOAD_PATH = re.compile(r'^(/_nicegui/client/[^/]+/upload/[^/]+|/api/v1/media)$')
 MULTIPART_OVERHEAD = 64 * 1024
 SETUP_PATH = '/setup'
+UPLOAD_TOO_LARGE = N_('The upload is larger than %(limit)s MB. Upload a smaller or shorter file.')
 LOGIN_PATH = '/login'
 SETTINGS_PATH = '/settings'
 PAGE_PERMISSIONS = {
@@ -34,6 +37,9 @@ async def access_gate(request: Request, call_next):
     path = request.url.path
     if UPLOAD_PATH.match(path) and _declared_too_large(request):
         # Refused before the body is read; the upload handler checks the real size again while storing.
+        if path.startswith('/api/'):
+            text = i18n.translate(language(request), UPLOAD_TOO_LARGE, limit=get_settings().max_upload_mb)
+            return JSONResponse({'error': {'code': 'too_large', 'message': text}}, status_code=413)
         return PlainTextResponse('upload too large', status_code=413)
     if path.startswith(OPEN_PREFIXES):
         return await call_next(request)

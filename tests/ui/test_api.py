@@ -84,3 +84,22 @@ async def test_bad_input_is_a_4xx_with_a_reason_never_a_500(api, admin):
     assert (await api.get('/api/v1/posts/999999', headers=headers)).status_code == 404
     schema = (await api.get('/openapi.json')).json()
     assert '/api/v1/posts' in schema['paths']
+
+
+async def test_unknown_addresses_methods_and_oversized_uploads_answer_in_the_json_error_shape(api, monkeypatch):
+    missing = await api.get('/api/v1/nothing/here', headers={'Accept-Language': 'ar'})
+    assert missing.status_code == 404 and missing.json()['error']['code'] == 'not_found'
+    assert 'لا يوجد' in missing.json()['error']['message']
+    wrong_method = await api.delete('/api/v1/posts')
+    assert wrong_method.status_code == 405 and wrong_method.json()['error']['code'] == 'method_not_allowed'
+    assert wrong_method.headers['allow'] == 'GET, POST'
+    too_large = await api.post('/api/v1/media', content=b'x', headers={'Content-Length': str(2**40)})
+    assert too_large.status_code == 413
+    assert too_large.json()['error'] == {'code': 'too_large', 'message':
+                                         'The upload is larger than 10 MB. Upload a smaller or shorter file.'}
+
+
+async def test_the_openapi_schema_describes_the_api_only(api):
+    paths = (await api.get('/openapi.json')).json()['paths']
+    assert '/api/v1/posts' in paths and '/api/v1/token' in paths
+    assert all(path.startswith('/api/v1/') for path in paths), sorted(paths)
