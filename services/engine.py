@@ -119,7 +119,7 @@ class Engine:
                 if result.credential_updates:
                     accounts.update_credentials(account_row.id, result.credential_updates)
                 _finish(delivery_id, DeliveryStatus.PUBLISHED, Outcome.PUBLISHED, None, started,
-                        remote_id=result.remote_id, remote_url=result.remote_url)
+                        remote_id=result.remote_id or None, remote_url=result.remote_url)
                 return
 
     async def wait_idle(self) -> None:

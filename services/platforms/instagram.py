@@ -3,6 +3,9 @@
 Credentials: `access_token` (a long-lived Instagram user token), `user_id` (the professional account's id) and,
 optionally, `expires_at` (ISO 8601, UTC). Instagram pulls every file from its public URL (`MediaFile.url`), builds
 a container per file, and publishes the container once it has processed it.
+
+Nothing is posted twice: when media_publish's answer is lost (a broken connection, a 5xx), the container's status
+says whether the post went up before the engine is allowed to try again with a new container.
 """
 from __future__ import annotations
 
@@ -17,12 +20,13 @@ from services.platforms.base import (
     Account,
     MediaFile,
     NeedsReconnect,
+    OutcomeUnknown,
     PlatformError,
     PostContent,
     PublishResult,
     Rejected,
     Retryable,
-    http_client,
+    send,
 )
 
 MAX_CAROUSEL_ITEMS = 10
@@ -30,6 +34,11 @@ NOT_READY_ATTEMPTS = 4  # media_publish calls while Instagram still says "not re
 REFRESH_WITHIN = timedelta(days=7)  # long-lived tokens last 60 days; refresh well before
 TOKEN_LIFETIME_S = 60 * 24 * 3600  # when the refresh answer has no expires_in
 THROTTLE_WAIT_S = 60.0  # Instagram sends no Retry-After
+STATUS_CHECKS = 3  # times a container's status is asked after media_publish's answer was lost
+STATUS_CHECK_WAIT_S = 2.0  # between them: a publish still under way has a moment to show
+NOT_PUBLISHED = frozenset({'FINISHED', 'ERROR', 'EXPIRED'})
+RECENT_MEDIA = 10  # newest posts searched for the one whose answer was lost
+CLOCK_SLACK = timedelta(minutes=10)  # Instagram's clock against ours, when telling a new post from an older one
 
 EXPIRED_TOKEN = 190
 PUBLISHING_LIMIT_CODE, PUBLISHING_LIMIT_SUBCODE = 9, 2207042
@@ -83,7 +92,9 @@ class InstagramClient:
         """Post `content` (one photo, one video as a reel, or a carousel of 2–10); returns the media id and permalink.
 
         Raises Retryable, NeedsReconnect or Rejected. A token near its expiry is refreshed first; the new one comes
-        back in `credential_updates`.
+        back in `credential_updates`. When media_publish's answer is lost and the post went up all the same, the
+        result carries the post Instagram lists under the caption (remote_id '' when it lists none); when Instagram
+        will not say whether it went up, Rejected asks the user to look before retrying.
         """
         _check_media(content.media)
         user_id = _user_id(account)
@@ -92,7 +103,13 @@ class InstagramClient:
         if used >= total:
             raise Rejected(f"Instagram's daily publishing limit is reached ({used} of {total} posts in 24 hours)")
         container = await self._finished_container(token, user_id, content)
-        media_id = await self._publish_container(token, user_id, container)
+        started = datetime.now(UTC)
+        try:
+            media_id = await self._publish_container(token, user_id, container)
+        except OutcomeUnknown as doubt:
+            await self._confirm_published(token, container, doubt)
+            media_id, link = await self._find_published(token, user_id, content.text, started - CLOCK_SLACK)
+            return PublishResult(remote_id=media_id, remote_url=link, credential_updates=updates)
         return PublishResult(remote_id=media_id, remote_url=await self._permalink(token, media_id),
                              credential_updates=updates)
 
@@ -159,6 +176,58 @@ class InstagramClient:
                 await asyncio.sleep(self._poll_interval)
         return _id_of(await self._post(token, f'{user_id}/media_publish', fields), 'the published post')
 
+    async def _confirm_published(self, token: str, container: str, doubt: OutcomeUnknown) -> None:
+        """Return when the container went up although media_publish's answer was lost. Raises Retryable when it did
+        not (a new attempt cannot post twice), Rejected when Instagram will not say (a new one might)."""
+        status_code, reason = await self._status_after_doubt(token, container)
+        if status_code == 'PUBLISHED':
+            return
+        if status_code in NOT_PUBLISHED:
+            raise Retryable(f'{doubt.message}; the post did not go up', status=doubt.status,
+                            retry_after=doubt.retry_after)
+        raise Rejected(f'Instagram did not say whether the post went up ({reason}). Check the profile before '
+                       'pressing Retry, or the post may appear twice.', status=doubt.status)
+
+    async def _status_after_doubt(self, token: str, container: str) -> tuple[str | None, str]:
+        """The container's status_code, or None and why there is none.
+
+        "Not published" must hold over every check: a publish that was still under way when the connection broke
+        may show a moment later. Other answers end the checks at once.
+        """
+        status_code: str | None = None
+        reason = 'no answer'
+        for attempt in range(STATUS_CHECKS):
+            if attempt:
+                await asyncio.sleep(min(self._poll_interval, STATUS_CHECK_WAIT_S))
+            try:
+                state = await self._get(token, container, {'fields': 'status_code'})
+            except Retryable as error:
+                reason = error.message
+                continue
+            except PlatformError as error:  # the token or the container is gone: asking again will not help
+                return status_code, error.message
+            found = state.get('status_code')
+            status_code, reason = (found if isinstance(found, str) else None), f'its status was {found!r}'
+            if status_code not in NOT_PUBLISHED:
+                break
+        return status_code, reason
+
+    async def _find_published(self, token: str, user_id: str, caption: str,
+                              since: datetime) -> tuple[str, str | None]:
+        """The id and permalink of the newest post with `caption` since `since`; ('', None) when none is listed."""
+        try:
+            answer = await self._get(token, f'{user_id}/media', {'fields': 'id,caption,permalink,timestamp',
+                                                                 'limit': str(RECENT_MEDIA)})
+        except PlatformError:
+            return '', None  # the post is up: not knowing its id must not make the engine post it again
+        rows = answer.get('data') if isinstance(answer.get('data'), list) else []
+        for row in rows:  # newest first
+            if isinstance(row, dict) and row.get('id') and _same_caption(row.get('caption'), caption) \
+                    and _posted_since(row.get('timestamp'), since):
+                link = row.get('permalink')
+                return str(row['id']), (link if isinstance(link, str) and link else None)
+        return '', None
+
     async def _permalink(self, token: str, media_id: str) -> str | None:
         try:
             answer = await self._get(token, media_id, {'fields': 'permalink'})
@@ -178,31 +247,29 @@ class InstagramClient:
         """One Graph API call: the token in the query string, other fields there (GET) or in a form (POST)."""
         url = f'{self._base_url}/{self._version}/{path}' if versioned else f'{self._base_url}/{path}'
         query = {**(fields if method == 'GET' else {}), 'access_token': token}
-        try:
-            response = await http_client().request(method, url, params=query,
-                                                   data=fields if method == 'POST' else None)
-        except httpx.TransportError as error:
-            raise Retryable(f'Instagram could not be reached ({str(error) or type(error).__name__})') from error
+        response = await send('Instagram', method, url, params=query, data=fields if method == 'POST' else None)
         return result_or_raise(response)
 
 
 def result_or_raise(response: httpx.Response) -> dict[str, Any]:
     """The body of a Graph API answer, or the typed error its status and `error` object describe.
 
-    The only place that looks at status codes and error codes.
+    The only place that looks at status codes and error codes. A 5xx, or a success without a usable body, is
+    OutcomeUnknown: Instagram may have done what was asked.
     """
     status = response.status_code
     try:
         body = response.json()
     except ValueError:
         body = None
+    unclear = OutcomeUnknown if status >= 500 or response.is_success else Retryable
     if not isinstance(body, dict):
-        raise Retryable(f'Instagram answered HTTP {status} without a Graph API body', status=status)
+        raise unclear(f'Instagram answered HTTP {status} without a Graph API body', status=status)
     error = body.get('error')
     if response.is_success and error is None:
         return body
     if not isinstance(error, dict):
-        raise Retryable(f'Instagram answered HTTP {status} without an error description', status=status)
+        raise unclear(f'Instagram answered HTTP {status} without an error description', status=status)
 
     code, subcode = _int(error.get('code')), _int(error.get('error_subcode'))
     message = str(error.get('error_user_msg') or error.get('message') or f'Instagram error {code}')
@@ -214,8 +281,9 @@ def result_or_raise(response: httpx.Response) -> dict[str, Any]:
         raise ContainerNotReady(message, status=status)
     if code in THROTTLE_CODES:
         raise Retryable(message, status=status, retry_after=THROTTLE_WAIT_S)
-    if (code in TRANSIENT_CODES or subcode in RETRYABLE_SUBCODES or error.get('is_transient') is True
-            or status >= 500):
+    if status >= 500:
+        raise OutcomeUnknown(message, status=status)
+    if code in TRANSIENT_CODES or subcode in RETRYABLE_SUBCODES or error.get('is_transient') is True:
         raise Retryable(message, status=status)
     raise Rejected(message, status=status)
 
@@ -259,8 +327,22 @@ def _caption(text: str) -> dict[str, str]:
 def _id_of(answer: dict[str, Any], what: str) -> str:
     found = answer.get('id')
     if found is None or found == '':
-        raise Retryable(f'Instagram answered without an id for {what}')
+        raise OutcomeUnknown(f'Instagram answered without an id for {what}')
     return str(found)
+
+
+def _same_caption(found: Any, caption: str) -> bool:
+    # Instagram may trim the caption or change its line breaks
+    return ' '.join(str(found or '').split()) == ' '.join(caption.split())
+
+
+def _posted_since(timestamp: Any, since: datetime) -> bool:
+    """Whether a post's `timestamp` ('2025-01-31T09:00:00+0000') is not before `since`; True when unreadable."""
+    try:
+        moment = datetime.fromisoformat(str(timestamp))
+    except ValueError:
+        return True
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) >= since
 
 
 def _int(value: Any) -> int | None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, NoReturn
 
 import httpx
@@ -24,7 +24,10 @@ from services.platforms.base import (
     PublishResult,
     Rejected,
     Retryable,
-    http_client,
+    file_size,
+    read_span,
+    send,
+    token_expired,
 )
 
 TOKEN_PATH = '/v2/oauth/token/'
@@ -40,6 +43,8 @@ EXPIRY_MARGIN = timedelta(minutes=5)
 RETRY_LATER_REASONS = frozenset({'internal', 'video_pull_failed', 'photo_pull_failed'})
 DONE_STATUSES = frozenset({'PUBLISH_COMPLETE', 'SEND_TO_USER_INBOX'})
 CONTENT_RANGE = re.compile(r'bytes\s+(?:(\d+)-(\d+)|\*)/(?:\d+|\*)')
+
+_send = partial(send, 'TikTok')
 
 # Rotated credentials by the refresh token they replaced. The engine stores `credential_updates` only after a
 # success, and a retry comes back with the old (now dead) refresh token: this keeps such a retry working.
@@ -123,7 +128,7 @@ class TikTokClient:
                 'grant_type': 'refresh_token', 'refresh_token': credentials.get('refresh_token', '')}
         if not all(form.values()):
             raise NeedsReconnect('The TikTok account lacks its app key, app secret or refresh token')
-        token = token_or_raise(await self._send('POST', self._api_url + TOKEN_PATH, data=form))
+        token = token_or_raise(await _send('POST', self._api_url + TOKEN_PATH, data=form))
         now = datetime.now(UTC)
         updates = {'access_token': str(token['access_token']),
                    'refresh_token': str(token.get('refresh_token') or form['refresh_token'])}
@@ -143,7 +148,7 @@ class TikTokClient:
         session = _Session(self, account)
         try:
             video = _the_video(content)
-            plan = ChunkPlan.for_size(_size_of(video))
+            plan = ChunkPlan.for_size(file_size(video))
             creator, _ = await session.call(CREATOR_INFO_PATH, {})
             body = _init_body(content.text, _privacy_for(content, creator), plan)
             _check_duration(video, creator)
@@ -176,8 +181,8 @@ class TikTokClient:
                    'Content-Range': f'bytes {first}-{last}/{plan.size}'}
         for attempt in range(1, CHUNK_ATTEMPTS + 1):
             try:
-                response = await self._send('PUT', upload_url, headers=headers,
-                                            content=_read_span(video, first, last - first + 1))
+                response = await _send('PUT', upload_url, headers=headers,
+                                       content=read_span(video, first, last - first + 1, block=READ_SIZE))
                 return held_or_raise(response, plan, last)
             except Retryable as error:
                 if attempt == CHUNK_ATTEMPTS or (error.status is not None and error.status < 500):
@@ -206,13 +211,7 @@ class TikTokClient:
 
     async def _api(self, path: str, body: dict[str, Any], access_token: str) -> tuple[dict[str, Any], str]:
         headers = {'Authorization': f'Bearer {access_token}', 'Content-Type': 'application/json; charset=UTF-8'}
-        return data_or_raise(await self._send('POST', self._api_url + path, json=body, headers=headers))
-
-    async def _send(self, method: str, url: str, **request: Any) -> httpx.Response:
-        try:
-            return await http_client().request(method, url, **request)
-        except httpx.TransportError as error:
-            raise Retryable(f'TikTok could not be reached ({str(error) or type(error).__name__})') from error
+        return data_or_raise(await _send('POST', self._api_url + path, json=body, headers=headers))
 
 
 class _Session:
@@ -230,7 +229,8 @@ class _Session:
         return {**self._account.credentials, **self.updates}
 
     async def call(self, path: str, body: dict[str, Any]) -> tuple[dict[str, Any], str]:
-        if not self._refreshed and _expired(self.credentials.get('expires_at')):
+        if not self._refreshed and token_expired(self.credentials.get('expires_at'), EXPIRY_MARGIN,
+                                                 when_missing=False):
             await self._refresh()
         try:
             return await self._client._api(path, body, self.credentials.get('access_token', ''))
@@ -338,16 +338,6 @@ def _the_video(content: PostContent) -> MediaFile:
     return video
 
 
-def _size_of(video: MediaFile) -> int:
-    try:
-        size = video.path.stat().st_size
-    except OSError as error:
-        raise Rejected(f'The file {video.path.name} cannot be read ({error.strerror or error})') from error
-    if size == 0:
-        raise Rejected(f'The file {video.path.name} is empty')
-    return size
-
-
 def _privacy_for(content: PostContent, creator: dict[str, Any]) -> str:
     allowed = [str(option) for option in creator.get('privacy_level_options') or []]
     default = 'SELF_ONLY' if 'SELF_ONLY' in allowed else allowed[0] if allowed else ''
@@ -370,24 +360,3 @@ def _init_body(title: str, privacy: str, plan: ChunkPlan) -> dict[str, Any]:
                           'disable_stitch': False, 'disable_comment': False},
             'source_info': {'source': 'FILE_UPLOAD', 'video_size': plan.size, 'chunk_size': plan.chunk_size,
                             'total_chunk_count': plan.count}}
-
-
-async def _read_span(video: MediaFile, first: int, length: int) -> AsyncIterator[bytes]:
-    """`length` bytes of the file from byte `first`, read piece by piece (a fresh reader for every attempt)."""
-    with video.path.open('rb') as file:
-        file.seek(first)
-        while length > 0 and (piece := file.read(min(READ_SIZE, length))):
-            length -= len(piece)
-            yield piece
-
-
-def _expired(expires_at: str | None) -> bool:
-    """True when the access token ends within minutes; an unreadable date counts as ended."""
-    if not expires_at:
-        return False
-    try:
-        ends = datetime.fromisoformat(expires_at)
-    except ValueError:
-        return True
-    ends = ends if ends.tzinfo else ends.replace(tzinfo=UTC)
-    return datetime.now(UTC) + EXPIRY_MARGIN >= ends

@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import IO, Any
+from functools import partial
+from typing import Any
 
 import httpx
 
@@ -24,7 +25,10 @@ from services.platforms.base import (
     PublishResult,
     Rejected,
     Retryable,
-    http_client,
+    file_size,
+    read_span,
+    send,
+    token_expired,
 )
 
 GOOGLE_OAUTH_URL = 'https://oauth2.googleapis.com'
@@ -37,6 +41,8 @@ EXPIRY_MARGIN = timedelta(seconds=60)
 READ_BLOCK = 64 * 1024
 RANGE = re.compile(r'bytes=0-(\d+)')
 INTERRUPTED = (500, 502, 503, 504)
+
+_send = partial(send, 'YouTube')
 
 
 class AccessTokenRejected(NeedsReconnect):
@@ -100,7 +106,7 @@ class YouTubeClient:
 
     async def _upload(self, token: _AccessToken, video: MediaFile, resource: dict[str, Any]) -> dict[str, Any]:
         """Send the file through a resumable session; after an interruption, ask how much arrived and go on."""
-        size = _size_of(video)
+        size = file_size(video)
         session = await token.call(self._open_session, video, size, resource)
         restarted, interruptions = False, 0
         offset, unsure = 0, False  # unsure: after an interruption, ask the session where to go on
@@ -165,12 +171,8 @@ class YouTubeClient:
         length = min(self._chunk_size, size - offset)
         headers = _bearer(access_token) | {'Content-Length': str(length),
                                            'Content-Range': f'bytes {offset}-{offset + length - 1}/{size}'}
-        try:
-            with video.path.open('rb') as file:
-                return upload_progress(await _send('PUT', session, headers=headers,
-                                                   content=_file_part(file, offset, length)))
-        except OSError as error:
-            raise Rejected(f'The video file cannot be read ({error.strerror or error})') from error
+        body = read_span(video, offset, length, block=READ_BLOCK)
+        return upload_progress(await _send('PUT', session, headers=headers, content=body))
 
     async def _ask_progress(self, access_token: str, session: str, size: int) -> int | dict[str, Any]:
         """How much of the file the session holds (the offset to go on from), or the video when it is complete."""
@@ -191,7 +193,7 @@ class _AccessToken:
 
     async def call(self, request: Callable[..., Awaitable[Any]], *args: Any) -> Any:
         """`await request(access_token, *args)` with a usable token."""
-        if not self._value or _expired(self._expires_at):
+        if not self._value or token_expired(self._expires_at, EXPIRY_MARGIN, when_missing=True):
             await self._renew()
         try:
             return await request(self._value, *args)
@@ -286,25 +288,6 @@ def video_resource(content: PostContent) -> dict[str, Any]:
     return {'snippet': snippet, 'status': status}
 
 
-async def _send(method: str, url: str, **kwargs: Any) -> httpx.Response:
-    try:
-        return await http_client().request(method, url, **kwargs)
-    except httpx.TransportError as error:
-        raise Retryable(f'YouTube could not be reached ({str(error) or type(error).__name__})') from error
-
-
-async def _file_part(file: IO[bytes], offset: int, length: int) -> AsyncIterator[bytes]:
-    """`length` bytes of `file` from `offset`, a block at a time (never the whole chunk in memory)."""
-    file.seek(offset)
-    left = length
-    while left:
-        block = file.read(min(READ_BLOCK, left))
-        if not block:
-            raise Rejected('The video file became shorter while it was being uploaded')
-        left -= len(block)
-        yield block
-
-
 def _the_video(content: PostContent) -> MediaFile:
     videos = [item for item in content.media if item.is_video]
     if len(videos) != 1 or len(content.media) != 1:
@@ -313,28 +296,8 @@ def _the_video(content: PostContent) -> MediaFile:
     return videos[0]
 
 
-def _size_of(video: MediaFile) -> int:
-    try:
-        size = video.path.stat().st_size
-    except OSError as error:
-        raise Rejected(f'The video file cannot be read ({error.strerror or error})') from error
-    if not size:
-        raise Rejected('The video file is empty')
-    return size
-
-
 def _bearer(access_token: str) -> dict[str, str]:
     return {'Authorization': f'Bearer {access_token}'}
-
-
-def _expired(expires_at: str) -> bool:
-    """True when `expires_at` has passed (or nearly) or cannot be read."""
-    try:
-        moment = datetime.fromisoformat(expires_at)
-    except ValueError:
-        return True
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment - EXPIRY_MARGIN <= datetime.now(UTC)
 
 
 def _utc_iso(value: Any) -> str:

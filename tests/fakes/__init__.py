@@ -1,6 +1,6 @@
 """Local HTTP fakes of each platform, plus what they share: a real server on 127.0.0.1 and connection-level faults.
 
-Each fake is an ASGI app served by uvicorn in a background thread, so clients talk real HTTP to it:
+Each fake is a `FakeServer`: an ASGI app served by uvicorn in a background thread, so clients talk real HTTP to it:
 
     with FakeTelegram() as fake:
         client = TelegramClient(fake.base_url)
@@ -11,8 +11,9 @@ import asyncio
 import socket
 import threading
 import time
+from collections import deque
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, Self, TypeVar
 
 import uvicorn
 from starlette.datastructures import UploadFile
@@ -20,6 +21,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 ASGIApp = Any  # an ASGI 3 callable: async (scope, receive, send) -> None
+F = TypeVar('F')
 
 
 class BackgroundServer:
@@ -72,6 +74,71 @@ class BackgroundServer:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         self.stop()
+
+
+class FakeServer:
+    """The base of every fake: served over real HTTP inside a `with` block (or between `start()` and `stop()`).
+
+    A subclass is the ASGI app and only speaks its own protocol, in `handle`.
+    """
+
+    def __init__(self) -> None:
+        self._http = BackgroundServer(self)
+
+    @property
+    def base_url(self) -> str:
+        return self._http.base_url
+
+    def start(self) -> None:
+        self._http.start()
+
+    def stop(self) -> None:
+        self._http.stop()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope['type'] == 'http':  # lifespan is off; nothing here speaks WebSocket
+            await self.handle(scope, receive, send)
+
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Answer one HTTP request (an ASGI `http` scope)."""
+        raise NotImplementedError
+
+
+class FaultQueue(Generic[F]):
+    """Faults injected into a fake, each waiting for its kind of call (any call when None), in the order injected."""
+
+    def __init__(self, kinds: tuple[str, ...]) -> None:
+        self.kinds = kinds
+        self._entries: deque[list[Any]] = deque()  # [fault, kind or None, such calls still to let through]
+        self._lock = threading.Lock()  # the fake answers on its server's thread; tests inject from theirs
+
+    def add(self, fault: F, times: int = 1, *, on: str | None = None, skip: int = 0) -> None:
+        """Make the next `times` calls of kind `on` meet `fault`, after letting `skip` such calls through."""
+        if on is not None and on not in self.kinds:
+            raise ValueError(f'on must be one of {self.kinds}')
+        with self._lock:
+            self._entries.append([fault, on, skip])
+            self._entries.extend([fault, on, 0] for _ in range(times - 1))
+
+    def next_for(self, kind: str) -> F | None:
+        """The fault this call of `kind` meets, if any (taking it off the queue)."""
+        with self._lock:
+            for entry in self._entries:
+                fault, on, skip = entry
+                if on in (None, kind):
+                    if skip:
+                        entry[2] -= 1
+                        return None
+                    self._entries.remove(entry)
+                    return fault
+        return None
 
 
 async def drop_connection(send: Any, receive: Any) -> None:

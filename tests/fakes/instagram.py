@@ -1,8 +1,9 @@
-"""A fake Instagram Graph API (Instagram Login, graph.instagram.com) on 127.0.0.1, and a tiny file server it pulls from.
+"""A fake Instagram Graph API (Instagram Login, graph.instagram.com) on 127.0.0.1, with a file server it pulls from.
 
     with FakeInstagram(quota_total=25) as fake:
         url = fake.serve_file(jpeg_path)            # a "public" address the fake downloads, as Meta cURLs media
         fake.inject(Fault.transient())              # the next call gets code 2
+        fake.inject(Fault.dropped_after(), on='publish')  # media_publish goes through, its answer is lost
         await InstagramClient(fake.base_url, poll_interval=0.01).publish(PostContent('Hello', media), account)
         assert fake.published[0].caption == 'Hello'
 
@@ -12,27 +13,29 @@ media_publish. Error envelopes and codes follow the spec sheet; the wording of m
 from __future__ import annotations
 
 import itertools
-import mimetypes
-import re
-import threading
-from collections import deque
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse
 
-from tests.fakes import BackgroundServer, drop_connection, read_params, wait_unless_client_leaves
+from tests.fakes import FakeServer, FaultQueue, drop_connection, read_params, wait_unless_client_leaves
+from tests.fakes.files import FileServer
+from tests.fakes.graph_api import VERSION, GraphError, edge_page, select_fields
 
 DEFAULT_TOKEN = 'IGAAFakeLongLivedTokenForTestsOnly0123456789'
 DEFAULT_USER_ID = '17841400000000001'
-VERSION = re.compile(r'/v\d+\.\d+(?=/)')
 CAROUSEL_SIZES = range(2, 11)
 IMAGE_LIMIT = 8 * 1024 * 1024
 CAPTION_LIMIT = 2200
 TOKEN_LIFETIME_S = 60 * 24 * 3600
+LINK_VERSION = 'v25.0'  # in `paging.next`; the fake takes any version
+EDGE_KINDS = {('GET', 'content_publishing_limit'): 'quota', ('POST', 'media'): 'container',
+              ('POST', 'media_publish'): 'publish', ('GET', 'media'): 'media_list'}
+KINDS = ('me', 'refresh', 'object', *EDGE_KINDS.values())  # what `inject(on=...)` can aim at
 SUBCODE_WORDS = {2207001: 'Instagram server error', 2207004: 'The image is too large (over 8 MB)',
                  2207005: 'The image format is not supported (JPEG only)',
                  2207026: 'The video format is not supported', 2207052: 'The media could not be fetched from the URI'}
@@ -57,6 +60,7 @@ class Fault:
     plain: bool = False  # a plain-text body instead of the Graph API error object (a proxy's page)
     delay: float = 0.0  # wait this long first; then the fault's error, or the normal answer
     drop: bool = False  # close the connection without answering
+    after: bool = False  # do the real work first, then drop or fail: the client cannot tell that it happened
 
     @classmethod
     def server_error(cls, status: int = 503) -> Fault:
@@ -83,6 +87,14 @@ class Fault:
     def dropped(cls) -> Fault:
         return cls('dropped', drop=True)
 
+    @classmethod
+    def dropped_after(cls) -> Fault:
+        return cls('dropped_after', drop=True, after=True)
+
+    @classmethod
+    def server_error_after(cls, status: int = 502) -> Fault:
+        return cls(f'server_error_after_{status}', status, message='Bad Gateway', plain=True, after=True)
+
 
 @dataclass
 class Container:
@@ -105,6 +117,7 @@ class PublishedMedia:
     caption: str | None
     media_urls: list[str]  # the image_url / video_url of the container, or of each carousel child in order
     permalink: str
+    timestamp: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 @dataclass(frozen=True)
@@ -126,54 +139,12 @@ class Call:
     fault: str | None
 
 
-class GraphError(Exception):
-    def __init__(self, code: int, message: str, subcode: int | None = None, *, user_msg: str | None = None,
-                 status: int = 400, transient: bool = False) -> None:
-        super().__init__(message)
-        self.code, self.message, self.subcode, self.user_msg = code, message, subcode, user_msg
-        self.status, self.transient = status, transient
-
-    def envelope(self) -> dict[str, Any]:
-        error = {'message': self.message, 'type': 'OAuthException', 'code': self.code, 'is_transient': self.transient,
-                 'fbtrace_id': 'AFakeTraceId0123456789', **({'error_subcode': self.subcode} if self.subcode else {})}
-        if self.user_msg:
-            error |= {'error_user_title': 'Post failed', 'error_user_msg': self.user_msg}
-        return {'error': error}
-
-
-class FileServer(BackgroundServer):
-    """Serves chosen local files at unguessable paths: the "public" addresses Instagram pulls media from."""
-
-    def __init__(self) -> None:
-        super().__init__(self)
-        self._files: dict[str, Path] = {}
-        self._ids = itertools.count(1)
-
-    def serve(self, path: Path) -> str:
-        key = f'{next(self._ids)}/{path.name}'
-        self._files[key] = path
-        return f'{self.base_url}/files/{key}'
-
-    def missing(self, name: str = 'gone.jpg') -> str:
-        """An address on this server that answers 404 (an expired or deleted file)."""
-        return f'{self.base_url}/files/0/{name}'
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope['type'] != 'http':
-            return
-        path = self._files.get(scope['path'].removeprefix('/files/'))
-        if path is None or not path.is_file():
-            response: Response = PlainTextResponse('Not Found', status_code=404)
-        else:
-            response = Response(path.read_bytes(), media_type=mimetypes.guess_type(path.name)[0])
-        await response(scope, receive, send)
-
-
-class FakeInstagram:
+class FakeInstagram(FakeServer):
     """The fake Graph API. Use as a context manager; `base_url` replaces https://graph.instagram.com."""
 
     def __init__(self, users: list[FakeIgUser] | None = None, *, quota_total: int = 50, quota_usage: int = 0,
                  polls_to_finish: int = 1, finish_as: str = 'FINISHED', error_subcode: int = 2207001) -> None:
+        super().__init__()
         self.users = {user.token: user for user in users or [FakeIgUser()]}
         self.quota_total, self.quota_usage = quota_total, quota_usage
         self.polls_to_finish = polls_to_finish  # status polls that still answer IN_PROGRESS
@@ -184,45 +155,36 @@ class FakeInstagram:
         self.pulls: list[Pull] = []
         self.calls: list[Call] = []
         self.files = FileServer()
-        self._faults: deque[Fault] = deque()
-        self._lock = threading.Lock()
+        self._faults = FaultQueue[Fault](KINDS)
         self._ids = itertools.count(18_000_000_000_000_001)
-        self._server = BackgroundServer(self)
-
-    @property
-    def base_url(self) -> str:
-        return self._server.base_url
 
     def serve_file(self, path: Path) -> str:
         """A URL on the fake's file server that answers with the bytes of `path`."""
         return self.files.serve(path)
 
-    def inject(self, fault: Fault, times: int = 1) -> None:
-        """Make the next `times` API calls meet `fault`, after the faults already queued."""
-        with self._lock:
-            self._faults.extend([fault] * times)
+    def inject(self, fault: Fault, times: int = 1, *, on: str | None = None, skip: int = 0) -> None:
+        """Make the next `times` calls of kind `on` (any call when None; see KINDS) meet `fault`, after letting
+        `skip` such calls through and after the faults already queued."""
+        self._faults.add(fault, times, on=on, skip=skip)
 
-    def __enter__(self) -> FakeInstagram:
+    def start(self) -> None:
         self.files.start()
-        self._server.start()
-        return self
+        super().start()
 
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.stop()
+    def stop(self) -> None:
+        super().stop()
         self.files.stop()
 
     # --- HTTP ----------------------------------------------------------------------------------------------------
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope['type'] != 'http':
-            return
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         request = Request(scope, receive)
         token = request.query_params.get('access_token', '')  # the token only counts in the query string
         version = VERSION.match(scope['path'])
         path = scope['path'][version.end():] if version else scope['path']
         try:
             params, _ = await read_params(request)
-            fault = self._next_fault()
+            fault = self._faults.next_for(_kind(request.method, path.strip('/').split('/')))
         except ValueError as error:
             params, fault = {}, Fault('unparsable', 400, 100, message=f'Invalid request: {error}')
         params.pop('access_token', None)
@@ -241,19 +203,13 @@ class FakeInstagram:
         """(status, body); status 0 means drop the connection, -1 that the client left while waiting."""
         if fault and fault.delay and await wait_unless_client_leaves(receive, fault.delay):
             return -1, {}
-        if fault and fault.drop:
-            return 0, {}
+        if fault and not fault.after and (fault.drop or fault.status):
+            return _failure(fault)
         try:
-            if fault and fault.status:
-                raise GraphError(fault.code, fault.message, fault.subcode, status=fault.status,
-                                 transient=fault.is_transient)
-            return 200, await self._dispatch(method, path.strip('/').split('/'), token, params)
+            answer = 200, await self._dispatch(method, path.strip('/').split('/'), token, params)
         except GraphError as error:
-            return error.status, error.envelope()
-
-    def _next_fault(self) -> Fault | None:
-        with self._lock:
-            return self._faults.popleft() if self._faults else None
+            answer = error.status, error.envelope()
+        return _failure(fault) if fault and fault.after else answer
 
     async def _dispatch(self, method: str, parts: list[str], token: str, params: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(token)
@@ -261,7 +217,7 @@ class FakeInstagram:
             raise GraphError(190, 'Invalid OAuth access token - Cannot parse access token')
         match method, parts:
             case 'GET', ['me']:
-                return _fields({'id': user.user_id, 'user_id': user.user_id, 'username': user.username}, params)
+                return select_fields({'id': user.user_id, 'user_id': user.user_id, 'username': user.username}, params)
             case 'GET', ['refresh_access_token']:
                 return self._refresh(user, params)
             case 'GET', [user_id, 'content_publishing_limit'] if user_id in (user.user_id, 'me'):
@@ -271,8 +227,10 @@ class FakeInstagram:
                 return {'id': (await self._create_container(user, params)).id}
             case 'POST', [user_id, 'media_publish'] if user_id in (user.user_id, 'me'):
                 return {'id': self._publish(user, str(params.get('creation_id') or ''))}
+            case 'GET', [user_id, 'media'] if user_id in (user.user_id, 'me'):
+                return self._media_list(user, token, params)
             case 'GET', [object_id]:
-                return _fields(self._object(user, object_id), params)
+                return select_fields(self._object(user, object_id), params)
         raise GraphError(100, f"Unsupported {method.lower()} request. Object with ID '{parts[0]}' does not exist, "
                               'cannot be loaded due to missing permissions, or does not support this operation', 33)
 
@@ -369,6 +327,12 @@ class FakeInstagram:
             f'https://www.instagram.com/{kind}/Fake{media_id[-6:]}/'))
         return media_id
 
+    def _media_list(self, user: FakeIgUser, token: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The /{ig-user-id}/media edge: the user's feed posts (stories have their own edge), newest first."""
+        mine = [_media_fields(media) for media in reversed(self.published)
+                if self.containers[media.container_id].user_id == user.user_id and media.media_type != 'STORIES']
+        return edge_page(mine, params, f'{self.base_url}/{LINK_VERSION}/{user.user_id}/media', token)
+
     def _object(self, user: FakeIgUser, object_id: str) -> dict[str, Any]:
         container = self.containers.get(object_id)
         if container is not None and container.user_id == user.user_id:
@@ -379,9 +343,33 @@ class FakeInstagram:
             return {'id': container.id, 'status_code': container.status_code, 'status': container.status}
         for media in self.published:
             if media.id == object_id:
-                return {'id': media.id, 'permalink': media.permalink, 'media_type': media.media_type,
-                        'caption': media.caption}
+                return _media_fields(media)
         raise GraphError(100, f"Unsupported get request. Object with ID '{object_id}' does not exist", 33)
+
+
+def _kind(method: str, parts: list[str]) -> str:
+    """What a call is for, in the words of `FakeInstagram.inject(on=...)`."""
+    if len(parts) == 2:
+        return EDGE_KINDS.get((method, parts[1]), 'other')
+    named = {'me': 'me', 'refresh_access_token': 'refresh'}.get(parts[0], 'object')
+    return named if method == 'GET' and len(parts) == 1 else 'other'
+
+
+def _failure(fault: Fault) -> tuple[int, dict[str, Any]]:
+    """What `fault` answers: status 0 (drop the connection), or its status and error envelope."""
+    if fault.drop:
+        return 0, {}
+    error = GraphError(fault.code, fault.message, fault.subcode, status=fault.status, transient=fault.is_transient)
+    return error.status, error.envelope()
+
+
+def _media_fields(media: PublishedMedia) -> dict[str, Any]:
+    """An IG Media node as the Graph API names its fields (a reel is a VIDEO whose product type is REELS)."""
+    kind = {'CAROUSEL': 'CAROUSEL_ALBUM', 'REELS': 'VIDEO'}.get(media.media_type, media.media_type)
+    product = {'REELS': 'REELS', 'STORIES': 'STORY'}.get(media.media_type, 'FEED')
+    return {'id': media.id, 'media_type': kind, 'media_product_type': product, 'permalink': media.permalink,
+            'timestamp': media.timestamp.strftime('%Y-%m-%dT%H:%M:%S+0000'),
+            **({'caption': media.caption} if media.caption is not None else {})}
 
 
 def _error(subcode: int) -> tuple[str, str]:
@@ -391,9 +379,3 @@ def _error(subcode: int) -> tuple[str, str]:
 
 def _in_carousel(params: dict[str, Any]) -> bool:
     return str(params.get('is_carousel_item', '')).lower() == 'true'
-
-
-def _fields(found: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    """Only the `fields` asked for (and the id), as the Graph API answers."""
-    wanted = {name.strip() for name in str(params.get('fields') or '').split(',') if name.strip()}
-    return {name: value for name, value in found.items() if name == 'id' or not wanted or name in wanted}

@@ -25,7 +25,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from tests.fakes import BackgroundServer, drop_connection, read_params, wait_unless_client_leaves
+from tests.fakes import FakeServer, drop_connection, read_params, wait_unless_client_leaves
 
 DEFAULT_TOKEN = '123456789:AAFakeTokenForTestsOnly-0123456789a'
 DEFAULT_CHAT_ID = -1001234567890
@@ -139,11 +139,12 @@ class ApiError(Exception):
         self.code, self.description, self.parameters = code, description, parameters
 
 
-class FakeTelegram:
+class FakeTelegram(FakeServer):
     """The fake Bot API. Use as a context manager; `base_url` replaces https://api.telegram.org."""
 
     def __init__(self, bots: list[FakeBot] | None = None, chats: list[FakeChat] | None = None, *,
                  photo_limit: int = 10 * MB, file_limit: int = 50 * MB) -> None:
+        super().__init__()
         self.bots = {bot.token: bot for bot in bots or [FakeBot()]}
         self.chats = {chat.id: chat for chat in chats or [FakeChat()]}
         self.photo_limit, self.file_limit = photo_limit, file_limit
@@ -154,14 +155,9 @@ class FakeTelegram:
         self._last_message_id: defaultdict[int, int] = defaultdict(int)
         self._file_ids = itertools.count(1)
         self._album_ids = itertools.count(13_000_000_000_000_001)
-        self._server = BackgroundServer(self)
         self._methods = {name.lower(): (name, handler) for name, handler in (
             ('getMe', self._get_me), ('sendMessage', self._send_message), ('sendPhoto', self._send_photo),
             ('sendVideo', self._send_video), ('sendMediaGroup', self._send_media_group))}
-
-    @property
-    def base_url(self) -> str:
-        return self._server.base_url
 
     def inject(self, fault: Fault, times: int = 1) -> None:
         """Make the next `times` calls (of any method) meet `fault`, after the faults already queued."""
@@ -177,18 +173,9 @@ class FakeTelegram:
     def add_chat(self, chat: FakeChat) -> None:
         self.chats[chat.id] = chat
 
-    def __enter__(self) -> FakeTelegram:
-        self._server.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.stop()
-
     # --- HTTP ----------------------------------------------------------------------------------------------------
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope['type'] != 'http':
-            return
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         request = Request(scope, receive)
         path = PATH.fullmatch(scope['path'])
         token, method = (path['token'], path['method']) if path else ('', scope['path'])

@@ -21,7 +21,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from tests.fakes import BackgroundServer, drop_connection, read_params, wait_unless_client_leaves
+from tests.fakes import FakeServer, drop_connection, read_params, wait_unless_client_leaves
 
 DEFAULT_CLIENT_KEY = 'awfakeclientkey0001'
 DEFAULT_CLIENT_SECRET = 'fake-client-secret-for-tests-only'
@@ -128,7 +128,7 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
 
-class FakeTikTok:
+class FakeTikTok(FakeServer):
     """The fake API. Use as a context manager; `base_url` replaces https://open.tiktokapis.com."""
 
     def __init__(self, *, privacy_level_options: tuple[str, ...] = ALL_PRIVACY_LEVELS,
@@ -136,6 +136,7 @@ class FakeTikTok:
                  nickname: str = 'Fake Creator', scopes: tuple[str, ...] = ('user.info.basic', 'video.publish'),
                  rate_limits: dict[str, int] | None = None, fail_reason: str = '', processing_polls: int = 1,
                  upload_url_ttl: float = 3600.0) -> None:
+        super().__init__()
         self.privacy_level_options = privacy_level_options
         self.max_video_post_duration_sec = max_video_post_duration_sec
         self.username, self.nickname, self.scopes = username, nickname, scopes
@@ -152,11 +153,6 @@ class FakeTikTok:
         self._hits: defaultdict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
         self._numbers = itertools.count(1)
-        self._server = BackgroundServer(self)
-
-    @property
-    def base_url(self) -> str:
-        return self._server.base_url
 
     def inject(self, fault: Fault, times: int = 1, *, on: str | None = None) -> None:
         """Make the next `times` calls of endpoint `on` (default: the fault's own, else any) meet `fault`."""
@@ -170,18 +166,9 @@ class FakeTikTok:
     def calls_to(self, endpoint: str) -> list[Call]:
         return [call for call in self.calls if call.endpoint == endpoint]
 
-    def __enter__(self) -> FakeTikTok:
-        self._server.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.stop()
-
     # --- HTTP ----------------------------------------------------------------------------------------------------
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope['type'] != 'http':
-            return
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         request = Request(scope, receive)
         endpoint, publish_id = _route(scope['path'])
         fault, params, headers = self._next_fault(endpoint), {}, {}

@@ -14,9 +14,7 @@ import hashlib
 import itertools
 import re
 import secrets
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -24,7 +22,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from tests.fakes import BackgroundServer, drop_connection, read_params, wait_unless_client_leaves
+from tests.fakes import FakeServer, FaultQueue, drop_connection, read_params, wait_unless_client_leaves
 
 DEFAULT_CLIENT_ID = 'fake-client.apps.googleusercontent.com'
 DEFAULT_CLIENT_SECRET = 'fake-client-secret'
@@ -149,35 +147,26 @@ class ApiError(Exception):
         return self.code, {'error': error}, headers
 
 
-class FakeYouTube:
+class FakeYouTube(FakeServer):
     """The fake API and token endpoint. Use as a context manager; `base_url` replaces both
     https://www.googleapis.com and https://oauth2.googleapis.com."""
 
     def __init__(self, *, refresh_tokens: tuple[str, ...] = (DEFAULT_REFRESH_TOKEN,),
                  channel_title: str = 'Fake Channel', token_lifetime: int = 3599) -> None:
+        super().__init__()
         self.refresh_tokens = set(refresh_tokens)
         self.channel_title, self.token_lifetime = channel_title, token_lifetime
         self.calls: list[Call] = []
         self.videos: list[FakeVideo] = []
         self.sessions: dict[str, UploadSession] = {}
         self._access_tokens: dict[str, float] = {}  # token -> monotonic expiry
-        self._faults: deque[list[Any]] = deque()  # [fault, kind or None, calls still to let through]
-        self._lock = threading.Lock()
+        self._faults = FaultQueue[Fault](KINDS)
         self._numbers = itertools.count(1)
-        self._server = BackgroundServer(self)
-
-    @property
-    def base_url(self) -> str:
-        return self._server.base_url
 
     def inject(self, fault: Fault, times: int = 1, *, on: str | None = None, skip: int = 0) -> None:
         """Make the next `times` calls of kind `on` (any call when None; see KINDS) meet `fault`, after letting
         `skip` such calls through and after the faults already queued."""
-        if on is not None and on not in KINDS:
-            raise ValueError(f'on must be one of {KINDS}')
-        with self._lock:
-            self._faults.append([fault, on, skip])
-            self._faults.extend([fault, on, 0] for _ in range(times - 1))
+        self._faults.add(fault, times, on=on, skip=skip)
 
     def revoke(self, refresh_token: str = DEFAULT_REFRESH_TOKEN) -> None:
         self.refresh_tokens.discard(refresh_token)
@@ -191,21 +180,12 @@ class FakeYouTube:
     def calls_of(self, kind: str) -> list[Call]:
         return [call for call in self.calls if call.kind == kind]
 
-    def __enter__(self) -> FakeYouTube:
-        self._server.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.stop()
-
     # --- HTTP ----------------------------------------------------------------------------------------------------
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope['type'] != 'http':
-            return
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         request = Request(scope, receive)
         kind = _kind(request)
-        fault = self._next_fault(kind)
+        fault = self._faults.next_for(kind)
         body = _Body(receive)
         try:
             status, payload, headers = await self._answer(request, kind, fault, body)
@@ -245,18 +225,6 @@ class FakeYouTube:
         if kind == 'insert':
             return self._insert(request, params)
         raise ApiError(404, 'Not Found', 'notFound')
-
-    def _next_fault(self, kind: str) -> Fault | None:
-        with self._lock:
-            for entry in self._faults:
-                fault, on, skip = entry
-                if on in (None, kind):
-                    if skip:
-                        entry[2] -= 1
-                        return None
-                    self._faults.remove(entry)
-                    return fault
-        return None
 
     def _apply(self, fault: Fault, request: Request) -> None:
         if fault.expire_token:
