@@ -5,19 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 from nicegui import ui
 from nicegui.testing import User
 
 from components import relative_time
-from services import db, permissions, posts, scheduler, scheduling, users
+from services import db, permissions, scheduler, scheduling, users
 from services.engine import get_engine
-from services.models import Delivery, DeliveryStatus, Post, PostStatus, Role, utcnow
+from services.models import Post, PostStatus, Role, utcnow
 from services.models import User as Account
-from services.posts import PostInput, SaveAction
 from services.timezones import utc_to_local
 from tests.conftest import ADMIN, eventually, open_signed_in
-from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram
+from tests.ui.post_states import missed, scheduled
 
 OWN_PASSWORD = 'a password of their own'
 
@@ -27,29 +25,10 @@ async def signed_in(user: User, account: Account, path: str) -> None:
     await open_signed_in(user, account.username, ADMIN[1] if account.username == ADMIN[0] else OWN_PASSWORD, path)
 
 
-@pytest.fixture
-def telegram(monkeypatch):
-    """A fake Telegram configured through the environment (before the app starts)."""
-    with FakeTelegram() as fake:
-        for name, value in {'TELEGRAM_API_URL': fake.base_url, 'TELEGRAM_BOT_TOKEN': DEFAULT_TOKEN,
-                            'TELEGRAM_CHAT_ID': str(DEFAULT_CHAT_ID), 'TELEGRAM_PACING_SECONDS': '0'}.items():
-            monkeypatch.setenv(name, value)
-        yield fake
 
 
-def missed(text: str, hours_ago: float = 2) -> int:
-    """A post the scheduler found too late to send (the app was down when it was due)."""
-    post_id = posts.save_post(1, PostInput(text=text, platforms=['telegram']), SaveAction.DRAFT).id
-    with db.session() as session:
-        session.exec(sa.update(Post).where(Post.id == post_id).values(
-            status=PostStatus.MISSED, scheduled_at=utcnow() - timedelta(hours=hours_ago)))
-        session.exec(sa.update(Delivery).where(Delivery.post_id == post_id).values(status=DeliveryStatus.PENDING))
-    return post_id
 
 
-def scheduled(text: str, days: float) -> int:
-    data = PostInput(text=text, platforms=['telegram'], scheduled_at=utcnow() + timedelta(days=days))
-    return posts.save_post(1, data, SaveAction.SCHEDULE).id
 
 
 def post_of(post_id: int) -> Post:

@@ -4,27 +4,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 from nicegui import ui
 from nicegui.testing import User
 
-from services import db, posts, scheduler
+from services import db, scheduler
 from services.engine import get_engine
-from services.models import Delivery, DeliveryStatus, Post, PostStatus, utcnow
-from services.posts import PostInput, SaveAction
+from services.models import DeliveryStatus, Post, PostStatus, utcnow
 from services.timezones import utc_to_local
 from tests.conftest import ADMIN, eventually, open_signed_in
-from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram
-
-
-@pytest.fixture
-def telegram(monkeypatch):
-    """A fake Telegram configured through the environment (before the app starts)."""
-    with FakeTelegram() as fake:
-        for name, value in {'TELEGRAM_API_URL': fake.base_url, 'TELEGRAM_BOT_TOKEN': DEFAULT_TOKEN,
-                            'TELEGRAM_CHAT_ID': str(DEFAULT_CHAT_ID), 'TELEGRAM_PACING_SECONDS': '0'}.items():
-            monkeypatch.setenv(name, value)
-        yield fake
+from tests.ui.post_states import in_state, scheduled
 
 
 @pytest.fixture
@@ -33,19 +21,8 @@ async def dashboard(telegram, user: User, admin) -> User:
     return user
 
 
-def scheduled(text: str, days: float = 1) -> int:
-    data = PostInput(text=text, platforms=['telegram'], scheduled_at=utcnow() + timedelta(days=days))
-    return posts.save_post(1, data, SaveAction.SCHEDULE).id
 
 
-def in_state(text: str, status: str, delivery_status: str) -> int:
-    """A post as the app leaves it after a failure, a missed start or a crash."""
-    post_id = posts.save_post(1, PostInput(text=text, platforms=['telegram']), SaveAction.DRAFT).id
-    with db.session() as session:
-        session.exec(sa.update(Post).where(Post.id == post_id).values(
-            status=status, scheduled_at=utcnow() - timedelta(hours=2)))
-        session.exec(sa.update(Delivery).where(Delivery.post_id == post_id).values(status=delivery_status))
-    return post_id
 
 
 def post_of(post_id: int) -> Post:

@@ -10,18 +10,15 @@ from nicegui.testing import User
 from services import posts
 from services.engine import get_engine
 from tests.conftest import ADMIN, eventually, open_signed_in
-from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram, Fault
+from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, Fault
 
 
 @pytest.fixture
-def telegram(monkeypatch):
-    """A fake Telegram, configured through the environment as the seed does (before the app starts)."""
-    with FakeTelegram() as fake:
-        for name, value in {'TELEGRAM_API_URL': fake.base_url, 'TELEGRAM_BOT_TOKEN': DEFAULT_TOKEN,
-                            'TELEGRAM_CHAT_ID': str(DEFAULT_CHAT_ID), 'TELEGRAM_PACING_SECONDS': '0',
-                            'RETRY_BASE_SECONDS': '0.01', 'PUBLISH_MAX_ATTEMPTS': '2'}.items():
-            monkeypatch.setenv(name, value)
-        yield fake
+def telegram(telegram, monkeypatch):
+    """The shared fake Telegram, with retries that come quickly and give up after two attempts."""
+    monkeypatch.setenv('RETRY_BASE_SECONDS', '0.01')
+    monkeypatch.setenv('PUBLISH_MAX_ATTEMPTS', '2')
+    return telegram
 
 
 @pytest.fixture
