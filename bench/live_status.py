@@ -39,7 +39,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -62,6 +61,7 @@ from services import accounts, db, posts, users  # noqa: E402
 from services.config import configure, load_settings  # noqa: E402
 from services.models import Delivery, Post, PostStatus, utcnow  # noqa: E402
 from services.posts import PostInput, SaveAction  # noqa: E402
+from tests.app_process import free_port  # noqa: E402
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram  # noqa: E402
 
 APP = ROOT / 'app.py'
@@ -121,12 +121,6 @@ class TimedTelegram(FakeTelegram):
     def _record(self, method, chat, params, received, media, messages) -> None:
         self.answered[str(params.get('text'))] = time.time()
         super()._record(method, chat, params, received, media, messages)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
 
 
 def cpu_seconds(pid: int) -> float:

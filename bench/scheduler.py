@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from services import accounts, db, engine, scheduler, users  # noqa: E402
 from services.config import configure, get_settings, load_settings  # noqa: E402
 from services.models import Delivery, DeliveryStatus, Post, PostStatus, utcnow  # noqa: E402
+from tests.app_process import free_port  # noqa: E402
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram  # noqa: E402
-from tests.process.test_restart import free_port  # noqa: E402
 
 APP = Path(__file__).resolve().parents[1] / 'app.py'
 LEAD_SECONDS = 20
