@@ -6,6 +6,7 @@ from nicegui import APIRouter, ui
 
 from components.live_status import LiveBadges
 from components.media_strip import media_strip
+from components.relative_time import RelativeTimes
 from components.reschedule_dialog import reschedule_dialog
 from components.session import client_ip, guarded, page_user
 from components.status_badge import status_badge
@@ -25,6 +26,8 @@ OUTCOMES = {'published': N_('Published'), 'retry': N_('Failed, will retry'), 'fa
             'interrupted': N_('Interrupted')}
 RECONNECT_HINT = N_('Reconnect the account on the Accounts page, then retry.')
 RETRYABLE = {DeliveryStatus.FAILED, DeliveryStatus.INTERRUPTED}
+WHEN = {PostStatus.SCHEDULED: N_('Due %(when)s'), PostStatus.MISSED: N_('Was due %(when)s')}
+WRITTEN = N_('Written %(when)s')
 
 
 @router.page('/history/{post_id}')
@@ -58,6 +61,11 @@ def post_detail_page(request: Request, post_id: int) -> None:
             else:
                 ui.button(_('Open'), icon='content_copy',
                           on_click=lambda: ui.navigate.to(f'/compose?post={post.id}')).props('outline')
+        template = WHEN.get(post.status) if post.scheduled_at else None
+        moment = post.scheduled_at if template else post.created_at
+        with ui.row().classes('w-full items-center gap-x-2 gap-y-0 text-sm text-gray-700').mark('post-when'):
+            ui.label(_(template or WRITTEN, when=format_datetime(live.language, moment, user.timezone)))
+            RelativeTimes(live.language).label(moment)
         with ui.card().classes('w-full'):
             ui.label(post.text or _('(no text)')).classes('whitespace-pre-wrap break-words')
             media_strip(details.media, on_remove=None, on_move=None)

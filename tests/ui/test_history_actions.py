@@ -125,3 +125,11 @@ async def test_how_long_ago_moves_on_while_the_page_stays_open(user: User, admin
     monkeypatch.setattr(relative_time, 'utcnow', lambda: later)
     with user.scope(marker=f'post-{late}'):
         await user.should_see('3 hours ago', retries=20)
+
+
+async def test_the_post_page_says_when_a_missed_post_was_due(user: User, admin):
+    late = missed('Due this morning', hours_ago=3)
+    await signed_in(user, admin, f'/history/{late}')
+    with user.scope(marker='post-when'):
+        await user.should_see('Was due ')
+        await user.should_see('3 hours ago')
