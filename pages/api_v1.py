@@ -168,7 +168,7 @@ def cancel_post(request: Request, post_id: PostId, user: Annotated[User, Depends
     return get_post(request, post_id, user)
 
 
-@router.post('/media', response_model=MediaOut, status_code=201, responses=errors(400, 401, 403, 422))
+@router.post('/media', response_model=MediaOut, status_code=201, responses=errors(400, 401, 403, 413, 422))
 async def upload_media(request: Request, user: Annotated[User, Depends(api_user)],
                        file: Annotated[UploadFile, File()]) -> MediaOut:
     _require(request, user, permissions.Action.WRITE_POSTS)
