@@ -219,6 +219,10 @@ class _Editor:
         state = self.state
         if not state.editable:
             return
+        if not (state.text or state.media or state.platforms or self.errors):  # nothing to judge yet
+            ui.label(_('Write something or add photos, then choose where it goes.')) \
+                .classes('text-sm text-gray-600').mark('problems')
+            return
         found = check_post(state.text, posts.media_facts(state.media), state.platforms, state.options)
         messages = [_(problem.message, **problem.params) for problem in found] + self.errors
         with ui.column().classes('w-full gap-1').mark('problems'):
