@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import uuid
 from html import escape
 from pathlib import Path
 from string import Template
@@ -56,8 +57,16 @@ async def login_submit(request: Request, username: str = Form(''), password: str
         status = 429 if refusal.plural else 401  # only the lock message counts minutes
         return _render(request, language=language, next_path=next, username=username,
                        notice=(refusal, {}, 'error'), status_code=status)
+    await _new_session_id(request)
     start_session(user, token)
     return RedirectResponse(safe_next(next), status_code=303)
+
+
+async def _new_session_id(request: Request) -> None:
+    """Sign in under a session id nobody saw before: an id planted in the browser beforehand (session fixation)
+    must not end up holding the token. NiceGUI keeps user storage per id and offers no public way to start one."""
+    request.session['id'] = str(uuid.uuid4())
+    await app.storage._create_user_storage(request.session['id'])  # noqa: SLF001
 
 
 def _language(request: Request, chosen: str) -> str:

@@ -149,7 +149,8 @@ async def test_change_password_needs_the_current_one(user: User, admin):
 def stored_session() -> dict:
     from nicegui import app
 
-    return next(iter(app.storage._users.values()))  # the simulated browser's own storage
+    # the simulated browser's own storage: the one its sign-in started (the one before it holds no token)
+    return next(storage for storage in app.storage._users.values() if 'token' in storage)
 
 
 async def test_expired_token_leads_to_sign_in_and_back(user: User, admin):
@@ -192,3 +193,18 @@ async def test_active_user_token_is_renewed(user: User, admin):
     renewed = stored_session()['token']
     assert renewed != aging
     assert auth.decode_token(renewed, get_settings().secret_key)['exp'] > utcnow().timestamp() + 29 * 60
+
+
+async def test_signing_in_starts_a_new_session_so_a_planted_cookie_gains_nothing(user: User, admin):
+    import httpx
+
+    await user.http_client.get('/login')
+    planted = user.http_client.cookies['session']  # what an attacker could have put in the browser beforehand
+    assert (await sign_in(user, *ADMIN)).status_code == 303
+    assert user.http_client.cookies['session'] != planted
+    await user.open('/')
+    await user.should_see(marker='welcome')
+    async with httpx.AsyncClient(transport=user.http_client._transport, base_url='http://test',
+                                 cookies={'session': planted}) as attacker:
+        response = await attacker.get('/')
+    assert response.status_code == 307 and response.headers['location'].startswith('/login')
