@@ -28,7 +28,7 @@ from services.errors import UserError
 from services.i18n import N_
 from services.models import OAuthState, PlatformAccount, User, utcnow
 from services.platforms.base import Account, PlatformError, http_client
-from services.platforms.instagram import result_or_raise as graph_result
+from services.platforms.graph_errors import result_or_raise as graph_result
 from services.platforms.registry import client_for
 from services.post_checks import PLATFORM_LABELS
 

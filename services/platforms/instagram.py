@@ -10,11 +10,8 @@ says whether the post went up before the engine is allowed to try again with a n
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import httpx
 
 from services.platforms.base import (
     Account,
@@ -28,31 +25,17 @@ from services.platforms.base import (
     Retryable,
     send,
 )
+from services.platforms.graph_errors import ContainerNotReady, processing_error, result_or_raise
 
 MAX_CAROUSEL_ITEMS = 10
 NOT_READY_ATTEMPTS = 4  # media_publish calls while Instagram still says "not ready" after FINISHED
 REFRESH_WITHIN = timedelta(days=7)  # long-lived tokens last 60 days; refresh well before
 TOKEN_LIFETIME_S = 60 * 24 * 3600  # when the refresh answer has no expires_in
-THROTTLE_WAIT_S = 60.0  # Instagram sends no Retry-After
 STATUS_CHECKS = 3  # times a container's status is asked after media_publish's answer was lost
 STATUS_CHECK_WAIT_S = 2.0  # between them: a publish still under way has a moment to show
 NOT_PUBLISHED = frozenset({'FINISHED', 'ERROR', 'EXPIRED'})
 RECENT_MEDIA = 10  # newest posts searched for the one whose answer was lost
 CLOCK_SLACK = timedelta(minutes=10)  # Instagram's clock against ours, when telling a new post from an older one
-
-EXPIRED_TOKEN = 190
-PUBLISHING_LIMIT_CODE, PUBLISHING_LIMIT_SUBCODE = 9, 2207042
-NOT_READY_CODE, NOT_READY_SUBCODE = 9007, 2207027
-TRANSIENT_CODES = {1, 2}
-THROTTLE_CODES = {4, 17, 32, 613}
-# server error, download timeout, container missing or expired, media expired: a new attempt can succeed
-RETRYABLE_SUBCODES = {2207001, 2207003, 2207008, 2207020}
-SUBCODE_IN_STATUS = re.compile(r'\b(2207\d{3})\b')
-
-
-class ContainerNotReady(Retryable):
-    """Instagram has not finished the container yet (9007 / 2207027): publishing it may succeed a moment later."""
-
 
 class InstagramClient:
     platform = 'instagram'
@@ -63,6 +46,9 @@ class InstagramClient:
         self._version = api_version.strip('/')
         self._poll_interval = poll_interval
         self._poll_timeout = poll_timeout
+        # The engine keeps one client for every attempt at a delivery: the container an attempt was publishing
+        # when it failed (with when it started) is asked about first by the next attempt, never built again.
+        self._left: tuple[PostContent, str, datetime] | None = None
 
     async def check(self, account: Account) -> str:
         """Ask Instagram whose token this is; returns '@username'. Raises a PlatformError."""
@@ -99,19 +85,49 @@ class InstagramClient:
         _check_media(content.media)
         user_id = _user_id(account)
         token, updates = await self._current_token(account)
+        earlier = await self._left_by_earlier_attempt(token, user_id, content)
+        if isinstance(earlier, PublishResult):
+            return PublishResult(earlier.remote_id, earlier.remote_url, credential_updates=updates)
         used, total = await self._quota(token, user_id)
         if used >= total:
             raise Rejected(f"Instagram's daily publishing limit is reached ({used} of {total} posts in 24 hours)")
-        container = await self._finished_container(token, user_id, content)
+        container = earlier or await self._finished_container(token, user_id, content)
         started = datetime.now(UTC)
+        self._left = (content, container, started)
         try:
             media_id = await self._publish_container(token, user_id, container)
         except OutcomeUnknown as doubt:
             await self._confirm_published(token, container, doubt)
+            self._left = None
             media_id, link = await self._find_published(token, user_id, content.text, started - CLOCK_SLACK)
             return PublishResult(remote_id=media_id, remote_url=link, credential_updates=updates)
+        self._left = None
         return PublishResult(remote_id=media_id, remote_url=await self._permalink(token, media_id),
                              credential_updates=updates)
+
+    async def _left_by_earlier_attempt(self, token: str, user_id: str,
+                                       content: PostContent) -> PublishResult | str | None:
+        """What a failed attempt at this same post left behind: the result, when its container went up after all
+        (Instagram can finish a publish after answering with an error); the container, when it is finished and
+        waits to be published; None, when a new one is needed."""
+        if self._left is None or self._left[0] is not content:
+            return None
+        _content, container, started = self._left
+        try:
+            state = await self._get(token, container, {'fields': 'status_code'})
+        except (Retryable, NeedsReconnect):
+            raise  # ask again at the next attempt
+        except PlatformError:  # the container is gone: it was never published
+            self._left = None
+            return None
+        if state.get('status_code') == 'PUBLISHED':
+            self._left = None
+            media_id, link = await self._find_published(token, user_id, content.text, started - CLOCK_SLACK)
+            return PublishResult(remote_id=media_id, remote_url=link)
+        if state.get('status_code') == 'FINISHED':
+            return container
+        self._left = None
+        return None
 
     async def _current_token(self, account: Account) -> tuple[str, dict[str, str]]:
         """The token to publish with, refreshed when it expires within REFRESH_WITHIN, and what to store."""
@@ -160,7 +176,7 @@ class InstagramClient:
             if status_code in ('FINISHED', 'PUBLISHED'):
                 return
             if status_code == 'ERROR':
-                raise _processing_error(status)
+                raise processing_error(status)
             if status_code == 'EXPIRED':
                 raise Retryable('Instagram let the media container expire before it was published')
             if loop.time() + self._poll_interval > deadline:
@@ -251,52 +267,6 @@ class InstagramClient:
         return result_or_raise(response)
 
 
-def result_or_raise(response: httpx.Response) -> dict[str, Any]:
-    """The body of a Graph API answer, or the typed error its status and `error` object describe.
-
-    The only place that looks at status codes and error codes. A 5xx, or a success without a usable body, is
-    OutcomeUnknown: Instagram may have done what was asked.
-    """
-    status = response.status_code
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    unclear = OutcomeUnknown if status >= 500 or response.is_success else Retryable
-    if not isinstance(body, dict):
-        raise unclear(f'Instagram answered HTTP {status} without a Graph API body', status=status)
-    error = body.get('error')
-    if response.is_success and error is None:
-        return body
-    if not isinstance(error, dict):
-        raise unclear(f'Instagram answered HTTP {status} without an error description', status=status)
-
-    code, subcode = _int(error.get('code')), _int(error.get('error_subcode'))
-    message = str(error.get('error_user_msg') or error.get('message') or f'Instagram error {code}')
-    if code == EXPIRED_TOKEN:
-        raise NeedsReconnect(message, status=status)
-    if code == PUBLISHING_LIMIT_CODE or subcode == PUBLISHING_LIMIT_SUBCODE:
-        raise Rejected(message, status=status)
-    if code == NOT_READY_CODE or subcode == NOT_READY_SUBCODE:
-        raise ContainerNotReady(message, status=status)
-    if code in THROTTLE_CODES:
-        raise Retryable(message, status=status, retry_after=THROTTLE_WAIT_S)
-    if status >= 500:
-        raise OutcomeUnknown(message, status=status)
-    if code in TRANSIENT_CODES or subcode in RETRYABLE_SUBCODES or error.get('is_transient') is True:
-        raise Retryable(message, status=status)
-    raise Rejected(message, status=status)
-
-
-def _processing_error(status: str) -> PlatformError:
-    """A container's ERROR status ('... error code 2207052'): retryable only for Instagram's own trouble."""
-    found = SUBCODE_IN_STATUS.search(status)
-    message = status or 'Instagram could not process the media'
-    if found and int(found.group(1)) in RETRYABLE_SUBCODES:
-        return Retryable(message)
-    return Rejected(message)
-
-
 def _check_media(media: tuple[MediaFile, ...]) -> None:
     if not media:
         raise Rejected('An Instagram post needs at least one photo or video')
@@ -343,13 +313,6 @@ def _posted_since(timestamp: Any, since: datetime) -> bool:
     except ValueError:
         return True
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) >= since
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _token(account: Account) -> str:

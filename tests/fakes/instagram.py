@@ -303,6 +303,11 @@ class FakeInstagram(FakeServer):
             return _error(self.error_subcode)
         return self.finish_as, self.finish_as.capitalize()
 
+    def finish_publishing(self, container_id: str) -> str:
+        """Publish a container as if a media_publish that failed on the way had reached Instagram after all."""
+        owner = next(user for user in self.users.values() if user.user_id == self.containers[container_id].user_id)
+        return self._publish(owner, container_id)
+
     def _publish(self, user: FakeIgUser, creation_id: str) -> str:
         container = self.containers.get(creation_id)
         if container is None or container.user_id != user.user_id or _in_carousel(container.params):

@@ -99,3 +99,31 @@ async def test_when_instagram_will_not_say_the_user_is_told_to_check_before_retr
     assert len(fake.published) == 1
     assert len(calls_to(fake, '/media_publish')) == 1
     assert [call.status for call in status_checks(fake)] == [503] * STATUS_CHECKS
+
+
+async def test_the_engines_retry_publishes_the_container_the_failed_attempt_left(fake, tmp_path):
+    publisher, content = client(fake), PostContent('Sunset', (photo(fake, tmp_path),))
+    fake.inject(Fault.dropped(), on='publish')
+    with pytest.raises(Retryable, match='did not go up'):
+        await publisher.publish(content, account())
+
+    result = await publisher.publish(content, account())  # the engine keeps the client for every attempt
+
+    [published] = fake.published
+    assert result.remote_id == published.id
+    assert len(fake.containers) == 1  # no second container: it could have gone up as a second post
+
+
+async def test_a_retry_finds_the_post_that_went_up_after_the_failed_attempt_looked(fake, tmp_path):
+    publisher, content = client(fake), PostContent('Sunset', (photo(fake, tmp_path),))
+    fake.inject(Fault.dropped(), on='publish')
+    with pytest.raises(Retryable, match='did not go up'):
+        await publisher.publish(content, account())
+    [container] = fake.containers
+    fake.finish_publishing(container)  # Instagram published it after all, after saying FINISHED three times
+
+    result = await publisher.publish(content, account())
+
+    [published] = fake.published
+    assert (result.remote_id, result.remote_url) == (published.id, published.permalink)
+    assert len(calls_to(fake, '/media_publish')) == 1  # the dropped one: the retry asked and did not publish
