@@ -7,12 +7,26 @@ from pathlib import Path
 import pytest
 
 from tests.app_process import app_env, start_app, stop_app
+from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / 'tests' / 'artifacts'
 CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
                  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
+
+
+@pytest.fixture
+def telegram():
+    """A fake Telegram in this process; a module points the app at it through `app_extra_env`."""
+    with FakeTelegram() as fake:
+        yield fake
+
+
+def telegram_settings(fake: FakeTelegram) -> dict[str, str]:
+    """The app's settings for a Telegram channel on `fake`, pacing off (the fake has no rate limit)."""
+    return {'TELEGRAM_API_URL': fake.base_url, 'TELEGRAM_BOT_TOKEN': DEFAULT_TOKEN,
+            'TELEGRAM_CHAT_ID': str(DEFAULT_CHAT_ID), 'TELEGRAM_PACING_SECONDS': '0'}
 
 
 @pytest.fixture

@@ -7,21 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
-from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram, Fault
-
-
-@pytest.fixture
-def telegram():
-    with FakeTelegram() as fake:
-        yield fake
+from tests.browser.conftest import screenshot, telegram_settings
+from tests.fakes.telegram import Fault
 
 
 @pytest.fixture
 def app_extra_env(telegram) -> dict[str, str]:
-    return {'TELEGRAM_API_URL': telegram.base_url, 'TELEGRAM_BOT_TOKEN': DEFAULT_TOKEN,
-            'TELEGRAM_CHAT_ID': str(DEFAULT_CHAT_ID), 'TELEGRAM_PACING_SECONDS': '0',
-            'RETRY_BASE_SECONDS': '0.05', 'PUBLISH_MAX_ATTEMPTS': '1'}
+    return {**telegram_settings(telegram), 'RETRY_BASE_SECONDS': '0.05', 'PUBLISH_MAX_ATTEMPTS': '1'}
 
 
 def write(page, app_server, text: str) -> None:

@@ -88,6 +88,9 @@ async def test_services_allow_each_action_only_to_its_roles(user: User, admin, r
             assert audit_actions_of(who.id).count('forbidden') == refusals_before + 1, action  # audited
     if role == Role.VIEWER:
         assert set(audit_actions_of(who.id)) == {'forbidden'}  # refused before anything happened
+    if role == Role.ADMIN:  # what was done is in the audit log under who did it
+        assert {'post.delete', 'post.cancel', 'post.retry', 'account.connected', 'account.removed',
+                'user.created', 'user.role_changed'} <= set(audit_actions_of(who.id))
 
 
 @pytest.mark.parametrize('role', [Role.ADMIN, Role.EDITOR, Role.VIEWER])

@@ -208,3 +208,20 @@ async def test_signing_in_starts_a_new_session_so_a_planted_cookie_gains_nothing
                                  cookies={'session': planted}) as attacker:
         response = await attacker.get('/')
     assert response.status_code == 307 and response.headers['location'].startswith('/login')
+
+
+async def test_changing_the_password_ends_the_other_sessions_of_that_user(user: User, admin, create_user):
+    other_browser = create_user()
+    await open_signed_in(other_browser, *ADMIN, '/settings')
+    await open_signed_in(user, *ADMIN, '/settings')
+    user.find(marker='current').type(ADMIN[1])
+    user.find(marker='new').type('a brand new password')
+    user.find(marker='repeat').type('a brand new password')
+    user.find(marker='save-password').click()
+    await user.should_see('Your password has been changed. Other sessions were signed out.', retries=40,
+                          kind=ui.notification)
+    other_browser.find(marker='user-menu').click()
+    other_browser.find(marker='settings').click()  # its next action ends it
+    await on_sign_in_page(other_browser, 'Your session is not valid. Please sign in again.')
+    await user.open('/')  # this browser carries on
+    await user.should_see(marker='welcome')

@@ -59,7 +59,7 @@ async def test_an_editor_cannot_manage_users_by_any_path(user: User, admin):
 async def test_security_headers_on_pages_and_routes(user: User, admin):
     async with httpx.AsyncClient(transport=httpx.ASGITransport(user.http_client._transport.app),
                                  base_url='http://test') as client:
-        for path in ('/login', '/healthz', '/uploads/nothing.jpg'):
+        for path in ('/login', '/healthz', '/uploads/nothing.jpg', '/api/v1/posts'):
             response = await client.get(path)
             assert response.headers['x-content-type-options'] == 'nosniff'
             assert response.headers['x-frame-options'] == 'DENY'
