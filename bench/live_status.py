@@ -9,7 +9,7 @@ What happens:
 - A fresh database is written from this process through the services (admin, the env Telegram account, 200 posts
   with one Telegram delivery each, saved as drafts, then set to 'scheduled' 50 ms apart starting `lead_seconds`
   later), then `python app.py` starts on it (free port, temp DATA_DIR) and loads them into its scheduler.
-- The app publishes to the fake Telegram, which runs in this process (no latency, no rate limit, pacing off):
+- The app publishes to the fake Telegram, which runs in a process of its own (no latency, no rate limit, pacing off):
   the app's own scheduler → engine → `events.DeliveryChanged` path makes every change; nothing is added to the app.
 - One headless Chromium, one context per page, each signed in through /login, then on /history.
 - /history lists the 25 newest posts, so only those can change on screen. The 25 newest get every 8th slot of
@@ -17,7 +17,7 @@ What happens:
   20 changes/s (each = two events, 'publishing' then 'published', sent to every page's listener) while 25 of
   them are painted on every page.
 Measured:
-- latency per (page, visible change): from the moment the fake answered sendMessage (wall clock, this process)
+- latency per (page, visible change): from the moment the fake answered sendMessage (wall clock, the fake's process)
   to the MutationObserver in the page seeing that post's delivery badge read 'Published'
   (performance.timeOrigin + performance.now(); same machine clock, the skew is checked and printed);
 - where the time goes: when the socket message with the new badge text reached each page (socket.io
@@ -62,7 +62,7 @@ from services.config import configure, load_settings  # noqa: E402
 from services.models import Delivery, Post, PostStatus, utcnow  # noqa: E402
 from services.posts import PostInput, SaveAction  # noqa: E402
 from tests.app_process import free_port  # noqa: E402
-from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram  # noqa: E402
+from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN  # noqa: E402
 
 APP = ROOT / 'app.py'
 CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
@@ -111,16 +111,47 @@ OBSERVER_JS = """(ids) => {
 }"""
 
 
+# The fake runs in a process of its own: in this one, the Playwright driver for every page and the socket client
+# would hold the GIL when the fake stamps and answers, and their delay would count as the app's.
+TIMED_TELEGRAM = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from tests.fakes.telegram import FakeTelegram
+
 class TimedTelegram(FakeTelegram):
-    """The fake, noting the wall-clock time it accepted each message (by its text), just before answering."""
-
-    def __init__(self) -> None:
+    def __init__(self):
         super().__init__()
-        self.answered: dict[str, float] = {}
+        self.answered = {}
 
-    def _record(self, method, chat, params, received, media, messages) -> None:
-        self.answered[str(params.get('text'))] = time.time()
+    def _record(self, method, chat, params, received, media, messages):
+        self.answered[str(params.get('text'))] = time.time()  # just before answering
         super()._record(method, chat, params, received, media, messages)
+
+with TimedTelegram() as fake:
+    print(fake.base_url, flush=True)
+    sys.stdin.readline()
+    print(json.dumps(fake.answered), flush=True)
+"""
+
+
+class TimedTelegram:
+    """The fake Telegram in its own process, noting the wall-clock time it accepted each message (by its text)."""
+
+    def __enter__(self) -> TimedTelegram:
+        self.process = subprocess.Popen([sys.executable, '-c', TIMED_TELEGRAM, str(ROOT)], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+        self.base_url = self.process.stdout.readline().strip()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Ask for the times (kept in `answered`), then stop the fake."""
+        self.answered: dict[str, float] = {}
+        with contextlib.suppress(OSError, ValueError):
+            self.process.stdin.write('\n')
+            self.process.stdin.flush()
+            self.answered = json.loads(self.process.stdout.readline())
+        self.process.kill()
+        self.process.wait(timeout=10)
 
 
 def cpu_seconds(pid: int) -> float:
