@@ -6,6 +6,8 @@ any call to a platform, so a double click, two tabs or two processes never send 
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import logging
 import random
 import time
@@ -86,7 +88,7 @@ class Engine:
             _finish(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, NO_ACCOUNT_REASON, utcnow())
             return
         account = accounts.credentials_of(account_row)
-        content = _content_of(post, assets, delivery.platform)
+        content = _content_of(post, assets, delivery)
         client = client_for(delivery.platform, self.settings)
         for attempt in range(1, self.settings.publish_max_attempts + 1):
             started = utcnow()
@@ -239,9 +241,19 @@ def _claim(delivery_id: int) -> tuple[Delivery, Post, PlatformAccount | None, li
 PULLS_MEDIA = {'instagram', 'tiktok'}  # platforms that fetch files from a public address instead of taking uploads
 
 
-def _content_of(post: Post, assets: list[MediaAsset], platform: str) -> PostContent:
+def _content_of(post: Post, assets: list[MediaAsset], delivery: Delivery) -> PostContent:
+    platform = delivery.platform
     files = tuple(_media_file(asset, platform) for asset in assets)
-    return PostContent(text=post.text, media=files, options=dict((post.options or {}).get(platform, {})))
+    return PostContent(text=post.text, media=files, options=dict((post.options or {}).get(platform, {})),
+                       resume=json.loads(delivery.resume_state or '{}'),
+                       checkpoint=functools.partial(_save_resume_state, delivery.id))
+
+
+def _save_resume_state(delivery_id: int, state: dict) -> None:
+    """Written before the client takes a step it must not repeat blindly, so it survives a crash during it."""
+    with db.session() as session:
+        session.exec(sa.update(Delivery).where(Delivery.id == delivery_id).values(
+            resume_state=json.dumps(state) if state else None))
 
 
 def _media_file(asset, platform: str) -> MediaFile:
@@ -273,6 +285,7 @@ def _finish(delivery_id: int, status: str, outcome: str, error: str | None, star
         delivery.status, delivery.last_error, delivery.updated_at = status, error, now
         if status == DeliveryStatus.PUBLISHED:
             delivery.remote_id, delivery.remote_url, delivery.published_at = remote_id, remote_url, now
+            delivery.resume_state = None
         session.add(DeliveryAttempt(delivery_id=delivery_id, started_at=started, finished_at=now, outcome=outcome,
                                     error_detail=error, remote_id=remote_id, remote_url=remote_url))
         session.flush()

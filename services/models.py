@@ -159,6 +159,8 @@ class Delivery(SQLModel, table=True):
     remote_id: str | None = Field(default=None, max_length=200)
     remote_url: str | None = Field(default=None, max_length=500)
     last_error: str | None = Field(default=None, sa_type=sa.Text)
+    # JSON a platform client left to pick up an attempt a crash cut off (Instagram: the container it was publishing)
+    resume_state: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = _time()
     updated_at: datetime = _time()
     published_at: datetime | None = _time(nullable=True, default=False)

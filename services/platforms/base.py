@@ -5,7 +5,7 @@ protocol demands a follow-up call, such as Telegram's `migrate_to_chat_id`).
 """
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,6 +35,10 @@ class PostContent:
     text: str
     media: tuple[MediaFile, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)  # per-platform choices, e.g. a YouTube title
+    # What an earlier run of this delivery saved with `checkpoint` before a crash cut it off; a client saves its
+    # own state there before a step it must not repeat blindly (the engine keeps it in the database).
+    resume: dict[str, Any] = field(default_factory=dict)
+    checkpoint: Callable[[dict[str, Any]], None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -47,8 +47,10 @@ class InstagramClient:
         self._poll_interval = poll_interval
         self._poll_timeout = poll_timeout
         # The engine keeps one client for every attempt at a delivery: the container an attempt was publishing
-        # when it failed (with when it started) is asked about first by the next attempt, never built again.
+        # when it failed (with when it started) is asked about first by the next attempt, never built again. It
+        # is also saved with the delivery (`PostContent.checkpoint`), for the run after a crash.
         self._left: tuple[PostContent, str, datetime] | None = None
+        self._picked_up = False
 
     async def check(self, account: Account) -> str:
         """Ask Instagram whose token this is; returns '@username'. Raises a PlatformError."""
@@ -85,6 +87,7 @@ class InstagramClient:
         _check_media(content.media)
         user_id = _user_id(account)
         token, updates = await self._current_token(account)
+        self._pick_up_crashed_run(content)
         earlier = await self._left_by_earlier_attempt(token, user_id, content)
         if isinstance(earlier, PublishResult):
             return PublishResult(earlier.remote_id, earlier.remote_url, credential_updates=updates)
@@ -94,6 +97,8 @@ class InstagramClient:
         container = earlier or await self._finished_container(token, user_id, content)
         started = datetime.now(UTC)
         self._left = (content, container, started)
+        if content.checkpoint is not None:
+            content.checkpoint({'container': container, 'started': started.isoformat()})
         try:
             media_id = await self._publish_container(token, user_id, container)
         except OutcomeUnknown as doubt:
@@ -104,6 +109,18 @@ class InstagramClient:
         self._left = None
         return PublishResult(remote_id=media_id, remote_url=await self._permalink(token, media_id),
                              credential_updates=updates)
+
+    def _pick_up_crashed_run(self, content: PostContent) -> None:
+        """The container a run that crashed was publishing, as if an attempt of this run had left it."""
+        saved, since = content.resume.get('container'), content.resume.get('started')
+        if self._picked_up or not isinstance(saved, str) or not saved:
+            return
+        self._picked_up = True
+        try:
+            started = datetime.fromisoformat(since) if isinstance(since, str) else datetime.now(UTC)
+        except ValueError:
+            started = datetime.now(UTC)
+        self._left = (content, saved, started)
 
     async def _left_by_earlier_attempt(self, token: str, user_id: str,
                                        content: PostContent) -> PublishResult | str | None:

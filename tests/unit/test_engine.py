@@ -173,3 +173,31 @@ async def test_pacing_spaces_sends_to_one_account(publisher, fake):
     await asyncio.gather(*(runner.publish_post(queue_post(author, f'post {n}')) for n in range(3)))
     assert len(fake.sent) == 3
     assert loop.time() - started >= 0.4  # behaviour, not speed: three sends need two gaps
+
+
+
+async def test_a_clients_checkpoint_is_kept_with_the_delivery_until_it_is_published(publisher, monkeypatch):
+    from services.platforms.telegram import TelegramClient
+
+    runner, author = publisher
+    post_id = queue_post(author)
+    original, resumes = TelegramClient.publish, []
+
+    async def publish_after_a_checkpoint(self, content, account):
+        resumes.append(dict(content.resume))
+        content.checkpoint({'step': 'halfway'})
+        assert delivery_of(post_id).resume_state == '{"step": "halfway"}'  # saved before the step it guards
+        if len(resumes) == 1:
+            raise base.Retryable('cut off after the checkpoint')
+        return await original(self, content, account)
+
+    monkeypatch.setattr(TelegramClient, 'publish', publish_after_a_checkpoint)
+    await runner.publish_post(post_id)
+    assert resumes == [{}, {}]  # a run's own attempts share the client; `resume` is for the run after a crash
+    delivery = delivery_of(post_id)
+    assert (delivery.status, delivery.resume_state) == (DeliveryStatus.PUBLISHED, None)
+
+    delivery.resume_state = '{"step": "halfway"}'  # as a crash would have left it
+    with db.session() as session:
+        post = session.get(Post, post_id)
+    assert engine._content_of(post, [], delivery).resume == {'step': 'halfway'}

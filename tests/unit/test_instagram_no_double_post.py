@@ -1,6 +1,8 @@
 """Nothing is posted twice on Instagram: when media_publish's answer is lost, the container's status decides."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from services.platforms import base
@@ -127,3 +129,37 @@ async def test_a_retry_finds_the_post_that_went_up_after_the_failed_attempt_look
     [published] = fake.published
     assert (result.remote_id, result.remote_url) == (published.id, published.permalink)
     assert len(calls_to(fake, '/media_publish')) == 1  # the dropped one: the retry asked and did not publish
+
+
+async def run_that_crashes_during_publish(fake: FakeInstagram, image) -> dict:
+    """A run that dies while its media_publish is on the way; returns what it saved with the delivery."""
+    saved: dict = {}
+    fake.inject(Fault.slow(30), on='publish')
+    run = asyncio.create_task(client(fake).publish(PostContent('Sunset', (image,), checkpoint=saved.update), account()))
+    while 'container' not in saved and not run.done():
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)  # the request reaches Instagram
+    run.cancel()
+    return saved
+
+
+async def test_after_a_crash_during_publish_the_next_run_finds_the_post_instead_of_posting_again(fake, tmp_path):
+    image = photo(fake, tmp_path)
+    saved = await run_that_crashes_during_publish(fake, image)
+    [container] = fake.containers
+    assert saved['container'] == container  # saved with the delivery before media_publish was sent
+    fake.finish_publishing(container)  # Instagram got it after all
+
+    result = await client(fake).publish(PostContent('Sunset', (image,), resume=saved), account())
+
+    [published] = fake.published
+    assert result.remote_id == published.id and len(fake.containers) == 1
+
+
+async def test_after_a_crash_before_it_went_up_the_next_run_publishes_the_same_container(fake, tmp_path):
+    image = photo(fake, tmp_path)
+    saved = await run_that_crashes_during_publish(fake, image)
+
+    await client(fake).publish(PostContent('Sunset', (image,), resume=saved), account())
+
+    assert len(fake.published) == 1 and len(fake.containers) == 1
