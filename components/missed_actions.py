@@ -21,24 +21,27 @@ def missed_actions(post_id: int, scheduled_at: datetime | None, user: User, on_c
     """The two buttons (marked `publish-missed-<id>` and `reschedule-<id>`); `on_change` runs after either acted,
     and after a refusal too, since the post has moved on and the list should show where it is now."""
     if permissions.can(user, permissions.Action.PUBLISH):
-        ui.button(_('Publish now'), icon='send', on_click=guarded(lambda: _publish_now(post_id, user, on_change))) \
+        ui.button(_('Publish now'), icon='send',
+                  on_click=guarded(lambda: (publish_now(post_id, user), on_change()))) \
             .props('flat dense no-caps size=sm').mark(f'publish-missed-{post_id}')
     if permissions.can(user, permissions.Action.WRITE_POSTS):
         ui.button(_('Reschedule'), icon='event',
-                  on_click=guarded(lambda: _reschedule(post_id, scheduled_at, user, on_change))) \
+                  on_click=guarded(lambda: reschedule_then(post_id, scheduled_at, user, on_change))) \
             .props('flat dense no-caps size=sm').mark(f'reschedule-{post_id}')
 
 
-def _publish_now(post_id: int, user: User, on_change: Callable[[], None]) -> None:
+def publish_now(post_id: int, user: User) -> bool:
+    """Hand the missed post to the engine and say so; False (with the reason shown) when it was refused."""
     try:
         scheduling.publish_missed_now(post_id, actor=user, ip=client_ip())
     except UserError as refusal:
         ui.notify(explain(refusal), type='negative')
-    else:
-        ui.notify(_('Publishing started.'), type='positive')
-    on_change()
+        return False
+    ui.notify(_('Publishing started.'), type='positive')
+    return True
 
 
-async def _reschedule(post_id: int, scheduled_at: datetime | None, user: User, on_change: Callable[[], None]) -> None:
+async def reschedule_then(post_id: int, scheduled_at: datetime | None, user: User,
+                          on_change: Callable[[], None]) -> None:
     if await reschedule_dialog(post_id, scheduled_at, user) is not None:
         on_change()

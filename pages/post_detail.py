@@ -6,13 +6,13 @@ from nicegui import APIRouter, ui
 
 from components.live_status import LiveBadges
 from components.media_strip import media_strip
+from components.missed_actions import publish_now, reschedule_then
 from components.relative_time import RelativeTimes
-from components.reschedule_dialog import reschedule_dialog
 from components.session import client_ip, guarded, page_user
 from components.status_badge import status_badge
 from components.theme import frame
 from components.translate import _, explain
-from services import engine, permissions, posts, scheduling
+from services import engine, permissions, posts
 from services.deliveries import get_delivery
 from services.errors import UserError
 from services.i18n import N_, format_datetime
@@ -50,10 +50,11 @@ def post_detail_page(request: Request, post_id: int) -> None:
             live.track_post(post.id, status_badge(post.status).mark('post-status'))
             ui.space()
             if post.status == PostStatus.MISSED and permissions.can(user, permissions.Action.PUBLISH):
-                ui.button(_('Publish now'), icon='send', on_click=guarded(lambda: _publish_missed(post.id, user))) \
+                ui.button(_('Publish now'), icon='send',
+                          on_click=guarded(lambda: publish_now(post.id, user) and ui.navigate.reload())) \
                     .props('unelevated').mark('publish-missed')
-                ui.button(_('Reschedule'), icon='event',
-                          on_click=guarded(lambda: _reschedule(post.id, post.scheduled_at, user))) \
+                ui.button(_('Reschedule'), icon='event', on_click=guarded(
+                    lambda: reschedule_then(post.id, post.scheduled_at, user, ui.navigate.reload))) \
                     .props('outline').mark('reschedule')
             if details.editable:
                 ui.button(_('Edit'), icon='edit', on_click=lambda: ui.navigate.to(f'/compose?post={post.id}')) \
@@ -103,21 +104,6 @@ def _delivery_card(delivery_id: int, live: LiveBadges, user: User) -> None:
                 ui.label(_(OUTCOMES.get(attempt.outcome, attempt.outcome))).classes('shrink-0 font-medium')
                 if attempt.error_detail:
                     ui.label(_(attempt.error_detail)).classes('break-words min-w-0')
-
-
-def _publish_missed(post_id: int, user: User) -> None:
-    try:
-        scheduling.publish_missed_now(post_id, actor=user, ip=client_ip())
-    except UserError as refusal:
-        ui.notify(explain(refusal), type='negative')
-        return
-    engine.get_engine().start(post_id)
-    ui.navigate.reload()
-
-
-async def _reschedule(post_id: int, current, user: User) -> None:
-    if await reschedule_dialog(post_id, current, user) is not None:
-        ui.navigate.reload()
 
 
 def _retry(delivery_id: int, user: User) -> None:
