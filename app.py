@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 
-from services.config import ConfigError, configure, load_settings
+from services.core.config import ConfigError, configure, load_settings
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -32,8 +32,9 @@ def reset_password(username: str) -> None:
     """`python app.py reset-password USERNAME`: a locked-out admin sets a new password on the server."""
     import getpass
 
-    from services import db, users
-    from services.errors import UserError
+    from services.core import db
+    from services.core.errors import UserError
+    from services.team import users
 
     try:
         settings = configure(load_settings())
@@ -82,26 +83,13 @@ def main() -> None:
     from nicegui import app, ui
 
     from components import theme
-    from pages import (
-        access,
-        accounts,
-        api_v1,
-        audit,
-        calendar,
-        compose,
-        health,
-        history,
-        home,
-        login,
-        media_routes,
-        oauth,
-        post_detail,
-        security_headers,
-        setup,
-    )
+    from pages import accounts, audit, calendar, compose, history, home, login, post_detail, setup
     from pages import settings as settings_page
     from pages import users as users_page
-    from services import db, lifecycle, users
+    from services import lifecycle
+    from services.core import db
+    from services.team import users
+    from services.web import access_gate, api, health, media_routes, oauth_callback, security_headers
 
     try:
         db.init_db(settings.database_url)
@@ -111,11 +99,11 @@ def main() -> None:
     users.forget_cached_state()
 
     theme.install()
-    access.install()
+    access_gate.install()
     security_headers.install()  # outermost: it also covers the gate's own redirects
-    api_v1.install()
+    api.install()
     for module in (health, media_routes, setup, login, home, compose, calendar, history, post_detail, accounts,
-                   oauth, settings_page, users_page, audit):
+                   oauth_callback, settings_page, users_page, audit):
         app.include_router(module.router)
     async def start_services() -> None:
         await lifecycle.start_services(settings)

@@ -23,8 +23,9 @@ def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     with tempfile.TemporaryDirectory() as data:
         env = app_env(DATA_DIR=data, SECRET_KEY='f' * 40)
-        from services import db, users
-        from services.config import configure, load_settings
+        from services.core import db
+        from services.core.config import configure, load_settings
+        from services.team import users
 
         settings = configure(load_settings({'DATA_DIR': data, 'SECRET_KEY': env['SECRET_KEY']}, env_file=None))
         db.init_db(settings.database_url)

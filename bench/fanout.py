@@ -19,13 +19,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services import db, engine, posts, users  # noqa: E402
-from services.config import configure, load_settings  # noqa: E402
-from services.models import PostStatus  # noqa: E402
+from services.core import db
+from services.core.config import configure, load_settings
+from services.core.models import PostStatus
 from services.platforms.base import close_http_client  # noqa: E402
+from services.posts import editing
+from services.publishing import engine
+from services.team import users
 from tests.fakes import instagram, telegram, tiktok, youtube  # noqa: E402
 from tests.media_samples import make_video  # noqa: E402
-from tests.unit.test_fanout import PLATFORMS, FourFakes, store_video, video_post  # noqa: E402
+from tests.services.publishing.test_fanout import PLATFORMS, FourFakes, store_video, video_post
 
 LATENCY_S = 0.2
 TARGET = 1.1
@@ -44,7 +47,7 @@ async def timed_publish(runner: engine.Engine, author_id: int, media_id: int, pl
     started = time.perf_counter()
     await runner.publish_post(post_id)
     elapsed = time.perf_counter() - started
-    status = posts.get_post(post_id).post.status
+    status = editing.get_post(post_id).post.status
     assert status == PostStatus.PUBLISHED, f'{platforms}: {status}'
     return elapsed
 

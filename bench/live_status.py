@@ -57,10 +57,13 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from services import accounts, db, posts, users  # noqa: E402
-from services.config import configure, load_settings  # noqa: E402
-from services.models import Delivery, Post, PostStatus, utcnow  # noqa: E402
-from services.posts import PostInput, SaveAction  # noqa: E402
+from services.connections import accounts  # noqa: E402
+from services.core import db  # noqa: E402
+from services.core.config import configure, load_settings  # noqa: E402
+from services.core.models import Delivery, Post, PostStatus, utcnow  # noqa: E402
+from services.posts import editing  # noqa: E402
+from services.posts.editing import PostInput, SaveAction  # noqa: E402
+from services.team import users  # noqa: E402
 from tests.app_process import free_port  # noqa: E402
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN  # noqa: E402
 
@@ -215,7 +218,7 @@ def prepare(env: dict[str, str], lead: float) -> tuple[dict[str, float], dict[st
     db.init_db(settings.database_url)
     accounts.sync_env_accounts(settings)
     author = users.create_first_admin(USERNAME, PASSWORD, language='en', time_zone='UTC', ip='')
-    ids = [posts.save_post(author.id, PostInput(text=f'live {n}', platforms=['telegram']), SaveAction.DRAFT).id
+    ids = [editing.save_post(author.id, PostInput(text=f'live {n}', platforms=['telegram']), SaveAction.DRAFT).id
            for n in range(POSTS)]
     on_screen = ids[-ON_SCREEN:]  # the newest: highest ids
     off_screen = iter(ids[:-ON_SCREEN])

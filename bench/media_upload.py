@@ -22,8 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.platforms.base import Account, MediaFile, PostContent, close_http_client  # noqa: E402
-from services.platforms.tiktok import TikTokClient  # noqa: E402
-from services.platforms.youtube import YouTubeClient  # noqa: E402
+from services.platforms.tiktok.client import TikTokClient
+from services.platforms.youtube.client import YouTubeClient
 from tests.fakes import tiktok as fake_tiktok  # noqa: E402
 from tests.fakes import youtube as fake_youtube  # noqa: E402
 

@@ -18,13 +18,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services import accounts, db, engine, posts, users  # noqa: E402
-from services.config import configure, load_settings  # noqa: E402
-from services.models import Post, PostStatus  # noqa: E402
+from services.connections import accounts
+from services.core import db
+from services.core.config import configure, load_settings
+from services.core.models import Post, PostStatus
 from services.platforms import registry  # noqa: E402
 from services.platforms.base import close_http_client  # noqa: E402
-from services.platforms.telegram import TelegramClient  # noqa: E402
-from services.posts import PostInput, SaveAction  # noqa: E402
+from services.platforms.telegram.client import TelegramClient
+from services.posts import editing
+from services.posts.editing import PostInput, SaveAction
+from services.publishing import engine
+from services.team import users
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeChat, FakeTelegram, Fault  # noqa: E402
 
 LATENCY_S = 0.05
@@ -33,7 +37,7 @@ FANOUT = ['telegram', 'instagram', 'youtube', 'tiktok']
 
 def queue(author_id: int, text: str, platforms: list[str]) -> int:
     """A post queued for now. The per-platform content checks are skipped: Telegram stands in for the others."""
-    post = posts.save_post(author_id, PostInput(text=text, platforms=platforms), SaveAction.DRAFT)
+    post = editing.save_post(author_id, PostInput(text=text, platforms=platforms), SaveAction.DRAFT)
     with db.session() as session:
         session.get(Post, post.id).status = PostStatus.PUBLISHING
     return post.id

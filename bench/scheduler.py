@@ -28,9 +28,12 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services import accounts, db, engine, scheduler, users  # noqa: E402
-from services.config import configure, get_settings, load_settings  # noqa: E402
-from services.models import Delivery, DeliveryStatus, Post, PostStatus, utcnow  # noqa: E402
+from services.connections import accounts
+from services.core import db
+from services.core.config import configure, get_settings, load_settings
+from services.core.models import Delivery, DeliveryStatus, Post, PostStatus, utcnow
+from services.publishing import due_timer, engine
+from services.team import users
 from tests.app_process import free_port  # noqa: E402
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram  # noqa: E402
 
@@ -101,12 +104,12 @@ async def firing_only(env: dict[str, str], count: int, spread: float) -> None:
         by_id = dict(session.exec(sa.select(Post.id, Post.text)).all())
     noted = engine._engine = NotingEngine()
     started = time.perf_counter()
-    await scheduler.start_scheduler(get_settings())
+    await due_timer.start_scheduler(get_settings())
     load_s = time.perf_counter() - started
     deadline = max(due.values()).timestamp() + 30
     while len(noted.handed) < count and time.time() < deadline:
         await asyncio.sleep(0.5)
-    await scheduler.stop_scheduler()
+    await due_timer.stop_scheduler()
     print('scheduler alone, in this process, handing posts to an engine that does nothing')
     report(due, {by_id[post_id]: at for post_id, at in noted.handed.items()}, load_s, vm_hwm_mb(os.getpid()), count)
 

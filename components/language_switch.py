@@ -6,7 +6,7 @@ from collections.abc import Callable
 from nicegui import ui
 
 from components.translate import current_language
-from services.i18n import LANGUAGES
+from services.core.i18n import LANGUAGES
 
 
 def language_switch(on_change: Callable[[str], object], *, dark: bool = False) -> ui.toggle:

@@ -11,9 +11,9 @@ from nicegui import ui
 
 from components.status_badge import STATUS
 from components.translate import current_language
-from services import events, i18n
-from services.i18n import N_
-from services.post_checks import PLATFORM_LABELS
+from services.core import events, i18n
+from services.core.i18n import N_
+from services.posts.checks import PLATFORM_LABELS
 
 FAILED_NOTICE = N_('%(platform)s: the post could not be published. Open Posts to see why and retry.')
 

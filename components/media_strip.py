@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 from nicegui import ui
 
 from components.translate import _
-from services.models import MediaAsset
+from services.core.models import MediaAsset
 
 
 def thumbnail_url(asset: MediaAsset) -> str:

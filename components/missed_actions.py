@@ -12,9 +12,10 @@ from nicegui import ui
 from components.reschedule_dialog import reschedule_dialog
 from components.session import client_ip, guarded
 from components.translate import _, explain
-from services import permissions, scheduling
-from services.errors import UserError
-from services.models import User
+from services.core.errors import UserError
+from services.core.models import User
+from services.posts import actions
+from services.team import permissions
 
 
 def missed_actions(post_id: int, scheduled_at: datetime | None, user: User, on_change: Callable[[], None]) -> None:
@@ -33,7 +34,7 @@ def missed_actions(post_id: int, scheduled_at: datetime | None, user: User, on_c
 def publish_now(post_id: int, user: User) -> bool:
     """Hand the missed post to the engine and say so; False (with the reason shown) when it was refused."""
     try:
-        scheduling.publish_missed_now(post_id, actor=user, ip=client_ip())
+        actions.publish_missed_now(post_id, actor=user, ip=client_ip())
     except UserError as refusal:
         ui.notify(explain(refusal), type='negative')
         return False

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from nicegui import ui
 
 from components.translate import _
-from services.accounts import INSTAGRAM_NEEDS_PUBLIC_URL
-from services.config import get_settings
-from services.models import AccountStatus, PlatformAccount
-from services.post_checks import PLATFORM_LABELS
+from services.connections.accounts import INSTAGRAM_NEEDS_PUBLIC_URL
+from services.core.config import get_settings
+from services.core.models import AccountStatus, PlatformAccount
+from services.posts.checks import PLATFORM_LABELS
 
 ICONS = {'telegram': 'send', 'instagram': 'photo_camera', 'youtube': 'smart_display', 'tiktok': 'music_note'}
 

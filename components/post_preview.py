@@ -4,7 +4,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from components.translate import _, ngettext
-from services.post_checks import (
+from services.posts.checks import (
     INSTAGRAM_CAPTION,
     PLATFORM_LABELS,
     TELEGRAM_CAPTION,

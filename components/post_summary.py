@@ -16,9 +16,9 @@ from nicegui import ui
 from components.platform_picker import ICONS
 from components.relative_time import RelativeTimes
 from components.translate import _, ngettext
-from services.i18n import format_datetime, normalize_language
-from services.post_checks import PLATFORM_LABELS
-from services.scheduling import PostSummary
+from services.core.i18n import format_datetime, normalize_language
+from services.posts.checks import PLATFORM_LABELS
+from services.posts.overview import PostSummary
 
 
 def _pattern(language: str, skeleton: str) -> str:

@@ -5,8 +5,8 @@ from datetime import datetime
 
 from nicegui import ui
 
-from services.i18n import format_relative
-from services.models import utcnow
+from services.core.i18n import format_relative
+from services.core.models import utcnow
 
 REFRESH_SECONDS = 30
 

@@ -13,11 +13,11 @@ from components.confirm import confirm
 from components.schedule_picker import schedule_picker
 from components.session import client_ip, guarded
 from components.translate import _, current_language, explain
-from services import scheduling
-from services.errors import UserError
-from services.i18n import format_datetime
-from services.models import User, utcnow
-from services.timezones import AmbiguousTime, local_to_utc, utc_to_local
+from services.core.errors import UserError
+from services.core.i18n import format_datetime
+from services.core.models import User, utcnow
+from services.core.timezones import AmbiguousTime, local_to_utc, utc_to_local
+from services.posts import actions
 
 
 async def ask_which_time(ambiguous: AmbiguousTime, time_zone: str) -> int | None:
@@ -51,7 +51,7 @@ async def reschedule_dialog(post_id: int, current: datetime | None, user: User) 
             try:
                 when = local_to_utc(date.fromisoformat(date_input.value), time.fromisoformat(time_input.value),
                                     user.timezone, fold=fold)
-                scheduling.reschedule(post_id, when, actor=user)
+                actions.reschedule(post_id, when, actor=user)
             except AmbiguousTime as ambiguous:
                 choice = await ask_which_time(ambiguous, user.timezone)
                 if choice is not None:
@@ -85,7 +85,7 @@ async def cancel_dialog(post_id: int, user: User) -> bool:
                          keep=_('Keep it'), act=_('Cancel the post'), marker='confirm-cancel'):
         return False
     try:
-        scheduling.cancel(post_id, actor=user, ip=client_ip())
+        actions.cancel(post_id, actor=user, ip=client_ip())
     except UserError as refusal:
         ui.notify(explain(refusal), type='negative')
         return False

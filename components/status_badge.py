@@ -4,7 +4,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from components.translate import _
-from services.i18n import N_
+from services.core.i18n import N_
 
 STATUS = {  # status: (msgid, colour)
     'draft': (N_('Draft'), 'grey-7'),

@@ -10,12 +10,14 @@ from nicegui import app, context, ui
 from nicegui.translations import translations as nicegui_translations
 
 from components.language_switch import language_switch
-from components.session import client_ip, end_session, guarded, pop_flash
+from components.session import client_ip, guarded
 from components.translate import _, current_language
-from services import auth, i18n, users
-from services.i18n import N_
-from services.models import User
-from services.permissions import Action, can
+from services.core import i18n
+from services.core.i18n import N_
+from services.core.models import User
+from services.team import auth, users
+from services.team.permissions import Action, can
+from services.web.browser_session import end_session, pop_flash
 
 FONTS_DIR = Path(__file__).parent / 'fonts'
 QUASAR_LANGUAGE = {'en': 'en-US', 'ar': 'ar'}

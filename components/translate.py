@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from nicegui import app, context
 
-from services import i18n
-from services.errors import UserError
+from services.core import i18n
+from services.core.errors import UserError
 
 
 def current_language() -> str:

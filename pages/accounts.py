@@ -11,14 +11,15 @@ from components.session import client_ip, guarded, page_user
 from components.status_badge import status_badge
 from components.theme import frame
 from components.translate import _, current_language, explain
-from pages.oauth import pop_outcome
-from services import accounts, oauth, permissions
-from services.config import Settings, get_settings
-from services.errors import UserError
-from services.i18n import N_, format_datetime
-from services.models import AccountStatus, PlatformAccount, User
+from services.connections import accounts, oauth
+from services.core.config import Settings, get_settings
+from services.core.errors import UserError
+from services.core.i18n import N_, format_datetime
+from services.core.models import AccountStatus, PlatformAccount, User
 from services.platforms.base import Account, NeedsReconnect, PlatformError, Rejected
-from services.post_checks import PLATFORM_LABELS
+from services.posts.checks import PLATFORM_LABELS
+from services.team import permissions
+from services.web.oauth_callback import pop_outcome
 
 router = APIRouter()
 OAUTH_FORMS = {  # platform: (label of the client id, label of the secret, how to make the app)

@@ -9,8 +9,8 @@ from nicegui import APIRouter, ui
 from components.session import page_user
 from components.theme import frame
 from components.translate import _, current_language
-from services import audit, users
-from services.i18n import N_, format_datetime
+from services.core.i18n import N_, format_datetime
+from services.team import audit, users
 
 router = APIRouter()
 PAGE_SIZE = 50

@@ -18,11 +18,12 @@ from components.reschedule_dialog import cancel_dialog, reschedule_dialog
 from components.session import guarded, page_user
 from components.theme import frame
 from components.translate import _, current_language, ngettext
-from services import permissions, scheduling
-from services.i18n import N_
-from services.models import User, utcnow
-from services.scheduling import PostSummary
-from services.timezones import utc_to_local
+from services.core.i18n import N_
+from services.core.models import User, utcnow
+from services.core.timezones import utc_to_local
+from services.posts import overview
+from services.posts.overview import PostSummary
+from services.team import permissions
 
 router = APIRouter()
 VIEWS = {'week': N_('Week'), 'month': N_('Month'), 'list': N_('List')}
@@ -129,7 +130,7 @@ class CalendarView:
         days = self._days()
         limit = PER_DAY[self.view]
         bounds = [(day_start(day, self.zone), day_start(day + timedelta(days=1), self.zone)) for day in days]
-        found = dict(zip(days, scheduling.upcoming_by_day(bounds, limit), strict=True))
+        found = dict(zip(days, overview.upcoming_by_day(bounds, limit), strict=True))
         if not any(total for _entries, total in found.values()):
             ui.label(_('Nothing is scheduled in this period.')).classes('text-gray-600').mark('calendar-empty')
         with ui.grid().classes('w-full gap-2 grid-cols-1 md:grid-cols-7').mark(f'calendar-{self.view}'):
@@ -157,7 +158,7 @@ class CalendarView:
     def _list(self) -> None:
         start = max(day_start(self.anchor, self.zone), utcnow()) if self.after is None else self.after[0]
         end = utcnow() + timedelta(days=400)
-        entries = scheduling.upcoming(start, end, limit=LIST_PAGE + 1, after=self.after)
+        entries = overview.upcoming(start, end, limit=LIST_PAGE + 1, after=self.after)
         more, entries = len(entries) > LIST_PAGE, entries[:LIST_PAGE]
         if not entries:
             ui.label(_('Nothing is scheduled yet.')).classes('text-gray-600').mark('calendar-empty')

@@ -17,16 +17,17 @@ from components.schedule_picker import schedule_picker
 from components.session import client_ip, guarded, page_user
 from components.theme import frame
 from components.translate import _, current_language, explain
-from services import media, posts
-from services.accounts import accounts_by_platform, tiktok_creator_info
-from services.config import get_settings
-from services.engine import get_engine
-from services.errors import UserError
-from services.i18n import N_, format_datetime
-from services.models import AccountStatus, MediaAsset, User, utcnow
-from services.post_checks import PLATFORM_LABELS, check_post
-from services.posts import PostInput, PostRefused, SaveAction
-from services.timezones import AmbiguousTime, local_to_utc, utc_to_local
+from services.connections.accounts import accounts_by_platform, tiktok_creator_info
+from services.core.config import get_settings
+from services.core.errors import UserError
+from services.core.i18n import N_, format_datetime
+from services.core.models import AccountStatus, MediaAsset, User, utcnow
+from services.core.timezones import AmbiguousTime, local_to_utc, utc_to_local
+from services.media import library
+from services.posts import editing
+from services.posts.checks import PLATFORM_LABELS, check_post
+from services.posts.editing import PostInput, PostRefused, SaveAction
+from services.publishing.engine import get_engine
 
 router = APIRouter()
 UPLOAD_CHUNK = 256 * 1024
@@ -49,7 +50,7 @@ class ComposeState:
 
 
 def load_state(post_id: int | None) -> tuple[ComposeState, datetime | None]:
-    details = posts.get_post(post_id) if post_id else None
+    details = editing.get_post(post_id) if post_id else None
     if details is None:
         return ComposeState(), None
     state = ComposeState(post_id=details.post.id, text=details.post.text, media=details.media,
@@ -140,7 +141,7 @@ class _Editor:
 
     async def upload(self, event: events.UploadEventArguments) -> None:
         try:
-            asset = await media.store_upload(event.file.iterate(chunk_size=UPLOAD_CHUNK), event.file.name,
+            asset = await library.store_upload(event.file.iterate(chunk_size=UPLOAD_CHUNK), event.file.name,
                                              uploaded_by=self.user.id)
         except UserError as refusal:
             ui.notify(explain(refusal), type='negative', multi_line=True)
@@ -223,7 +224,7 @@ class _Editor:
             ui.label(_('Write something or add photos, then choose where it goes.')) \
                 .classes('text-sm text-gray-600').mark('problems')
             return
-        found = check_post(state.text, posts.media_facts(state.media), state.platforms, state.options)
+        found = check_post(state.text, editing.media_facts(state.media), state.platforms, state.options)
         messages = [_(problem.message, **problem.params) for problem in found] + self.errors
         with ui.column().classes('w-full gap-1').mark('problems'):
             for message in messages:
@@ -266,7 +267,7 @@ class _Editor:
             if action == SaveAction.SCHEDULE:
                 scheduled_at = local_to_utc(date.fromisoformat(self.date_input.value),
                                             time.fromisoformat(self.time_input.value), self.user.timezone, fold=fold)
-            saved = posts.save_post(self.user.id, self.state.as_input(scheduled_at), action,
+            saved = editing.save_post(self.user.id, self.state.as_input(scheduled_at), action,
                                     post_id=self.state.post_id, actor=self.user, ip=client_ip())
         except AmbiguousTime as ambiguous:
             choice = await ask_which_time(ambiguous, self.user.timezone)
@@ -306,17 +307,17 @@ class _Editor:
         if not await confirm(question, keep=_('Cancel'), act=_('Delete'), marker='confirm-delete'):
             return
         try:
-            media_ids = posts.delete_post(self.state.post_id, self.user, ip=client_ip())
+            media_ids = editing.delete_post(self.state.post_id, self.user, ip=client_ip())
         except UserError as refusal:
             ui.notify(explain(refusal), type='negative')
             return
         for media_id in media_ids:
-            media.delete_if_unused(media_id)
+            library.delete_if_unused(media_id)
         ui.notify(_('The post was deleted.'), type='positive')
         ui.navigate.to('/history')
 
     def duplicate(self) -> None:
-        copy = posts.duplicate_post(self.state.post_id, self.user)
+        copy = editing.duplicate_post(self.state.post_id, self.user)
         ui.notify(_('A new draft was made from this post.'), type='positive')
         ui.navigate.to(f'/compose?post={copy.id}')
 

@@ -14,13 +14,14 @@ from components.session import page_user
 from components.status_badge import STATUS, status_badge
 from components.theme import frame
 from components.translate import _
-from services import posts, users
-from services.errors import UserError
-from services.i18n import format_datetime
-from services.models import PostStatus, User
-from services.post_checks import PLATFORM_LABELS
-from services.posts import PostFilter
-from services.timezones import local_to_utc
+from services.core.errors import UserError
+from services.core.i18n import format_datetime
+from services.core.models import PostStatus, User
+from services.core.timezones import local_to_utc
+from services.posts import editing
+from services.posts.checks import PLATFORM_LABELS
+from services.posts.editing import PostFilter
+from services.team import users
 
 router = APIRouter()
 PAGE_SIZE = 25
@@ -33,7 +34,7 @@ def history_page(request: Request, before: int | None = None, status: str = '', 
     query = {'status': status, 'platform': platform, 'author': author or '', 'since': since, 'until': until, 'q': q}
     filters = PostFilter(status=status or None, platform=platform or None, author_id=author,
                          since=_day_start(since, user), until=_day_start(until, user, next_day=True), search=q)
-    page = posts.list_posts(filters, before_id=before, limit=PAGE_SIZE + 1)
+    page = editing.list_posts(filters, before_id=before, limit=PAGE_SIZE + 1)
     more, page = len(page) > PAGE_SIZE, page[:PAGE_SIZE]
     with frame(_('Posts'), user):
         live = LiveBadges(user.id)
@@ -84,8 +85,8 @@ def _filter_bar(query: dict) -> None:
 class _PostRow:
     """One post of the list, redrawn in place after Publish now or Reschedule on it."""
 
-    def __init__(self, details: posts.PostDetails, live: LiveBadges, clock: RelativeTimes, user: User) -> None:
-        self.details: posts.PostDetails | None = details
+    def __init__(self, details: editing.PostDetails, live: LiveBadges, clock: RelativeTimes, user: User) -> None:
+        self.details: editing.PostDetails | None = details
         self.live, self.clock, self.user = live, clock, user
         self.draw()
 
@@ -112,7 +113,7 @@ class _PostRow:
                     missed_actions(post.id, post.scheduled_at, self.user, on_change=self.reload)
 
     def reload(self) -> None:
-        self.details = posts.get_post(self.details.post.id)
+        self.details = editing.get_post(self.details.post.id)
         self.draw.refresh()
 
 

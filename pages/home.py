@@ -11,11 +11,13 @@ from components.session import page_user
 from components.status_badge import STATUS, status_badge, status_text
 from components.theme import frame
 from components.translate import _, current_language, ngettext
-from services import i18n, permissions, posts, scheduling
-from services.i18n import N_
-from services.models import PostStatus, User
-from services.post_checks import PLATFORM_LABELS
-from services.scheduling import PostSummary
+from services.core import i18n
+from services.core.i18n import N_
+from services.core.models import PostStatus, User
+from services.posts import editing, overview
+from services.posts.checks import PLATFORM_LABELS
+from services.posts.overview import PostSummary
+from services.team import permissions
 
 router = APIRouter()
 
@@ -35,7 +37,7 @@ def home_page(request: Request) -> None:
     language = current_language()
     with frame(_('Home'), user):
         ui.label(_('Welcome, %(name)s.', name=user.username)).classes('text-gray-700').mark('welcome')
-        counts = posts.status_counts(days=30)
+        counts = editing.status_counts(days=30)
         ui.label(_('Your team\'s posts over the last 30 days')).classes('text-sm text-gray-600')
         with ui.grid().classes('w-full gap-3 grid-cols-2 md:grid-cols-4'):
             for statuses, label, icon in SUMMARY:
@@ -45,7 +47,7 @@ def home_page(request: Request) -> None:
                         ui.icon(icon)
                         ui.label(_(label))
                     ui.label(i18n.format_number(language, total)).classes('text-3xl font-semibold')
-        if not any(counts.values()) and not scheduling.due_next(1) and not scheduling.needs_attention(1)[1]:
+        if not any(counts.values()) and not overview.due_next(1) and not overview.needs_attention(1)[1]:
             with ui.card().classes('w-full items-center gap-2 py-8'):
                 ui.icon('auto_awesome', size='2.5rem').classes('text-primary')
                 ui.label(_('No posts yet.')).classes('text-lg font-medium').mark('empty-state')
@@ -79,13 +81,13 @@ class Dashboard:
                 self.attention()
         with ui.card().classes('w-full gap-2').mark('platform-chart'):
             ui.label(_('Posts per platform, last 30 days')).classes('text-lg font-semibold')
-            platform_bars(scheduling.platform_status_counts(days=30), self.language)
+            platform_bars(overview.platform_status_counts(days=30), self.language)
 
     def _when(self, summary: PostSummary) -> str:
         return moment(self.language, summary.scheduled_at or summary.updated_at, self.user.timezone)
 
     def _due_next(self) -> None:
-        upcoming = scheduling.due_next(DUE_NEXT)
+        upcoming = overview.due_next(DUE_NEXT)
         if not upcoming:
             ui.label(_('Nothing is scheduled.')).classes('text-sm text-gray-600')
         page = '/compose?post=' if permissions.can(self.user, permissions.Action.WRITE_POSTS) else '/history/'
@@ -95,7 +97,7 @@ class Dashboard:
                     .props('flat dense no-caps size=sm')
 
     def _attention(self) -> None:
-        found, total = scheduling.needs_attention(ATTENTION)
+        found, total = overview.needs_attention(ATTENTION)
         if not found:
             with ui.row().classes('items-center gap-2 text-positive'):
                 ui.icon('check_circle')

@@ -18,12 +18,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from nicegui import app
 from starlette.concurrency import run_in_threadpool
 
-from components.session import pop_flash, safe_next, start_session
 from components.theme import font_faces_css
-from services import auth, i18n
-from services.auth import AuthError
-from services.config import get_settings
-from services.i18n import N_
+from services.core import i18n
+from services.core.config import get_settings
+from services.core.i18n import N_
+from services.team import auth
+from services.team.auth import AuthError
+from services.web.browser_session import pop_flash, safe_next, start_session
 
 router = APIRouter()
 

@@ -12,12 +12,14 @@ from components.session import client_ip, guarded, page_user
 from components.status_badge import status_badge
 from components.theme import frame
 from components.translate import _, explain
-from services import engine, permissions, posts
-from services.deliveries import get_delivery
-from services.errors import UserError
-from services.i18n import N_, format_datetime
-from services.models import DeliveryStatus, PostStatus, User
-from services.post_checks import PLATFORM_LABELS
+from services.core.errors import UserError
+from services.core.i18n import N_, format_datetime
+from services.core.models import DeliveryStatus, PostStatus, User
+from services.posts import editing
+from services.posts.checks import PLATFORM_LABELS
+from services.posts.deliveries import get_delivery
+from services.publishing import engine
+from services.team import permissions
 
 router = APIRouter()
 
@@ -33,7 +35,7 @@ WRITTEN = N_('Written %(when)s')
 @router.page('/history/{post_id}')
 def post_detail_page(request: Request, post_id: int) -> None:
     user = page_user(request)
-    details = posts.get_post(post_id)
+    details = editing.get_post(post_id)
     with frame(_('Post'), user):
         if details is None:
             ui.label(_('This post no longer exists.')).mark('missing-post')

@@ -4,13 +4,14 @@ from __future__ import annotations
 from fastapi import Request
 from nicegui import APIRouter, app, run, ui
 
-from components.session import TOKEN_KEY, client_ip, flash, guarded, page_user
+from components.session import client_ip, guarded, page_user
 from components.theme import frame
 from components.translate import _, explain
-from services import auth, users
-from services.auth import AuthError
-from services.config import get_settings
-from services.i18n import LANGUAGES, N_
+from services.core.config import get_settings
+from services.core.i18n import LANGUAGES, N_
+from services.team import auth, users
+from services.team.auth import AuthError
+from services.web.browser_session import TOKEN_KEY, flash
 
 CHANGED = N_('Your password has been changed. Other sessions were signed out.')
 

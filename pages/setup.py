@@ -4,12 +4,13 @@ from __future__ import annotations
 from nicegui import APIRouter, app, run, ui
 
 from components.language_switch import language_switch
-from components.session import client_ip, start_session
+from components.session import client_ip
 from components.theme import begin_page
 from components.translate import _, explain
-from services import auth, users
-from services.auth import AuthError
-from services.config import get_settings
+from services.core.config import get_settings
+from services.team import auth, users
+from services.team.auth import AuthError
+from services.web.browser_session import start_session
 
 router = APIRouter()
 

@@ -8,10 +8,10 @@ from components.session import client_ip, guarded, page_user
 from components.status_badge import status_badge
 from components.theme import frame
 from components.translate import _, explain
-from services import users
-from services.errors import UserError
-from services.i18n import LANGUAGES, N_
-from services.models import Role, User
+from services.core.errors import UserError
+from services.core.i18n import LANGUAGES, N_
+from services.core.models import Role, User
+from services.team import users
 
 router = APIRouter()
 ROLES = {Role.ADMIN.value: N_('Administrator'), Role.EDITOR.value: N_('Editor'), Role.VIEWER.value: N_('Viewer')}

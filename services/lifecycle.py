@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import logging
 
-from services import accounts, engine, media, scheduler, token_refresh
-from services.config import Settings
+from services.connections import accounts, token_refresh
+from services.core.config import Settings
+from services.media import library
 from services.platforms.base import close_http_client
+from services.publishing import due_timer, engine
 
 log = logging.getLogger(__name__)
 
@@ -14,7 +16,7 @@ async def start_services(settings: Settings) -> None:
     """Accounts from the environment, then recovery: files of cut-off uploads removed, interrupted deliveries marked,
     queued posts resumed; then the scheduler loads every scheduled post."""
     accounts.sync_env_accounts(settings)
-    swept = media.sweep_leftovers()
+    swept = library.sweep_leftovers()
     if swept:
         log.info('removed %d file(s) left in the uploads folder by an interrupted upload', swept)
     publisher = engine.init_engine(settings)
@@ -23,11 +25,11 @@ async def start_services(settings: Settings) -> None:
         publisher.start(post_id)
     if resumable:
         log.info('resuming %d post(s) that were queued when the app stopped', len(resumable))
-    await scheduler.start_scheduler(settings)
+    await due_timer.start_scheduler(settings)
     token_refresh.start_token_refresh(settings)
 
 
 async def stop_services() -> None:
-    await scheduler.stop_scheduler()
+    await due_timer.stop_scheduler()
     await token_refresh.stop_token_refresh()
     await close_http_client()

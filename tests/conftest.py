@@ -7,8 +7,9 @@ import re
 import httpx
 import pytest
 
-from services import db, users
-from services.config import SUPPORTED_DB_SCHEMES
+from services.core import db
+from services.core.config import SUPPORTED_DB_SCHEMES
+from services.team import users
 
 pytest_plugins = ['nicegui.testing.user_plugin']
 
@@ -121,7 +122,7 @@ async def eventually(check, *, seconds: float = 10.0):
 def audit_actions(target: str) -> list[str]:
     from sqlmodel import select
 
-    from services.models import AuditEvent
+    from services.core.models import AuditEvent
 
     with db.session() as session:
         return list(session.exec(select(AuditEvent.action).where(AuditEvent.target == target)

@@ -2,16 +2,14 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-from services import models  # noqa: F401 - registers the tables on SQLModel.metadata
-
 target_metadata = SQLModel.metadata
 
 
 def run_migrations() -> None:
     engine = context.config.attributes.get('connection_engine')
     if engine is None:
-        from services.config import load_settings
-        from services.db import create_db_engine
+        from services.core.config import load_settings
+        from services.core.db import create_db_engine
 
         engine = create_db_engine(load_settings().database_url)
     with engine.connect() as connection:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from services.config import Settings
+from services.core.config import Settings
 from services.platforms.base import PlatformClient
-from services.platforms.instagram import InstagramClient
-from services.platforms.telegram import TelegramClient
-from services.platforms.tiktok import TikTokClient
-from services.platforms.youtube import YouTubeClient
+from services.platforms.instagram.client import InstagramClient
+from services.platforms.telegram.client import TelegramClient
+from services.platforms.tiktok.client import TikTokClient
+from services.platforms.youtube.client import YouTubeClient
 
 
 class UnknownPlatform(KeyError):

@@ -99,8 +99,8 @@ def sample_posts(signed_in_page, tmp_path) -> dict[str, int]:
 
     from sqlmodel import Session
 
-    from services.db import create_db_engine
-    from services.models import Delivery, DeliveryAttempt, Post
+    from services.core.db import create_db_engine
+    from services.core.models import Delivery, DeliveryAttempt, Post
 
     now = datetime.now(UTC)
     rows = {'scheduled': ('Spring sale starts tomorrow at nine', now + timedelta(days=1), 'pending'),

@@ -7,10 +7,12 @@ import time
 
 from sqlmodel import select
 
-from services import db, posts, users
-from services.config import configure, load_settings
-from services.models import Delivery, DeliveryStatus
-from services.posts import PostInput, SaveAction
+from services.core import db
+from services.core.config import configure, load_settings
+from services.core.models import Delivery, DeliveryStatus
+from services.posts import editing
+from services.posts.editing import PostInput, SaveAction
+from services.team import users
 from tests.app_process import app_env, start_app, stop_app
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram, Fault
 
@@ -36,7 +38,7 @@ def test_kill_during_send_leaves_the_delivery_interrupted_and_sends_nothing_twic
         first.send_signal(signal.SIGKILL)
         first.wait()
         # Queued for "now": the next start picks it up and sends it while the fake is slow to answer.
-        post = posts.save_post(author.id, PostInput(text='Sent once', platforms=['telegram']), SaveAction.PUBLISH)
+        post = editing.save_post(author.id, PostInput(text='Sent once', platforms=['telegram']), SaveAction.PUBLISH)
         fake.inject(Fault.slow(30))
         second, _url = start_app(env, tmp_path)
         wait_for(lambda: fake.pending_faults == 0)  # the send has reached Telegram, which is slow to answer

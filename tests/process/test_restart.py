@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from services import accounts, db, posts, users
-from services.config import configure, load_settings
-from services.models import Post, PostStatus, utcnow
-from services.posts import PostInput, SaveAction
+from services.connections import accounts
+from services.core import db
+from services.core.config import configure, load_settings
+from services.core.models import Post, PostStatus, utcnow
+from services.posts import editing
+from services.posts.editing import PostInput, SaveAction
+from services.team import users
 from tests import app_process as live
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram
 
@@ -71,7 +74,7 @@ def wait_for(check, seconds: float) -> None:
 
 def test_a_post_due_while_the_app_was_killed_is_published_exactly_once_after_restart(app_process, fake, tmp_path):
     due = utcnow() + timedelta(seconds=8)
-    post_id = posts.save_post(1, PostInput(text='Survives a kill', platforms=['telegram'], scheduled_at=due),
+    post_id = editing.save_post(1, PostInput(text='Survives a kill', platforms=['telegram'], scheduled_at=due),
                               SaveAction.SCHEDULE).id
 
     app_process.start()

@@ -1,0 +1,108 @@
+"""Renewing platform tokens before they expire, so no post waits on, or fails for, a sign-in that ran out.
+
+`start_token_refresh` runs `refresh_due_tokens` every INTERVAL_S in the app's loop. An account whose token the
+platform refuses to renew (revoked, expired, app removed) is marked needs-reconnect: the Accounts page then shows
+Reconnect, and the composer warns before anything is scheduled to it.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import select
+
+from services.connections import accounts
+from services.core import db
+from services.core.config import Settings
+from services.core.models import AccountStatus, Delivery, DeliveryStatus, PlatformAccount, utcnow
+from services.platforms.base import NeedsReconnect, PlatformError
+from services.platforms.registry import client_for
+
+log = logging.getLogger(__name__)
+INTERVAL_S = 600.0
+FIRST_RUN_DELAY_S = 30.0  # let start-up (recovery, scheduler) finish first
+RETRY_AFTER_FAILURE_S = 3600.0  # after a refusal that is not a revocation (a token too young to renew...)
+# How long before its expiry a token is renewed. Instagram's long-lived token (60 days) can be renewed once it is a
+# day old; YouTube's and TikTok's access tokens last hours, and TikTok's refresh token rotates with each renewal.
+# A token of unknown expiry (set by environment variables) is renewed at the first run, which also tests it.
+RENEW_WITHIN = {'instagram': timedelta(days=7), 'youtube': timedelta(minutes=20), 'tiktok': timedelta(minutes=30)}
+
+
+@dataclass
+class RefreshSummary:
+    refreshed: list[int] = field(default_factory=list)
+    needs_reconnect: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+_not_before: dict[int, float] = {}  # account id → time.monotonic() of the next try after a failure
+_task: asyncio.Task | None = None
+
+
+def due_accounts(now: datetime | None = None) -> list[PlatformAccount]:
+    """Connected accounts whose token expires within their platform's RENEW_WITHIN (or at an unknown time), except
+    those of a platform a delivery is being sent to right now (a renewal could rotate a token under it)."""
+    now = now or utcnow()
+    with db.session() as session:
+        rows = list(session.exec(select(PlatformAccount).where(PlatformAccount.status == AccountStatus.CONNECTED,
+                                                               PlatformAccount.platform.in_(list(RENEW_WITHIN)))))
+        busy = set(session.exec(select(Delivery.platform).where(Delivery.status == DeliveryStatus.PUBLISHING)))
+    clock = time.monotonic()
+    return [row for row in rows if row.platform not in busy and _not_before.get(row.id, 0.0) <= clock
+            and (row.token_expires_at is None or row.token_expires_at <= now + RENEW_WITHIN[row.platform])]
+
+
+async def refresh_due_tokens(settings: Settings, *, now: datetime | None = None) -> RefreshSummary:
+    """Renew the token of every due account (see `due_accounts`) and store what the platform hands back.
+
+    Never raises for a platform's answer: a revoked one marks the account needs-reconnect, anything else is
+    logged and tried again after RETRY_AFTER_FAILURE_S.
+    """
+    summary = RefreshSummary()
+    for row in due_accounts(now):
+        client = client_for(row.platform, settings)
+        try:
+            updates = await client.refresh(accounts.credentials_of(row))
+        except NeedsReconnect as refusal:
+            log.warning('%s account %s needs reconnecting: %s', row.platform, row.id, refusal.message)
+            accounts.mark_needs_reconnect(row.id)
+            summary.needs_reconnect.append(row.id)
+        except PlatformError as error:
+            log.warning('could not renew the token of %s account %s: %s', row.platform, row.id, error.message)
+            _not_before[row.id] = time.monotonic() + RETRY_AFTER_FAILURE_S
+            summary.failed.append(row.id)
+        else:
+            accounts.update_credentials(row.id, updates)
+            _not_before.pop(row.id, None)
+            summary.refreshed.append(row.id)
+    return summary
+
+
+def start_token_refresh(settings: Settings) -> None:
+    """Renew due tokens every INTERVAL_S from now on (once per process, however often start-up runs)."""
+    global _task
+    if _task is None or _task.done() or _task.get_loop() is not asyncio.get_running_loop():
+        _task = asyncio.create_task(_every_interval(settings), name='token refresh')
+
+
+async def stop_token_refresh() -> None:
+    global _task
+    if _task is not None and _task.get_loop() is asyncio.get_running_loop():
+        _task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await _task
+    _task = None
+
+
+async def _every_interval(settings: Settings) -> None:
+    await asyncio.sleep(FIRST_RUN_DELAY_S)
+    while True:
+        try:
+            await refresh_due_tokens(settings)
+        except Exception:  # noqa: BLE001 - a bug (or the database away) must not end renewals for good
+            log.exception('token refresh failed')
+        await asyncio.sleep(INTERVAL_S)

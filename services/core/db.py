@@ -1,0 +1,83 @@
+"""The database engine, sessions, and schema upgrades (Alembic) at start-up."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlmodel import Session
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / 'migrations'
+
+_engine: sa.Engine | None = None
+
+
+def create_db_engine(database_url: str) -> sa.Engine:
+    """An engine for `database_url`; on SQLite with foreign keys on, WAL and a busy timeout."""
+    if database_url.startswith('sqlite'):
+        engine = sa.create_engine(database_url, connect_args={'check_same_thread': False, 'timeout': 15})
+        sa.event.listen(engine, 'connect', _sqlite_pragmas)
+        return engine
+    return sa.create_engine(database_url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute('PRAGMA foreign_keys=ON')
+    cursor.execute('PRAGMA journal_mode=WAL')
+    cursor.execute('PRAGMA synchronous=NORMAL')
+    cursor.close()
+
+
+def alembic_config(engine: sa.Engine | None = None) -> Config:
+    config = Config()
+    config.set_main_option('script_location', str(MIGRATIONS_DIR))
+    if engine is not None:
+        config.attributes['connection_engine'] = engine
+    return config
+
+
+def upgrade_schema(engine: sa.Engine) -> None:
+    """Bring the schema of `engine`'s database to the newest migration (an empty database gets every table)."""
+    command.upgrade(alembic_config(engine), 'head')
+
+
+def init_db(database_url: str) -> sa.Engine:
+    """Open the database, upgrade its schema and make it the one `session()` uses."""
+    global _engine
+    if _engine is not None:
+        _engine.dispose()
+    engine = create_db_engine(database_url)
+    upgrade_schema(engine)
+    _engine = engine
+    return engine
+
+
+def engine() -> sa.Engine:
+    if _engine is None:
+        raise RuntimeError('init_db() has not run')
+    return _engine
+
+
+@contextmanager
+def session() -> Iterator[Session]:
+    """A session that commits on success and rolls back on any error."""
+    with Session(engine(), expire_on_commit=False) as db:
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+
+
+def is_reachable() -> bool:
+    try:
+        with engine().connect() as connection:
+            connection.execute(sa.text('SELECT 1'))
+    except Exception:  # noqa: BLE001 - any failure means "not reachable" for the health check
+        return False
+    return True

@@ -1,0 +1,286 @@
+"""Posts: write, edit, schedule, duplicate and delete them (the rules live here, not in pages)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from services.connections.accounts import accounts_by_platform
+from services.core import db, events
+from services.core.errors import UserError
+from services.core.i18n import N_
+from services.core.models import (
+    AccountStatus,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    MediaAsset,
+    Post,
+    PostMedia,
+    PostStatus,
+    User,
+    utcnow,
+)
+from services.posts.checks import PLATFORM_LABELS, MediaFacts, Problem, check_post, check_schedule
+from services.team import audit, permissions
+
+EDITABLE = {PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.MISSED, PostStatus.CANCELLED}
+MAX_TEXT = 20000  # far above every platform's limit: only guards the database
+
+
+class SaveAction(StrEnum):
+    DRAFT = 'draft'
+    SCHEDULE = 'schedule'
+    PUBLISH = 'publish'
+
+
+@dataclass
+class PostInput:
+    """What the composer hands over: the post as the user left it."""
+
+    text: str = ''
+    media_ids: list[int] = field(default_factory=list)
+    platforms: list[str] = field(default_factory=list)
+    options: dict[str, dict] = field(default_factory=dict)
+    scheduled_at: datetime | None = None  # aware, any zone
+
+
+class PostRefused(UserError):
+    """The post cannot be saved this way; `problems` lists every reason (each one a translatable Problem)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems[0].message, **problems[0].params)
+        self.problems = problems
+
+
+class PostLocked(UserError):
+    """The post is published (or being published) and can no longer be edited."""
+
+
+@dataclass(frozen=True)
+class PostDetails:
+    post: Post
+    media: list[MediaAsset]
+    deliveries: list[Delivery]
+
+    @property
+    def platforms(self) -> list[str]:
+        return [delivery.platform for delivery in self.deliveries]
+
+    @property
+    def editable(self) -> bool:
+        return self.post.status in EDITABLE
+
+
+def media_facts(assets: list[MediaAsset]) -> list[MediaFacts]:
+    return [MediaFacts(a.mime_type, a.size_bytes, a.width, a.height, a.duration_s) for a in assets]
+
+
+def problems_for(data: PostInput, assets: list[MediaAsset], action: SaveAction, *,
+                 now: datetime | None = None) -> list[Problem]:
+    """Why `data` cannot be saved with `action` (a draft only needs to fit the database)."""
+    if len(data.text) > MAX_TEXT:
+        return [Problem(N_('The text is too long to save (over %(limit)s characters).'), {'limit': MAX_TEXT})]
+    if action == SaveAction.DRAFT:
+        return []
+    problems = check_post(data.text, media_facts(assets), data.platforms, data.options)
+    accounts = accounts_by_platform()
+    for platform in data.platforms:
+        account = accounts.get(platform)
+        if account is None or account.status != AccountStatus.CONNECTED:
+            problems.append(Problem(N_('%(platform)s is not connected. Connect it on the Accounts page first.'),
+                                    {'platform': PLATFORM_LABELS[platform]}, platform))
+    if action == SaveAction.SCHEDULE:
+        if data.scheduled_at is None:
+            problems.append(Problem(N_('Choose a date and time to schedule the post.')))
+        else:
+            problem = check_schedule(data.scheduled_at, now or utcnow())
+            if problem:
+                problems.append(problem)
+    return problems
+
+
+def save_post(author_id: int, data: PostInput, action: SaveAction, *, post_id: int | None = None,
+              now: datetime | None = None, actor: User | None = None, ip: str = '') -> Post:
+    """Create or update a post with its media and one delivery per platform, all in one transaction.
+
+    DRAFT keeps it as a draft; SCHEDULE sets it to fire at `data.scheduled_at`; PUBLISH queues it now.
+    Raises PostRefused with every problem found, PostLocked when the post may no longer change, Forbidden when
+    `actor` (the signed-in user, when there is one) may not do this.
+    """
+    if actor is not None:
+        permissions.require(actor, permissions.Action.PUBLISH if action == SaveAction.PUBLISH
+                            else permissions.Action.WRITE_POSTS, ip=ip)
+    with db.session() as session:
+        assets = _assets_in_order(session, data.media_ids)
+        problems = problems_for(data, assets, action, now=now)
+        if problems:
+            raise PostRefused(problems)
+        post = _editable_post(session, post_id) if post_id else Post(author_id=author_id)
+        post.text = data.text
+        post.options = {p: dict(o) for p, o in data.options.items() if p in data.platforms}
+        post.updated_at = utcnow()
+        if action == SaveAction.SCHEDULE:
+            post.status, post.scheduled_at = PostStatus.SCHEDULED, data.scheduled_at
+        elif action == SaveAction.PUBLISH:
+            post.status, post.scheduled_at = PostStatus.PUBLISHING, None
+        else:
+            post.status, post.scheduled_at = PostStatus.DRAFT, data.scheduled_at
+        session.add(post)
+        session.flush()
+        _replace_media(session, post.id, [asset.id for asset in assets])
+        _replace_deliveries(session, post.id, data.platforms)
+        if action == SaveAction.PUBLISH:
+            audit.record(session, audit.Action.POST_PUBLISHED, actor_id=actor.id if actor else author_id,
+                         target=str(post.id), ip=ip)
+    events.emit(events.PostScheduleChanged(post.id, post.status, post.scheduled_at))  # after the commit
+    return post
+
+
+def get_post(post_id: int) -> PostDetails | None:
+    with db.session() as session:
+        post = session.get(Post, post_id)
+        if post is None:
+            return None
+        media = session.exec(select(MediaAsset).join(PostMedia, PostMedia.media_id == MediaAsset.id)
+                             .where(PostMedia.post_id == post_id).order_by(PostMedia.position)).all()
+        deliveries = session.exec(select(Delivery).where(Delivery.post_id == post_id).order_by(Delivery.id)).all()
+    return PostDetails(post, list(media), list(deliveries))
+
+
+def duplicate_post(post_id: int, actor: User) -> Post:
+    """A new draft by `actor` with the text, media, platforms and options of post `post_id`."""
+    permissions.require(actor, permissions.Action.WRITE_POSTS)
+    details = get_post(post_id)
+    if details is None:
+        raise UserError(N_('This post no longer exists.'))
+    data = PostInput(text=details.post.text, media_ids=[m.id for m in details.media],
+                     platforms=details.platforms, options=dict(details.post.options or {}))
+    return save_post(actor.id, data, SaveAction.DRAFT, actor=actor)
+
+
+def delete_post(post_id: int, actor: User, *, ip: str = '') -> list[int]:
+    """Delete an editable post with its deliveries (audited); returns its media ids (to delete when unused)."""
+    permissions.require(actor, permissions.Action.WRITE_POSTS, ip=ip)
+    with db.session() as session:
+        post = _editable_post(session, post_id)
+        audit.record(session, audit.Action.POST_DELETED, actor_id=actor.id, target=str(post_id), ip=ip)
+        media_ids = list(session.exec(select(PostMedia.media_id).where(PostMedia.post_id == post_id)))
+        session.exec(sa.delete(PostMedia).where(PostMedia.post_id == post_id))
+        session.exec(sa.delete(Delivery).where(Delivery.post_id == post_id))
+        session.delete(post)
+    events.emit(events.PostScheduleChanged(post_id, None, None))
+    return media_ids
+
+
+@dataclass(frozen=True)
+class PostFilter:
+    status: str | None = None
+    platform: str | None = None
+    author_id: int | None = None
+    since: datetime | None = None  # created at or after (aware)
+    until: datetime | None = None  # created before (aware)
+    search: str = ''
+
+
+def list_posts(filters: PostFilter | None = None, *, before_id: int | None = None,
+               limit: int = 25) -> list[PostDetails]:
+    """Newest first, `limit` at a time; pass the last id shown as `before_id` for the next page.
+
+    Keyset paging on the primary key keeps every page as cheap as the first, however many posts exist.
+    """
+    filters = filters or PostFilter()
+    query = select(Post).order_by(Post.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(Post.id < before_id)
+    if filters.status:
+        query = query.where(Post.status == filters.status)
+    if filters.author_id:
+        query = query.where(Post.author_id == filters.author_id)
+    if filters.since:
+        query = query.where(Post.created_at >= filters.since)
+    if filters.until:
+        query = query.where(Post.created_at < filters.until)
+    if filters.platform:
+        query = query.where(sa.exists().where(Delivery.post_id == Post.id, Delivery.platform == filters.platform))
+    if filters.search.strip():
+        pattern = '%' + filters.search.strip().replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_') + '%'
+        query = query.where(Post.text.ilike(pattern, escape='\\'))
+    with db.session() as session:
+        page = list(session.exec(query))
+        ids = [post.id for post in page]
+        deliveries = session.exec(select(Delivery).where(Delivery.post_id.in_(ids)).order_by(Delivery.id)).all() \
+            if ids else []
+    by_post: dict[int, list[Delivery]] = {post_id: [] for post_id in ids}
+    for delivery in deliveries:
+        by_post[delivery.post_id].append(delivery)
+    return [PostDetails(post, [], by_post[post.id]) for post in page]
+
+
+def attempts_of(post_id: int) -> dict[int, list[DeliveryAttempt]]:
+    """Every delivery attempt of a post, oldest first, by delivery id."""
+    with db.session() as session:
+        rows = session.exec(select(DeliveryAttempt).join(Delivery, Delivery.id == DeliveryAttempt.delivery_id)
+                            .where(Delivery.post_id == post_id).order_by(DeliveryAttempt.id)).all()
+    found: dict[int, list[DeliveryAttempt]] = {}
+    for attempt in rows:
+        found.setdefault(attempt.delivery_id, []).append(attempt)
+    return found
+
+
+def status_counts(days: int = 30) -> dict[str, int]:
+    """How many posts are in each status, among those created or scheduled in the last `days` days.
+
+    Every status is present (0 when none), so callers can show a full summary.
+    """
+    since = utcnow() - timedelta(days=days)
+    query = (select(Post.status, sa.func.count()).where(sa.or_(Post.created_at >= since, Post.scheduled_at >= since))
+             .group_by(Post.status))
+    with db.session() as session:
+        found = dict(session.exec(query).all())
+    return {status.value: found.get(status.value, 0) for status in PostStatus}
+
+
+def _editable_post(session: Session, post_id: int) -> Post:
+    post = session.get(Post, post_id)
+    if post is None:
+        raise UserError(N_('This post no longer exists.'))
+    if post.status not in EDITABLE:
+        raise PostLocked(N_('This post has been published and can no longer be changed. Duplicate it instead.'))
+    return post
+
+
+def _assets_in_order(session: Session, media_ids: list[int]) -> list[MediaAsset]:
+    if not media_ids:
+        return []
+    found = {a.id: a for a in session.exec(select(MediaAsset).where(MediaAsset.id.in_(media_ids)))}
+    missing = [i for i in media_ids if i not in found]
+    if missing:
+        raise UserError(N_('A photo or video of this post was deleted. Remove it and add it again.'))
+    return [found[i] for i in media_ids]
+
+
+def _replace_media(session: Session, post_id: int, media_ids: list[int]) -> None:
+    session.exec(sa.delete(PostMedia).where(PostMedia.post_id == post_id))
+    session.add_all(PostMedia(post_id=post_id, media_id=media_id, position=index)
+                    for index, media_id in enumerate(media_ids))
+
+
+def _replace_deliveries(session: Session, post_id: int, platforms: list[str]) -> None:
+    """One pending delivery per chosen platform; deliveries of platforms no longer chosen go."""
+    existing = {d.platform: d for d in session.exec(select(Delivery).where(Delivery.post_id == post_id))}
+    accounts = accounts_by_platform()
+    for platform, delivery in existing.items():
+        if platform not in platforms:
+            session.delete(delivery)
+    for platform in dict.fromkeys(platforms):
+        delivery = existing.get(platform) or Delivery(post_id=post_id, platform=platform)
+        account = accounts.get(platform)
+        delivery.account_id = account.id if account else None
+        delivery.status = DeliveryStatus.PENDING
+        delivery.attempt_count, delivery.last_error = 0, None
+        delivery.updated_at = utcnow()
+        session.add(delivery)

@@ -1,0 +1,143 @@
+"""What the calendar and the dashboard read about posts: what is coming, what needs attention, counts.
+
+The queries read only the rows they show, through the indexes on posts.status/scheduled_at and
+deliveries.post_id/status, however many posts exist.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from services.core import db
+from services.core.models import Delivery, DeliveryStatus, Post, PostMedia, PostStatus, utcnow
+from services.posts.checks import SCHEDULE_HORIZON
+
+ATTENTION = (PostStatus.FAILED, PostStatus.PARTLY_PUBLISHED, PostStatus.MISSED)
+SNIPPET = 200  # characters of a post's text the lists show
+
+
+@dataclass(frozen=True)
+class PostSummary:
+    """A post as a calendar entry or a dashboard row: the start of its text, where it goes, how much media."""
+
+    id: int
+    text: str
+    status: str
+    scheduled_at: datetime | None
+    updated_at: datetime
+    deliveries: tuple[tuple[str, str], ...]  # (platform, delivery status), in the order they were chosen
+    media_count: int
+
+    @property
+    def platforms(self) -> list[str]:
+        return [platform for platform, _status in self.deliveries]
+
+    @property
+    def interrupted(self) -> bool:
+        return any(status == DeliveryStatus.INTERRUPTED for _platform, status in self.deliveries)
+
+
+def upcoming(start: datetime, end: datetime, *, limit: int = 200,
+             after: tuple[datetime, int] | None = None) -> list[PostSummary]:
+    """Scheduled posts due in [start, end), soonest first, at most `limit`.
+
+    For the next page pass the last one shown as `after` = (scheduled_at, id).
+    """
+    query = _summary_columns().where(Post.status == PostStatus.SCHEDULED, Post.scheduled_at >= start,
+                                     Post.scheduled_at < end).order_by(Post.scheduled_at, Post.id).limit(limit)
+    if after is not None:
+        at, post_id = after
+        query = query.where(sa.or_(Post.scheduled_at > at, sa.and_(Post.scheduled_at == at, Post.id > post_id)))
+    with db.session() as session:
+        return _summaries(session, session.exec(query).all())
+
+
+def count_upcoming(start: datetime, end: datetime) -> int:
+    with db.session() as session:
+        return _count_scheduled(session, start, end)
+
+
+def upcoming_by_day(days: list[tuple[datetime, datetime]], per_day: int) -> list[tuple[list[PostSummary], int]]:
+    """For each [start, end) in `days` (the user's local days, in UTC): its first `per_day` scheduled posts and
+    how many it has in all. Two small indexed queries a day, in one session, so a crowded month stays quick."""
+    with db.session() as session:
+        picked, totals = [], []
+        for start, end in days:
+            rows = session.exec(_summary_columns().where(
+                Post.status == PostStatus.SCHEDULED, Post.scheduled_at >= start, Post.scheduled_at < end)
+                .order_by(Post.scheduled_at, Post.id).limit(per_day)).all()
+            picked.append(rows)
+            totals.append(len(rows) if len(rows) < per_day else _count_scheduled(session, start, end))
+        summaries = {summary.id: summary for summary in _summaries(session, [row for rows in picked for row in rows])}
+    return [([summaries[row[0]] for row in rows], total) for rows, total in zip(picked, totals, strict=True)]
+
+
+def _count_scheduled(session: Session, start: datetime, end: datetime) -> int:
+    return session.exec(select(sa.func.count()).select_from(Post).where(
+        Post.status == PostStatus.SCHEDULED, Post.scheduled_at >= start, Post.scheduled_at < end)).one()
+
+
+def due_next(limit: int = 5, *, now: datetime | None = None) -> list[PostSummary]:
+    now = now or utcnow()
+    return upcoming(now, now + SCHEDULE_HORIZON + timedelta(days=1), limit=limit)
+
+
+def needs_attention(limit: int = 10) -> tuple[list[PostSummary], int]:
+    """Failed, partly published and missed posts, and posts with an interrupted delivery: the most recently
+    changed `limit` of them, and how many there are in all."""
+    with db.session() as session:
+        by_status = session.exec(select(Post.id).where(Post.status.in_(ATTENTION))
+                                 .order_by(Post.updated_at.desc()).limit(limit)).all()
+        interrupted = session.exec(select(Delivery.post_id).where(Delivery.status == DeliveryStatus.INTERRUPTED)
+                                   .order_by(Delivery.updated_at.desc()).limit(limit)).all()
+        ids = set(by_status) | set(interrupted)
+        rows = session.exec(_summary_columns().where(Post.id.in_(ids)).order_by(Post.updated_at.desc())
+                            .limit(limit)).all() if ids else []
+        total = session.exec(select(sa.func.count()).select_from(Post).where(Post.status.in_(ATTENTION))).one()
+        total += session.exec(select(sa.func.count(sa.distinct(Delivery.post_id)))
+                              .join(Post, Post.id == Delivery.post_id)
+                              .where(Delivery.status == DeliveryStatus.INTERRUPTED,
+                                     Post.status.not_in(ATTENTION))).one()
+        return _summaries(session, rows), total
+
+
+def platform_status_counts(days: int = 30, *, now: datetime | None = None) -> dict[str, dict[str, int]]:
+    """{platform: {status: posts}} for posts created or scheduled in the last `days` days.
+
+    The status is the post's state on that platform: its delivery's status, except that a delivery still
+    waiting shows what the post waits as (scheduled, missed, draft).
+    """
+    since = (now or utcnow()) - timedelta(days=days)
+    query = (select(Delivery.platform, Delivery.status, Post.status, sa.func.count())
+             .join(Post, Post.id == Delivery.post_id)
+             .where(sa.or_(Post.created_at >= since, Post.scheduled_at >= since))
+             .group_by(Delivery.platform, Delivery.status, Post.status))
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    with db.session() as session:
+        for platform, delivery_status, post_status, n in session.exec(query):
+            shown = post_status if delivery_status == DeliveryStatus.PENDING else delivery_status
+            counts[platform][shown] += n
+    return {platform: dict(by_status) for platform, by_status in counts.items()}
+
+
+def _summary_columns():
+    return select(Post.id, sa.func.substr(Post.text, 1, SNIPPET), Post.status, Post.scheduled_at, Post.updated_at)
+
+
+def _summaries(session: Session, rows: list) -> list[PostSummary]:
+    ids = [row[0] for row in rows]
+    if not ids:
+        return []
+    deliveries: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for post_id, platform, status in session.exec(select(Delivery.post_id, Delivery.platform, Delivery.status)
+                                                  .where(Delivery.post_id.in_(ids)).order_by(Delivery.id)):
+        deliveries[post_id].append((platform, status))
+    media = dict(session.exec(select(PostMedia.post_id, sa.func.count()).where(PostMedia.post_id.in_(ids))
+                              .group_by(PostMedia.post_id)).all())
+    return [PostSummary(post_id, text or '', status, scheduled_at, updated_at, tuple(deliveries[post_id]),
+                        media.get(post_id, 0))
+            for post_id, text, status, scheduled_at, updated_at in rows]

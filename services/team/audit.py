@@ -1,0 +1,75 @@
+"""The audit log: who did what, when, from where."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from services.core import db
+from services.core.models import AuditEvent
+
+
+class Action:
+    SETUP_ADMIN = 'setup.admin_created'
+    LOGIN_SUCCEEDED = 'login.succeeded'
+    LOGIN_FAILED = 'login.failed'
+    LOGIN_LOCKED = 'login.locked'
+    LOGOUT = 'logout'
+    PASSWORD_CHANGED = 'user.password_changed'
+    PASSWORD_RESET = 'user.password_reset'
+    USER_CREATED = 'user.created'
+    USER_ROLE_CHANGED = 'user.role_changed'
+    USER_DEACTIVATED = 'user.deactivated'
+    USER_REACTIVATED = 'user.reactivated'
+    FORBIDDEN = 'forbidden'
+    ACCOUNT_CONNECTED = 'account.connected'
+    ACCOUNT_REMOVED = 'account.removed'
+    POST_PUBLISHED = 'post.publish'
+    POST_RETRIED = 'post.retry'
+    POST_CANCELLED = 'post.cancel'
+    POST_DELETED = 'post.delete'
+
+
+def record(db: Session, action: str, *, actor_id: int | None = None, target: str = '', ip: str = '',
+           detail: str = '') -> AuditEvent:
+    """Add an audit row to `db`'s transaction (it is written when that transaction commits)."""
+    event = AuditEvent(action=action, actor_id=actor_id, target=target[:200], ip=ip[:64], detail=detail)
+    db.add(event)
+    return event
+
+
+def failure_times(db: Session, *, since: datetime, target: str | None = None, ip: str | None = None) -> list[datetime]:
+    """Times of failed sign-ins since `since` for a username or a client address, newest first."""
+    query = select(AuditEvent.created_at).where(AuditEvent.action == Action.LOGIN_FAILED,
+                                                AuditEvent.created_at >= since)
+    if target is not None:
+        query = query.where(AuditEvent.target == target)
+    if ip is not None:
+        query = query.where(AuditEvent.ip == ip)
+    return list(db.exec(query.order_by(AuditEvent.created_at.desc())))
+
+
+def last_success(db: Session, target: str) -> datetime | None:
+    return db.exec(select(sa.func.max(AuditEvent.created_at)).where(
+        AuditEvent.action == Action.LOGIN_SUCCEEDED, AuditEvent.target == target)).one()
+
+
+def list_events(*, before_id: int | None = None, limit: int = 50, action: str | None = None,
+                actor_id: int | None = None, target: str | None = None) -> list[AuditEvent]:
+    """Newest first, `limit` at a time (keyset paging on the id: as fast on page 2,000 as on page 1)."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if actor_id:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    if target:
+        query = query.where(AuditEvent.target == target)
+    with db.session() as session:
+        return list(session.exec(query))
+
+
+def actions() -> list[str]:
+    return sorted(value for name, value in vars(Action).items() if not name.startswith('_'))

@@ -1,0 +1,240 @@
+"""REST API for automation under /api/v1: the same services, role checks and messages as the pages.
+
+Authentication is a bearer token from POST /api/v1/token (the same 30-minute JWT as the pages). Errors are
+JSON `{"error": {"code": "...", "message": "..."}}` with a stable code and a message in the client's language.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
+from fastapi.openapi.utils import get_openapi
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from nicegui import app, run
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from services.core import i18n
+from services.core.config import get_settings
+from services.core.errors import UserError
+from services.core.i18n import N_
+from services.core.models import Delivery, DeliveryStatus, Platform, Post, PostStatus, User
+from services.media import library
+from services.posts import editing
+from services.posts.editing import PostFilter, PostInput, PostLocked, PostRefused, SaveAction
+from services.publishing.engine import get_engine
+from services.team import auth, permissions
+from services.team.auth import AuthError, SessionInvalid
+from services.web import api_errors
+from services.web.api_errors import ApiError, errors, language, refusal
+
+router = APIRouter(prefix='/api/v1', tags=['api'])
+bearer = HTTPBearer(auto_error=False, description='The access_token from POST /api/v1/token')
+UPLOAD_CHUNK = 256 * 1024
+MAX_ID = 2**31 - 1  # PostgreSQL's INTEGER: no row has a larger id, and the drivers fail on one instead of finding none
+NO_NUL = r'^[^\x00]*$'  # PostgreSQL cannot store or compare text holding NUL characters
+PostId = Annotated[int, Path(ge=1, le=MAX_ID)]
+MediaId = Annotated[int, Field(ge=1, le=MAX_ID)]
+POST_GONE = N_('This post no longer exists.')
+NAIVE_TIME = N_('scheduled_at needs a time zone offset, e.g. 2026-12-01T09:00:00+01:00')
+
+
+def _iso_text_only(value: object) -> object:
+    """Pydantic would read a number as seconds since 1970: a script sending one has made a mistake."""
+    if value is not None and not isinstance(value, str):
+        raise ValueError('expected an ISO 8601 date and time as text')
+    return value
+
+
+class Credentials(BaseModel):
+    username: str = Field(max_length=64, pattern=NO_NUL)
+    password: str = Field(max_length=200, pattern=NO_NUL)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal['bearer'] = 'bearer'
+    expires_in: int
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    platform: Platform
+    status: DeliveryStatus
+    attempt_count: int
+    remote_url: str | None
+    last_error: str | None
+
+
+class PostOut(BaseModel):
+    id: int
+    text: str
+    status: PostStatus
+    scheduled_at: datetime | None
+    created_at: datetime
+    deliveries: list[DeliveryOut]
+
+
+class PostIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={'examples': [
+        {'text': 'Doors open at nine.', 'platforms': ['telegram'], 'action': 'schedule',
+         'scheduled_at': '2026-12-01T09:00:00+01:00'},
+        {'text': 'We are live!', 'platforms': ['telegram'], 'action': 'publish'}]})
+
+    text: str = Field(default='', max_length=editing.MAX_TEXT, pattern=NO_NUL)
+    media_ids: list[MediaId] = Field(default_factory=list, max_length=20)
+    platforms: list[Platform] = Field(default_factory=list)
+    options: dict[Platform, dict[str, str | int | bool]] = Field(default_factory=dict)
+    action: Literal['draft', 'schedule', 'publish'] = 'draft'
+    scheduled_at: Annotated[datetime | None, BeforeValidator(_iso_text_only)] = Field(
+        default=None, description='ISO 8601 with a time zone offset')
+
+
+class MediaOut(BaseModel):
+    id: int
+    original_name: str
+    mime_type: str
+    size_bytes: int
+    width: int | None
+    height: int | None
+    duration_s: float | None
+
+
+def api_user(request: Request,
+             credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> User:
+    try:
+        return auth.check_session(credentials.credentials if credentials else None, get_settings().secret_key).user
+    except SessionInvalid as refused:
+        raise refusal(request, 401, 'unauthorized', refused) from None
+
+
+def _require(request: Request, user: User, action: permissions.Action) -> None:
+    try:
+        permissions.require(user, action, ip=request.client.host if request.client else '')
+    except permissions.Forbidden as refused:
+        raise refusal(request, 403, 'forbidden', refused) from None
+
+
+@router.post('/token', response_model=TokenOut, responses=errors(400, 401, 422, 429))
+async def sign_in(request: Request, credentials: Credentials) -> TokenOut:
+    try:
+        _user, token = await run.io_bound(auth.sign_in, credentials.username, credentials.password,
+                                          ip=request.client.host if request.client else '',
+                                          secret_key=get_settings().secret_key)
+    except AuthError as refused:
+        code = 'locked' if refused.plural else 'wrong_credentials'
+        raise refusal(request, 429 if refused.plural else 401, code, refused) from None
+    return TokenOut(access_token=token, expires_in=int(auth.TOKEN_LIFETIME.total_seconds()))
+
+
+@router.get('/posts', response_model=list[PostOut], responses=errors(401, 403, 422))
+def list_posts(request: Request, user: Annotated[User, Depends(api_user)],
+               status: PostStatus | None = None, platform: Platform | None = None,
+               before: int | None = Query(default=None, ge=1, le=MAX_ID),
+               limit: int = Query(default=25, ge=1, le=100)) -> list[PostOut]:
+    _require(request, user, permissions.Action.READ)
+    found = editing.list_posts(PostFilter(status=status, platform=platform), before_id=before, limit=limit)
+    return [_post_out(d.post, d.deliveries) for d in found]
+
+
+@router.get('/posts/{post_id}', response_model=PostOut, responses=errors(401, 403, 404, 422))
+def get_post(request: Request, post_id: PostId, user: Annotated[User, Depends(api_user)]) -> PostOut:
+    _require(request, user, permissions.Action.READ)
+    details = editing.get_post(post_id)
+    if details is None:
+        raise ApiError(404, 'not_found', i18n.translate(language(request), POST_GONE))
+    return _post_out(details.post, details.deliveries)
+
+
+@router.post('/posts', response_model=PostOut, status_code=201, responses=errors(400, 401, 403, 422))
+async def create_post(request: Request, body: PostIn, user: Annotated[User, Depends(api_user)]) -> PostOut:
+    return _start_publishing(body, await run.io_bound(_save, request, user, body, None))
+
+
+@router.put('/posts/{post_id}', response_model=PostOut, responses=errors(400, 401, 403, 404, 409, 422))
+async def update_post(request: Request, post_id: PostId, body: PostIn,
+                      user: Annotated[User, Depends(api_user)]) -> PostOut:
+    return _start_publishing(body, await run.io_bound(_save, request, user, body, post_id))
+
+
+@router.post('/posts/{post_id}/cancel', response_model=PostOut, responses=errors(401, 403, 404, 409, 422))
+def cancel_post(request: Request, post_id: PostId, user: Annotated[User, Depends(api_user)]) -> PostOut:
+    from services.posts import actions
+
+    _require(request, user, permissions.Action.WRITE_POSTS)
+    if editing.get_post(post_id) is None:
+        raise ApiError(404, 'not_found', i18n.translate(language(request), POST_GONE))
+    try:
+        actions.cancel(post_id, actor=user, ip=request.client.host if request.client else '')
+    except UserError as refused:
+        raise refusal(request, 409, 'not_cancellable', refused) from None
+    return get_post(request, post_id, user)
+
+
+@router.post('/media', response_model=MediaOut, status_code=201, responses=errors(400, 401, 403, 413, 422))
+async def upload_media(request: Request, user: Annotated[User, Depends(api_user)],
+                       file: Annotated[UploadFile, File()]) -> MediaOut:
+    _require(request, user, permissions.Action.WRITE_POSTS)
+
+    async def chunks():
+        while chunk := await file.read(UPLOAD_CHUNK):
+            yield chunk
+
+    try:
+        asset = await library.store_upload(chunks(), file.filename or 'upload', uploaded_by=user.id)
+    except UserError as refused:
+        raise refusal(request, 422, 'media_refused', refused) from None
+    return MediaOut(id=asset.id, original_name=asset.original_name, mime_type=asset.mime_type,
+                    size_bytes=asset.size_bytes, width=asset.width, height=asset.height, duration_s=asset.duration_s)
+
+
+def _save(request: Request, user: User, body: PostIn, post_id: int | None) -> PostOut:
+    action = SaveAction(body.action)
+    _require(request, user, permissions.Action.PUBLISH if action == SaveAction.PUBLISH
+             else permissions.Action.WRITE_POSTS)
+    if post_id is not None and editing.get_post(post_id) is None:
+        raise ApiError(404, 'not_found', i18n.translate(language(request), POST_GONE))
+    data = PostInput(text=body.text, media_ids=body.media_ids, platforms=[str(p) for p in body.platforms],
+                     options={str(k): dict(v) for k, v in body.options.items()}, scheduled_at=body.scheduled_at)
+    if data.scheduled_at is not None and data.scheduled_at.tzinfo is None:
+        raise ApiError(422, 'naive_time', i18n.translate(language(request), NAIVE_TIME))
+    try:
+        saved = editing.save_post(user.id, data, action, post_id=post_id, actor=user,
+                                ip=request.client.host if request.client else '')
+    except PostRefused as refused:
+        reasons = [i18n.translate(language(request), p.message, **p.params) for p in refused.problems]
+        raise ApiError(422, 'post_refused', ' '.join(reasons)) from None
+    except PostLocked as refused:
+        raise refusal(request, 409, 'post_locked', refused) from None
+    except UserError as refused:
+        raise refusal(request, 422, 'post_invalid', refused) from None
+    return get_post(request, saved.id, user)
+
+
+def _start_publishing(body: PostIn, saved: PostOut) -> PostOut:
+    """On the event loop (the engine's tasks live there): a post saved with action=publish starts sending."""
+    if body.action == SaveAction.PUBLISH:
+        get_engine().start(saved.id)
+    return saved
+
+
+def _post_out(post: Post, deliveries: list[Delivery]) -> PostOut:
+    return PostOut(id=post.id, text=post.text, status=post.status, scheduled_at=post.scheduled_at,
+                   created_at=post.created_at,
+                   deliveries=[DeliveryOut(id=d.id, platform=d.platform, status=d.status,
+                                           attempt_count=d.attempt_count, remote_url=d.remote_url,
+                                           last_error=d.last_error) for d in deliveries])
+
+
+def install() -> None:
+    api_errors.install(router)
+    app.include_router(router)
+    app.openapi = _api_schema
+
+
+def _api_schema() -> dict:
+    """/openapi.json and /docs describe the API only: the pages, the sign-in form and the fonts are not part of it."""
+    if app.openapi_schema is None:
+        app.openapi_schema = get_openapi(title='Anonymous Creations API', version='1', description=__doc__,
+                                         routes=router.routes)
+    return app.openapi_schema

@@ -1,0 +1,148 @@
+"""Each role against each action, by every path there is to it: the pages, the API and the services.
+
+The expectations are written out here rather than read from services.permissions, so that a change to the rules
+shows up as a failing test.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from nicegui.testing import User
+
+from services.connections import accounts
+from services.core import db
+from services.core.models import Delivery, DeliveryStatus, Post, PostStatus, Role, utcnow
+from services.posts import actions, editing
+from services.posts.editing import PostInput, SaveAction
+from services.publishing import engine
+from services.team import permissions, users
+from tests.conftest import sign_in
+
+ALL, WRITERS, ADMINS = {Role.ADMIN, Role.EDITOR, Role.VIEWER}, {Role.ADMIN, Role.EDITOR}, {Role.ADMIN}
+PAGES = {'/': ALL, '/calendar': ALL, '/history': ALL, '/settings': ALL,
+         '/compose': WRITERS, '/accounts': ADMINS, '/users': ADMINS, '/audit': ADMINS}
+
+
+async def member(admin, role: Role) -> tuple:
+    """A user of `role` who has already chosen a password, and that password."""
+    person, _temporary = users.create_user(admin, f'{role.value}-one', role, language='en', time_zone='UTC', ip='')
+    password = f'{role.value} own password'
+    users.reset_password(None, person.id, ip='', new_password=password)
+    return users.find_user(person.username), password
+
+
+def draft(author_id: int, status: PostStatus = PostStatus.DRAFT) -> int:
+    post = editing.save_post(author_id, PostInput(text='A post'), SaveAction.DRAFT)
+    if status != PostStatus.DRAFT:
+        with db.session() as session:
+            session.exec(sa.update(Post).where(Post.id == post.id).values(status=status))
+    return post.id
+
+
+def failed_delivery(author_id: int) -> int:
+    post_id = draft(author_id, PostStatus.FAILED)
+    with db.session() as session:
+        delivery = Delivery(post_id=post_id, platform='telegram', status=DeliveryStatus.FAILED)
+        session.add(delivery)
+        session.flush()
+        return delivery.id
+
+
+SERVICE_ACTIONS = {  # name: (the roles allowed, what doing it takes)
+    'write a draft': (WRITERS, lambda who: editing.save_post(who.id, PostInput(text='x'), SaveAction.DRAFT, actor=who)),
+    'publish now': (WRITERS, lambda who: editing.save_post(who.id, PostInput(text='x', platforms=['telegram']),
+                                                         SaveAction.PUBLISH, actor=who)),
+    'duplicate': (WRITERS, lambda who: editing.duplicate_post(draft(who.id), who)),
+    'delete': (WRITERS, lambda who: editing.delete_post(draft(who.id), who)),
+    'reschedule': (WRITERS, lambda who: actions.reschedule(draft(who.id, PostStatus.SCHEDULED),
+                                                              utcnow() + timedelta(days=1), actor=who)),
+    'cancel': (WRITERS, lambda who: actions.cancel(draft(who.id, PostStatus.SCHEDULED), actor=who)),
+    'retry': (WRITERS, lambda who: engine.retry_delivery(failed_delivery(who.id), actor=who)),
+    'connect an account': (ADMINS, lambda who: accounts.save_account('telegram', '@chan', {'bot_token': '1:x',
+                                                                                          'chat_id': '@chan'},
+                                                                     actor=who)),
+    'remove an account': (ADMINS, lambda who: accounts.remove_account(
+        accounts.save_account('telegram', '@gone', {'bot_token': '1:y', 'chat_id': '@gone'}).id, who)),
+    'add a user': (ADMINS, lambda who: users.create_user(who, 'newcomer', Role.VIEWER, language='en',
+                                                          time_zone='UTC', ip='')),
+    'change a role': (ADMINS, lambda who: users.set_role(who, who.id, who.role, ip='')),
+    'reset a password': (ADMINS, lambda who: users.reset_password(who, who.id, ip='')),
+}
+
+
+@pytest.mark.parametrize('role', [Role.ADMIN, Role.EDITOR, Role.VIEWER])
+async def test_services_allow_each_action_only_to_its_roles(user: User, admin, role):
+    who, _password = await member(admin, role)
+    for action, (allowed, act) in SERVICE_ACTIONS.items():
+        refusals_before = audit_actions_of(who.id).count('forbidden')
+        if role in allowed:
+            try:
+                act(who)
+            except permissions.Forbidden:
+                pytest.fail(f'{role} may {action}')
+            except Exception:  # noqa: BLE001 - refused for another reason (e.g. no account): not about the role
+                pass
+            assert audit_actions_of(who.id).count('forbidden') == refusals_before, action
+        else:
+            with pytest.raises(permissions.Forbidden, match='does not allow'):
+                act(who)
+            assert audit_actions_of(who.id).count('forbidden') == refusals_before + 1, action  # audited
+    if role == Role.VIEWER:
+        assert set(audit_actions_of(who.id)) == {'forbidden'}  # refused before anything happened
+    if role == Role.ADMIN:  # what was done is in the audit log under who did it
+        assert {'post.delete', 'post.cancel', 'post.retry', 'account.connected', 'account.removed',
+                'user.created', 'user.role_changed'} <= set(audit_actions_of(who.id))
+
+
+@pytest.mark.parametrize('role', [Role.ADMIN, Role.EDITOR, Role.VIEWER])
+async def test_pages_open_only_for_the_roles_they_serve(user: User, admin, role):
+    who, password = await member(admin, role)
+    assert (await sign_in(user, who.username, password)).status_code == 303
+    for path, allowed in PAGES.items():
+        response = await user.http_client.get(path)
+        if role in allowed:
+            assert response.status_code == 200, (role, path)
+        else:
+            assert (response.status_code, response.headers['location']) == (307, '/'), (role, path)
+    refused = [path for path, allowed in PAGES.items() if role not in allowed]
+    assert audit_actions_of(who.id).count('forbidden') == len(refused)
+
+
+@pytest.mark.parametrize('role', [Role.ADMIN, Role.EDITOR, Role.VIEWER])
+async def test_the_api_allows_each_action_only_to_its_roles(user: User, admin, role):
+    who, password = await member(admin, role)
+    async with httpx.AsyncClient(transport=user.http_client._transport, base_url='http://test') as api:
+        token = (await api.post('/api/v1/token', json={'username': who.username, 'password': password})).json()
+        headers = {'Authorization': f'Bearer {token["access_token"]}'}
+        scheduled = draft(admin.id, PostStatus.SCHEDULED)
+        calls = {  # what: (the roles allowed, the request)
+            'list posts': (ALL, api.get('/api/v1/posts', headers=headers)),
+            'read a post': (ALL, api.get(f'/api/v1/posts/{scheduled}', headers=headers)),
+            'write a draft': (WRITERS, api.post('/api/v1/posts', headers=headers, json={'text': 'x'})),
+            'publish now': (WRITERS, api.post('/api/v1/posts', headers=headers,
+                                              json={'text': 'x', 'platforms': ['telegram'], 'action': 'publish'})),
+            'cancel': (WRITERS, api.post(f'/api/v1/posts/{scheduled}/cancel', headers=headers)),
+            'upload media': (WRITERS, api.post('/api/v1/media', headers=headers,
+                                               files={'file': ('a.txt', b'not a picture', 'text/plain')})),
+        }
+        for what, (allowed, request) in calls.items():
+            response = await request
+            if role in allowed:
+                assert response.status_code != 403, (role, what, response.text)
+            else:
+                assert response.status_code == 403, (role, what, response.text)
+                assert response.json()['error']['code'] == 'forbidden'
+
+
+def audit_actions_of(actor_id: int) -> list[str]:
+    from sqlmodel import select
+
+    from services.core.models import AuditEvent
+
+    with db.session() as session:
+        return list(session.exec(select(AuditEvent.action).where(AuditEvent.actor_id == actor_id)
+                                 .where(AuditEvent.action != 'user.password_reset').order_by(AuditEvent.id)))
+

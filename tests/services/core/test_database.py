@@ -1,0 +1,70 @@
+import os
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from services.core import db
+from services.core.config import load_settings
+from services.core.models import Post, SQLModel, User
+from tests.conftest import empty_postgres
+
+POSTGRES_URL = os.environ.get('TEST_POSTGRES_URL', '')
+
+
+@pytest.fixture(params=['sqlite', 'postgresql'])
+def engine(request, tmp_path):
+    """An empty database: SQLite, and PostgreSQL when TEST_POSTGRES_URL names one (scripts/test.sh sets it up)."""
+    if request.param == 'sqlite':
+        engine = db.create_db_engine(f'sqlite:///{tmp_path / "fresh.db"}')
+    else:
+        if not POSTGRES_URL:
+            pytest.skip('TEST_POSTGRES_URL is not set')
+        url = empty_postgres(POSTGRES_URL)
+        engine = db.create_db_engine(load_settings({'DATABASE_URL': url, 'DATA_DIR': str(tmp_path)},
+                                                   env_file=None).database_url)
+    yield engine
+    engine.dispose()
+
+
+def test_alembic_upgrade_from_empty_creates_every_table(engine):
+    db.upgrade_schema(engine)
+    tables = set(sa.inspect(engine).get_table_names())
+    assert set(SQLModel.metadata.tables) <= tables
+    assert 'alembic_version' in tables
+    db.upgrade_schema(engine)  # a second start finds nothing to do
+
+
+def test_migrations_match_the_models(engine):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    db.upgrade_schema(engine)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert differences == []
+
+
+def test_foreign_keys_are_enforced(engine):
+    db.upgrade_schema(engine)
+    with pytest.raises(sa.exc.IntegrityError), Session(engine) as session:
+        session.add(Post(author_id=424242, text='orphan'))
+        session.commit()
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    engine = db.create_db_engine(f'sqlite:///{tmp_path / "wal.db"}')
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql('PRAGMA journal_mode').scalar() == 'wal'
+        assert connection.exec_driver_sql('PRAGMA foreign_keys').scalar() == 1
+    engine.dispose()
+
+
+def test_times_come_back_as_aware_utc(engine):
+    db.upgrade_schema(engine)
+    with Session(engine) as session:
+        session.add(User(username='sam', password_hash='x'))
+        session.commit()
+    with Session(engine) as session:
+        created = session.exec(select(User)).one().created_at
+    assert created.tzinfo is not None and created.utcoffset().total_seconds() == 0

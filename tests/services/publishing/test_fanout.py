@@ -1,0 +1,131 @@
+"""One post with a video fanned out to all four platforms at once, through the engine, against the four fakes.
+
+PUBLIC_BASE_URL points at a server running the app's own media routes, so the fake Instagram pulls the video over
+HTTP by its signed URL, as Meta does.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from sqlmodel import select
+
+from services.connections import accounts
+from services.core import db
+from services.core.config import configure, load_settings
+from services.core.models import Delivery, DeliveryAttempt, DeliveryStatus, PostStatus
+from services.media import library
+from services.platforms import base
+from services.platforms.tiktok import client as tiktok
+from services.posts import editing
+from services.posts.editing import PostInput, SaveAction
+from services.publishing import engine
+from services.team import users
+from services.web import media_routes
+from tests.fakes import BackgroundServer
+from tests.fakes import instagram as fake_instagram
+from tests.fakes import telegram as fake_telegram
+from tests.fakes import tiktok as fake_tiktok
+from tests.fakes import youtube as fake_youtube
+from tests.media_samples import make_video
+
+PLATFORMS = ['telegram', 'instagram', 'youtube', 'tiktok']
+
+
+class FourFakes:
+    """The four fakes and a media server, started and stopped together; `environ` points the app at them."""
+
+    def __init__(self, *, tiktok_rate_limits: dict[str, int] | None = None) -> None:
+        self.telegram = fake_telegram.FakeTelegram()
+        self.instagram = fake_instagram.FakeInstagram(polls_to_finish=0)
+        self.youtube = fake_youtube.FakeYouTube()
+        self.tiktok = fake_tiktok.FakeTikTok(processing_polls=0, rate_limits=tiktok_rate_limits)
+        media_app = FastAPI()
+        media_app.include_router(media_routes.router)
+        self.media_server = BackgroundServer(media_app)
+        self._servers = [self.telegram, self.instagram, self.youtube, self.tiktok]
+
+    def __enter__(self) -> FourFakes:
+        self.media_server.start()
+        for server in self._servers:
+            server.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for server in self._servers:
+            server.__exit__(*exc_info)
+        self.media_server.stop()
+
+    def environ(self, data_dir: Path) -> dict[str, str]:
+        return {'DATA_DIR': str(data_dir), 'SECRET_KEY': 'f' * 40, 'PUBLIC_BASE_URL': self.media_server.base_url,
+                'TELEGRAM_API_URL': self.telegram.base_url, 'INSTAGRAM_API_URL': self.instagram.base_url,
+                'YOUTUBE_API_URL': self.youtube.base_url, 'YOUTUBE_OAUTH_URL': self.youtube.base_url,
+                'TIKTOK_API_URL': self.tiktok.base_url, 'RETRY_BASE_SECONDS': '0.01', 'PUBLISH_MAX_ATTEMPTS': '2',
+                **{f'{platform.upper()}_PACING_SECONDS': '0' for platform in PLATFORMS}}
+
+    @staticmethod
+    def connect_accounts() -> None:
+        accounts.save_account('telegram', '@fakechannel', {'bot_token': fake_telegram.DEFAULT_TOKEN,
+                                                          'chat_id': str(fake_telegram.DEFAULT_CHAT_ID)})
+        accounts.save_account('instagram', '@fake_creator', {'access_token': fake_instagram.DEFAULT_TOKEN,
+                                                             'user_id': fake_instagram.DEFAULT_USER_ID})
+        accounts.save_account('youtube', 'Fake Channel', {
+            'client_id': fake_youtube.DEFAULT_CLIENT_ID, 'client_secret': fake_youtube.DEFAULT_CLIENT_SECRET,
+            'refresh_token': fake_youtube.DEFAULT_REFRESH_TOKEN})
+        accounts.save_account('tiktok', 'Fake Creator', {
+            'client_key': fake_tiktok.DEFAULT_CLIENT_KEY, 'client_secret': fake_tiktok.DEFAULT_CLIENT_SECRET,
+            'access_token': fake_tiktok.DEFAULT_ACCESS_TOKEN, 'refresh_token': fake_tiktok.DEFAULT_REFRESH_TOKEN})
+
+
+async def store_video(path: Path, author_id: int):
+    async def chunks():
+        yield path.read_bytes()
+    return await library.store_upload(chunks(), path.name, uploaded_by=author_id)
+
+
+def video_post(author_id: int, media_id: int, platforms: list[str] = PLATFORMS) -> int:
+    data = PostInput(text='One clip, four places', media_ids=[media_id], platforms=platforms,
+                     options={'youtube': {'title': 'Fan-out', 'privacy': 'private'},
+                              'tiktok': {'privacy': 'SELF_ONLY'}})
+    return editing.save_post(author_id, data, SaveAction.PUBLISH).id
+
+
+@pytest.fixture
+async def fanout(tmp_path, monkeypatch):
+    monkeypatch.setattr(tiktok, '_ROTATED', {})
+    with FourFakes() as fakes:
+        settings = configure(load_settings(fakes.environ(tmp_path / 'data'), env_file=None))
+        db.init_db(settings.database_url)
+        users.forget_cached_state()
+        author = users.create_first_admin('author', 'a long password!', language='en', time_zone='UTC', ip='')
+        FourFakes.connect_accounts()
+        yield fakes, engine.init_engine(settings), author
+        await base.close_http_client()
+
+
+async def test_one_video_post_reaches_all_four_platforms_once_each_at_the_same_time(fanout, tmp_path):
+    fakes, runner, author = fanout
+    clip = make_video(tmp_path, 'mp4', frames=48, fps=12)  # 4 s: Instagram takes reels of 3 s or more
+    digest, size = hashlib.sha256(clip.read_bytes()).hexdigest(), clip.stat().st_size
+    post_id = video_post(author.id, (await store_video(clip, author.id)).id)
+
+    await runner.publish_post(post_id)
+
+    assert [(m.method, m.caption, [f.sha256 for f in m.files]) for m in fakes.telegram.sent] == \
+        [('sendVideo', 'One clip, four places', [digest])]
+    assert len(fakes.instagram.published) == 1 and fakes.instagram.published[0].media_type == 'REELS'
+    assert [(pull.status, pull.size) for pull in fakes.instagram.pulls] == [(200, size)]
+    assert '/media/signed/' in fakes.instagram.published[0].media_urls[0]
+    assert [(v.sha256, v.snippet['title']) for v in fakes.youtube.videos] == [(digest, 'Fan-out')]
+    assert [(u.sha256, u.complete, u.title) for u in fakes.tiktok.uploads] == \
+        [(digest, True, 'One clip, four places')]
+    with db.session() as session:
+        deliveries = list(session.exec(select(Delivery).where(Delivery.post_id == post_id)))
+        attempts = list(session.exec(select(DeliveryAttempt)))
+    assert sorted((d.platform, d.status, d.attempt_count) for d in deliveries) == \
+        sorted((platform, DeliveryStatus.PUBLISHED, 1) for platform in PLATFORMS)
+    assert editing.get_post(post_id).post.status == PostStatus.PUBLISHED
+    # at once: every delivery had started before the first one finished
+    assert max(a.started_at for a in attempts) < min(a.finished_at for a in attempts)
