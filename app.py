@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import hmac
 import logging
+import multiprocessing
 import os
 import sys
 
@@ -97,6 +98,14 @@ def main() -> None:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
         sys.exit(f'Database error: cannot open {settings.database_url.split("@")[-1]}: {reason}')
     users.forget_cached_state()
+    # The window process of --native runs this module again: only the server prints (and knows) the setup code.
+    first_run = None
+    if not users.has_users() and multiprocessing.current_process().name == 'MainProcess':
+        first_run = setup.first_run_path()
+        link = (settings.public_base_url or setup.local_url(settings)) + first_run
+        app.on_startup(lambda: setup.announce(link))  # after NiceGUI's own "ready to go", so it is seen
+        if args.native:
+            app.native.window_args['url'] = setup.local_url(settings) + first_run
 
     theme.install()
     access_gate.install()
@@ -113,7 +122,7 @@ def main() -> None:
 
     storage_secret = hmac.new(settings.secret_key.encode(), b'browser-storage', 'sha256').hexdigest()
     ui.run(host=settings.host, port=settings.port, title='Anonymous Creations', favicon='🗓️',
-           reload=False, show=args.show and not args.native, native=args.native,
+           reload=False, show=(first_run or '/') if args.show and not args.native else False, native=args.native,
            window_size=(1280, 860) if args.native else None, storage_secret=storage_secret, show_welcome_message=True,
            language='en-US', fastapi_docs=True, session_middleware_kwargs={
                'same_site': 'lax', 'https_only': settings.public_base_url.startswith('https://')})

@@ -15,7 +15,8 @@ from services.team import audit, users
 router = APIRouter()
 PAGE_SIZE = 50
 LABELS = {
-    'setup.admin_created': N_('Administrator created at setup'), 'login.succeeded': N_('Signed in'),
+    'setup.admin_created': N_('Administrator created at setup'),
+    'setup.code_refused': N_('Setup refused: wrong setup code'), 'login.succeeded': N_('Signed in'),
     'login.failed': N_('Failed sign-in'), 'login.locked': N_('Sign-in refused: too many failures'),
     'logout': N_('Signed out'), 'user.password_changed': N_('Changed their password'),
     'user.password_reset': N_('Password reset'), 'user.created': N_('User added'),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -36,15 +37,16 @@ def app_env(**settings: str) -> dict[str, str]:
     return {**inherited, 'HOST': '127.0.0.1', **settings}
 
 
-def start_app(env: dict[str, str], cwd: Path, *, log: Path | None = None) -> tuple[subprocess.Popen, str]:
-    """Start the app on a free port and wait until /healthz answers; returns the process and its base URL.
-
-    Output goes to `log` (appended) when given. Raises RuntimeError, with the log, if it exits or stays silent.
+def start_app(env: dict[str, str], cwd: Path, *, log: Path | None = None,
+              args: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
+    """Start the app (with command-line `args`) on a free port and wait until /healthz answers; returns the process
+    and its base URL. Output goes to `log` (appended) when given. Raises RuntimeError, with the log, if it exits or
+    stays silent.
     """
     port = free_port()
     out = log.open('a') if log else subprocess.DEVNULL
     try:
-        process = subprocess.Popen([sys.executable, str(APP)], cwd=cwd, env={**env, 'PORT': str(port)},
+        process = subprocess.Popen([sys.executable, str(APP), *args], cwd=cwd, env={**env, 'PORT': str(port)},
                                    stdout=out, stderr=subprocess.STDOUT)
     finally:
         if log:
@@ -68,3 +70,11 @@ def stop_app(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.terminate()
         process.wait(timeout=10)
+
+
+def printed_setup_link(log: Path) -> str:
+    """The setup link (with its one-time code) the app printed last in `log`, as its operator would copy it."""
+    links = re.findall(r'https?://\S+/setup\?code=\S+', log.read_text())
+    if not links:
+        raise AssertionError(f'no setup link in the app\'s output: {log.read_text()}')
+    return links[-1]

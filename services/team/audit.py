@@ -12,6 +12,7 @@ from services.core.models import AuditEvent
 
 class Action:
     SETUP_ADMIN = 'setup.admin_created'
+    SETUP_CODE_REFUSED = 'setup.code_refused'
     LOGIN_SUCCEEDED = 'login.succeeded'
     LOGIN_FAILED = 'login.failed'
     LOGIN_LOCKED = 'login.locked'
@@ -39,9 +40,10 @@ def record(db: Session, action: str, *, actor_id: int | None = None, target: str
     return event
 
 
-def failure_times(db: Session, *, since: datetime, target: str | None = None, ip: str | None = None) -> list[datetime]:
-    """Times of failed sign-ins since `since` for a username or a client address, newest first."""
-    query = select(AuditEvent.created_at).where(AuditEvent.action == Action.LOGIN_FAILED,
+def failure_times(db: Session, *, since: datetime, target: str | None = None, ip: str | None = None,
+                  action: str = Action.LOGIN_FAILED) -> list[datetime]:
+    """Times of failed sign-ins (or other `action`s) since `since` for a username or a client address, newest first."""
+    query = select(AuditEvent.created_at).where(AuditEvent.action == action,
                                                 AuditEvent.created_at >= since)
     if target is not None:
         query = query.where(AuditEvent.target == target)

@@ -44,10 +44,10 @@ async def access_gate(request: Request, call_next):
         return PlainTextResponse('upload too large', status_code=413)
     if path.startswith(OPEN_PREFIXES):
         return await call_next(request)
-    if not users.has_users():
+    if not users.has_users():  # the setup page itself asks for the code the app printed at start
         return await call_next(request) if path == SETUP_PATH else RedirectResponse(SETUP_PATH)
     if path == SETUP_PATH:
-        return RedirectResponse(LOGIN_PATH)
+        return RedirectResponse(LOGIN_PATH, status_code=303)  # also for a form sent after the admin was created
     try:
         request.state.user = check_current_session().user
     except SessionInvalid as refusal:

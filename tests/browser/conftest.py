@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_process import app_env, start_app, stop_app
+from tests.app_process import app_env, printed_setup_link, start_app, stop_app
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,11 +78,11 @@ USERNAME, PASSWORD = 'admin', 'a real long password'
 
 
 @pytest.fixture
-def signed_in_page(app_server, page):
-    """A browser page signed in as the first admin, created through the setup page."""
+def signed_in_page(app_server, page, tmp_path):
+    """A browser page signed in as the first admin, created through the setup link the app printed."""
     from playwright.sync_api import expect
 
-    page.goto(app_server + '/setup')
+    page.goto(printed_setup_link(tmp_path / 'app.log'))
     page.get_by_label('Username').fill(USERNAME)
     page.get_by_label('Password', exact=True).fill(PASSWORD)
     page.get_by_label('Repeat the password').fill(PASSWORD)

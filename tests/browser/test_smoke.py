@@ -3,14 +3,24 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from tests.app_process import printed_setup_link
 from tests.browser.conftest import screenshot
 
 USERNAME, PASSWORD = 'admin', 'a real long password'
 
 
-def test_first_run_sign_in_and_arabic_right_to_left(app_server, page):
+def test_first_run_sign_in_and_arabic_right_to_left(app_server, page, tmp_path):
     page.goto(app_server + '/')
     expect(page).to_have_url(app_server + '/setup')
+    expect(page.get_by_text('Open the setup link the app printed when it started')).to_be_visible()
+    screenshot(page, 'setup-without-code-en-desktop')
+    page.get_by_text('العربية').click()
+    expect(page.locator('html')).to_have_attribute('dir', 'rtl')
+    page.set_viewport_size({'width': 360, 'height': 740})
+    screenshot(page, 'setup-without-code-ar-phone')
+    page.set_viewport_size({'width': 1280, 'height': 800})
+    page.console_errors.clear()  # Chromium reports the refusal's 403 status as a console error
+    page.goto(printed_setup_link(tmp_path / 'app.log'))
     expect(page.get_by_text('Welcome! Create the administrator account.')).to_be_visible()
     screenshot(page, 'setup-en-desktop')
     page.get_by_label('Username').fill(USERNAME)

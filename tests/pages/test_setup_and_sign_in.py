@@ -1,5 +1,8 @@
+import html
 import re
+from urllib.parse import urlsplit
 
+import httpx
 from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import select
@@ -10,34 +13,101 @@ from services.core.models import User as Account
 from tests.conftest import ADMIN, audit_actions, on_sign_in_page, open_signed_in, sign_in
 
 
-async def test_first_run_shows_setup_and_creates_the_admin(user: User):
-    user.javascript_rules[re.compile('Intl.DateTimeFormat')] = lambda _: 'Africa/Cairo'
-    await user.open('/')
-    await user.should_see('Welcome! Create the administrator account.')
-    await user.should_see('There is no default password', retries=5)
-    await user.should_see('Africa/Cairo', retries=20)  # the browser's time zone is preselected
-    user.find(marker='username').type('Boss')
-    user.find(marker='password').type('a fine long password')
-    user.find(marker='repeat').type('a fine long password')
-    user.find(marker='create-admin').click()
-    await user.should_see(marker='welcome', retries=40)
-    await user.should_see('Welcome, boss.')
+def printed_setup_link(caplog) -> str:
+    """The setup link the app printed at start, as the path a browser asks for (what its operator copies)."""
+    printed = '\n'.join(record.getMessage() for record in caplog.get_records('setup') if record.name == 'pages.setup')
+    url = urlsplit(re.findall(r'http://\S+/setup\?code=\S+', printed)[-1])
+    return f'{url.path}?{url.query}'
+
+
+async def send_setup(user: User, link: str, *, username: str = 'boss', password: str = 'a fine long password',
+                     repeat: str | None = None, time_zone: str = 'Africa/Cairo') -> httpx.Response:
+    """Open `link` and send its form as a browser would (hidden fields included). Returns the answer."""
+    form = await user.http_client.get(link)
+    hidden = {name: html.unescape(value)
+              for name, value in re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form.text)}
+    assert 'csrf' in hidden, f'no setup form at {link}: {form.status_code}'
+    return await user.http_client.post('/setup', data={**hidden, 'username': username, 'password': password,
+                                                       'repeat': password if repeat is None else repeat,
+                                                       'time_zone': time_zone})
+
+
+def accounts() -> list[Account]:
     with db.session() as session:
-        account = session.exec(select(Account)).one()
+        return list(session.exec(select(Account)))
+
+
+async def test_first_run_asks_for_the_printed_link_and_it_creates_the_signed_in_admin(user: User, caplog):
+    landing = await user.http_client.get('/', follow_redirects=True)
+    assert (landing.url.path, landing.status_code) == ('/setup', 403)
+    assert 'Open the setup link the app printed when it started' in html.unescape(landing.text)
+    assert 'docker logs' in landing.text and 'name="password"' not in landing.text
+    link = printed_setup_link(caplog)
+    form = await user.http_client.get(link)
+    assert 'Welcome! Create the administrator account.' in form.text
+    assert 'There is no default password' in form.text and '<option selected>UTC</option>' in form.text
+    response = await send_setup(user, link, username='Boss', time_zone='Africa/Cairo')
+    assert (response.status_code, response.headers['location']) == (303, '/')
+    await user.open('/')
+    await user.should_see('Welcome, boss.')
+    [account] = accounts()
     assert (account.username, account.role, account.timezone) == ('boss', Role.ADMIN, 'Africa/Cairo')
     assert account.password_hash.startswith('$2b$')
+    assert audit_actions('boss') == ['setup.admin_created']
 
 
-async def test_setup_refuses_a_short_password_and_a_mismatch(user: User):
-    await user.open('/setup')
-    user.find(marker='username').type('boss')
-    user.find(marker='password').type('short')
-    user.find(marker='repeat').type('short')
-    user.find(marker='create-admin').click()
-    await user.should_see('The password must be at least 10 characters long.', retries=20)
-    user.find(marker='repeat').type('-different')
-    user.find(marker='create-admin').click()
-    await user.should_see('The two passwords differ.')
+async def test_setup_refuses_a_short_password_and_a_mismatch(user: User, caplog):
+    link = printed_setup_link(caplog)
+    response = await send_setup(user, link, password='short')
+    assert response.status_code == 400
+    assert 'The password must be at least 10 characters long.' in response.text
+    assert 'value="boss"' in response.text and '<option selected>Africa/Cairo</option>' in response.text  # kept
+    response = await send_setup(user, link, repeat='a different long password')
+    assert response.status_code == 400 and 'The two passwords differ.' in response.text
+    assert accounts() == []
+
+
+async def test_setup_without_the_code_or_with_a_wrong_one_is_refused_and_throttled(user: User, caplog):
+    mallory = {'username': 'mallory', 'password': 'a fine long password', 'repeat': 'a fine long password'}
+    response = await user.http_client.post('/setup', data=mallory)
+    assert response.status_code == 403 and 'docker logs' in response.text
+    for _ in range(5):
+        response = await user.http_client.get('/setup?code=a-guess')
+        assert response.status_code == 403
+        assert "This setup code is not valid. Use the link from the app's latest start." in html.unescape(response.text)
+        assert 'docker logs' in response.text and 'name="password"' not in response.text
+    assert audit_actions('') == ['setup.code_refused'] * 5  # a missing code is no guess: not audited
+    response = await user.http_client.get(printed_setup_link(caplog))  # now even the right code waits
+    assert response.status_code == 429
+    assert 'Too many wrong setup codes. Try again in 5 minutes.' in response.text
+    assert (await user.http_client.post('/setup', data={**mallory, 'code': 'another-guess'})).status_code == 429
+    assert accounts() == []
+
+
+async def test_setup_code_is_void_once_the_administrator_exists(user: User, caplog, create_user):
+    link = printed_setup_link(caplog)
+    assert (await send_setup(user, link)).status_code == 303
+    latecomer = create_user()
+    response = await latecomer.http_client.get(link, follow_redirects=True)
+    assert response.url.path == '/login'
+    assert 'autocomplete="current-password"' in response.text and 'Create the administrator' not in response.text
+    late_form = await latecomer.http_client.post('/setup', data={'code': link.split('code=')[1], 'csrf': 'x',
+                                                                 'username': 'mallory', 'password': 'x' * 12,
+                                                                 'repeat': 'x' * 12})
+    assert (late_form.status_code, late_form.headers['location']) == (303, '/login')
+    assert [account.username for account in accounts()] == ['boss']
+
+
+async def test_setup_page_in_arabic_is_right_to_left_and_explains_where_the_link_is(user: User, caplog):
+    refused = await user.http_client.get('/setup?lang=ar')
+    assert '<html lang="ar" dir="rtl">' in refused.text and 'docker logs' in refused.text
+    form = await user.http_client.get(printed_setup_link(caplog) + '&lang=ar')
+    assert '<html lang="ar" dir="rtl">' in form.text
+    assert 'إنشاء حساب المسؤول' in form.text
+    response = await send_setup(user, printed_setup_link(caplog) + '&lang=ar', username='<b>x</b>')
+    assert '&lt;b&gt;x&lt;/b&gt;' in response.text and '<b>x' not in response.text
+    assert (await send_setup(user, printed_setup_link(caplog) + '&lang=ar')).status_code == 303
+    assert accounts()[0].language == 'ar'  # the language of the page it was created on
 
 
 async def test_setup_is_gone_once_a_user_exists(user: User, admin):
