@@ -80,6 +80,10 @@ def main() -> None:
                 os.environ.setdefault('QTWEBENGINE_CHROMIUM_FLAGS', '--no-sandbox')
     # NiceGUI keeps per-browser storage on disk: inside the data folder, never in the working directory.
     os.environ.setdefault('NICEGUI_STORAGE_PATH', str(settings.data_dir / 'sessions'))
+    # Optional extras that libraries import without need, and do without when missing: httpx's command-line client
+    # (rich, click, pygments) and Mako's highlighting of template errors (Alembic imports Mako): ~9 MiB less.
+    for unused in ('httpx._main', 'mako.ext.pygmentplugin'):
+        sys.modules.setdefault(unused, None)
 
     from nicegui import app, ui
 

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 import sqlalchemy as sa
-from PIL import Image, ImageOps
 from sqlmodel import select
 
 from services.core import db
@@ -233,6 +232,8 @@ def signed_jpeg_url(asset: MediaAsset, *, expires_in: int = 3600) -> str:
     name = source.name.partition('.')[0] + JPEG_COPY_SUFFIX
     target = stored_file(name)
     if target is not None and not target.is_file():
+        from PIL import Image, ImageOps  # loaded when first needed, not at start
+
         with Image.open(source) as image:
             ImageOps.exif_transpose(image).convert('RGB').save(target, 'JPEG', quality=90)
     return _signed_url_for(name, expires_in)

@@ -9,9 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import puremagic
-from PIL import ExifTags, Image
-
 if TYPE_CHECKING:
     import av
     from av.container import InputContainer
@@ -76,6 +73,8 @@ def probe(path: Path) -> Probe:
 
 def _detect(path: Path) -> Kind:
     """The allowed type that the magic bytes of `path` point to (not yet confirmed by decoding)."""
+    import puremagic  # with Pillow, ~3 MiB: loaded at the first upload, not at start
+
     try:
         candidates = puremagic.magic_file(path)
     except (puremagic.PureError, ValueError):
@@ -96,6 +95,8 @@ def _detect(path: Path) -> Kind:
 
 
 def _probe_image(path: Path, kind: Kind) -> Probe:
+    from PIL import ExifTags, Image  # loaded at the first upload, not at start
+
     try:
         with Image.open(path, formats=[kind.pillow_format]) as image:
             width, height = image.size

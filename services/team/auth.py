@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import bcrypt
-import jwt
 from sqlmodel import Session, select
 
 from services.core import db
@@ -64,6 +63,8 @@ def verify_password(password: str, password_hash: str) -> bool:
 
 
 def issue_token(user: User, secret_key: str, *, now: datetime | None = None) -> str:
+    import jwt  # with the cryptography it loads, ~10 MiB: not before the first sign-in
+
     now = now or utcnow()
     claims = {'sub': str(user.id), 'ver': user.session_version, 'iss': TOKEN_ISSUER,
               'iat': int(now.timestamp()), 'exp': int((now + TOKEN_LIFETIME).timestamp())}
@@ -72,6 +73,8 @@ def issue_token(user: User, secret_key: str, *, now: datetime | None = None) -> 
 
 def decode_token(token: str, secret_key: str) -> dict:
     """The token's claims; SessionInvalid when it is expired, tampered with or not ours."""
+    import jwt  # not before the first sign-in (see issue_token)
+
     try:
         return jwt.decode(token, secret_key, algorithms=['HS256'], issuer=TOKEN_ISSUER,
                           options={'require': ['sub', 'ver', 'iat', 'exp', 'iss']})

@@ -68,3 +68,25 @@ def test_times_come_back_as_aware_utc(engine):
     with Session(engine) as session:
         created = session.exec(select(User)).one().created_at
     assert created.tzinfo is not None and created.utcoffset().total_seconds() == 0
+
+
+def test_the_newest_revision_read_from_the_files_is_alembics_head():
+    from alembic.script import ScriptDirectory
+
+    assert db.newest_revision() == ScriptDirectory.from_config(db.alembic_config()).get_current_head()
+
+
+def test_a_start_on_an_up_to_date_schema_does_not_load_alembic(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    url = f'sqlite:///{tmp_path / "current.db"}'
+    start = ('import sys; from services.core import db; db.init_db(sys.argv[1]); '
+             "print('alembic' in sys.modules, db.engine().connect().exec_driver_sql("
+             "'SELECT version_num FROM alembic_version').scalar())")
+    root = Path(__file__).resolve().parents[3]
+    first, second = (subprocess.run([sys.executable, '-c', start, url], cwd=root, capture_output=True, text=True,
+                                    check=True).stdout.split() for _ in range(2))
+    assert first == ['True', db.newest_revision()]  # the empty database was migrated
+    assert second == ['False', db.newest_revision()]
