@@ -30,7 +30,7 @@ def platform_picker(accounts: dict[str, PlatformAccount | None], chosen: set[str
                 box.set_enabled(enabled and (connected or platform in chosen))
                 with ui.column().classes('gap-0 min-w-0'):
                     if connected:
-                        ui.label(account.display_name).classes('text-xs text-gray-600 truncate')
+                        ui.label(account.display_name).classes('text-xs text-gray-600 truncate').props('dir=auto')
                     elif account is not None and account.status == AccountStatus.NEEDS_RECONNECT:
                         ui.label(_('Needs reconnecting: reconnect it on the Accounts page.')) \
                             .classes('text-xs text-negative')
