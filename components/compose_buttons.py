@@ -44,7 +44,7 @@ def problem_list(messages: list[str]) -> None:
     """What stops the post, one line each; a green line when nothing does."""
     with ui.column().classes('w-full gap-1').mark('problems'):
         for message in messages:
-            with ui.row().classes('items-start gap-2 text-negative no-wrap').mark('problem'):
+            with ui.row().classes('compose-problem items-start gap-2 text-negative no-wrap').mark('problem'):
                 ui.icon('error_outline')
                 ui.label(message).classes('text-sm min-w-0 break-words')
         if not messages:

@@ -18,7 +18,7 @@ from components.session import guarded, page_user
 from components.status_badge import status_badge
 from components.theme import frame
 from components.translate import _, browser_region, current_language, ngettext
-from services.core.i18n import N_
+from services.core.i18n import N_, direction
 from services.core.models import PostStatus, User, utcnow
 from services.core.timezones import first_day_of_week, utc_to_local
 from services.posts import overview
@@ -29,6 +29,7 @@ router = APIRouter()
 VIEWS = {'week': N_('Week'), 'month': N_('Month'), 'list': N_('List')}
 PER_DAY = {'week': 20, 'month': 3}  # posts shown in one day's cell; the rest are counted
 LIST_PAGE = 50
+ARROW_CSS = '[dir] .calendar-arrow .q-icon { direction: ltr; }'
 
 
 @router.page('/calendar')
@@ -87,11 +88,15 @@ class CalendarView:
                 step = timedelta(days=7) if self.view == 'week' else None
                 previous = self.anchor - step if step else (self.anchor.replace(day=1) - timedelta(days=1))
                 following = self.anchor + step if step else (self.anchor.replace(day=28) + timedelta(days=4))
-                # Quasar mirrors these two icons itself on a right-to-left page, so "previous" points to the
-                # start of the line (right in Arabic) without a rotation of ours.
-                self._go_button('chevron_left', _('Previous'), previous, 'calendar-previous')
+                # Earlier is towards the start of the line: left in English, right in Arabic. Chromium mirrors an
+                # icon's glyph on a right-to-left page only now and then, so the icons are drawn left to right
+                # (ARROW_CSS) and picked by the language's direction.
+                back, forth = ('chevron_right', 'chevron_left') if direction(self.language) == 'rtl' else \
+                    ('chevron_left', 'chevron_right')
+                ui.add_css(ARROW_CSS)
+                self._go_button(back, _('Previous'), previous, 'calendar-previous')
                 self._today_button()
-                self._go_button('chevron_right', _('Next'), following, 'calendar-next')
+                self._go_button(forth, _('Next'), following, 'calendar-next')
             else:
                 self._today_button()
             ui.label(self._period_title()).classes('text-lg font-medium').mark('calendar-period')
@@ -102,7 +107,7 @@ class CalendarView:
 
     def _go_button(self, icon: str, label: str, day: date, marker: str) -> None:
         ui.button(icon=icon, on_click=lambda: ui.navigate.to(self._url(start=day.isoformat()))) \
-            .props(f'flat round dense aria-label="{label}"').mark(marker).tooltip(label)
+            .props(f'flat round dense aria-label="{label}"').classes('calendar-arrow').mark(marker).tooltip(label)
 
     def _period_title(self) -> str:
         if self.view == 'week':
@@ -191,7 +196,8 @@ class CalendarView:
     # --- one post ----------------------------------------------------------------------------------------------
 
     def _entry(self, entry: PostSummary, *, compact: bool) -> None:
-        with summary_card(entry, time_of_day(self.language, entry.scheduled_at, self.zone), compact=compact):
+        with ui.element('div').classes('calendar-entry w-full min-w-0'), \
+                summary_card(entry, time_of_day(self.language, entry.scheduled_at, self.zone), compact=compact):
             if entry.status not in (PostStatus.SCHEDULED, PostStatus.MISSED):  # it went out (or is going out)
                 status_badge(entry.status).classes('me-auto').mark(f'entry-status-{entry.id}')
                 self._action('open_in_new', _('Open'), f'open-{entry.id}', compact,

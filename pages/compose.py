@@ -101,7 +101,7 @@ class _Editor:
         local = utc_to_local(scheduled_at, user.timezone) if scheduled_at else \
             utc_to_local(utcnow() + timedelta(hours=1), user.timezone)
         self.day, self.at = local.strftime('%Y-%m-%d'), local.strftime('%H:%M')
-        self.had_time = scheduled_at is not None
+        self.saved_at = scheduled_at  # the post's time as stored
         self.attempted: SaveAction | None = None  # the last Publish/Schedule tried: its checks are shown from then on
         self.refusal: str | None = None  # why the last save was refused, when the form itself is not the reason
         self.unsaved = UnsavedChanges()
@@ -307,10 +307,11 @@ class _Editor:
         scheduled_at = None
         try:
             if action == SaveAction.SCHEDULE:
-                scheduled_at = local_to_utc(date.fromisoformat(self.date_input.value),
-                                            time.fromisoformat(self.time_input.value), self.user.timezone, fold=fold)
-            elif action == SaveAction.DRAFT and self.had_time:  # an unscheduled post keeps the time it had
-                scheduled_at = self._chosen_time()[0]
+                scheduled_at = self._unless_unchanged(local_to_utc(
+                    date.fromisoformat(self.date_input.value), time.fromisoformat(self.time_input.value),
+                    self.user.timezone, fold=fold))
+            elif action == SaveAction.DRAFT and self.saved_at:  # an unscheduled post keeps the time it had
+                scheduled_at = self._unless_unchanged(self._chosen_time()[0])
             saved = editing.save_post(self.user.id, self.state.as_input(scheduled_at), action,
                                     post_id=self.state.post_id, actor=self.user, ip=client_ip())
         except AmbiguousTime as ambiguous:
@@ -345,12 +346,22 @@ class _Editor:
             flash(N_('Draft saved.'), kind='positive')
             ui.navigate.to(f'/compose?post={saved.id}')
         else:  # stay on the page: the post is the draft being written
-            self.state.status, self.attempted, self.had_time = PostStatus.DRAFT, None, scheduled_at is not None
-            self.buttons.refresh()
-            self.schedule_note.refresh()
+            self.attempted, self.saved_at = None, scheduled_at
+            if was != PostStatus.DRAFT:  # it offers what a draft can do now
+                self.state.status = PostStatus.DRAFT
+                self.buttons.refresh()
+                self.schedule_note.refresh()
             self.problems_view.refresh()
             _notify(_('Unscheduled: the post is a draft now and will not be published until you schedule it again.')
                     if was == PostStatus.SCHEDULED else _('Draft saved.'), 'positive')
+
+    def _unless_unchanged(self, chosen: datetime | None) -> datetime | None:
+        """The stored time when the fields still show it: they hold minutes, and a post scheduled through the API
+        may be due at a second within one, which a save that did not move it should keep."""
+        if chosen is not None and self.saved_at is not None and chosen == self.saved_at.replace(second=0,
+                                                                                               microsecond=0):
+            return self.saved_at
+        return chosen
 
     async def confirm_delete(self) -> None:
         question = _('Delete this post? Its photos and videos are deleted too unless another post uses them.')

@@ -30,6 +30,8 @@ RECONNECT_HINT = N_('Reconnect the account on the Accounts page, then retry.')
 RETRYABLE = {DeliveryStatus.FAILED, DeliveryStatus.INTERRUPTED}
 WHEN = {PostStatus.SCHEDULED: N_('Due %(when)s'), PostStatus.MISSED: N_('Was due %(when)s')}
 WRITTEN = N_('Written %(when)s')
+# Words wrap as words; a token longer than the line (a URL, a token in an error) breaks rather than widening the page.
+BREAK_ANYWHERE = 'overflow-wrap: anywhere'
 
 
 @router.page('/history/{post_id}')
@@ -97,8 +99,8 @@ def _delivery_card(delivery_id: int, live: LiveBadges, user: User) -> None:
                 ui.button(_('Retry'), icon='refresh', on_click=guarded(lambda d=delivery.id: _retry(d, user))) \
                     .props('unelevated dense').mark(f'retry-{delivery.platform}')
         if delivery.last_error and delivery.status in RETRYABLE:
-            ui.label(_(delivery.last_error)).classes('text-sm text-negative whitespace-pre-wrap break-words') \
-                .mark(f'error-{delivery.platform}')
+            ui.label(_(delivery.last_error)).classes('w-full text-sm text-negative whitespace-pre-wrap') \
+                .style(BREAK_ANYWHERE).mark(f'error-{delivery.platform}')
             if attempts and attempts[-1].outcome == 'needs_reconnect':
                 ui.label(_(RECONNECT_HINT)).classes('text-sm text-negative')
         if attempts:
@@ -115,8 +117,8 @@ def _attempt_log(attempts: list, language: str, time_zone: str) -> None:
                     ui.label(format_datetime(language, attempt.started_at, time_zone, style='medium'))
                     ui.label(_(OUTCOMES.get(attempt.outcome, attempt.outcome))).classes('font-medium')
                 if attempt.error_detail:
-                    ui.label(_(attempt.error_detail)).classes('w-full whitespace-pre-wrap break-words') \
-                        .mark('attempt-error')
+                    ui.label(_(attempt.error_detail)).classes('attempt-error w-full whitespace-pre-wrap') \
+                        .style(BREAK_ANYWHERE).mark('attempt-error')
 
 
 def _retry(delivery_id: int, user: User) -> None:
