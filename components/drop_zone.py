@@ -1,13 +1,30 @@
-"""A drop zone for photos and videos: drag and drop or click, several at once, a progress bar per file."""
+"""A drop zone for photos and videos: drag and drop, or click anywhere on it; several at once.
+
+Quasar's own header (a small "+" and a raw "0.0B / 0.00%") is replaced by one face that says what to do; the
+file input Quasar adds with `q-uploader-add-trigger` covers the whole face, so a click anywhere opens the picker.
+"""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from html import escape
 
 from nicegui import events, ui
 
 from components.translate import _
 
 MB = 1024 * 1024
+ACCEPT = 'image/jpeg,image/png,image/webp,image/gif,video/mp4,video/quicktime,video/webm'
+STYLE = '.drop-zone .q-uploader__list { display: none; } .drop-zone { border-style: dashed; }'
+FACE = '''
+<div class="relative w-full flex flex-col items-center gap-1 p-4 text-center cursor-pointer" role="button"
+     tabindex="0" @keydown.enter.prevent="props.pickFiles" @keydown.space.prevent="props.pickFiles">
+  <q-uploader-add-trigger />
+  <q-icon name="cloud_upload" size="2rem" color="primary" />
+  <div class="text-sm font-medium text-gray-800">{action}</div>
+  <div v-if="props.isUploading" class="text-xs text-primary">{uploading} {{{{ props.uploadProgressLabel }}}}</div>
+  <div v-else class="text-xs text-gray-600">{formats}</div>
+</div>
+'''
 
 
 def drop_zone(on_file: Callable[[events.UploadEventArguments], Awaitable[None]], *, max_mb: int) -> ui.upload:
@@ -18,10 +35,16 @@ def drop_zone(on_file: Callable[[events.UploadEventArguments], Awaitable[None]],
         upload.run_method('removeUploadedFiles')
 
     def too_large() -> None:
-        ui.notify(_('A file was larger than %(limit)s MB and was not uploaded.', limit=max_mb), type='warning')
+        ui.notify(_('A file was larger than %(limit)s MB and was not uploaded.', limit=max_mb), type='warning',
+                  position='top')
 
     upload = ui.upload(multiple=True, auto_upload=True, on_upload=handle, max_file_size=max_mb * MB,
-                       on_rejected=too_large, label=_('Drop photos and videos here, or click to choose'))
-    upload.props('accept="image/jpeg,image/png,image/webp,image/gif,video/mp4,video/quicktime,video/webm" '
-                 'flat bordered color=primary').classes('w-full')
+                       on_rejected=too_large)
+    ui.add_css(STYLE)
+    upload.props(f'accept="{ACCEPT}" flat bordered color=grey-1 text-color=grey-9').classes('w-full drop-zone')
+    upload.add_slot('header', FACE.format(
+        action=escape(_('Drop photos and videos here, or click to choose')),
+        uploading=escape(_('Uploading…')),
+        formats=escape(_('Photos (JPEG, PNG, WebP, GIF) and videos (MP4, MOV, WebM), up to %(limit)s MB each.',
+                         limit=max_mb))))
     return upload.mark('drop-zone')

@@ -28,9 +28,10 @@ def platform_picker(accounts: dict[str, PlatformAccount | None], chosen: set[str
                 box = ui.checkbox(label, value=platform in chosen,
                                   on_change=lambda e, p=platform: on_change(p, e.value)).mark(f'platform-{platform}')
                 box.set_enabled(enabled and (connected or platform in chosen))
-                with ui.column().classes('gap-0 min-w-0'):
-                    if connected:
-                        ui.label(account.display_name).classes('text-xs text-gray-600 truncate')
+                with ui.column().classes('gap-0 min-w-0 flex-1'):
+                    if connected:  # a handle keeps its shape in Arabic (dir=auto) and wraps rather than overflow
+                        ui.label(account.display_name).classes('text-xs text-gray-600 max-w-full') \
+                            .style('overflow-wrap: anywhere').props('dir=auto')
                     elif account is not None and account.status == AccountStatus.NEEDS_RECONNECT:
                         ui.label(_('Needs reconnecting: reconnect it on the Accounts page.')) \
                             .classes('text-xs text-negative')

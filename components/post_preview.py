@@ -45,7 +45,7 @@ def post_preview(platform: str, text: str, media_count: int, options: dict) -> N
             ui.label(options['title']).classes('font-semibold')
         shown = text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS].rstrip() + '…'
         if shown:
-            ui.label(shown).classes('whitespace-pre-wrap text-sm break-words')
+            ui.label(shown).classes('whitespace-pre-wrap text-sm').style('overflow-wrap: anywhere')  # a long URL too
         if media_count:
             ui.label(ngettext('%(n)s photo or video', '%(n)s photos or videos', media_count)) \
                 .classes('text-xs text-gray-600')

@@ -51,7 +51,7 @@ async def reschedule_dialog(post_id: int, current: datetime | None, user: User) 
             try:
                 when = local_to_utc(date.fromisoformat(date_input.value), time.fromisoformat(time_input.value),
                                     user.timezone, fold=fold)
-                actions.reschedule(post_id, when, actor=user)
+                actions.reschedule(post_id, when, actor=user, ip=client_ip())
             except AmbiguousTime as ambiguous:
                 choice = await ask_which_time(ambiguous, user.timezone)
                 if choice is not None:

@@ -31,7 +31,7 @@ def guarded(handler: Callable) -> Callable:
         try:
             check_current_session()
         except auth.SessionInvalid as error:
-            end_session(error.message)
+            end_session(error.message, **error.params)
             ui.navigate.to('/login')
             return None
         result = handler(*args, **kwargs)

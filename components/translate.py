@@ -19,6 +19,14 @@ def current_language() -> str:
     return i18n.language_from_header(request.headers.get('accept-language') if request else None)
 
 
+def browser_region() -> str:
+    """The country of the browser's first Accept-Language ('US' for 'en-US,en;q=0.9'), '' when it names none."""
+    request = getattr(context.client, 'request', None)
+    first = (request.headers.get('accept-language', '') if request else '').split(',')[0].split(';')[0]
+    parts = first.strip().replace('_', '-').split('-')
+    return parts[-1].upper() if len(parts) > 1 and len(parts[-1]) == 2 and parts[-1].isalpha() else ''
+
+
 def _(message: str, **params: object) -> str:
     return i18n.translate(current_language(), message, **params)
 
@@ -30,3 +38,9 @@ def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
 def explain(error: UserError) -> str:
     """The user's own-language text of a refusal raised by a service."""
     return error.text(current_language())
+
+
+def isolate(text: str) -> str:
+    """`text` set apart from the sentence around it for the bidi algorithm (FSI … PDI), so a Latin handle such as
+    "@probe_bot" keeps its shape inside an Arabic sentence."""
+    return f'\u2068{text}\u2069'

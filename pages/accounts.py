@@ -7,16 +7,18 @@ from collections.abc import Callable
 from fastapi import Request
 from nicegui import APIRouter, ui
 
+from components.confirm import confirm
 from components.session import client_ip, guarded, page_user
 from components.status_badge import status_badge
 from components.theme import frame
-from components.translate import _, current_language, explain
+from components.translate import _, current_language, explain, isolate, ngettext
 from services.connections import accounts, oauth
 from services.core.config import Settings, get_settings
 from services.core.errors import UserError
 from services.core.i18n import N_, format_datetime
 from services.core.models import AccountStatus, PlatformAccount, User
 from services.platforms.base import Account, NeedsReconnect, PlatformError, Rejected
+from services.posts import overview
 from services.posts.checks import PLATFORM_LABELS
 from services.team import permissions
 from services.web.oauth_callback import pop_outcome
@@ -98,7 +100,8 @@ def _account_card(account: PlatformAccount, user: User, forms: dict[str, _OAuthF
     with ui.card().classes('w-full gap-1').mark(f'account-{account.id}'):
         with ui.row().classes('w-full items-center gap-3'):
             ui.label(label).classes('font-semibold')
-            ui.label(account.display_name or _('(name not known yet: use Test connection)')).classes('text-gray-700')
+            ui.label(account.display_name or _('(name not known yet: use Test connection)')) \
+                .classes('text-gray-700 min-w-0 break-all').props('dir=auto')
             status_badge(account.status).mark(f'account-status-{account.id}')
             ui.space()
             if needs_reconnect and account.platform in forms:
@@ -108,8 +111,9 @@ def _account_card(account: PlatformAccount, user: User, forms: dict[str, _OAuthF
             ui.button(_('Test connection'), icon='wifi_tethering',
                       on_click=guarded(lambda a=account.id: _test(a, on_changed))).props('flat') \
                 .mark('test-connection')
-            ui.button(_('Remove'), icon='delete', on_click=guarded(lambda a=account.id: _remove(a, user))) \
-                .props('flat color=negative')
+            ui.button(_('Remove'), icon='delete',
+                      on_click=guarded(lambda a=account, e=from_env: _remove(a, e, user, on_changed))) \
+                .props('flat color=negative').mark(f'remove-{account.id}')
         with ui.row().classes('w-full gap-3 text-sm text-gray-600'):
             if account.token_expires_at is not None:
                 when = format_datetime(current_language(), account.token_expires_at, user.timezone)
@@ -131,13 +135,30 @@ async def _test(account_id: int, on_changed: Callable[[], None]) -> None:
     on_changed()
 
 
-def _remove(account_id: int, user: User) -> None:
+async def _remove(account: PlatformAccount, from_env: bool, user: User, on_changed: Callable[[], None]) -> None:
+    """Ask first, saying what removing means for the posts waiting to go to it and whether it comes back."""
+    label = PLATFORM_LABELS.get(account.platform, account.platform)
+    name = isolate(f'{label} ({account.display_name})' if account.display_name else label)
+    waiting = overview.scheduled_count_to(account.platform)
+    question = [_('Remove %(account)s?', account=name),
+                ngettext('%(n)s scheduled post goes to %(platform)s. It will fail unless another %(platform)s account '
+                         'is connected before it is due.',
+                         '%(n)s scheduled posts go to %(platform)s. They will fail unless another %(platform)s account '
+                         'is connected before they are due.', waiting, platform=label) if waiting else
+                _('Nothing scheduled goes to %(platform)s now; posts to it will fail until an account is connected '
+                  'again.', platform=label)]
+    if from_env:
+        question.append(_('This account is set by environment variables: it comes back the next time the app starts '
+                          'unless they are removed from the environment.'))
+    if not await confirm('\n\n'.join(question), keep=_('Keep it'), act=_('Remove'), marker='confirm-remove'):
+        return
     try:
-        accounts.remove_account(account_id, user, ip=client_ip())
+        accounts.remove_account(account.id, user, ip=client_ip())
     except UserError as refusal:
         ui.notify(explain(refusal), type='negative')
         return
-    ui.navigate.reload()
+    ui.notify(_('%(account)s was removed.', account=name), type='positive')
+    on_changed()
 
 
 class _OAuthForm:

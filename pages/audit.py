@@ -24,8 +24,17 @@ LABELS = {
     'user.reactivated': N_('User reactivated'), 'forbidden': N_('Refused: not allowed for the role'),
     'account.connected': N_('Account connected'), 'account.removed': N_('Account removed'),
     'post.publish': N_('Post published'), 'post.retry': N_('Delivery retried'), 'post.cancel': N_('Post cancelled'),
-    'post.delete': N_('Post deleted'),
+    'post.delete': N_('Post deleted'), 'post.schedule': N_('Post scheduled'), 'post.reschedule': N_('Post rescheduled'),
+    'post.unschedule': N_('Post unscheduled'), 'post.edit': N_('Post edited'),
 }
+# The About cell: a link to the post for a post's rows; the text set apart (dir=auto) so a Latin handle such as
+# "telegram: @probe_bot" keeps its shape on an Arabic page.
+ABOUT_CELL = '''
+<q-td :props="props">
+  <a v-if="props.row.link" :href="props.row.link" class="text-primary">{{ props.value }}</a>
+  <span v-else dir="auto">{{ props.value }}</span>
+</q-td>
+'''
 REFUSED = {  # what a refused request wanted (the target of a 'forbidden' row)
     'read': N_('Reading posts'), 'write_posts': N_('Writing posts'), 'publish': N_('Publishing'),
     'manage_accounts': N_('Managing accounts'), 'manage_users': N_('Managing users'),
@@ -48,16 +57,25 @@ def audit_page(request: Request, action: str = '', actor: int | None = None, bef
                    {'name': 'target', 'label': _('About'), 'field': 'target', 'align': 'left'},
                    {'name': 'ip', 'label': _('From'), 'field': 'ip', 'align': 'left'}]
         data = [{'id': e.id, 'when': format_datetime(language, e.created_at, admin.timezone),
-                 'who': names.get(e.actor_id, '—'), 'what': _(LABELS.get(e.action, e.action)),
-                 'target': _(REFUSED[e.target]) if e.action == 'forbidden' and e.target in REFUSED else e.target,
-                 'ip': e.ip} for e in rows]
-        ui.table(columns=columns, rows=data, row_key='id').props('flat dense wrap-cells') \
+                 'who': names.get(e.actor_id, '—'), 'what': _(LABELS.get(e.action, e.action)), 'ip': e.ip,
+                 **_about(e.action, e.target)} for e in rows]
+        table = ui.table(columns=columns, rows=data, row_key='id').props('flat dense wrap-cells') \
             .classes('w-full').mark('audit-table')
+        table.add_slot('body-cell-target', ABOUT_CELL)
         if more:
             query = urlencode({k: v for k, v in {'action': action, 'actor': actor or '',
                                                   'before': rows[-1].id}.items() if v})
             ui.button(_('Older entries'), icon='expand_more', on_click=lambda: ui.navigate.to(f'/audit?{query}')) \
                 .props('flat').mark('older')
+
+
+def _about(action: str, target: str) -> dict[str, str]:
+    """What a row is about ('target') and, for a post's rows, the link to the post ('link')."""
+    if action == 'forbidden' and target in REFUSED:
+        return {'target': _(REFUSED[target]), 'link': ''}
+    if action.startswith('post.') and target.isdigit():
+        return {'target': _('Post %(id)s', id=target), 'link': f'/history/{target}'}
+    return {'target': target, 'link': ''}
 
 
 def _filters(action: str, actor: int | None, names: dict[int, str]) -> None:

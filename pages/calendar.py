@@ -9,26 +9,27 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from babel import Locale
 from fastapi import Request
 from nicegui import APIRouter, ui
 
 from components.post_summary import day_label, summary_card, time_of_day
 from components.reschedule_dialog import cancel_dialog, reschedule_dialog
 from components.session import guarded, page_user
+from components.status_badge import status_badge
 from components.theme import frame
-from components.translate import _, current_language, ngettext
-from services.core.i18n import N_
-from services.core.models import User, utcnow
-from services.core.timezones import utc_to_local
+from components.translate import _, browser_region, current_language, ngettext
+from services.core.i18n import N_, direction
+from services.core.models import PostStatus, User, utcnow
+from services.core.timezones import first_day_of_week, utc_to_local
 from services.posts import overview
-from services.posts.overview import PostSummary
+from services.posts.overview import ON_CALENDAR, PostSummary
 from services.team import permissions
 
 router = APIRouter()
 VIEWS = {'week': N_('Week'), 'month': N_('Month'), 'list': N_('List')}
 PER_DAY = {'week': 20, 'month': 3}  # posts shown in one day's cell; the rest are counted
 LIST_PAGE = 50
+ARROW_CSS = '[dir] .calendar-arrow .q-icon { direction: ltr; }'
 
 
 @router.page('/calendar')
@@ -63,6 +64,7 @@ class CalendarView:
         self.user, self.view, self.anchor, self.today, self.after = user, view, anchor, today, after
         self.language = current_language()
         self.zone = user.timezone
+        self.first_weekday = first_day_of_week(self.language, self.zone, browser_region())
         self.may_change = permissions.can(user, permissions.Action.WRITE_POSTS)
 
     def build(self) -> None:
@@ -73,6 +75,8 @@ class CalendarView:
 
     def _url(self, **changes: str) -> str:
         params = {'view': self.view, 'start': self.anchor.isoformat(), **changes}
+        if params['view'] == 'list' and 'start' not in changes:  # the list starts today unless told otherwise
+            del params['start']
         return '/calendar?' + '&'.join(f'{key}={value}' for key, value in params.items())
 
     def _toolbar(self) -> None:
@@ -84,15 +88,26 @@ class CalendarView:
                 step = timedelta(days=7) if self.view == 'week' else None
                 previous = self.anchor - step if step else (self.anchor.replace(day=1) - timedelta(days=1))
                 following = self.anchor + step if step else (self.anchor.replace(day=28) + timedelta(days=4))
-                self._go_button('chevron_left', _('Previous'), previous, 'calendar-previous')
-                ui.button(_('Today'), on_click=lambda: ui.navigate.to(self._url(start=self.today.isoformat()))) \
-                    .props('flat dense no-caps')
-                self._go_button('chevron_right', _('Next'), following, 'calendar-next')
+                # Earlier is towards the start of the line: left in English, right in Arabic. Chromium mirrors an
+                # icon's glyph on a right-to-left page only now and then, so the icons are drawn left to right
+                # (ARROW_CSS) and picked by the language's direction.
+                back, forth = ('chevron_right', 'chevron_left') if direction(self.language) == 'rtl' else \
+                    ('chevron_left', 'chevron_right')
+                ui.add_css(ARROW_CSS)
+                self._go_button(back, _('Previous'), previous, 'calendar-previous')
+                self._today_button()
+                self._go_button(forth, _('Next'), following, 'calendar-next')
+            else:
+                self._today_button()
             ui.label(self._period_title()).classes('text-lg font-medium').mark('calendar-period')
+
+    def _today_button(self) -> None:
+        ui.button(_('Today'), on_click=lambda: ui.navigate.to(self._url(start=self.today.isoformat()))) \
+            .props('flat dense no-caps').mark('calendar-today')
 
     def _go_button(self, icon: str, label: str, day: date, marker: str) -> None:
         ui.button(icon=icon, on_click=lambda: ui.navigate.to(self._url(start=day.isoformat()))) \
-            .props(f'flat round dense aria-label="{label}"').classes('rtl:rotate-180').mark(marker).tooltip(label)
+            .props(f'flat round dense aria-label="{label}"').classes('calendar-arrow').mark(marker).tooltip(label)
 
     def _period_title(self) -> str:
         if self.view == 'week':
@@ -101,7 +116,8 @@ class CalendarView:
                     f'{day_label(self.language, first + timedelta(days=6), self.zone, "yMMMd")}')
         if self.view == 'month':
             return day_label(self.language, self.anchor, self.zone, 'yMMMM')
-        return _('Coming up')
+        day = day_label(self.language, self.anchor, self.zone, 'yMMMEd')
+        return _('From today, %(day)s', day=day) if self.anchor == self.today else _('From %(day)s', day=day)
 
     def _body(self) -> None:
         if self.view == 'list':
@@ -122,15 +138,14 @@ class CalendarView:
         return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
     def _week_start(self, day: date) -> date:
-        """The first day of `day`'s week, as the user's locale counts weeks (Babel/CLDR)."""
-        first_weekday = Locale.parse(self.language).first_week_day
-        return day - timedelta(days=(day.weekday() - first_weekday) % 7)
+        """The first day of `day`'s week, as weeks are counted where the user is (Babel/CLDR)."""
+        return day - timedelta(days=(day.weekday() - self.first_weekday) % 7)
 
     def _days_grid(self) -> None:
         days = self._days()
         limit = PER_DAY[self.view]
         bounds = [(day_start(day, self.zone), day_start(day + timedelta(days=1), self.zone)) for day in days]
-        found = dict(zip(days, overview.upcoming_by_day(bounds, limit), strict=True))
+        found = dict(zip(days, overview.upcoming_by_day(bounds, limit, ON_CALENDAR), strict=True))
         if not any(total for _entries, total in found.values()):
             ui.label(_('Nothing is scheduled in this period.')).classes('text-gray-600').mark('calendar-empty')
         with ui.grid().classes('w-full gap-2 grid-cols-1 md:grid-cols-7').mark(f'calendar-{self.view}'):
@@ -156,9 +171,9 @@ class CalendarView:
     # --- list --------------------------------------------------------------------------------------------------
 
     def _list(self) -> None:
-        start = max(day_start(self.anchor, self.zone), utcnow()) if self.after is None else self.after[0]
+        start = day_start(self.anchor, self.zone) if self.after is None else self.after[0]
         end = utcnow() + timedelta(days=400)
-        entries = overview.upcoming(start, end, limit=LIST_PAGE + 1, after=self.after)
+        entries = overview.upcoming(start, end, limit=LIST_PAGE + 1, after=self.after, statuses=ON_CALENDAR)
         more, entries = len(entries) > LIST_PAGE, entries[:LIST_PAGE]
         if not entries:
             ui.label(_('Nothing is scheduled yet.')).classes('text-gray-600').mark('calendar-empty')
@@ -181,7 +196,15 @@ class CalendarView:
     # --- one post ----------------------------------------------------------------------------------------------
 
     def _entry(self, entry: PostSummary, *, compact: bool) -> None:
-        with summary_card(entry, time_of_day(self.language, entry.scheduled_at, self.zone), compact=compact):
+        with ui.element('div').classes('calendar-entry w-full min-w-0'), \
+                summary_card(entry, time_of_day(self.language, entry.scheduled_at, self.zone), compact=compact):
+            if entry.status not in (PostStatus.SCHEDULED, PostStatus.MISSED):  # it went out (or is going out)
+                status_badge(entry.status).classes('me-auto').mark(f'entry-status-{entry.id}')
+                self._action('open_in_new', _('Open'), f'open-{entry.id}', compact,
+                             lambda e=entry: ui.navigate.to(f'/history/{e.id}'))
+                return
+            if entry.status == PostStatus.MISSED:
+                status_badge(entry.status).classes('me-auto').mark(f'entry-status-{entry.id}')
             if not self.may_change:  # viewers see the post's page, read-only
                 self._action('open_in_new', _('Open'), f'open-{entry.id}', compact,
                              lambda e=entry: ui.navigate.to(f'/history/{e.id}'))

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from fastapi import Request
 from nicegui import APIRouter, events, ui
 
+from components.compose_buttons import problem_list, save_buttons
 from components.confirm import confirm
 from components.drop_zone import drop_zone
 from components.media_strip import media_strip
@@ -17,17 +18,19 @@ from components.schedule_picker import schedule_picker
 from components.session import client_ip, guarded, page_user
 from components.theme import frame
 from components.translate import _, current_language, explain
+from components.unsaved_changes import UnsavedChanges
 from services.connections.accounts import accounts_by_platform, tiktok_creator_info
 from services.core.config import get_settings
 from services.core.errors import UserError
 from services.core.i18n import N_, format_datetime
-from services.core.models import AccountStatus, MediaAsset, User, utcnow
+from services.core.models import AccountStatus, MediaAsset, PostStatus, User, utcnow
 from services.core.timezones import AmbiguousTime, local_to_utc, utc_to_local
 from services.media import library
 from services.posts import editing
 from services.posts.checks import PLATFORM_LABELS, check_post
 from services.posts.editing import PostInput, PostRefused, SaveAction
 from services.publishing.engine import get_engine
+from services.web.browser_session import flash
 
 router = APIRouter()
 UPLOAD_CHUNK = 256 * 1024
@@ -43,6 +46,7 @@ class ComposeState:
     platforms: list[str] = field(default_factory=list)
     options: dict[str, dict] = field(default_factory=dict)
     editable: bool = True
+    status: str = PostStatus.DRAFT
 
     def as_input(self, scheduled_at: datetime | None = None) -> PostInput:
         return PostInput(text=self.text, media_ids=[m.id for m in self.media], platforms=list(self.platforms),
@@ -55,7 +59,7 @@ def load_state(post_id: int | None) -> tuple[ComposeState, datetime | None]:
         return ComposeState(), None
     state = ComposeState(post_id=details.post.id, text=details.post.text, media=details.media,
                          platforms=details.platforms, options=dict(details.post.options or {}),
-                         editable=details.editable)
+                         editable=details.editable, status=details.post.status)
     return state, details.post.scheduled_at
 
 
@@ -97,12 +101,17 @@ class _Editor:
         local = utc_to_local(scheduled_at, user.timezone) if scheduled_at else \
             utc_to_local(utcnow() + timedelta(hours=1), user.timezone)
         self.day, self.at = local.strftime('%Y-%m-%d'), local.strftime('%H:%M')
-        self.errors: list[str] = []
+        self.saved_at = scheduled_at  # the post's time as stored
+        self.attempted: SaveAction | None = None  # the last Publish/Schedule tried: its checks are shown from then on
+        self.refusal: str | None = None  # why the last save was refused, when the form itself is not the reason
+        self.unsaved = UnsavedChanges()
 
     def build_main(self) -> None:
         state = self.state
+        # A long caption scrolls inside the box rather than pushing the buttons off the screen.
         text = ui.textarea(_('Text'), value=state.text, on_change=self.text_changed) \
-            .props('outlined autogrow counter=false').classes('w-full').mark('post-text')
+            .props('outlined autogrow counter=false input-style="max-height: 18rem; overflow-y: auto"') \
+            .classes('w-full').mark('post-text')
         text.set_enabled(state.editable)
         self.counts = ui.refreshable(self._counts)
         self.counts()
@@ -115,12 +124,17 @@ class _Editor:
         if state.editable:
             with ui.card().classes('w-full gap-2'):
                 ui.label(_('When')).classes('font-semibold')
+                self.schedule_note = ui.refreshable(self._schedule_note)
+                self.schedule_note()
                 self.date_input, self.time_input = schedule_picker(self.day, self.at, self.user.timezone)
+                for field_input in (self.date_input, self.time_input):
+                    field_input.on_value_change(self._edited)
         self.warnings_view = ui.refreshable(self._warnings)
         self.warnings_view()
         self.problems_view = ui.refreshable(self._problems)
         self.problems_view()
-        self._buttons()
+        self.buttons = ui.refreshable(self._buttons)
+        self.buttons()
 
     def build_side(self) -> None:
         self.previews = ui.refreshable(self._previews)
@@ -130,13 +144,23 @@ class _Editor:
         for view in (self.counts, self.options_view, self.warnings_view, self.problems_view, self.previews):
             view.refresh()
 
+    def _edited(self) -> None:
+        """The form changed: it holds unsaved work, and a refusal of the form as it was no longer applies."""
+        self.unsaved.changed()
+        self.refusal = None
+        self.problems_view.refresh()
+
     def text_changed(self, event: events.ValueChangeEventArguments) -> None:
         self.state.text = event.value or ''
+        self.unsaved.changed()
+        self.refusal = None
         self.refresh()
 
     def toggle_platform(self, platform: str, chosen: bool) -> None:
         platforms = [p for p in self.state.platforms if p != platform]
         self.state.platforms = platforms + [platform] if chosen else platforms
+        self.unsaved.changed()
+        self.refusal = None
         self.refresh()
 
     async def upload(self, event: events.UploadEventArguments) -> None:
@@ -144,16 +168,18 @@ class _Editor:
             asset = await library.store_upload(event.file.iterate(chunk_size=UPLOAD_CHUNK), event.file.name,
                                              uploaded_by=self.user.id)
         except UserError as refusal:
-            ui.notify(explain(refusal), type='negative', multi_line=True)
+            _notify(explain(refusal), 'negative')
             return
         if all(existing.id != asset.id for existing in self.state.media):
             self.state.media.append(asset)
         self.media_view.refresh()
+        self.unsaved.changed()
         self.refresh()
 
     def remove_media(self, media_id: int) -> None:
         self.state.media = [m for m in self.state.media if m.id != media_id]
         self.media_view.refresh()
+        self.unsaved.changed()
         self.refresh()
 
     def move_media(self, index: int, step: int) -> None:
@@ -162,6 +188,7 @@ class _Editor:
         if 0 <= target < len(items):
             items[index], items[target] = items[target], items[index]
             self.media_view.refresh()
+            self.unsaved.changed()
 
     def _counts(self) -> None:
         with ui.row().classes('gap-1'):
@@ -190,7 +217,8 @@ class _Editor:
                              on_change=lambda e, o=options: (o.update(title=e.value or ''), self._light_refresh())) \
                         .props('outlined dense maxlength=200').classes('w-full').mark('youtube-title')
                 ui.select({value: _(PRIVACY_LABELS.get(value, value)) for value in choices}, label=_('Who can see it'),
-                          value=options['privacy'], on_change=lambda e, o=options: o.update(privacy=e.value)) \
+                          value=options['privacy'],
+                          on_change=lambda e, o=options: (o.update(privacy=e.value), self._light_refresh())) \
                     .props('outlined dense').classes('w-full').mark(f'{platform}-privacy')
 
     async def load_tiktok_choices(self) -> None:
@@ -213,28 +241,49 @@ class _Editor:
             platform_warnings(self.accounts, self.state.platforms)
 
     def _light_refresh(self) -> None:
+        self.unsaved.changed()
+        self.refusal = None
         self.problems_view.refresh()
         self.previews.refresh()
+
+    def _chosen_time(self) -> tuple[datetime | None, str | None]:
+        """The When fields as a UTC instant, or why they are not one."""
+        try:
+            return local_to_utc(date.fromisoformat(self.date_input.value or ''),
+                                time.fromisoformat(self.time_input.value or ''), self.user.timezone), None
+        except AmbiguousTime as ambiguous:  # which of the two is asked when Schedule is pressed
+            return ambiguous.earlier, None
+        except UserError as refusal:
+            return None, explain(refusal)
+        except ValueError:
+            return None, _('Enter the date as YYYY-MM-DD and the time as HH:MM.')
+
+    def problems_now(self) -> list[str]:
+        """What stops the form, as it is now, from being saved the way last tried (each message once); before
+        any try, what stops it from going to the chosen platforms."""
+        state, action, when, time_problem = self.state, self.attempted, None, None
+        if action == SaveAction.SCHEDULE:
+            when, time_problem = self._chosen_time()
+            if time_problem:  # every other check of scheduling; the time's own problem is said below
+                action = SaveAction.PUBLISH
+        data = state.as_input(when)
+        if action in (SaveAction.SCHEDULE, SaveAction.PUBLISH):
+            found = editing.problems_for(data, state.media, action)
+        else:
+            found = editing.problems_for(data, state.media, SaveAction.DRAFT) or \
+                check_post(state.text, editing.media_facts(state.media), state.platforms, state.options)
+        messages = [_(problem.message, **problem.params) for problem in found] + [time_problem, self.refusal]
+        return [message for message in dict.fromkeys(messages) if message]
 
     def _problems(self) -> None:
         state = self.state
         if not state.editable:
             return
-        if not (state.text or state.media or state.platforms or self.errors):  # nothing to judge yet
+        if not (state.text or state.media or state.platforms or self.attempted):  # nothing to judge yet
             ui.label(_('Write something or add photos, then choose where it goes.')) \
                 .classes('text-sm text-gray-600').mark('problems')
             return
-        found = check_post(state.text, editing.media_facts(state.media), state.platforms, state.options)
-        messages = [_(problem.message, **problem.params) for problem in found] + self.errors
-        with ui.column().classes('w-full gap-1').mark('problems'):
-            for message in messages:
-                with ui.row().classes('items-start gap-2 text-negative no-wrap'):
-                    ui.icon('error_outline')
-                    ui.label(message).classes('text-sm')
-            if not messages:
-                with ui.row().classes('items-center gap-2 text-positive'):
-                    ui.icon('check_circle')
-                    ui.label(_('Ready for every chosen platform.')).classes('text-sm')
+        problem_list(self.problems_now())
 
     def _previews(self) -> None:
         if not self.state.platforms:
@@ -242,31 +291,27 @@ class _Editor:
         for platform in self.state.platforms:
             post_preview(platform, self.state.text, len(self.state.media), self.state.options.get(platform, {}))
 
+    def _schedule_note(self) -> None:
+        if self.state.status == PostStatus.SCHEDULED:
+            ui.label(_('This post is scheduled. "Save changes" keeps it scheduled, at the date and time below; '
+                       '"Unschedule" makes it a draft again.')).classes('text-sm text-gray-700').mark('scheduled-note')
+
     def _buttons(self) -> None:
-        with ui.row().classes('w-full gap-2 flex-wrap'):
-            if self.state.editable:
-                ui.button(_('Publish now'), icon='send', on_click=guarded(lambda: self.save(SaveAction.PUBLISH))) \
-                    .props('unelevated').mark('publish-now')
-                ui.button(_('Schedule'), icon='event', on_click=guarded(lambda: self.save(SaveAction.SCHEDULE))) \
-                    .props('unelevated color=secondary').mark('schedule')
-                ui.button(_('Save draft'), icon='save', on_click=guarded(lambda: self.save(SaveAction.DRAFT))) \
-                    .props('outline').mark('save-draft')
-            if self.state.post_id is not None:
-                ui.space()
-                if self.state.editable:
-                    ui.button(_('Delete'), icon='delete', on_click=guarded(self.confirm_delete)) \
-                        .props('flat color=negative').mark('delete-post')
-                else:
-                    ui.button(_('Duplicate'), icon='content_copy', on_click=guarded(self.duplicate)) \
-                        .props('outline').mark('duplicate-post')
+        state = self.state
+        save_buttons(state.status if state.post_id is not None else None, editable=state.editable, on_save=self.save,
+                     on_delete=self.confirm_delete, on_duplicate=self.duplicate)
 
     async def save(self, action: SaveAction, fold: int | None = None) -> None:
-        self.errors = []
+        self.attempted, self.refusal = action, None
+        was = self.state.status if self.state.post_id is not None else None
         scheduled_at = None
         try:
             if action == SaveAction.SCHEDULE:
-                scheduled_at = local_to_utc(date.fromisoformat(self.date_input.value),
-                                            time.fromisoformat(self.time_input.value), self.user.timezone, fold=fold)
+                scheduled_at = self._unless_unchanged(local_to_utc(
+                    date.fromisoformat(self.date_input.value), time.fromisoformat(self.time_input.value),
+                    self.user.timezone, fold=fold))
+            elif action == SaveAction.DRAFT and self.saved_at:  # an unscheduled post keeps the time it had
+                scheduled_at = self._unless_unchanged(self._chosen_time()[0])
             saved = editing.save_post(self.user.id, self.state.as_input(scheduled_at), action,
                                     post_id=self.state.post_id, actor=self.user, ip=client_ip())
         except AmbiguousTime as ambiguous:
@@ -274,33 +319,49 @@ class _Editor:
             if choice is not None:
                 await self.save(SaveAction.SCHEDULE, fold=choice)
             return
-        except PostRefused as refused:
-            self.errors = [_(p.message, **p.params) for p in refused.problems]
-            self.problems_view.refresh()
-            ui.notify(_('The post was not saved: fix what is listed above.'), type='negative')
+        except PostRefused:
+            self.problems_view.refresh()  # the list shows every reason, and keeps following the form
+            _notify(_('The post was not saved: fix what is listed above.'), 'negative')
             return
         except UserError as refusal:
-            self.errors = [explain(refusal)]
+            self.refusal = explain(refusal)
             self.problems_view.refresh()
-            ui.notify(explain(refusal), type='negative')
+            _notify(self.refusal, 'negative')
             return
         except ValueError:
-            self.errors = [_('Enter the date as YYYY-MM-DD and the time as HH:MM.')]
             self.problems_view.refresh()
+            _notify(_('The post was not saved: fix what is listed above.'), 'negative')
             return
+        self.unsaved.saved()
         if action == SaveAction.PUBLISH:
             get_engine().start(saved.id)
-        self.announce(action, saved.scheduled_at)
-        ui.navigate.to(f'/compose?post={saved.id}' if action == SaveAction.DRAFT else f'/history/{saved.id}')
+            flash(N_('Publishing started.'), kind='positive')
+        elif action == SaveAction.SCHEDULE:
+            when = format_datetime(current_language(), saved.scheduled_at, self.user.timezone, style='medium')
+            flash(N_('Changes saved. The post is still scheduled for %(when)s.') if was == PostStatus.SCHEDULED
+                  else N_('Scheduled for %(when)s.'), kind='positive', when=when)
+        if action != SaveAction.DRAFT:
+            ui.navigate.to(f'/history/{saved.id}')
+        elif was is None:
+            flash(N_('Draft saved.'), kind='positive')
+            ui.navigate.to(f'/compose?post={saved.id}')
+        else:  # stay on the page: the post is the draft being written
+            self.attempted, self.saved_at = None, scheduled_at
+            if was != PostStatus.DRAFT:  # it offers what a draft can do now
+                self.state.status = PostStatus.DRAFT
+                self.buttons.refresh()
+                self.schedule_note.refresh()
+            self.problems_view.refresh()
+            _notify(_('Unscheduled: the post is a draft now and will not be published until you schedule it again.')
+                    if was == PostStatus.SCHEDULED else _('Draft saved.'), 'positive')
 
-    def announce(self, action: SaveAction, scheduled_at: datetime | None) -> None:
-        if action == SaveAction.DRAFT:
-            ui.notify(_('Draft saved.'), type='positive')
-        elif action == SaveAction.PUBLISH:
-            ui.notify(_('Publishing started.'), type='positive')
-        else:
-            when = format_datetime(current_language(), scheduled_at, self.user.timezone, style='medium')
-            ui.notify(_('Scheduled for %(when)s.', when=when), type='positive')
+    def _unless_unchanged(self, chosen: datetime | None) -> datetime | None:
+        """The stored time when the fields still show it: they hold minutes, and a post scheduled through the API
+        may be due at a second within one, which a save that did not move it should keep."""
+        if chosen is not None and self.saved_at is not None and chosen == self.saved_at.replace(second=0,
+                                                                                               microsecond=0):
+            return self.saved_at
+        return chosen
 
     async def confirm_delete(self) -> None:
         question = _('Delete this post? Its photos and videos are deleted too unless another post uses them.')
@@ -309,17 +370,23 @@ class _Editor:
         try:
             media_ids = editing.delete_post(self.state.post_id, self.user, ip=client_ip())
         except UserError as refusal:
-            ui.notify(explain(refusal), type='negative')
+            _notify(explain(refusal), 'negative')
             return
         for media_id in media_ids:
             library.delete_if_unused(media_id)
-        ui.notify(_('The post was deleted.'), type='positive')
+        self.unsaved.saved()
+        flash(N_('The post was deleted.'), kind='positive')
         ui.navigate.to('/history')
 
     def duplicate(self) -> None:
         copy = editing.duplicate_post(self.state.post_id, self.user)
-        ui.notify(_('A new draft was made from this post.'), type='positive')
+        flash(N_('A new draft was made from this post.'), kind='positive')
         ui.navigate.to(f'/compose?post={copy.id}')
+
+
+def _notify(message: str, kind: str) -> None:
+    """At the top of the screen, where it covers no button of the form."""
+    ui.notify(message, type=kind, position='top', multi_line=True)
 
 
 PRIVACY_LABELS = {

@@ -21,7 +21,7 @@ from services.core.timezones import local_to_utc
 from services.posts import editing
 from services.posts.checks import PLATFORM_LABELS
 from services.posts.editing import PostFilter
-from services.team import users
+from services.team import permissions, users
 
 router = APIRouter()
 PAGE_SIZE = 25
@@ -39,7 +39,7 @@ def history_page(request: Request, before: int | None = None, status: str = '', 
     with frame(_('Posts'), user):
         live = LiveBadges(user.id)
         clock = RelativeTimes(live.language)
-        _filter_bar(query)
+        _filter_bar(query, may_write=permissions.can(user, permissions.Action.WRITE_POSTS))
         if not page:
             with ui.card().classes('w-full items-center py-8'):
                 ui.label(_('No posts match.') if any(query.values()) else _('No posts yet.')).classes('text-lg') \
@@ -54,7 +54,7 @@ def history_page(request: Request, before: int | None = None, status: str = '', 
                 .props('flat').mark('older')
 
 
-def _filter_bar(query: dict) -> None:
+def _filter_bar(query: dict, *, may_write: bool) -> None:
     statuses = {'': _('Any status')} | {s.value: _(STATUS[s.value][0]) for s in PostStatus}
     platforms = {'': _('Any platform')} | dict(PLATFORM_LABELS)
     authors = {'': _('Anyone')} | {str(u.id): u.username for u in users.list_users()}
@@ -78,8 +78,10 @@ def _filter_bar(query: dict) -> None:
 
             search.on('keydown.enter', apply)
             ui.button(_('Filter'), icon='filter_list', on_click=apply).props('unelevated').mark('apply-filter')
-            ui.space()
-            ui.button(_('Write a post'), icon='edit', on_click=lambda: ui.navigate.to('/compose')).props('flat')
+            if may_write:
+                ui.space()
+                ui.button(_('Write a post'), icon='edit', on_click=lambda: ui.navigate.to('/compose')).props('flat') \
+                    .mark('write-post')
 
 
 class _PostRow:
@@ -95,7 +97,9 @@ class _PostRow:
         if self.details is None:  # deleted meanwhile
             return
         post = self.details.post
-        when = post.scheduled_at or post.created_at
+        # A draft or a cancelled post is not due: it shows when it was last changed, not a time it will not keep.
+        resting = post.status in (PostStatus.DRAFT, PostStatus.CANCELLED)
+        when = post.updated_at if resting else post.scheduled_at or post.created_at
         with ui.card().classes('w-full gap-1 hover:shadow-md').mark(f'post-{post.id}'):
             with ui.link(target=f'/history/{post.id}').classes('w-full no-underline text-inherit flex flex-col gap-1'):
                 with ui.row().classes('w-full items-center gap-x-2 gap-y-0'):
@@ -107,7 +111,11 @@ class _PostRow:
                 with ui.row().classes('gap-1'):
                     for delivery in self.details.deliveries:
                         prefix = PLATFORM_LABELS.get(delivery.platform, '')
-                        self.live.track_delivery(delivery.id, status_badge(delivery.status, prefix), prefix)
+                        if post.status == PostStatus.DRAFT:  # where it would go; nothing is waiting yet
+                            ui.badge(prefix).props('outline rounded color=grey-7').classes('px-2 py-1') \
+                                .mark(f'platform-{post.id}-{delivery.platform}')
+                        else:
+                            self.live.track_delivery(delivery.id, status_badge(delivery.status, prefix), prefix)
             if post.status == PostStatus.MISSED:
                 with ui.row().classes('w-full justify-end gap-1'):
                     missed_actions(post.id, post.scheduled_at, self.user, on_change=self.reload)

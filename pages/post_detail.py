@@ -30,6 +30,8 @@ RECONNECT_HINT = N_('Reconnect the account on the Accounts page, then retry.')
 RETRYABLE = {DeliveryStatus.FAILED, DeliveryStatus.INTERRUPTED}
 WHEN = {PostStatus.SCHEDULED: N_('Due %(when)s'), PostStatus.MISSED: N_('Was due %(when)s')}
 WRITTEN = N_('Written %(when)s')
+# Words wrap as words; a token longer than the line (a URL, a token in an error) breaks rather than widening the page.
+BREAK_ANYWHERE = 'overflow-wrap: anywhere'
 
 
 @router.page('/history/{post_id}')
@@ -58,12 +60,14 @@ def post_detail_page(request: Request, post_id: int) -> None:
                 ui.button(_('Reschedule'), icon='event', on_click=guarded(
                     lambda: reschedule_then(post.id, post.scheduled_at, user, ui.navigate.reload))) \
                     .props('outline').mark('reschedule')
-            if details.editable:
+            may_write = permissions.can(user, permissions.Action.WRITE_POSTS)  # the composer refuses viewers
+            if may_write and details.editable:
                 ui.button(_('Edit'), icon='edit', on_click=lambda: ui.navigate.to(f'/compose?post={post.id}')) \
-                    .props('outline')
-            else:
+                    .props('outline').mark('edit-post')
+            elif may_write:
                 ui.button(_('Open'), icon='content_copy',
-                          on_click=lambda: ui.navigate.to(f'/compose?post={post.id}')).props('outline')
+                          on_click=lambda: ui.navigate.to(f'/compose?post={post.id}')).props('outline') \
+                    .mark('open-post')
         template = WHEN.get(post.status) if post.scheduled_at else None
         moment = post.scheduled_at if template else post.created_at
         with ui.row().classes('w-full items-center gap-x-2 gap-y-0 text-sm text-gray-700').mark('post-when'):
@@ -84,7 +88,7 @@ def _delivery_card(delivery_id: int, live: LiveBadges, user: User) -> None:
     delivery, attempts = found
     language = live.language
     label = PLATFORM_LABELS.get(delivery.platform, delivery.platform)
-    with ui.card().classes('w-full gap-2').mark(f'delivery-{delivery.platform}'):
+    with ui.card().classes('w-full min-w-0 gap-2').mark(f'delivery-{delivery.platform}'):
         with ui.row().classes('w-full items-center gap-2'):
             ui.label(label).classes('font-semibold')
             live.track_delivery(delivery.id, status_badge(delivery.status).mark(f'status-{delivery.platform}'))
@@ -95,17 +99,26 @@ def _delivery_card(delivery_id: int, live: LiveBadges, user: User) -> None:
                 ui.button(_('Retry'), icon='refresh', on_click=guarded(lambda d=delivery.id: _retry(d, user))) \
                     .props('unelevated dense').mark(f'retry-{delivery.platform}')
         if delivery.last_error and delivery.status in RETRYABLE:
-            ui.label(_(delivery.last_error)).classes('text-sm text-negative whitespace-pre-wrap break-words') \
-                .mark(f'error-{delivery.platform}')
+            ui.label(_(delivery.last_error)).classes('w-full text-sm text-negative whitespace-pre-wrap') \
+                .style(BREAK_ANYWHERE).mark(f'error-{delivery.platform}')
             if attempts and attempts[-1].outcome == 'needs_reconnect':
                 ui.label(_(RECONNECT_HINT)).classes('text-sm text-negative')
+        if attempts:
+            _attempt_log(attempts, language, user.timezone)
+
+
+def _attempt_log(attempts: list, language: str, time_zone: str) -> None:
+    """Newest first; each attempt is its time and outcome on one line and its error beneath, at full width, so a
+    long error wraps by words on a phone instead of squeezing into a sliver beside the time."""
+    with ui.column().classes('w-full min-w-0 gap-1 border-t border-gray-200 pt-2').mark('attempt-log'):
         for attempt in reversed(attempts):
-            with ui.row().classes('w-full gap-2 text-xs text-gray-700 no-wrap'):
-                ui.label(format_datetime(language, attempt.started_at, user.timezone, style='medium')) \
-                    .classes('shrink-0')
-                ui.label(_(OUTCOMES.get(attempt.outcome, attempt.outcome))).classes('shrink-0 font-medium')
+            with ui.column().classes('w-full min-w-0 gap-0 text-xs text-gray-700').mark('attempt'):
+                with ui.row().classes('items-baseline gap-x-2 gap-y-0'):
+                    ui.label(format_datetime(language, attempt.started_at, time_zone, style='medium'))
+                    ui.label(_(OUTCOMES.get(attempt.outcome, attempt.outcome))).classes('font-medium')
                 if attempt.error_detail:
-                    ui.label(_(attempt.error_detail)).classes('break-words min-w-0')
+                    ui.label(_(attempt.error_detail)).classes('attempt-error w-full whitespace-pre-wrap') \
+                        .style(BREAK_ANYWHERE).mark('attempt-error')
 
 
 def _retry(delivery_id: int, user: User) -> None:

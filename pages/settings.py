@@ -35,8 +35,13 @@ def settings_page(request: Request) -> None:
                     .props('outlined dense').classes('w-full max-w-xs').mark('time-zone')
 
                 def save_preferences() -> None:
-                    users.update_preferences(user.id, language=language.value, time_zone=zone.value)
+                    try:
+                        users.update_preferences(user.id, language=language.value, time_zone=zone.value)
+                    except AuthError as refusal:
+                        ui.notify(explain(refusal), type='negative')
+                        return
                     app.storage.user['language'] = language.value
+                    flash(N_('Your language and time zone were saved.'), kind='positive')
                     ui.navigate.reload()
 
                 ui.button(_('Save'), on_click=guarded(save_preferences)).props('unelevated').mark('save-preferences')

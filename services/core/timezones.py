@@ -4,6 +4,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+
 from services.core.errors import UserError
 from services.core.i18n import N_
 
@@ -37,3 +40,20 @@ def local_to_utc(day: date, at: time, time_zone: str, *, fold: int | None = None
 
 def utc_to_local(value: datetime, time_zone: str) -> datetime:
     return value.astimezone(ZoneInfo(time_zone))
+
+
+def first_day_of_week(language: str, time_zone: str, region: str = '') -> int:
+    """The day a week starts on (0 = Monday … 6 = Sunday) in the country of `time_zone` as CLDR has it (Sunday in
+    the US and Saudi Arabia, Saturday in Egypt, Monday in Germany); for a zone of no country (UTC), in `region`
+    (the browser's, e.g. 'US'); else the language's default."""
+    territory = get_global('zone_territories').get(time_zone, '')
+    if not territory.isalpha() or territory == 'ZZ':  # not a country
+        territory = region.upper() if region.isalpha() and len(region) == 2 else ''
+    if territory:
+        spoken = get_global('territory_languages').get(territory, {})
+        for candidate in (language, *spoken):
+            try:
+                return Locale.parse(f'{candidate}_{territory}').first_week_day
+            except (UnknownLocaleError, ValueError):
+                continue
+    return Locale.parse(language).first_week_day

@@ -24,7 +24,8 @@ CANCELLABLE = (PostStatus.SCHEDULED, PostStatus.MISSED)
 NOT_WAITING = N_('This post is no longer waiting to be published. Reload the page to see where it is.')
 
 
-def reschedule(post_id: int, when: datetime, *, actor: User | None = None, now: datetime | None = None) -> Post:
+def reschedule(post_id: int, when: datetime, *, actor: User | None = None, now: datetime | None = None,
+               ip: str = '') -> Post:
     """Move a scheduled or missed post to `when` (aware); it is scheduled again from then on.
 
     `actor`, when given, must be allowed to write posts (callers that checked already may leave it out).
@@ -32,7 +33,7 @@ def reschedule(post_id: int, when: datetime, *, actor: User | None = None, now: 
     permissions.Forbidden.
     """
     if actor is not None:
-        permissions.require(actor, permissions.Action.WRITE_POSTS)
+        permissions.require(actor, permissions.Action.WRITE_POSTS, ip=ip)
     problem = check_schedule(when, now or utcnow())
     if problem:
         raise UserError(problem.message, **problem.params)
@@ -40,6 +41,8 @@ def reschedule(post_id: int, when: datetime, *, actor: User | None = None, now: 
         changed = session.exec(sa.update(Post).where(Post.id == post_id, Post.status.in_(RESCHEDULABLE))
                                .values(status=PostStatus.SCHEDULED, scheduled_at=when, updated_at=utcnow())).rowcount
         _require_changed(session, post_id, changed)
+        audit.record(session, audit.Action.POST_RESCHEDULED, actor_id=actor.id if actor else None,
+                     target=str(post_id), ip=ip, detail=when.isoformat())
         post = session.get(Post, post_id)
     events.emit(events.PostScheduleChanged(post_id, post.status, post.scheduled_at))
     return post

@@ -120,24 +120,43 @@ def save_post(author_id: int, data: PostInput, action: SaveAction, *, post_id: i
         if problems:
             raise PostRefused(problems)
         post = _editable_post(session, post_id) if post_id else Post(author_id=author_id)
+        before = (post.status, post.scheduled_at) if post_id else None
         post.text = data.text
         post.options = {p: dict(o) for p, o in data.options.items() if p in data.platforms}
         post.updated_at = utcnow()
         if action == SaveAction.SCHEDULE:
             post.status, post.scheduled_at = PostStatus.SCHEDULED, data.scheduled_at
-        elif action == SaveAction.PUBLISH:
-            post.status, post.scheduled_at = PostStatus.PUBLISHING, None
+        elif action == SaveAction.PUBLISH:  # due now: the calendar shows it on the day it went out
+            post.status, post.scheduled_at = PostStatus.PUBLISHING, utcnow()
         else:
             post.status, post.scheduled_at = PostStatus.DRAFT, data.scheduled_at
         session.add(post)
         session.flush()
         _replace_media(session, post.id, [asset.id for asset in assets])
         _replace_deliveries(session, post.id, data.platforms)
-        if action == SaveAction.PUBLISH:
-            audit.record(session, audit.Action.POST_PUBLISHED, actor_id=actor.id if actor else author_id,
-                         target=str(post.id), ip=ip)
+        _audit_save(session, post, action, before, actor_id=actor.id if actor else author_id, ip=ip)
     events.emit(events.PostScheduleChanged(post.id, post.status, post.scheduled_at))  # after the commit
     return post
+
+
+def _audit_save(session: Session, post: Post, action: SaveAction, before: tuple[str, datetime | None] | None, *,
+                actor_id: int, ip: str) -> None:
+    """Record what a save did to the post: published, scheduled, moved, unscheduled or only edited.
+
+    `before` is the post's (status, scheduled_at) before the save, None for a new post (a new draft is not audited).
+    """
+    if action == SaveAction.PUBLISH:
+        what = audit.Action.POST_PUBLISHED
+    elif action == SaveAction.SCHEDULE:
+        was_scheduled = before is not None and before[0] == PostStatus.SCHEDULED
+        what = audit.Action.POST_SCHEDULED if not was_scheduled else \
+            audit.Action.POST_EDITED if before[1] == post.scheduled_at else audit.Action.POST_RESCHEDULED
+    elif before is None:
+        return
+    else:
+        what = audit.Action.POST_UNSCHEDULED if before[0] == PostStatus.SCHEDULED else audit.Action.POST_EDITED
+    when = post.scheduled_at.isoformat() if action == SaveAction.SCHEDULE else ''
+    audit.record(session, what, actor_id=actor_id, target=str(post.id), ip=ip, detail=when)
 
 
 def get_post(post_id: int) -> PostDetails | None:

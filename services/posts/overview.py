@@ -17,6 +17,10 @@ from services.core.models import Delivery, DeliveryStatus, Post, PostMedia, Post
 from services.posts.checks import SCHEDULE_HORIZON
 
 ATTENTION = (PostStatus.FAILED, PostStatus.PARTLY_PUBLISHED, PostStatus.MISSED)
+WAITING = (PostStatus.SCHEDULED,)
+# What a calendar shows of a period: what is due, and what was due or went out (drafts and cancelled posts are not).
+ON_CALENDAR = (PostStatus.SCHEDULED, PostStatus.PUBLISHING, PostStatus.PUBLISHED, PostStatus.PARTLY_PUBLISHED,
+               PostStatus.FAILED, PostStatus.MISSED)
 SNIPPET = 200  # characters of a post's text the lists show
 
 
@@ -41,13 +45,13 @@ class PostSummary:
         return any(status == DeliveryStatus.INTERRUPTED for _platform, status in self.deliveries)
 
 
-def upcoming(start: datetime, end: datetime, *, limit: int = 200,
-             after: tuple[datetime, int] | None = None) -> list[PostSummary]:
-    """Scheduled posts due in [start, end), soonest first, at most `limit`.
+def upcoming(start: datetime, end: datetime, *, limit: int = 200, after: tuple[datetime, int] | None = None,
+             statuses: tuple[str, ...] = WAITING) -> list[PostSummary]:
+    """Posts in one of `statuses` (scheduled ones unless told) due in [start, end), soonest first, at most `limit`.
 
     For the next page pass the last one shown as `after` = (scheduled_at, id).
     """
-    query = _summary_columns().where(Post.status == PostStatus.SCHEDULED, Post.scheduled_at >= start,
+    query = _summary_columns().where(Post.status.in_(statuses), Post.scheduled_at >= start,
                                      Post.scheduled_at < end).order_by(Post.scheduled_at, Post.id).limit(limit)
     if after is not None:
         at, post_id = after
@@ -61,24 +65,34 @@ def count_upcoming(start: datetime, end: datetime) -> int:
         return _count_scheduled(session, start, end)
 
 
-def upcoming_by_day(days: list[tuple[datetime, datetime]], per_day: int) -> list[tuple[list[PostSummary], int]]:
-    """For each [start, end) in `days` (the user's local days, in UTC): its first `per_day` scheduled posts and
-    how many it has in all. Two small indexed queries a day, in one session, so a crowded month stays quick."""
+def upcoming_by_day(days: list[tuple[datetime, datetime]], per_day: int,
+                    statuses: tuple[str, ...] = WAITING) -> list[tuple[list[PostSummary], int]]:
+    """For each [start, end) in `days` (the user's local days, in UTC): its first `per_day` posts in one of
+    `statuses` and how many it has in all. Two small indexed queries a day, in one session, so a crowded month stays
+    quick."""
     with db.session() as session:
         picked, totals = [], []
         for start, end in days:
             rows = session.exec(_summary_columns().where(
-                Post.status == PostStatus.SCHEDULED, Post.scheduled_at >= start, Post.scheduled_at < end)
+                Post.status.in_(statuses), Post.scheduled_at >= start, Post.scheduled_at < end)
                 .order_by(Post.scheduled_at, Post.id).limit(per_day)).all()
             picked.append(rows)
-            totals.append(len(rows) if len(rows) < per_day else _count_scheduled(session, start, end))
+            totals.append(len(rows) if len(rows) < per_day else _count_scheduled(session, start, end, statuses))
         summaries = {summary.id: summary for summary in _summaries(session, [row for rows in picked for row in rows])}
     return [([summaries[row[0]] for row in rows], total) for rows, total in zip(picked, totals, strict=True)]
 
 
-def _count_scheduled(session: Session, start: datetime, end: datetime) -> int:
+def _count_scheduled(session: Session, start: datetime, end: datetime, statuses: tuple[str, ...] = WAITING) -> int:
     return session.exec(select(sa.func.count()).select_from(Post).where(
-        Post.status == PostStatus.SCHEDULED, Post.scheduled_at >= start, Post.scheduled_at < end)).one()
+        Post.status.in_(statuses), Post.scheduled_at >= start, Post.scheduled_at < end)).one()
+
+
+def scheduled_count_to(platform: str) -> int:
+    """How many scheduled or missed posts still have a delivery waiting to go to `platform`."""
+    with db.session() as session:
+        return session.exec(select(sa.func.count(sa.distinct(Post.id))).join(Delivery, Delivery.post_id == Post.id)
+                            .where(Post.status.in_((PostStatus.SCHEDULED, PostStatus.MISSED)),
+                                   Delivery.platform == platform, Delivery.status == DeliveryStatus.PENDING)).one()
 
 
 def due_next(limit: int = 5, *, now: datetime | None = None) -> list[PostSummary]:

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from services.core import db
 from services.core.errors import UserError
 from services.core.i18n import N_, NP_
-from services.core.models import User, utcnow
+from services.core.models import Role, User, utcnow
 from services.team import audit
 
 BCRYPT_ROUNDS = 12
@@ -34,6 +34,9 @@ class AuthError(UserError):
 
 class SessionInvalid(AuthError):
     """The token is missing, expired, tampered with, foreign, or its user may no longer sign in."""
+
+
+DEACTIVATED = N_('Your account has been deactivated. Ask an administrator. Administrators: %(admins)s.')
 
 
 @dataclass(frozen=True)
@@ -94,10 +97,10 @@ def check_session(token: str | None, secret_key: str, *, now: datetime | None = 
     claims = decode_token(token, secret_key)
     with db.session() as session:
         user = session.get(User, int(claims['sub']))
+    if user is not None and not user.is_active:  # before the version check: deactivating bumps the version
+        raise SessionInvalid(DEACTIVATED, admins=_administrators())
     if user is None or user.session_version != claims['ver']:
         raise SessionInvalid(N_('Your session is not valid. Please sign in again.'))
-    if not user.is_active:
-        raise SessionInvalid(N_('Your account has been deactivated. Ask an administrator.'))
     now = now or utcnow()
     renew = now.timestamp() - claims['iat'] >= RENEW_AFTER.total_seconds()
     return SessionInfo(user=user, renewed_token=issue_token(user, secret_key, now=now) if renew else None)
@@ -121,10 +124,18 @@ def sign_in(username: str, password: str, *, ip: str, secret_key: str) -> tuple[
         else:
             audit.record(session, audit.Action.LOGIN_SUCCEEDED, actor_id=user.id, target=username, ip=ip)
     if user is not None and valid and not user.is_active:
-        raise AuthError(N_('Your account has been deactivated. Ask an administrator.'))
+        raise AuthError(DEACTIVATED, admins=_administrators())
     if user is None or not valid:
         raise AuthError(N_('Wrong username or password.'))
     return user, issue_token(user, secret_key)
+
+
+def _administrators() -> str:
+    """The active administrators' names, for a deactivated user to know whom to ask."""
+    with db.session() as session:
+        names = session.exec(select(User.username).where(User.role == Role.ADMIN, User.is_active.is_(True))
+                             .order_by(User.username)).all()
+    return ', '.join(names)
 
 
 def refuse_while_locked(username: str, ip: str) -> None:

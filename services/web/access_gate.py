@@ -54,7 +54,7 @@ async def access_gate(request: Request, call_next):
         if path == LOGIN_PATH:
             return await call_next(request)
         next_path = path + (f'?{request.url.query}' if request.url.query else '')
-        end_session(refusal.message)
+        end_session(refusal.message, **refusal.params)
         return RedirectResponse(login_url(next_path))
     if path == LOGIN_PATH:
         return RedirectResponse('/')

@@ -19,10 +19,11 @@ def start_session(user: User, token: str) -> None:
     app.storage.user.update({TOKEN_KEY: token, 'language': user.language})
 
 
-def end_session(message: str | None = None) -> None:
+def end_session(message: str | None = None, **params: object) -> None:
+    """Forget the token; `message` (a msgid with its parameters) is left for the sign-in page."""
     app.storage.user.pop(TOKEN_KEY, None)
     if message:
-        app.storage.user[FLASH_KEY] = message
+        app.storage.user.update({FLASH_KEY: message, FLASH_PARAMS_KEY: params, FLASH_KIND_KEY: 'warning'})
 
 
 def flash(message: str, *, kind: str = 'warning', **params: object) -> None:

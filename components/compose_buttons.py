@@ -1,0 +1,53 @@
+"""The composer's buttons and its list of problems, as the post's state calls for them."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nicegui import ui
+
+from components.session import guarded
+from components.translate import _
+from services.core.models import PostStatus
+from services.posts.editing import SaveAction
+
+
+def save_buttons(status: str | None, *, editable: bool, on_save: Callable[[SaveAction], object],
+                 on_delete: Callable[[], object], on_duplicate: Callable[[], object]) -> None:
+    """`status` None for a post not saved yet. A scheduled post is saved with "Save changes", which keeps it
+    scheduled, and leaves the schedule only through "Unschedule", so it is never unscheduled by a plain save."""
+    with ui.row().classes('w-full gap-2 flex-wrap'):
+        if editable:
+            ui.button(_('Publish now'), icon='send', on_click=guarded(lambda: on_save(SaveAction.PUBLISH))) \
+                .props('unelevated').mark('publish-now')
+            if status == PostStatus.SCHEDULED:
+                ui.button(_('Save changes'), icon='event_available',
+                          on_click=guarded(lambda: on_save(SaveAction.SCHEDULE))) \
+                    .props('unelevated color=secondary').mark('save-changes')
+                ui.button(_('Unschedule'), icon='event_busy', on_click=guarded(lambda: on_save(SaveAction.DRAFT))) \
+                    .props('outline').mark('unschedule')
+            else:
+                ui.button(_('Schedule'), icon='event', on_click=guarded(lambda: on_save(SaveAction.SCHEDULE))) \
+                    .props('unelevated color=secondary').mark('schedule')
+                ui.button(_('Save draft'), icon='save', on_click=guarded(lambda: on_save(SaveAction.DRAFT))) \
+                    .props('outline').mark('save-draft')
+        if status is not None:
+            ui.space()
+            if editable:
+                ui.button(_('Delete'), icon='delete', on_click=guarded(on_delete)) \
+                    .props('flat color=negative').mark('delete-post')
+            else:
+                ui.button(_('Duplicate'), icon='content_copy', on_click=guarded(on_duplicate)) \
+                    .props('outline').mark('duplicate-post')
+
+
+def problem_list(messages: list[str]) -> None:
+    """What stops the post, one line each; a green line when nothing does."""
+    with ui.column().classes('w-full gap-1').mark('problems'):
+        for message in messages:
+            with ui.row().classes('compose-problem items-start gap-2 text-negative no-wrap').mark('problem'):
+                ui.icon('error_outline')
+                ui.label(message).classes('text-sm min-w-0 break-words')
+        if not messages:
+            with ui.row().classes('items-center gap-2 text-positive'):
+                ui.icon('check_circle')
+                ui.label(_('Ready for every chosen platform.')).classes('text-sm')
