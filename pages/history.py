@@ -18,8 +18,8 @@ from services.core.errors import UserError
 from services.core.i18n import format_datetime
 from services.core.models import PostStatus, User
 from services.core.timezones import local_to_utc
+from services.platforms import registry
 from services.posts import editing
-from services.posts.checks import PLATFORM_LABELS
 from services.posts.editing import PostFilter
 from services.team import users
 
@@ -56,7 +56,7 @@ def history_page(request: Request, before: int | None = None, status: str = '', 
 
 def _filter_bar(query: dict) -> None:
     statuses = {'': _('Any status')} | {s.value: _(STATUS[s.value][0]) for s in PostStatus}
-    platforms = {'': _('Any platform')} | dict(PLATFORM_LABELS)
+    platforms = {'': _('Any platform')} | {spec.name: spec.label for spec in registry.all()}
     authors = {'': _('Anyone')} | {str(u.id): u.username for u in users.list_users()}
     with ui.card().classes('w-full'):
         with ui.row().classes('w-full items-end gap-2'):
@@ -106,7 +106,7 @@ class _PostRow:
                 ui.label(post.text[:200] or _('(no text)')).classes('text-sm break-words line-clamp-2')
                 with ui.row().classes('gap-1'):
                     for delivery in self.details.deliveries:
-                        prefix = PLATFORM_LABELS.get(delivery.platform, '')
+                        prefix = registry.label(delivery.platform)
                         self.live.track_delivery(delivery.id, status_badge(delivery.status, prefix), prefix)
             if post.status == PostStatus.MISSED:
                 with ui.row().classes('w-full justify-end gap-1'):
