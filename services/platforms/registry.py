@@ -5,9 +5,10 @@ Adding a platform: write its package under services/platforms/, then add one lin
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from services.platforms import instagram, telegram, tiktok, youtube
+from services.platforms.base import PlatformClient
 from services.platforms.spec import PlatformSpec
 
 if TYPE_CHECKING:
@@ -70,6 +71,6 @@ def unregister(name: str) -> None:
     _platforms.pop(name, None)
 
 
-def client_for(platform: str, settings: Settings) -> Any:
+def client_for(platform: str, settings: Settings) -> PlatformClient:
     """The client for `platform`, built from its settings. Raises UnknownPlatform for a name no platform has."""
     return get(platform).client(settings.platform(platform))

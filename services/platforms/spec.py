@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from services.platforms.base import Account, PlatformClient
+
 
 @dataclass(frozen=True)
 class MediaFacts:
@@ -156,13 +158,13 @@ class PlatformSpec:
     name: str  # as stored in the database: deliveries, accounts, post options
     label: str  # as shown (a brand name: not translated)
     icon: str  # a Material icon name
-    client: Callable[[Mapping[str, str]], Any]
+    client: Callable[[Mapping[str, str]], PlatformClient]
     counter: TextCounter
     rules: tuple[Rule, ...] = ()
     settings: tuple[Setting, ...] = ()
     options: tuple[PostOption, ...] = ()
     title_option: str | None = None  # the option the preview shows as the post's title
-    posting_limits: Callable[[Any, Any], Awaitable[PostingLimits]] | None = None  # (client, account)
+    posting_limits: Callable[[Any, Account], Awaitable[PostingLimits]] | None = None  # (its client, the account)
     env_account: EnvAccount | None = None
     credential_form: CredentialForm | None = None
     oauth: OAuthProvider | None = None
