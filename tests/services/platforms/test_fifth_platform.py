@@ -12,7 +12,7 @@ from nicegui.testing import User
 from sqlmodel import select
 
 from services.connections import accounts
-from services.core import db
+from services.core import db, events
 from services.core.models import Delivery, DeliveryStatus
 from services.platforms import registry
 from services.platforms.base import Account, NeedsReconnect, PostContent, PublishResult, Rejected, Retryable, send
@@ -84,6 +84,15 @@ def echo(monkeypatch):
             yield fake
         finally:
             registry.unregister(ECHO.name)
+
+
+@pytest.fixture(autouse=True)
+def no_page_left_listening():
+    """The simulated user's page clients outlive the test, and so would their live-status subscriptions: later tests
+    in this run (the engine's) would then call them on a closed loop."""
+    before = set(events._listeners)
+    yield
+    events._listeners.intersection_update(before)
 
 
 def echo_delivery() -> Delivery:
