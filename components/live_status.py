@@ -13,7 +13,7 @@ from components.status_badge import STATUS
 from components.translate import current_language
 from services.core import events, i18n
 from services.core.i18n import N_
-from services.posts.checks import PLATFORM_LABELS
+from services.platforms import registry
 
 FAILED_NOTICE = N_('%(platform)s: the post could not be published. Open Posts to see why and retry.')
 
@@ -44,7 +44,7 @@ class LiveBadges:
             with self.client:
                 self.on_change(event)
         if event.author_id == self.user_id and event.status == 'failed':
-            platform = PLATFORM_LABELS.get(event.platform, event.platform)
+            platform = registry.label(event.platform)
             with self.client:
                 ui.notify(i18n.translate(self.language, FAILED_NOTICE, platform=platform), type='negative')
 

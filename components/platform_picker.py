@@ -7,12 +7,9 @@ from collections.abc import Callable
 from nicegui import ui
 
 from components.translate import _
-from services.connections.accounts import INSTAGRAM_NEEDS_PUBLIC_URL
 from services.core.config import get_settings
 from services.core.models import AccountStatus, PlatformAccount
-from services.posts.checks import PLATFORM_LABELS
-
-ICONS = {'telegram': 'send', 'instagram': 'photo_camera', 'youtube': 'smart_display', 'tiktok': 'music_note'}
+from services.platforms import registry
 
 
 def platform_picker(accounts: dict[str, PlatformAccount | None], chosen: set[str],
@@ -20,12 +17,13 @@ def platform_picker(accounts: dict[str, PlatformAccount | None], chosen: set[str
     """A platform already chosen stays switchable even when its account is not connected, so it can be taken off."""
     public_url = bool(get_settings().public_base_url)
     with ui.column().classes('w-full gap-1').mark('platform-picker'):
-        for platform, label in PLATFORM_LABELS.items():
+        for spec in registry.all():
+            platform = spec.name
             account = accounts.get(platform)
             connected = account is not None and account.status == AccountStatus.CONNECTED
             with ui.row().classes('items-center gap-2 w-full no-wrap'):
-                ui.icon(ICONS[platform]).classes('text-primary')
-                box = ui.checkbox(label, value=platform in chosen,
+                ui.icon(spec.icon).classes('text-primary')
+                box = ui.checkbox(spec.label, value=platform in chosen,
                                   on_change=lambda e, p=platform: on_change(p, e.value)).mark(f'platform-{platform}')
                 box.set_enabled(enabled and (connected or platform in chosen))
                 with ui.column().classes('gap-0 min-w-0 flex-1'):
@@ -39,14 +37,14 @@ def platform_picker(accounts: dict[str, PlatformAccount | None], chosen: set[str
                         ui.label(_('Reconnect it on the Accounts page.')).classes('text-xs text-negative')
                     else:
                         ui.label(_('Not connected: add it on the Accounts page.')).classes('text-xs text-gray-500')
-                    if platform == 'instagram' and not public_url:
+                    if spec.needs_public_url and not public_url:
                         ui.label(_('Needs PUBLIC_BASE_URL')).classes('text-xs text-warning') \
-                            .tooltip(_(INSTAGRAM_NEEDS_PUBLIC_URL)).mark('instagram-needs-public-url')
+                            .tooltip(_(spec.needs_public_url)).mark(f'{platform}-needs-public-url')
 
 
 def platform_warnings(accounts: dict[str, PlatformAccount | None], chosen: list[str]) -> None:
     """What will go wrong on chosen platforms, said before the post is scheduled: an account whose sign-in the
-    platform no longer accepts, Instagram without PUBLIC_BASE_URL."""
+    platform no longer accepts, a platform that needs PUBLIC_BASE_URL without it."""
     public_url = bool(get_settings().public_base_url)
     messages = []
     for platform in chosen:
@@ -55,9 +53,10 @@ def platform_warnings(accounts: dict[str, PlatformAccount | None], chosen: list[
             messages.append((platform, _(
                 '%(platform)s needs reconnecting: it no longer accepts this account\'s sign-in, so nothing can be '
                 'scheduled or published to it. Reconnect it on the Accounts page.',
-                platform=PLATFORM_LABELS[platform])))
-        if platform == 'instagram' and not public_url:
-            messages.append((platform, _(INSTAGRAM_NEEDS_PUBLIC_URL)))
+                platform=registry.label(platform))))
+        spec = registry.find(platform)
+        if spec is not None and spec.needs_public_url and not public_url:
+            messages.append((platform, _(spec.needs_public_url)))
     with ui.column().classes('w-full gap-1').mark('platform-warnings'):
         for platform, message in messages:
             with ui.row().classes('w-full items-start gap-2 no-wrap rounded p-2 bg-amber-50') \

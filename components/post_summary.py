@@ -13,11 +13,10 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from nicegui import ui
 
-from components.platform_picker import ICONS
 from components.relative_time import RelativeTimes
 from components.translate import _, ngettext
 from services.core.i18n import format_datetime, normalize_language
-from services.posts.checks import PLATFORM_LABELS
+from services.platforms import registry
 from services.posts.overview import PostSummary
 
 
@@ -51,8 +50,8 @@ def where_it_goes(summary: PostSummary) -> None:
     with ui.row().classes('gap-1 items-center'):
         for platform in summary.platforms:
             with ui.row().classes('items-center gap-1 rounded bg-indigo-50 text-indigo-900 px-1 text-xs no-wrap'):
-                ui.icon(ICONS.get(platform, 'public'), size='0.9rem')
-                ui.label(PLATFORM_LABELS.get(platform, platform))
+                ui.icon(registry.icon(platform), size='0.9rem')
+                ui.label(registry.label(platform))
         if summary.media_count:
             with ui.row().classes('items-center gap-1 text-xs text-gray-600 no-wrap'):
                 ui.icon('perm_media', size='0.9rem')

@@ -1,5 +1,6 @@
-"""Connected platform accounts: a Telegram bot by its token; Instagram, YouTube and TikTok through their own sign-in
-(OAuth) or by environment variables. Each account shows its name, token expiry and status; test, reconnect, remove."""
+"""Connected platform accounts, each connected the ways its platform's spec offers: a form for its credentials, its
+own sign-in (OAuth), or environment variables. Each account shows its name, token expiry and status; test, reconnect,
+remove."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -17,29 +18,15 @@ from services.core.config import Settings, get_settings
 from services.core.errors import UserError
 from services.core.i18n import N_, format_datetime
 from services.core.models import AccountStatus, PlatformAccount, User
+from services.platforms import registry
 from services.platforms.base import Account, NeedsReconnect, PlatformError, Rejected
+from services.platforms.spec import PlatformSpec
 from services.posts import overview
-from services.posts.checks import PLATFORM_LABELS
 from services.team import permissions
 from services.web.oauth_callback import pop_outcome
 
 router = APIRouter()
-OAUTH_FORMS = {  # platform: (label of the client id, label of the secret, how to make the app)
-    'instagram': (N_('App ID'), N_('App secret'), N_(
-        'Create a Meta app with the Instagram API (Instagram Login), add the redirect address below to its OAuth '
-        'redirect URIs, and sign in with a professional (Business or Creator) Instagram account.')),
-    'youtube': (N_('Client ID'), N_('Client secret'), N_(
-        'In the Google Cloud console, enable the YouTube Data API v3, create an OAuth client of type "Web '
-        'application" and add the redirect address below to its authorized redirect URIs.')),
-    'tiktok': (N_('Client key'), N_('Client secret'), N_(
-        'In the TikTok developer portal, add Login Kit and the Content Posting API (Direct Post) to your app and '
-        'register the redirect address below.')),
-}
-ENV_NAMES = {
-    'instagram': 'INSTAGRAM_ACCESS_TOKEN, INSTAGRAM_USER_ID',
-    'youtube': 'YOUTUBE_CLIENT_ID, YOUTUBE_CLIENT_SECRET, YOUTUBE_REFRESH_TOKEN',
-    'tiktok': 'TIKTOK_CLIENT_KEY, TIKTOK_CLIENT_SECRET, TIKTOK_ACCESS_TOKEN, TIKTOK_REFRESH_TOKEN',
-}
+CONNECTED = N_('%(platform)s is connected.')
 
 
 @router.page('/accounts')
@@ -51,13 +38,16 @@ def accounts_page(request: Request) -> None:
             return
         settings = get_settings()
         _outcome_banner()
-        if not settings.public_base_url:
-            _warning(_(accounts.INSTAGRAM_NEEDS_PUBLIC_URL), 'instagram-needs-public-url')
-        forms = {platform: _OAuthForm(platform, user, settings) for platform in OAUTH_FORMS}
+        for spec in registry.all():
+            if spec.needs_public_url and not settings.public_base_url:
+                _warning(_(spec.needs_public_url), f'{spec.name}-needs-public-url')
+        forms = {spec.name: _OAuthForm(spec, user, settings) for spec in registry.all() if spec.oauth}
         listing = ui.refreshable(_account_list)
         listing(user, forms, listing.refresh)
         ui.label(_('Connect an account')).classes('text-lg font-semibold mt-2')
-        _telegram_form(user, listing.refresh)
+        for spec in registry.all():
+            if spec.credential_form:
+                _credential_form(spec, user, listing.refresh)
         for form in forms.values():
             form.build()
 
@@ -94,7 +84,7 @@ def _account_list(user: User, forms: dict[str, _OAuthForm], on_changed: Callable
 
 def _account_card(account: PlatformAccount, user: User, forms: dict[str, _OAuthForm],
                   on_changed: Callable[[], None]) -> None:
-    label = PLATFORM_LABELS.get(account.platform, account.platform)
+    label = registry.label(account.platform)
     from_env = accounts.credentials_of(account).credentials.get('source') == accounts.ENV_SOURCE
     needs_reconnect = account.status == AccountStatus.NEEDS_RECONNECT
     with ui.card().classes('w-full gap-1').mark(f'account-{account.id}'):
@@ -137,7 +127,7 @@ async def _test(account_id: int, on_changed: Callable[[], None]) -> None:
 
 async def _remove(account: PlatformAccount, from_env: bool, user: User, on_changed: Callable[[], None]) -> None:
     """Ask first, saying what removing means for the posts waiting to go to it and whether it comes back."""
-    label = PLATFORM_LABELS.get(account.platform, account.platform)
+    label = registry.label(account.platform)
     name = isolate(f'{label} ({account.display_name})' if account.display_name else label)
     waiting = overview.scheduled_count_to(account.platform)
     question = [_('Remove %(account)s?', account=name),
@@ -164,13 +154,14 @@ async def _remove(account: PlatformAccount, from_env: bool, user: User, on_chang
 class _OAuthForm:
     """Connect (or reconnect) one platform through its sign-in: the app's client id and secret, then Connect."""
 
-    def __init__(self, platform: str, user: User, settings: Settings) -> None:
-        self.platform, self.user, self.settings = platform, user, settings
-        self.label = PLATFORM_LABELS[platform]
+    def __init__(self, spec: PlatformSpec, user: User, settings: Settings) -> None:
+        self.spec, self.platform, self.user, self.settings = spec, spec.name, user, settings
+        self.label = spec.label
         self.account_id: int | None = None  # the account Reconnect is for
 
     def build(self) -> None:
-        id_label, secret_label, how = OAUTH_FORMS[self.platform]
+        provider = self.spec.oauth
+        id_label, secret_label, how = provider.client_id_label, provider.client_secret_label, provider.how
         with ui.card().classes('w-full gap-2').mark(f'connect-{self.platform}'):
             ui.label(_('Connect %(platform)s', platform=self.label)).classes('font-semibold')
             ui.label(_(how)).classes('text-sm text-gray-600')
@@ -191,8 +182,9 @@ class _OAuthForm:
             button = ui.button(_('Connect'), icon='login', on_click=guarded(self.connect)).props('unelevated') \
                 .mark(f'connect-{self.platform}-button')
             button.set_enabled(callback is not None)
-            ui.label(_('Or set %(names)s in the environment and restart the app.', names=ENV_NAMES[self.platform])) \
-                .classes('text-xs text-gray-500')
+            if self.spec.env_names():
+                ui.label(_('Or set %(names)s in the environment and restart the app.',
+                           names=', '.join(self.spec.env_names()))).classes('text-xs text-gray-500')
 
     def connect(self) -> None:
         self._go(self.client_id.value or '', self.client_secret.value or '')
@@ -204,7 +196,7 @@ class _OAuthForm:
             return
         self.account_id = account_id
         stored = accounts.credentials_of(row).credentials
-        client_id, secret = stored.get('client_id') or stored.get('client_key') or '', stored.get('client_secret', '')
+        client_id, secret = stored.get(self.spec.oauth.client_param, ''), stored.get('client_secret', '')
         if client_id and secret:
             self._go(client_id, secret)
             return
@@ -223,48 +215,50 @@ class _OAuthForm:
         ui.navigate.to(url)
 
 
-def _telegram_form(user: User, on_saved) -> None:
-    with ui.card().classes('w-full gap-2').mark('connect-telegram'):
-        ui.label(_('Add a Telegram bot')).classes('font-semibold')
-        ui.label(_('Create a bot with @BotFather, add it as an administrator of your channel or group, then enter '
-                   'its token and the chat (a @channelname or a numeric id).')).classes('text-sm text-gray-600')
-        token = ui.input(_('Bot token'), password=True).props('outlined dense').classes('w-full').mark('bot-token')
-        chat = ui.input(_('Chat'), placeholder='@mychannel').props('outlined dense').classes('w-full') \
-            .mark('chat-id')
+def _credential_form(spec: PlatformSpec, user: User, on_saved) -> None:
+    """Connect an account of `spec` by typing its credentials: tested with the platform, then saved."""
+    form = spec.credential_form
+    with ui.card().classes('w-full gap-2').mark(f'connect-{spec.name}'):
+        ui.label(_(form.title)).classes('font-semibold')
+        ui.label(_(form.help)).classes('text-sm text-gray-600')
+        inputs = {field.name: ui.input(_(field.label), password=field.secret, placeholder=field.placeholder or None)
+                  .props('outlined dense').classes('w-full').mark(field.name.replace('_', '-'))
+                  for field in form.fields}
         feedback = ui.label().classes('text-sm')
 
         async def save() -> None:
-            credentials = {'bot_token': (token.value or '').strip(), 'chat_id': (chat.value or '').strip()}
+            credentials = {name: (box.value or '').strip() for name, box in inputs.items()}
             if not all(credentials.values()):
-                feedback.text = _('Enter both the bot token and the chat.')
+                feedback.text = _(form.incomplete)
                 feedback.classes(replace='text-sm text-negative')
                 return
-            message, ok, bot_name = await _check(Account(platform='telegram', credentials=credentials))
+            message, ok, name = await _check(Account(platform=spec.name, credentials=credentials))
             if not ok:
                 feedback.text = message
                 feedback.classes(replace='text-sm text-negative')
                 return
             try:
-                accounts.save_account('telegram', accounts.display_name_for(credentials, bot_name), credentials,
+                accounts.save_account(spec.name, spec.listed_name(credentials, name), credentials,
                                       actor=user, ip=client_ip())
             except UserError as refusal:
                 feedback.text = explain(refusal)
                 feedback.classes(replace='text-sm text-negative')
                 return
-            token.value = chat.value = ''
+            for box in inputs.values():
+                box.value = ''
             feedback.text = ''
-            ui.notify(_('Telegram is connected.'), type='positive')
+            ui.notify(_(CONNECTED, platform=spec.label), type='positive')
             on_saved()
 
         ui.button(_('Test and save'), icon='link', on_click=guarded(save)).props('unelevated') \
-            .mark('save-telegram')
+            .mark(f'save-{spec.name}')
 
 
 async def _check(account: Account) -> tuple[str, bool, str]:
     """What the platform says about these credentials: a message for the user, whether they work, the name.
 
     A stored account is updated on the way (see accounts.check_credentials)."""
-    label = PLATFORM_LABELS.get(account.platform, account.platform)
+    label = registry.label(account.platform)
     try:
         name = await accounts.check_credentials(account, get_settings())
     except NeedsReconnect:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from fastapi import Request
 from nicegui import APIRouter, events, ui
@@ -19,23 +20,23 @@ from components.session import client_ip, guarded, page_user
 from components.theme import frame
 from components.translate import _, current_language, explain
 from components.unsaved_changes import UnsavedChanges
-from services.connections.accounts import accounts_by_platform, tiktok_creator_info
+from services.connections.accounts import accounts_by_platform, posting_limits
 from services.core.config import get_settings
 from services.core.errors import UserError
 from services.core.i18n import N_, format_datetime
 from services.core.models import AccountStatus, MediaAsset, PostStatus, User, utcnow
 from services.core.timezones import AmbiguousTime, local_to_utc, utc_to_local
 from services.media import library
+from services.platforms import registry
+from services.platforms.spec import PlatformSpec, PostOption
 from services.posts import editing
-from services.posts.checks import PLATFORM_LABELS, check_post
+from services.posts.checks import check_post
 from services.posts.editing import PostInput, PostRefused, SaveAction
 from services.publishing.engine import get_engine
 from services.web.browser_session import flash
 
 router = APIRouter()
 UPLOAD_CHUNK = 256 * 1024
-PRIVACY = {'youtube': ['public', 'unlisted', 'private'],
-           'tiktok': ['PUBLIC_TO_EVERYONE', 'MUTUAL_FOLLOW_FRIENDS', 'FOLLOWER_OF_CREATOR', 'SELF_ONLY']}
 
 
 @dataclass
@@ -84,9 +85,11 @@ def compose_page(request: Request, post: int | None = None) -> None:
                     platform_picker(accounts, set(state.platforms), guarded(editor.toggle_platform),
                                     enabled=state.editable)
                 editor.build_side()
-        tiktok = accounts.get('tiktok')
-        if state.editable and tiktok is not None and tiktok.status == AccountStatus.CONNECTED:
-            ui.timer(0, editor.load_tiktok_choices, once=True)  # after the page is shown: TikTok may be slow
+        for spec in registry.all():
+            account = accounts.get(spec.name)
+            if state.editable and spec.posting_limits and account and account.status == AccountStatus.CONNECTED:
+                # after the page is shown: the platform may be slow to say
+                ui.timer(0, partial(editor.load_posting_limits, spec.name), once=True)
 
 
 class _Editor:
@@ -96,8 +99,9 @@ class _Editor:
                  accounts: dict | None = None) -> None:
         self.state, self.user = state, user
         self.accounts = accounts if accounts is not None else accounts_by_platform()
-        self.privacy = dict(PRIVACY)  # TikTok's options become the creator's own once TikTok has named them
-        self.tiktok_longest: int | None = None
+        # what a platform says the connected account may post: narrower choices, option values its rules read
+        self.choices: dict[tuple[str, str], list[str]] = {}
+        self.limit_options: dict[str, dict] = {}
         local = utc_to_local(scheduled_at, user.timezone) if scheduled_at else \
             utc_to_local(utcnow() + timedelta(hours=1), user.timezone)
         self.day, self.at = local.strftime('%Y-%m-%d'), local.strftime('%H:%M')
@@ -201,39 +205,44 @@ class _Editor:
                     on_move=guarded(self.move_media) if editable else None)
 
     def _options(self) -> None:
-        for platform in ('youtube', 'tiktok'):
-            if platform not in self.state.platforms:
+        for spec in registry.all():
+            if spec.name not in self.state.platforms or not spec.options:
                 continue
-            options = self.state.options.setdefault(platform, {})
-            choices = self.privacy[platform]
-            if options.get('privacy') not in choices:
-                options['privacy'] = choices[0]
-            if platform == 'tiktok' and self.tiktok_longest:
-                options['max_duration_s'] = self.tiktok_longest
-            with ui.card().classes('w-full gap-2').mark(f'options-{platform}'):
-                ui.label(PLATFORM_LABELS[platform]).classes('font-semibold')
-                if platform == 'youtube':
-                    ui.input(_('Video title'), value=options.get('title', ''),
-                             on_change=lambda e, o=options: (o.update(title=e.value or ''), self._light_refresh())) \
-                        .props('outlined dense maxlength=200').classes('w-full').mark('youtube-title')
-                ui.select({value: _(PRIVACY_LABELS.get(value, value)) for value in choices}, label=_('Who can see it'),
-                          value=options['privacy'],
-                          on_change=lambda e, o=options: (o.update(privacy=e.value), self._light_refresh())) \
-                    .props('outlined dense').classes('w-full').mark(f'{platform}-privacy')
+            options = self.state.options.setdefault(spec.name, {})
+            options.update(self.limit_options.get(spec.name, {}))
+            with ui.card().classes('w-full gap-2').mark(f'options-{spec.name}'):
+                ui.label(spec.label).classes('font-semibold')
+                for option in spec.options:
+                    self._option_field(spec, option, options)
 
-    async def load_tiktok_choices(self) -> None:
-        """The privacy options and longest video TikTok allows the connected creator (else the defaults stay)."""
-        client = ui.context.client
-        info = await tiktok_creator_info(get_settings()) or {}
-        if client.is_deleted:  # the page was left while TikTok answered
+    def _option_field(self, spec: PlatformSpec, option: PostOption, options: dict) -> None:
+        """One of the platform's options: free text (checked as it is typed), or a choice among those allowed."""
+        marker = f'{spec.name}-{option.name}'
+        if not option.choices:
+            ui.input(_(option.label), value=options.get(option.name, ''),
+                     on_change=lambda e: (options.update({option.name: e.value or ''}), self._light_refresh())) \
+                .props(f'outlined dense maxlength={option.max_length}').classes('w-full').mark(marker)
             return
-        choices = [str(option) for option in info.get('privacy_level_options') or []]
-        longest = info.get('max_video_post_duration_sec')
-        if choices:
-            self.privacy['tiktok'] = choices
-        if isinstance(longest, int) and longest > 0:
-            self.tiktok_longest = longest
-        if choices or self.tiktok_longest:
+        labels = {choice.value: choice.label for choice in option.choices}
+        choices = self.choices.get((spec.name, option.name)) or list(labels)
+        if options.get(option.name) not in choices:
+            options[option.name] = choices[0]
+        ui.select({value: _(labels.get(value, value)) for value in choices}, label=_(option.label),
+                  value=options[option.name],
+                  on_change=lambda e: (options.update({option.name: e.value}), self._light_refresh())) \
+            .props('outlined dense').classes('w-full').mark(marker)
+
+    async def load_posting_limits(self, platform: str) -> None:
+        """The choices and limits `platform` allows the connected account (else the spec's defaults stay)."""
+        client = ui.context.client
+        limits = await posting_limits(platform, get_settings())
+        if client.is_deleted or limits is None:  # the page was left while the platform answered, or it did not
+            return
+        for name, allowed in limits.choices.items():
+            if allowed:
+                self.choices[(platform, name)] = list(allowed)
+        self.limit_options[platform] = dict(limits.options)
+        if limits.choices or limits.options:
             self.refresh()
 
     def _warnings(self) -> None:
@@ -388,9 +397,3 @@ def _notify(message: str, kind: str) -> None:
     """At the top of the screen, where it covers no button of the form."""
     ui.notify(message, type=kind, position='top', multi_line=True)
 
-
-PRIVACY_LABELS = {
-    'public': N_('Public'), 'unlisted': N_('Unlisted'), 'private': N_('Private'),
-    'PUBLIC_TO_EVERYONE': N_('Everyone'), 'MUTUAL_FOLLOW_FRIENDS': N_('Friends'),
-    'FOLLOWER_OF_CREATOR': N_('Followers'), 'SELF_ONLY': N_('Only me'),
-}

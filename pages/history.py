@@ -18,8 +18,8 @@ from services.core.errors import UserError
 from services.core.i18n import format_datetime
 from services.core.models import PostStatus, User
 from services.core.timezones import local_to_utc
+from services.platforms import registry
 from services.posts import editing
-from services.posts.checks import PLATFORM_LABELS
 from services.posts.editing import PostFilter
 from services.team import permissions, users
 
@@ -56,7 +56,7 @@ def history_page(request: Request, before: int | None = None, status: str = '', 
 
 def _filter_bar(query: dict, *, may_write: bool) -> None:
     statuses = {'': _('Any status')} | {s.value: _(STATUS[s.value][0]) for s in PostStatus}
-    platforms = {'': _('Any platform')} | dict(PLATFORM_LABELS)
+    platforms = {'': _('Any platform')} | {spec.name: spec.label for spec in registry.all()}
     authors = {'': _('Anyone')} | {str(u.id): u.username for u in users.list_users()}
     with ui.card().classes('w-full'):
         with ui.row().classes('w-full items-end gap-2'):
@@ -110,7 +110,7 @@ class _PostRow:
                 ui.label(post.text[:200] or _('(no text)')).classes('text-sm break-words line-clamp-2')
                 with ui.row().classes('gap-1'):
                     for delivery in self.details.deliveries:
-                        prefix = PLATFORM_LABELS.get(delivery.platform, '')
+                        prefix = registry.label(delivery.platform)
                         if post.status == PostStatus.DRAFT:  # where it would go; nothing is waiting yet
                             ui.badge(prefix).props('outline rounded color=grey-7').classes('px-2 py-1') \
                                 .mark(f'platform-{post.id}-{delivery.platform}')

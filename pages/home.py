@@ -14,8 +14,8 @@ from components.translate import _, current_language, ngettext
 from services.core import i18n
 from services.core.i18n import N_
 from services.core.models import PostStatus, User
+from services.platforms import registry
 from services.posts import editing, overview
-from services.posts.checks import PLATFORM_LABELS
 from services.posts.overview import PostSummary
 from services.team import permissions
 
@@ -132,14 +132,14 @@ def platform_bars(counts: dict[str, dict[str, int]], language: str) -> None:
         ui.label(_('No posts in the last 30 days.')).classes('text-sm text-gray-600')
         return
     busiest = max(sum(by_status.values()) for by_status in counts.values())
-    for platform in [p for p in PLATFORM_LABELS if p in counts]:
+    for platform in [name for name in registry.names() if name in counts]:
         by_status = counts[platform]
         total = sum(by_status.values())
         ordered = [(s, by_status[s]) for s in CHART_ORDER if by_status.get(s)] + \
                   [(s, n) for s, n in by_status.items() if s not in CHART_ORDER and n]
         with ui.column().classes('w-full gap-1').mark(f'bar-{platform}'):
             with ui.row().classes('w-full items-baseline gap-2'):
-                ui.label(PLATFORM_LABELS[platform]).classes('font-medium')
+                ui.label(registry.label(platform)).classes('font-medium')
                 ui.label(i18n.format_number(language, total)).classes('text-sm text-gray-600')
             with ui.row().classes('w-full h-4 gap-0 no-wrap rounded overflow-hidden bg-gray-100'):
                 with ui.row().classes('h-full gap-0 no-wrap').style(f'width: {100 * total / busiest:.1f}%'):

@@ -15,8 +15,8 @@ from components.translate import _, explain
 from services.core.errors import UserError
 from services.core.i18n import N_, format_datetime
 from services.core.models import DeliveryStatus, PostStatus, User
+from services.platforms import registry
 from services.posts import editing
-from services.posts.checks import PLATFORM_LABELS
 from services.posts.deliveries import get_delivery
 from services.publishing import engine
 from services.team import permissions
@@ -87,7 +87,7 @@ def _delivery_card(delivery_id: int, live: LiveBadges, user: User) -> None:
         return
     delivery, attempts = found
     language = live.language
-    label = PLATFORM_LABELS.get(delivery.platform, delivery.platform)
+    label = registry.label(delivery.platform)
     with ui.card().classes('w-full min-w-0 gap-2').mark(f'delivery-{delivery.platform}'):
         with ui.row().classes('w-full items-center gap-2'):
             ui.label(label).classes('font-semibold')

@@ -1,46 +1,39 @@
-"""Connected platform accounts: which platforms a post can go to, and their credentials (encrypted at rest)."""
+"""Connected platform accounts: which platforms a post can go to, and their credentials (encrypted at rest).
+
+A connected account reaches a client with its credentials in a store (`credentials_of`): whatever the client renews
+or learns (a rotated token, a chat that moved) is written back at once, and everyone reads it from here.
+"""
 from __future__ import annotations
 
 import hashlib
 import json
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlmodel import select
 
 from services.core import db
 from services.core.config import Settings, get_settings
 from services.core.crypto import decrypt_credentials, encrypt_credentials
-from services.core.i18n import N_
-from services.core.models import AccountStatus, Platform, PlatformAccount, User, utcnow
+from services.core.models import AccountStatus, PlatformAccount, User, utcnow
+from services.platforms import registry
 from services.platforms.base import Account, NeedsReconnect, PlatformError
-from services.platforms.registry import client_for
+from services.platforms.spec import PlatformSpec, PostingLimits
 from services.team import audit, permissions
 
 ENV_SOURCE = 'env'
-ENV_MARKERS = ('source', 'env_fingerprint', 'env_chat_id')
-# Settings that connect an account by environment variables (the seed's way): credential name → Settings field.
-ENV_CREDENTIALS = {
-    'instagram': {'access_token': 'instagram_access_token', 'user_id': 'instagram_user_id'},
-    'youtube': {'client_id': 'youtube_client_id', 'client_secret': 'youtube_client_secret',
-                'refresh_token': 'youtube_refresh_token'},
-    'tiktok': {'client_key': 'tiktok_client_key', 'client_secret': 'tiktok_client_secret',
-               'access_token': 'tiktok_access_token', 'refresh_token': 'tiktok_refresh_token'},
-}
-CREATOR_INFO_TTL_S = 60.0  # TikTok allows 20 creator_info queries a minute
-INSTAGRAM_NEEDS_PUBLIC_URL = N_(
-    'Instagram needs PUBLIC_BASE_URL. Instagram does not take uploads: it downloads every photo and video from this '
-    'app, so the app must be reachable from the internet at that address (https). Set PUBLIC_BASE_URL to it.')
+ENV_MARKERS = ('source', 'env_fingerprint', 'env_chat_id')  # env_chat_id: how older versions marked their bot
+POSTING_LIMITS_TTL_S = 60.0  # platforms ration these questions (TikTok: 20 creator_info queries a minute)
 
-_creator_info: dict[int, tuple[float, dict[str, Any]]] = {}  # account id → (valid until, creator_info)
+_posting_limits: dict[int, tuple[float, PostingLimits]] = {}  # account id → (valid until, the answer)
 
 
 def accounts_by_platform() -> dict[str, PlatformAccount | None]:
     """For every platform, its account (a connected one first), or None when none was ever connected."""
     with db.session() as session:
         rows = session.exec(select(PlatformAccount).order_by(PlatformAccount.id)).all()
-    found: dict[str, PlatformAccount | None] = {platform.value: None for platform in Platform}
+    found: dict[str, PlatformAccount | None] = {name: None for name in registry.names()}
     for account in rows:
         current = found.get(account.platform)
         if current is None or (current.status != AccountStatus.CONNECTED and account.status == AccountStatus.CONNECTED):
@@ -58,10 +51,24 @@ def get_account(account_id: int) -> PlatformAccount | None:
         return session.get(PlatformAccount, account_id)
 
 
+@dataclass(frozen=True)
+class StoredCredentials:
+    """The credentials of stored account `account_id`, as the `CredentialStore` of the Account a client gets."""
+    account_id: int
+
+    def load(self) -> dict[str, str]:
+        row = get_account(self.account_id)
+        return decrypt_credentials(row.credentials_encrypted, get_settings().secret_key) if row else {}
+
+    def save(self, changes: dict[str, str]) -> None:
+        update_credentials(self.account_id, changes)
+
+
 def credentials_of(account: PlatformAccount) -> Account:
-    """The account as a platform client needs it, credentials decrypted."""
+    """The account as a platform client needs it: credentials decrypted, and kept here at once when they change."""
     return Account(platform=account.platform, display_name=account.display_name, id=account.id,
-                   credentials=decrypt_credentials(account.credentials_encrypted, get_settings().secret_key))
+                   credentials=decrypt_credentials(account.credentials_encrypted, get_settings().secret_key),
+                   store=StoredCredentials(account.id) if account.id is not None else None)
 
 
 def save_account(platform: str, display_name: str, credentials: dict[str, str], *,
@@ -134,88 +141,69 @@ def env_markers(account_id: int) -> dict[str, str]:
     return {name: value for name, value in stored.items() if name in ENV_MARKERS}
 
 
-def display_name_for(credentials: dict[str, str], platform_name: str) -> str:
-    """How an account is listed: the name the platform gives it (a Telegram bot also names its chat)."""
-    chat = credentials.get('chat_id', '')
-    return f'{chat} ({platform_name})' if chat else platform_name
-
-
 async def check_credentials(account: Account, settings: Settings) -> str:
     """Ask the platform whether `account`'s credentials work; returns the name it gives the account.
 
-    A stored account (one with an id) is updated on the way: tokens the client rotated are kept, it is marked
-    connected under that name, or needs-reconnect when the platform refuses its credentials. Raises a PlatformError.
+    A stored account (one with an id) is updated on the way: it is marked connected under the name its platform lists
+    it by, or needs-reconnect when the platform refuses its credentials (tokens renewed meanwhile are already kept).
+    Raises a PlatformError.
     """
-    client = client_for(account.platform, settings)
+    spec = registry.get(account.platform)
     try:
-        name = await client.check(account)
+        name = await spec.client(settings.platform(spec.name)).check(account)
     except NeedsReconnect:
         if account.id is not None:
             mark_needs_reconnect(account.id)
         raise
-    finally:
-        rotated = getattr(client, 'refreshed_credentials', None)
-        if rotated and account.id is not None:
-            update_credentials(account.id, dict(rotated))
     if account.id is not None:
-        mark_connected(account.id, display_name_for(account.credentials, name))
+        mark_connected(account.id, spec.listed_name(account.credentials, name))
     return name
 
 
-async def tiktok_creator_info(settings: Settings) -> dict[str, Any] | None:
-    """What the connected TikTok account may post now (`privacy_level_options`, `max_video_post_duration_sec`...),
-    asked at most once a minute; None when no TikTok account is connected or TikTok did not answer."""
-    row = accounts_by_platform().get('tiktok')
-    if row is None or row.status != AccountStatus.CONNECTED:
+async def posting_limits(platform: str, settings: Settings) -> PostingLimits | None:
+    """What the connected account of `platform` may post now (see PlatformSpec.posting_limits), asked at most once
+    a minute; None when the platform does not say, no account is connected, or the platform did not answer."""
+    spec = registry.get(platform)
+    row = accounts_by_platform().get(platform)
+    if spec.posting_limits is None or row is None or row.status != AccountStatus.CONNECTED:
         return None
-    cached = _creator_info.get(row.id)
+    cached = _posting_limits.get(row.id)
     if cached and cached[0] > time.monotonic():
         return cached[1]
-    client = client_for('tiktok', settings)
     try:
-        info = await client.creator_info(credentials_of(row))
+        limits = await spec.posting_limits(spec.client(settings.platform(platform)), credentials_of(row))
     except NeedsReconnect:
         mark_needs_reconnect(row.id)
         return None
     except PlatformError:
         return None
-    finally:
-        if client.refreshed_credentials:
-            update_credentials(row.id, dict(client.refreshed_credentials))
-    _creator_info[row.id] = (time.monotonic() + CREATOR_INFO_TTL_S, info)
-    return info
+    _posting_limits[row.id] = (time.monotonic() + POSTING_LIMITS_TTL_S, limits)
+    return limits
 
 
 def sync_env_accounts(settings: Settings) -> None:
     """Accounts configured by environment variables (the seed's way) appear as accounts, once."""
-    if settings.telegram_bot_token and settings.telegram_chat_id:
-        # `env_chat_id` remembers what the environment said, so a chat id that moved later is kept.
-        credentials = {'bot_token': settings.telegram_bot_token, 'chat_id': settings.telegram_chat_id,
-                       'env_chat_id': settings.telegram_chat_id, 'source': ENV_SOURCE}
-        existing = _env_account('telegram')
-        if existing:
-            current = credentials_of(existing).credentials
-            if (current.get('bot_token'), current.get('env_chat_id')) != (settings.telegram_bot_token,
-                                                                          settings.telegram_chat_id):
-                save_account('telegram', existing.display_name, credentials, account_id=existing.id)
-        else:
-            save_account('telegram', settings.telegram_chat_id, credentials)
-    for platform, fields in ENV_CREDENTIALS.items():
-        values = {name: getattr(settings, field) for name, field in fields.items()}
+    for spec in registry.all():
+        if spec.env_account is None:
+            continue
+        own = settings.platform(spec.name)
+        values = {name: own.get(key, '') for name, key in spec.env_account.credentials.items()}
         if all(values.values()):
-            _sync_env_account(platform, values)
+            _sync_env_account(spec, values)
 
 
-def _sync_env_account(platform: str, values: dict[str, str]) -> None:
-    """Store what the environment says, unless it still says what it said last time: the tokens may have rotated
-    since (TikTok's refresh token does at every refresh), and the stored ones are then the ones that work."""
+def _sync_env_account(spec: PlatformSpec, values: dict[str, str]) -> None:
+    """Store what the environment says, unless it still says what it said last time: the stored credentials may have
+    changed since (a refresh token that rotates, a chat that moved), and they are then the ones that work."""
     fingerprint = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
     credentials = {**values, 'source': ENV_SOURCE, 'env_fingerprint': fingerprint}
-    existing = _env_account(platform)
+    existing = _env_account(spec.name)
     if existing is None:
-        save_account(platform, '', credentials)  # the name comes with the first Test connection
+        # named by the platform at the first Test connection; until then by what the spec says names it, if any
+        name_from = spec.env_account.name_from if spec.env_account else None
+        save_account(spec.name, values.get(name_from, '') if name_from else '', credentials)
     elif credentials_of(existing).credentials.get('env_fingerprint') != fingerprint:
-        save_account(platform, existing.display_name, credentials, account_id=existing.id)
+        save_account(spec.name, existing.display_name, credentials, account_id=existing.id)
 
 
 def _env_account(platform: str) -> PlatformAccount | None:

@@ -19,17 +19,13 @@ from services.connections import accounts
 from services.core import db
 from services.core.config import Settings
 from services.core.models import AccountStatus, Delivery, DeliveryStatus, PlatformAccount, utcnow
-from services.platforms.base import NeedsReconnect, PlatformError
-from services.platforms.registry import client_for
+from services.platforms import registry
+from services.platforms.base import NeedsReconnect, PlatformError, TokenSession
 
 log = logging.getLogger(__name__)
 INTERVAL_S = 600.0
 FIRST_RUN_DELAY_S = 30.0  # let start-up (recovery, scheduler) finish first
 RETRY_AFTER_FAILURE_S = 3600.0  # after a refusal that is not a revocation (a token too young to renew...)
-# How long before its expiry a token is renewed. Instagram's long-lived token (60 days) can be renewed once it is a
-# day old; YouTube's and TikTok's access tokens last hours, and TikTok's refresh token rotates with each renewal.
-# A token of unknown expiry (set by environment variables) is renewed at the first run, which also tests it.
-RENEW_WITHIN = {'instagram': timedelta(days=7), 'youtube': timedelta(minutes=20), 'tiktok': timedelta(minutes=30)}
 
 
 @dataclass
@@ -43,30 +39,37 @@ _not_before: dict[int, float] = {}  # account id → time.monotonic() of the nex
 _task: asyncio.Task | None = None
 
 
+def renewal_windows() -> dict[str, timedelta]:
+    """How long before its expiry each platform's token is renewed (`PlatformSpec.renew_within`), for the platforms
+    whose tokens expire. A token of unknown expiry (set by environment variables) is renewed at the first run, which
+    also tests it."""
+    return {spec.name: spec.renew_within for spec in registry.all() if spec.renew_within is not None}
+
+
 def due_accounts(now: datetime | None = None) -> list[PlatformAccount]:
-    """Connected accounts whose token expires within their platform's RENEW_WITHIN (or at an unknown time), except
+    """Connected accounts whose token expires within their platform's renewal window (or at an unknown time), except
     those of a platform a delivery is being sent to right now (a renewal could rotate a token under it)."""
-    now = now or utcnow()
+    now, windows = now or utcnow(), renewal_windows()
     with db.session() as session:
         rows = list(session.exec(select(PlatformAccount).where(PlatformAccount.status == AccountStatus.CONNECTED,
-                                                               PlatformAccount.platform.in_(list(RENEW_WITHIN)))))
+                                                               PlatformAccount.platform.in_(list(windows)))))
         busy = set(session.exec(select(Delivery.platform).where(Delivery.status == DeliveryStatus.PUBLISHING)))
     clock = time.monotonic()
     return [row for row in rows if row.platform not in busy and _not_before.get(row.id, 0.0) <= clock
-            and (row.token_expires_at is None or row.token_expires_at <= now + RENEW_WITHIN[row.platform])]
+            and (row.token_expires_at is None or row.token_expires_at <= now + windows[row.platform])]
 
 
 async def refresh_due_tokens(settings: Settings, *, now: datetime | None = None) -> RefreshSummary:
-    """Renew the token of every due account (see `due_accounts`) and store what the platform hands back.
+    """Renew the token of every due account (see `due_accounts`); the account keeps what the platform hands back.
 
     Never raises for a platform's answer: a revoked one marks the account needs-reconnect, anything else is
     logged and tried again after RETRY_AFTER_FAILURE_S.
     """
     summary = RefreshSummary()
     for row in due_accounts(now):
-        client = client_for(row.platform, settings)
+        client = registry.client_for(row.platform, settings)
         try:
-            updates = await client.refresh(accounts.credentials_of(row))
+            await TokenSession(accounts.credentials_of(row), client.refresh).renew()
         except NeedsReconnect as refusal:
             log.warning('%s account %s needs reconnecting: %s', row.platform, row.id, refusal.message)
             accounts.mark_needs_reconnect(row.id)
@@ -76,7 +79,6 @@ async def refresh_due_tokens(settings: Settings, *, now: datetime | None = None)
             _not_before[row.id] = time.monotonic() + RETRY_AFTER_FAILURE_S
             summary.failed.append(row.id)
         else:
-            accounts.update_credentials(row.id, updates)
             _not_before.pop(row.id, None)
             summary.refreshed.append(row.id)
     return summary

@@ -20,10 +20,6 @@ SUPPORTED_DB_SCHEMES = {
 }
 
 
-# Spacing between sends to one account, from the spec sheet's rate limits.
-DEFAULT_PACING = {'telegram': '1.0', 'instagram': '0', 'youtube': '0', 'tiktok': '10'}
-
-
 class ConfigError(Exception):
     """A setting is missing or wrong; the message is one line meant for the person starting the app."""
 
@@ -37,35 +33,15 @@ class Settings:
     secret_key: str
     max_upload_mb: int
     public_base_url: str
-    telegram_bot_token: str
-    telegram_chat_id: str
-    telegram_api_url: str
-    instagram_access_token: str
-    instagram_user_id: str
-    instagram_api_url: str
-    youtube_client_id: str
-    youtube_client_secret: str
-    youtube_refresh_token: str
-    youtube_api_url: str
-    youtube_oauth_url: str
-    tiktok_client_key: str
-    tiktok_client_secret: str
-    tiktok_access_token: str
-    tiktok_refresh_token: str
-    tiktok_api_url: str
+    # Each platform's own settings (API addresses, credentials from the environment) by the keys its spec declares.
+    platforms: dict[str, dict[str, str]] = field(default_factory=dict)
     publish_concurrency: int = 8
     publish_max_attempts: int = 5
     retry_base_seconds: float = 2.0
-    # Seconds between two sends to the same account (Telegram: about 1 message/s per chat; 0 turns pacing off).
+    # Seconds between two sends to the same account (<PLATFORM>_PACING_SECONDS; 0 turns pacing off).
     pacing_seconds: dict[str, float] = field(default_factory=dict)
     # Posts that fell due while the app was down are still published at start-up when less late than this.
     misfire_grace_minutes: int = 15
-    # Connecting accounts in the app (OAuth): where the browser goes to allow access, and Instagram's code exchange
-    # (YouTube's and TikTok's token endpoints are youtube_oauth_url and tiktok_api_url).
-    instagram_authorize_url: str = 'https://www.instagram.com'
-    instagram_oauth_url: str = 'https://api.instagram.com'
-    youtube_authorize_url: str = 'https://accounts.google.com'
-    tiktok_authorize_url: str = 'https://www.tiktok.com'
 
     @property
     def uploads_dir(self) -> Path:
@@ -74,6 +50,10 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith('sqlite')
+
+    def platform(self, name: str) -> dict[str, str]:
+        """The settings of platform `name` by key ('api_url', ...); empty for a platform registered after start."""
+        return self.platforms.get(name, {})
 
 
 _current: Settings | None = None
@@ -97,6 +77,9 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
 
     Raises ConfigError with one clear line when a value is unusable.
     """
+    from services.platforms import registry  # each platform declares its own variables; loaded once, at start
+
+    specs = registry.all()
     values: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
@@ -114,36 +97,17 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         secret_key=_secret_key(get('SECRET_KEY')) or _stored_secret_key(data_dir),
         max_upload_mb=_int_setting('MAX_UPLOAD_MB', get('MAX_UPLOAD_MB', '10'), low=1, high=2048),
         public_base_url=_base_url('PUBLIC_BASE_URL', get('PUBLIC_BASE_URL'), required=False),
-        telegram_bot_token=get('TELEGRAM_BOT_TOKEN'),
-        telegram_chat_id=get('TELEGRAM_CHAT_ID'),
-        telegram_api_url=_base_url('TELEGRAM_API_URL', get('TELEGRAM_API_URL', 'https://api.telegram.org')),
-        instagram_access_token=get('INSTAGRAM_ACCESS_TOKEN'),
-        instagram_user_id=get('INSTAGRAM_USER_ID'),
-        instagram_api_url=_base_url('INSTAGRAM_API_URL', get('INSTAGRAM_API_URL', 'https://graph.instagram.com')),
-        youtube_client_id=get('YOUTUBE_CLIENT_ID'),
-        youtube_client_secret=get('YOUTUBE_CLIENT_SECRET'),
-        youtube_refresh_token=get('YOUTUBE_REFRESH_TOKEN'),
-        youtube_api_url=_base_url('YOUTUBE_API_URL', get('YOUTUBE_API_URL', 'https://www.googleapis.com')),
-        youtube_oauth_url=_base_url('YOUTUBE_OAUTH_URL', get('YOUTUBE_OAUTH_URL', 'https://oauth2.googleapis.com')),
-        tiktok_client_key=get('TIKTOK_CLIENT_KEY'),
-        tiktok_client_secret=get('TIKTOK_CLIENT_SECRET'),
-        tiktok_access_token=get('TIKTOK_ACCESS_TOKEN'),
-        tiktok_refresh_token=get('TIKTOK_REFRESH_TOKEN'),
-        tiktok_api_url=_base_url('TIKTOK_API_URL', get('TIKTOK_API_URL', 'https://open.tiktokapis.com')),
+        platforms={spec.name: {setting.key: _base_url(setting.env, get(setting.env, setting.default))
+                               if setting.is_url else get(setting.env, setting.default) for setting in spec.settings}
+                   for spec in specs},
         publish_concurrency=_int_setting('PUBLISH_CONCURRENCY', get('PUBLISH_CONCURRENCY', '8'), low=1, high=256),
         publish_max_attempts=_int_setting('PUBLISH_MAX_ATTEMPTS', get('PUBLISH_MAX_ATTEMPTS', '5'), low=1, high=50),
         retry_base_seconds=_float_setting('RETRY_BASE_SECONDS', get('RETRY_BASE_SECONDS', '2')),
-        pacing_seconds={platform: _float_setting(f'{platform.upper()}_PACING_SECONDS',
-                                                 get(f'{platform.upper()}_PACING_SECONDS', default))
-                        for platform, default in DEFAULT_PACING.items()},
+        pacing_seconds={spec.name: _float_setting(f'{spec.name.upper()}_PACING_SECONDS',
+                                                  get(f'{spec.name.upper()}_PACING_SECONDS', f'{spec.pacing_s:g}'))
+                        for spec in specs},
         misfire_grace_minutes=_int_setting('MISFIRE_GRACE_MINUTES', get('MISFIRE_GRACE_MINUTES', '15'),
                                            low=0, high=7 * 24 * 60),
-        instagram_authorize_url=_base_url('INSTAGRAM_AUTHORIZE_URL',
-                                          get('INSTAGRAM_AUTHORIZE_URL', 'https://www.instagram.com')),
-        instagram_oauth_url=_base_url('INSTAGRAM_OAUTH_URL', get('INSTAGRAM_OAUTH_URL', 'https://api.instagram.com')),
-        youtube_authorize_url=_base_url('YOUTUBE_AUTHORIZE_URL', get('YOUTUBE_AUTHORIZE_URL',
-                                                                     'https://accounts.google.com')),
-        tiktok_authorize_url=_base_url('TIKTOK_AUTHORIZE_URL', get('TIKTOK_AUTHORIZE_URL', 'https://www.tiktok.com')),
     )
 
 

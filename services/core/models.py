@@ -64,13 +64,6 @@ class DeliveryStatus(StrEnum):
     CANCELLED = 'cancelled'
 
 
-class Platform(StrEnum):
-    TELEGRAM = 'telegram'
-    INSTAGRAM = 'instagram'
-    YOUTUBE = 'youtube'
-    TIKTOK = 'tiktok'
-
-
 class AccountStatus(StrEnum):
     CONNECTED = 'connected'
     NEEDS_RECONNECT = 'needs_reconnect'
@@ -101,7 +94,7 @@ class Post(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     author_id: int = Field(foreign_key='users.id', index=True, ondelete='RESTRICT')
     text: str = Field(default='', sa_type=sa.Text)
-    # Per-platform choices, e.g. {"youtube": {"title": "...", "privacy": "public"}}
+    # Per-platform choices by platform name, e.g. {"<platform>": {"title": "...", "privacy": "public"}}
     options: dict = Field(default_factory=dict, sa_type=sa.JSON)
     status: str = Field(default=PostStatus.DRAFT, max_length=20, index=True)
     scheduled_at: datetime | None = _time(index=True, nullable=True, default=False)

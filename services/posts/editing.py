@@ -24,7 +24,8 @@ from services.core.models import (
     User,
     utcnow,
 )
-from services.posts.checks import PLATFORM_LABELS, MediaFacts, Problem, check_post, check_schedule
+from services.platforms import registry
+from services.posts.checks import MediaFacts, Problem, check_post, check_schedule
 from services.team import audit, permissions
 
 EDITABLE = {PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.MISSED, PostStatus.CANCELLED}
@@ -92,7 +93,7 @@ def problems_for(data: PostInput, assets: list[MediaAsset], action: SaveAction, 
         account = accounts.get(platform)
         if account is None or account.status != AccountStatus.CONNECTED:
             problems.append(Problem(N_('%(platform)s is not connected. Connect it on the Accounts page first.'),
-                                    {'platform': PLATFORM_LABELS[platform]}, platform))
+                                    {'platform': registry.label(platform)}, platform))
     if action == SaveAction.SCHEDULE:
         if data.scheduled_at is None:
             problems.append(Problem(N_('Choose a date and time to schedule the post.')))

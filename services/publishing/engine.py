@@ -34,8 +34,9 @@ from services.core.models import (
     utcnow,
 )
 from services.media import library
-from services.platforms.base import Account, MediaFile, NeedsReconnect, PostContent, Rejected, Retryable
-from services.platforms.registry import client_for
+from services.platforms import registry
+from services.platforms.base import Account, MediaFile, NeedsReconnect, OutcomeUnknown, PostContent, Rejected, Retryable
+from services.platforms.spec import PlatformSpec
 from services.team import audit, permissions
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ INTERRUPTED_REASON = N_('The app stopped while this was being sent, so it may or
 NO_ACCOUNT_REASON = N_('No connected account for this platform. Connect it on the Accounts page, then retry.')
 RECONNECT_REASON = N_('The platform no longer accepts this account\'s credentials. Reconnect it on the Accounts '
                       'page, then retry.')
+ANSWER_LOST_REASON = N_('The platform\'s answer was lost after this was sent, so it may or may not have arrived. '
+                        'Check the platform, then retry if it is missing.')
 
 
 class Outcome:
@@ -53,6 +56,7 @@ class Outcome:
     FAILED = 'failed'
     REJECTED = 'rejected'
     NEEDS_RECONNECT = 'needs_reconnect'
+    INTERRUPTED = 'interrupted'
 
 
 @dataclass
@@ -90,19 +94,21 @@ class Engine:
         if account_row is None:
             _finish(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, NO_ACCOUNT_REASON, utcnow())
             return
-        account = accounts.credentials_of(account_row)
+        account = accounts.credentials_of(account_row)  # keeps a renewed token or a moved chat the moment it changes
         content = _content_of(post, assets, delivery)
-        client = client_for(delivery.platform, self.settings)
+        spec = registry.get(delivery.platform)
+        client = spec.client(self.settings.platform(spec.name))
         for attempt in range(1, self.settings.publish_max_attempts + 1):
             started = utcnow()
             try:
                 async with self._slots:
                     await self._pace(delivery.platform, account)
-                    try:
-                        result = await client.publish(content, account)
-                    finally:
-                        account = _keep_rotated_credentials(client, account_row.id, account)
+                    result = await client.publish(content, account)
             except Retryable as error:
+                if _may_have_arrived(error, spec):
+                    log.warning('delivery %s may or may not have arrived: %s', delivery_id, error.message)
+                    _finish(delivery_id, DeliveryStatus.INTERRUPTED, Outcome.INTERRUPTED, ANSWER_LOST_REASON, started)
+                    return
                 if attempt == self.settings.publish_max_attempts:
                     _finish(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, error.message, started)
                     return
@@ -121,8 +127,6 @@ class Engine:
                         started)
                 return
             else:
-                if result.credential_updates:
-                    accounts.update_credentials(account_row.id, result.credential_updates)
                 _finish(delivery_id, DeliveryStatus.PUBLISHED, Outcome.PUBLISHED, None, started,
                         remote_id=result.remote_id or None, remote_url=result.remote_url)
                 return
@@ -193,14 +197,10 @@ def recover_after_restart() -> list[int]:
     return list(resumable)
 
 
-def _keep_rotated_credentials(client, account_id: int, account: Account) -> Account:
-    """Store tokens a client rotated during a call, even one that failed: the old refresh token is dead."""
-    rotated = getattr(client, 'refreshed_credentials', None)
-    if not rotated:
-        return account
-    accounts.update_credentials(account_id, dict(rotated))
-    return Account(platform=account.platform, credentials={**account.credentials, **rotated},
-                   display_name=account.display_name, id=account.id)
+def _may_have_arrived(error: Retryable, spec: PlatformSpec) -> bool:
+    """Whether sending again could post twice: the answer to a publish was lost, and the platform's client cannot
+    find out at the next attempt whether it went up. The user looks, then retries."""
+    return isinstance(error, OutcomeUnknown) and not spec.finds_lost_posts
 
 
 def _pending_deliveries_of_due_post(post_id: int) -> list[int]:
@@ -241,12 +241,10 @@ def _claim(delivery_id: int) -> tuple[Delivery, Post, PlatformAccount | None, li
     return delivery, post, account, assets
 
 
-PULLS_MEDIA = {'instagram', 'tiktok'}  # platforms that fetch files from a public address instead of taking uploads
-
-
 def _content_of(post: Post, assets: list[MediaAsset], delivery: Delivery) -> PostContent:
     platform = delivery.platform
-    files = tuple(_media_file(asset, platform) for asset in assets)
+    spec = registry.get(platform)
+    files = tuple(_media_file(asset, spec) for asset in assets)
     return PostContent(text=post.text, media=files, options=dict((post.options or {}).get(platform, {})),
                        resume=json.loads(delivery.resume_state or '{}'),
                        checkpoint=functools.partial(_save_resume_state, delivery.id))
@@ -259,12 +257,12 @@ def _save_resume_state(delivery_id: int, state: dict) -> None:
             resume_state=json.dumps(state) if state else None))
 
 
-def _media_file(asset, platform: str) -> MediaFile:
+def _media_file(asset, spec: PlatformSpec) -> MediaFile:
     mime, url = asset.mime_type, None
-    if platform in PULLS_MEDIA:
+    if spec.pulls_media is not None:
         try:
-            if platform == 'instagram' and not asset.mime_type.startswith('video/'):
-                mime, url = 'image/jpeg', library.signed_jpeg_url(asset)  # Instagram takes JPEG only
+            if spec.pulls_media.photos_as_jpeg and not asset.mime_type.startswith('video/'):
+                mime, url = 'image/jpeg', library.signed_jpeg_url(asset)
             else:
                 url = library.signed_url(asset)
         except library.PublicUrlMissing:

@@ -12,14 +12,15 @@ from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
 from fastapi.openapi.utils import get_openapi
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from nicegui import app, run
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from services.core import i18n
 from services.core.config import get_settings
 from services.core.errors import UserError
 from services.core.i18n import N_
-from services.core.models import Delivery, DeliveryStatus, Platform, Post, PostStatus, User
+from services.core.models import Delivery, DeliveryStatus, Post, PostStatus, User
 from services.media import library
+from services.platforms import registry
 from services.posts import editing
 from services.posts.editing import PostFilter, PostInput, PostLocked, PostRefused, SaveAction
 from services.publishing.engine import get_engine
@@ -37,6 +38,29 @@ PostId = Annotated[int, Path(ge=1, le=MAX_ID)]
 MediaId = Annotated[int, Field(ge=1, le=MAX_ID)]
 POST_GONE = N_('This post no longer exists.')
 NAIVE_TIME = N_('scheduled_at needs a time zone offset, e.g. 2026-12-01T09:00:00+01:00')
+
+
+def _registered(name: str) -> str:
+    if registry.find(name) is None:
+        raise ValueError(f'unknown platform {name!r}; the platforms are {", ".join(registry.names())}')
+    return name
+
+
+def _platform_names(schema: dict) -> None:
+    schema['enum'] = registry.names()  # read when /openapi.json is first built: every platform registered by then
+
+
+PlatformName = Annotated[str, AfterValidator(_registered), Field(json_schema_extra=_platform_names)]
+
+
+def _post_examples(schema: dict) -> None:
+    """Examples that name a platform taking text alone, as the registry has it."""
+    text_only = next((spec.name for spec in registry.all() if not any(
+        rule.check('Hello', (), {}) for rule in spec.rules)), registry.names()[0])
+    schema['examples'] = [
+        {'text': 'Doors open at nine.', 'platforms': [text_only], 'action': 'schedule',
+         'scheduled_at': '2026-12-01T09:00:00+01:00'},
+        {'text': 'We are live!', 'platforms': [text_only], 'action': 'publish'}]
 
 
 def _iso_text_only(value: object) -> object:
@@ -59,7 +83,7 @@ class TokenOut(BaseModel):
 
 class DeliveryOut(BaseModel):
     id: int
-    platform: Platform
+    platform: str
     status: DeliveryStatus
     attempt_count: int
     remote_url: str | None
@@ -76,15 +100,12 @@ class PostOut(BaseModel):
 
 
 class PostIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={'examples': [
-        {'text': 'Doors open at nine.', 'platforms': ['telegram'], 'action': 'schedule',
-         'scheduled_at': '2026-12-01T09:00:00+01:00'},
-        {'text': 'We are live!', 'platforms': ['telegram'], 'action': 'publish'}]})
+    model_config = ConfigDict(json_schema_extra=_post_examples)
 
     text: str = Field(default='', max_length=editing.MAX_TEXT, pattern=NO_NUL)
     media_ids: list[MediaId] = Field(default_factory=list, max_length=20)
-    platforms: list[Platform] = Field(default_factory=list)
-    options: dict[Platform, dict[str, str | int | bool]] = Field(default_factory=dict)
+    platforms: list[PlatformName] = Field(default_factory=list)
+    options: dict[PlatformName, dict[str, str | int | bool]] = Field(default_factory=dict)
     action: Literal['draft', 'schedule', 'publish'] = 'draft'
     scheduled_at: Annotated[datetime | None, BeforeValidator(_iso_text_only)] = Field(
         default=None, description='ISO 8601 with a time zone offset')
@@ -129,7 +150,7 @@ async def sign_in(request: Request, credentials: Credentials) -> TokenOut:
 
 @router.get('/posts', response_model=list[PostOut], responses=errors(401, 403, 422))
 def list_posts(request: Request, user: Annotated[User, Depends(api_user)],
-               status: PostStatus | None = None, platform: Platform | None = None,
+               status: PostStatus | None = None, platform: PlatformName | None = None,
                before: int | None = Query(default=None, ge=1, le=MAX_ID),
                limit: int = Query(default=25, ge=1, le=100)) -> list[PostOut]:
     _require(request, user, permissions.Action.READ)

@@ -1,4 +1,4 @@
-"""GET /oauth/<platform>/callback: where Instagram, YouTube and TikTok send the browser back after the user allowed
+"""GET /oauth/<platform>/callback: where a platform with its own sign-in sends the browser back after the user allowed
 (or refused) access. A plain route, not a page: it finishes the connection and redirects to /accounts, which shows
 the outcome. The access gate lets only signed-in users reach it; `state` ties it to the user who clicked Connect.
 """
@@ -11,7 +11,7 @@ from nicegui import app
 from services.connections import oauth
 from services.core.config import get_settings
 from services.core.errors import UserError
-from services.posts.checks import PLATFORM_LABELS
+from services.platforms import registry
 
 router = APIRouter()
 OUTCOME_KEY = 'oauth_outcome'
@@ -21,7 +21,7 @@ ACCOUNTS_PATH = '/accounts'
 @router.get(oauth.CALLBACK_PATH, include_in_schema=False)
 async def oauth_callback(request: Request, platform: str, state: str = '', code: str = '', error: str = '',
                          error_reason: str = '', error_description: str = '') -> RedirectResponse:
-    if platform not in oauth.PROVIDERS:
+    if oauth.provider_of(platform) is None:
         raise HTTPException(status_code=404)
     user = getattr(request.state, 'user', None)
     if user is None:  # only if the access gate were bypassed
@@ -33,7 +33,7 @@ async def oauth_callback(request: Request, platform: str, state: str = '', code:
     except UserError as refusal:
         _remember_outcome(refusal.message, refusal.params, ok=False)
     else:
-        _remember_outcome(oauth.CONNECTED, {'platform': PLATFORM_LABELS[platform], 'name': account.display_name},
+        _remember_outcome(oauth.CONNECTED, {'platform': registry.label(platform), 'name': account.display_name},
                           ok=True)
     return RedirectResponse(ACCOUNTS_PATH, status_code=303)
 

@@ -68,6 +68,7 @@ class Fault:
     parameters: dict[str, Any] | None = None
     delay: float = 0.0  # wait this long first (a slow answer); then the fault's error, or the normal answer
     drop: bool = False  # close the connection without answering
+    after: bool = False  # with drop: carry the call out first (the message is sent), then lose the answer
 
     @classmethod
     def rate_limited(cls, retry_after: int = 5) -> Fault:
@@ -85,6 +86,11 @@ class Fault:
     @classmethod
     def dropped(cls) -> Fault:
         return cls('dropped', drop=True)
+
+    @classmethod
+    def dropped_after(cls) -> Fault:
+        """The call is carried out, then the connection closes before the answer: the client cannot know."""
+        return cls('dropped_after', drop=True, after=True)
 
     @classmethod
     def unauthorized(cls) -> Fault:
@@ -204,12 +210,13 @@ class FakeTelegram(FakeServer):
         if fault and fault.delay and await wait_unless_client_leaves(receive, fault.delay):
             return -1, {}
         try:
-            if fault and fault.drop:
+            if fault and fault.drop and not fault.after:
                 return 0, {}
             if fault and fault.status:
                 self._register_migration(fault)
                 raise ApiError(fault.status, fault.description, fault.parameters)
-            return 200, {'ok': True, 'result': await self._dispatch(token, method, path_ok, params, files)}
+            result = await self._dispatch(token, method, path_ok, params, files)
+            return (0, {}) if fault and fault.drop else (200, {'ok': True, 'result': result})
         except ApiError as error:
             envelope = {'ok': False, 'error_code': error.code, 'description': error.description}
             return error.code, envelope | ({'parameters': error.parameters} if error.parameters else {})

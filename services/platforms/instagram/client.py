@@ -1,8 +1,9 @@
 """Instagram Graph API client (Instagram Login, graph.instagram.com): posts a photo, a reel or a carousel.
 
 Credentials: `access_token` (a long-lived Instagram user token), `user_id` (the professional account's id) and,
-optionally, `expires_at` (ISO 8601, UTC). Instagram pulls every file from its public URL (`MediaFile.url`), builds
-a container per file, and publishes the container once it has processed it.
+optionally, `expires_at` (ISO 8601, UTC): a `TokenSession` renews the token as it nears. Instagram pulls every file
+from its public URL (`MediaFile.url`), builds a container per file, and publishes the container once it has
+processed it.
 
 Nothing is posted twice: when media_publish's answer is lost (a broken connection, a 5xx), the container's status
 says whether the post went up before the engine is allowed to try again with a new container.
@@ -23,14 +24,16 @@ from services.platforms.base import (
     PublishResult,
     Rejected,
     Retryable,
+    TokenSession,
+    expires_at_after,
     send,
 )
 from services.platforms.instagram.graph_errors import ContainerNotReady, processing_error, result_or_raise
+from services.platforms.instagram.rules import CAROUSEL as MAX_CAROUSEL_ITEMS
 
-MAX_CAROUSEL_ITEMS = 10
 NOT_READY_ATTEMPTS = 4  # media_publish calls while Instagram still says "not ready" after FINISHED
-REFRESH_WITHIN = timedelta(days=7)  # long-lived tokens last 60 days; refresh well before
-TOKEN_LIFETIME_S = 60 * 24 * 3600  # when the refresh answer has no expires_in
+REFRESH_WITHIN = timedelta(days=7)  # long-lived tokens last 60 days and can be renewed once a day old
+TOKEN_LIFETIME_S = 60 * 24 * 3600  # when a token answer has no expires_in
 STATUS_CHECKS = 3  # times a container's status is asked after media_publish's answer was lost
 STATUS_CHECK_WAIT_S = 2.0  # between them: a publish still under way has a moment to show
 NOT_PUBLISHED = frozenset({'FINISHED', 'ERROR', 'EXPIRED'})
@@ -67,10 +70,7 @@ class InstagramClient:
         token = answer.get('access_token')
         if not isinstance(token, str) or not token:
             raise Retryable('Instagram answered the token refresh without a token')
-        lifetime = answer.get('expires_in')
-        lifetime = lifetime if isinstance(lifetime, int | float) else TOKEN_LIFETIME_S
-        expires_at = datetime.now(UTC) + timedelta(seconds=lifetime)
-        return {'access_token': token, 'expires_at': expires_at.isoformat(timespec='seconds')}
+        return {'access_token': token, 'expires_at': expires_at_after(answer.get('expires_in'), TOKEN_LIFETIME_S)}
 
     async def publishing_quota(self, account: Account) -> tuple[int, int]:
         """(posts published through the API in the last 24 hours, how many are allowed). Raises a PlatformError."""
@@ -79,18 +79,18 @@ class InstagramClient:
     async def publish(self, content: PostContent, account: Account) -> PublishResult:
         """Post `content` (one photo, one video as a reel, or a carousel of 2–10); returns the media id and permalink.
 
-        Raises Retryable, NeedsReconnect or Rejected. A token near its expiry is refreshed first; the new one comes
-        back in `credential_updates`. When media_publish's answer is lost and the post went up all the same, the
-        result carries the post Instagram lists under the caption (remote_id '' when it lists none); when Instagram
-        will not say whether it went up, Rejected asks the user to look before retrying.
+        Raises Retryable, NeedsReconnect or Rejected. A token near its expiry is renewed first (and kept by the
+        account). When media_publish's answer is lost and the post went up all the same, the result carries the post
+        Instagram lists under the caption (remote_id '' when it lists none); when Instagram will not say whether it
+        went up, Rejected asks the user to look before retrying.
         """
         _check_media(content.media)
         user_id = _user_id(account)
-        token, updates = await self._current_token(account)
+        token = await TokenSession(account, self.refresh, margin=REFRESH_WITHIN).token()
         self._pick_up_crashed_run(content)
         earlier = await self._left_by_earlier_attempt(token, user_id, content)
         if isinstance(earlier, PublishResult):
-            return PublishResult(earlier.remote_id, earlier.remote_url, credential_updates=updates)
+            return earlier
         used, total = await self._quota(token, user_id)
         if used >= total:
             raise Rejected(f"Instagram's daily publishing limit is reached ({used} of {total} posts in 24 hours)")
@@ -105,10 +105,9 @@ class InstagramClient:
             await self._confirm_published(token, container, doubt)
             self._left = None
             media_id, link = await self._find_published(token, user_id, content.text, started - CLOCK_SLACK)
-            return PublishResult(remote_id=media_id, remote_url=link, credential_updates=updates)
+            return PublishResult(remote_id=media_id, remote_url=link)
         self._left = None
-        return PublishResult(remote_id=media_id, remote_url=await self._permalink(token, media_id),
-                             credential_updates=updates)
+        return PublishResult(remote_id=media_id, remote_url=await self._permalink(token, media_id))
 
     def _pick_up_crashed_run(self, content: PostContent) -> None:
         """The container a run that crashed was publishing, as if an attempt of this run had left it."""
@@ -145,18 +144,6 @@ class InstagramClient:
             return container
         self._left = None
         return None
-
-    async def _current_token(self, account: Account) -> tuple[str, dict[str, str]]:
-        """The token to publish with, refreshed when it expires within REFRESH_WITHIN, and what to store."""
-        token, expires_at = _token(account), _expires_at(account)
-        now = datetime.now(UTC)
-        if expires_at is None or not now < expires_at < now + REFRESH_WITHIN:
-            return token, {}
-        try:
-            updates = await self.refresh(account)
-        except (Retryable, Rejected):
-            return token, {}  # the old token still works; the next post tries the refresh again
-        return updates['access_token'], updates
 
     async def _finished_container(self, token: str, user_id: str, content: PostContent) -> str:
         """The id of a container for `content` that Instagram has finished processing (children first)."""
@@ -280,8 +267,8 @@ class InstagramClient:
         """One Graph API call: the token in the query string, other fields there (GET) or in a form (POST)."""
         url = f'{self._base_url}/{self._version}/{path}' if versioned else f'{self._base_url}/{path}'
         query = {**(fields if method == 'GET' else {}), 'access_token': token}
-        response = await send('Instagram', method, url, params=query, data=fields if method == 'POST' else None)
-        return result_or_raise(response)
+        return await send('Instagram', method, url, read=result_or_raise, params=query,
+                          data=fields if method == 'POST' else None)
 
 
 def _check_media(media: tuple[MediaFile, ...]) -> None:
@@ -344,18 +331,3 @@ def _user_id(account: Account) -> str:
     if not user_id:
         raise NeedsReconnect('No Instagram user id is set for this account')
     return user_id
-
-
-def _expires_at(account: Account) -> datetime | None:
-    """`expires_at` as an aware UTC time: ISO 8601 (naive means UTC) or Unix seconds; None when absent or unreadable."""
-    raw = account.credentials.get('expires_at', '')
-    if not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        try:
-            return datetime.fromtimestamp(float(raw), UTC)
-        except (ValueError, OverflowError, OSError):
-            return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

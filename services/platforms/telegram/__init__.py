@@ -1,0 +1,34 @@
+"""Telegram: a bot posts to one channel or group, connected by its token and the chat (a form, or the environment)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from services.core.i18n import N_
+from services.platforms.spec import CredentialForm, EnvAccount, FormField, PlatformSpec, Setting
+from services.platforms.telegram.client import TelegramClient
+from services.platforms.telegram.rules import COUNTER, RULES
+
+
+def _listed_name(credentials: Mapping[str, str], bot: str) -> str:
+    """A bot is listed with the chat it posts to."""
+    chat = credentials.get('chat_id', '')
+    return f'{chat} ({bot})' if chat else bot
+
+
+PLATFORM = PlatformSpec(
+    name='telegram', label='Telegram', icon='send',
+    client=lambda settings: TelegramClient(settings['api_url']),
+    counter=COUNTER, rules=RULES,
+    settings=(Setting('api_url', 'TELEGRAM_API_URL', 'https://api.telegram.org', is_url=True),
+              Setting('bot_token', 'TELEGRAM_BOT_TOKEN'), Setting('chat_id', 'TELEGRAM_CHAT_ID')),
+    env_account=EnvAccount({'bot_token': 'bot_token', 'chat_id': 'chat_id'}, name_from='chat_id'),
+    credential_form=CredentialForm(
+        N_('Add a Telegram bot'),
+        N_('Create a bot with @BotFather, add it as an administrator of your channel or group, then enter its token '
+           'and the chat (a @channelname or a numeric id).'),
+        (FormField('bot_token', N_('Bot token'), secret=True),
+         FormField('chat_id', N_('Chat'), placeholder='@mychannel')),
+        N_('Enter both the bot token and the chat.')),
+    account_name=_listed_name,
+    pacing_s=1.0,  # about one message a second per chat
+)

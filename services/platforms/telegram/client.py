@@ -18,10 +18,9 @@ from services.platforms.base import (
     PublishResult,
     Rejected,
     Retryable,
-    http_client,
+    send,
 )
-
-MAX_ALBUM_ITEMS = 10
+from services.platforms.telegram.rules import ALBUM as MAX_ALBUM_ITEMS
 
 
 class ChatMigrated(Rejected):
@@ -46,8 +45,8 @@ class TelegramClient:
     async def publish(self, content: PostContent, account: Account) -> PublishResult:
         """Send `content` to the account's chat; returns the first message's id and public link.
 
-        Raises Retryable, NeedsReconnect or Rejected. When the group moved to a supergroup, the post is sent
-        there once and the result carries the new `chat_id` in `credential_updates`.
+        Raises Retryable (OutcomeUnknown when the answer was lost), NeedsReconnect or Rejected. When the group moved
+        to a supergroup, the account keeps the new `chat_id` and the post is sent there once.
         """
         token, chat_id = _token(account), account.credentials.get('chat_id', '')
         if not chat_id:
@@ -55,14 +54,11 @@ class TelegramClient:
         method, params, files = _request_for(content)
         try:
             result = await self._call(token, method, {'chat_id': chat_id, **params}, files)
-            updates: dict[str, str] = {}
         except ChatMigrated as moved:
-            chat_id = str(moved.new_chat_id)
-            result = await self._call(token, method, {'chat_id': chat_id, **params}, files)
-            updates = {'chat_id': chat_id}
+            account.keep({'chat_id': str(moved.new_chat_id)})
+            result = await self._call(token, method, {'chat_id': account.credentials['chat_id'], **params}, files)
         message = result[0] if isinstance(result, list) else result
-        return PublishResult(remote_id=str(message['message_id']), remote_url=_public_link(message),
-                             credential_updates=updates)
+        return PublishResult(remote_id=str(message['message_id']), remote_url=_public_link(message))
 
     async def _call(self, token: str, method: str, params: dict[str, Any] | None = None,
                     files: list[tuple[str, MediaFile]] | None = None) -> Any:
@@ -70,11 +66,7 @@ class TelegramClient:
         url = f'{self._base_url}/bot{token}/{method}'
         with ExitStack() as stack:
             parts = [(name, (media.path.name, _open(stack, media), media.mime_type)) for name, media in files or ()]
-            try:
-                response = await http_client().post(url, data=params or {}, files=parts or None)
-            except httpx.TransportError as error:
-                raise Retryable(f'Telegram could not be reached ({str(error) or type(error).__name__})') from error
-        return result_or_raise(response)
+            return await send('Telegram', 'POST', url, read=result_or_raise, data=params or {}, files=parts or None)
 
 
 def result_or_raise(response: httpx.Response) -> Any:

@@ -1,15 +1,15 @@
 """TikTok Content Posting API v2 client: posts one video straight to the creator's profile (direct post).
 
 Credentials: `client_key`, `client_secret`, `access_token`, `refresh_token` and optionally `expires_at` (ISO 8601,
-UTC). Refresh tokens rotate: a refresh kills the old one, so the new values must be stored. They come back in
-`PublishResult.credential_updates`, and after any call (a failed one too) in `refreshed_credentials`.
+UTC). Refresh tokens rotate: a refresh kills the old one, so the `TokenSession` has the account keep (store) the new
+values at once, before the call that needed them goes on, even when it then fails.
 """
 from __future__ import annotations
 
 import asyncio
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, NoReturn
@@ -20,15 +20,19 @@ from services.platforms.base import (
     Account,
     MediaFile,
     NeedsReconnect,
+    OutcomeUnknown,
     PostContent,
     PublishResult,
     Rejected,
     Retryable,
+    TokenRefused,
+    TokenSession,
     file_size,
+    nothing_posted_yet,
     read_span,
     send,
-    token_expired,
 )
+from services.platforms.spec import PostingLimits
 
 TOKEN_PATH = '/v2/oauth/token/'
 CREATOR_INFO_PATH = '/v2/post/publish/creator_info/query/'
@@ -46,12 +50,8 @@ CONTENT_RANGE = re.compile(r'bytes\s+(?:(\d+)-(\d+)|\*)/(?:\d+|\*)')
 
 _send = partial(send, 'TikTok')
 
-# Rotated credentials by the refresh token they replaced. The engine stores `credential_updates` only after a
-# success, and a retry comes back with the old (now dead) refresh token: this keeps such a retry working.
-_ROTATED: dict[str, dict[str, str]] = {}
 
-
-class AccessTokenInvalid(NeedsReconnect):
+class AccessTokenInvalid(TokenRefused):
     """TikTok refused the access token: worth one refresh before giving up."""
 
 
@@ -100,7 +100,6 @@ class TikTokClient:
     def __init__(self, api_url: str, *, poll_interval: float = 5.0, poll_timeout: float = 600.0) -> None:
         self._api_url = api_url.rstrip('/')
         self._poll_interval, self._poll_timeout = poll_interval, poll_timeout  # the interval also spaces chunk retries
-        self.refreshed_credentials: dict[str, str] = {}  # from the last call; empty when nothing was refreshed
 
     async def check(self, account: Account) -> str:
         """The creator's nickname (or '@username'). Raises a PlatformError."""
@@ -111,12 +110,16 @@ class TikTokClient:
     async def creator_info(self, account: Account) -> dict[str, Any]:
         """What the creator may post now: `privacy_level_options`, `max_video_post_duration_sec`,
         `creator_nickname`, `creator_username`, `comment_disabled`... Raises a PlatformError."""
-        session = _Session(self, account)
-        try:
-            data, _ = await session.call(CREATOR_INFO_PATH, {})
-        finally:
-            self.refreshed_credentials = dict(session.updates)
+        data, _ = await self._session(account).call(self._api, CREATOR_INFO_PATH, {})
         return data
+
+    async def posting_limits(self, account: Account) -> PostingLimits:
+        """The privacy levels and the longest video the creator may post now. Raises a PlatformError."""
+        info = await self.creator_info(account)
+        choices = tuple(str(option) for option in info.get('privacy_level_options') or [])
+        longest = info.get('max_video_post_duration_sec')
+        return PostingLimits(choices={'privacy': choices} if choices else {},
+                             options={'max_duration_s': longest} if isinstance(longest, int) and longest > 0 else {})
 
     async def refresh(self, account: Account) -> dict[str, str]:
         """New `access_token`, `refresh_token`, `expires_at` and `refresh_expires_at` (ISO UTC) for the account.
@@ -128,14 +131,13 @@ class TikTokClient:
                 'grant_type': 'refresh_token', 'refresh_token': credentials.get('refresh_token', '')}
         if not all(form.values()):
             raise NeedsReconnect('The TikTok account lacks its app key, app secret or refresh token')
-        token = token_or_raise(await _send('POST', self._api_url + TOKEN_PATH, data=form))
+        token = await _send('POST', self._api_url + TOKEN_PATH, read=token_or_raise, data=form)
         now = datetime.now(UTC)
         updates = {'access_token': str(token['access_token']),
                    'refresh_token': str(token.get('refresh_token') or form['refresh_token'])}
         for name, lifetime in (('expires_at', 'expires_in'), ('refresh_expires_at', 'refresh_expires_in')):
             if isinstance(token.get(lifetime), int | float):
                 updates[name] = (now + timedelta(seconds=token[lifetime])).isoformat(timespec='seconds')
-        _ROTATED[form['refresh_token']] = updates
         return updates
 
     async def publish(self, content: PostContent, account: Account) -> PublishResult:
@@ -143,26 +145,28 @@ class TikTokClient:
         (default: SELF_ONLY when the creator has it). Returns the post id and link once TikTok has published it
         (the publish_id and no link while the post is not public).
 
-        Raises Rejected (photos, too long, privacy not allowed, refused by TikTok), NeedsReconnect or Retryable.
+        Raises Rejected (photos, too long, privacy not allowed, refused by TikTok), NeedsReconnect or Retryable
+        (OutcomeUnknown once the whole video has gone out: TikTok may publish it).
         """
-        session = _Session(self, account)
-        try:
-            video = _the_video(content)
-            plan = ChunkPlan.for_size(file_size(video))
-            creator, _ = await session.call(CREATOR_INFO_PATH, {})
+        session = self._session(account)
+        video = _the_video(content)
+        plan = ChunkPlan.for_size(file_size(video))
+        with nothing_posted_yet():  # TikTok publishes nothing before the video's last byte
+            creator, _ = await session.call(self._api, CREATOR_INFO_PATH, {})
             body = _init_body(content.text, _privacy_for(content, creator), plan)
             _check_duration(video, creator)
-            init, log_id = await session.call(VIDEO_INIT_PATH, body)
-            if not init.get('publish_id') or not init.get('upload_url'):
-                raise Retryable(f'TikTok gave no publish_id or upload_url (log_id {log_id or "none"})')
-            await self._upload(video, plan, str(init['upload_url']))
-            status = await self._wait_until_published(session, str(init['publish_id']))
-        finally:
-            self.refreshed_credentials = dict(session.updates)
+            init, log_id = await session.call(self._api, VIDEO_INIT_PATH, body)
+        if not init.get('publish_id') or not init.get('upload_url'):
+            raise Retryable(f'TikTok gave no publish_id or upload_url (log_id {log_id or "none"})')
+        await self._upload(video, plan, str(init['upload_url']))
+        status = await self._wait_until_published(session, str(init['publish_id']))
         post_ids = status.get('publicaly_available_post_id') or []  # sic, TikTok's spelling
         post_id, username = (str(post_ids[0]) if post_ids else None), creator.get('creator_username')
         url = f'https://www.tiktok.com/@{username}/video/{post_id}' if post_id and username else None
-        return PublishResult(post_id or str(init['publish_id']), url, dict(session.updates))
+        return PublishResult(post_id or str(init['publish_id']), url)
+
+    def _session(self, account: Account) -> TokenSession:
+        return TokenSession(account, self.refresh, margin=EXPIRY_MARGIN)
 
     async def _upload(self, video: MediaFile, plan: ChunkPlan, upload_url: str) -> None:
         """PUT the chunks in order, each time going on from what TikTok says it holds (a 416 included)."""
@@ -190,12 +194,12 @@ class TikTokClient:
                 await asyncio.sleep(self._poll_interval * attempt)
         raise AssertionError('unreachable')
 
-    async def _wait_until_published(self, session: _Session, publish_id: str) -> dict[str, Any]:
+    async def _wait_until_published(self, session: TokenSession, publish_id: str) -> dict[str, Any]:
         """Poll the publish status until TikTok has published the video; raise when it failed or took too long."""
         deadline = time.monotonic() + self._poll_timeout
         while True:
             try:
-                status, log_id = await session.call(STATUS_PATH, {'publish_id': publish_id})
+                status, log_id = await session.call(self._api, STATUS_PATH, {'publish_id': publish_id})
             except Retryable:
                 status, log_id = {}, ''  # a blip while TikTok processes; starting over could post the video twice
             if status.get('status') in DONE_STATUSES:
@@ -205,44 +209,13 @@ class TikTokClient:
                 message = f'TikTok could not publish the video: {reason} (log_id {log_id or "none"})'
                 raise Retryable(message) if reason in RETRY_LATER_REASONS else Rejected(message)
             if time.monotonic() >= deadline:
-                raise Retryable(f'TikTok was still processing the video after {self._poll_timeout:g} s '
-                                f'(publish_id {publish_id})')
+                raise OutcomeUnknown(f'TikTok was still processing the video after {self._poll_timeout:g} s '
+                                     f'(publish_id {publish_id})')
             await asyncio.sleep(self._poll_interval)
 
-    async def _api(self, path: str, body: dict[str, Any], access_token: str) -> tuple[dict[str, Any], str]:
+    async def _api(self, access_token: str, path: str, body: dict[str, Any]) -> tuple[dict[str, Any], str]:
         headers = {'Authorization': f'Bearer {access_token}', 'Content-Type': 'application/json; charset=UTF-8'}
-        return data_or_raise(await _send('POST', self._api_url + path, json=body, headers=headers))
-
-
-class _Session:
-    """One account's tokens during one call: refreshed when expired, or once when TikTok refuses them."""
-
-    def __init__(self, client: TikTokClient, account: Account) -> None:
-        self._client, self._account = client, account
-        self.updates: dict[str, str] = {}
-        self._refreshed = False
-        while (newer := _ROTATED.get(self.credentials.get('refresh_token', ''))) and newer is not self.updates:
-            self.updates = newer
-
-    @property
-    def credentials(self) -> dict[str, str]:
-        return {**self._account.credentials, **self.updates}
-
-    async def call(self, path: str, body: dict[str, Any]) -> tuple[dict[str, Any], str]:
-        if not self._refreshed and token_expired(self.credentials.get('expires_at'), EXPIRY_MARGIN,
-                                                 when_missing=False):
-            await self._refresh()
-        try:
-            return await self._client._api(path, body, self.credentials.get('access_token', ''))
-        except AccessTokenInvalid:
-            if self._refreshed:
-                raise
-            await self._refresh()
-            return await self._client._api(path, body, self.credentials.get('access_token', ''))
-
-    async def _refresh(self) -> None:
-        self._refreshed = True
-        self.updates = await self._client.refresh(replace(self._account, credentials=self.credentials))
+        return await _send('POST', self._api_url + path, read=data_or_raise, json=body, headers=headers)
 
 
 def data_or_raise(response: httpx.Response) -> tuple[dict[str, Any], str]:

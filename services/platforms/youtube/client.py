@@ -1,15 +1,15 @@
 """YouTube Data API v3 client: uploads one video (resumable, in chunks streamed from disk) with its metadata.
 
 Credentials: `client_id`, `client_secret`, `refresh_token`; optionally `access_token` and `expires_at` (ISO 8601
-UTC). Options: `title` (required), `privacy` ('public', 'unlisted' or 'private', default private), `tags` (a
-list) and `publish_at` (ISO 8601; YouTube then keeps the video private until that time). Description: the text.
+UTC), renewed through a `TokenSession`. Options: `title` (required), `privacy` ('public', 'unlisted' or 'private',
+default private), `tags` (a list) and `publish_at` (ISO 8601; YouTube then keeps the video private until that time).
+Description: the text.
 """
 from __future__ import annotations
 
 import asyncio
 import random
 import re
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import partial
@@ -21,23 +21,27 @@ from services.platforms.base import (
     Account,
     MediaFile,
     NeedsReconnect,
+    OutcomeUnknown,
     PostContent,
     PublishResult,
     Rejected,
     Retryable,
+    TokenRefused,
+    TokenSession,
+    expires_at_after,
     file_size,
+    nothing_posted_yet,
     read_span,
     send,
-    token_expired,
 )
 
-GOOGLE_OAUTH_URL = 'https://oauth2.googleapis.com'
 UPLOAD_UNIT = 256 * 1024  # every chunk but the last must be a multiple of this
 WATCH_URL = 'https://www.youtube.com/watch?v='
 PRIVACY_STATUSES = ('public', 'unlisted', 'private')
 RESUME_ATTEMPTS = 5  # interruptions in a row before the engine gets a Retryable
 MAX_RESUME_WAIT_S = 30.0  # a longer Retry-After is left to the engine's own retry
 EXPIRY_MARGIN = timedelta(seconds=60)
+TOKEN_LIFETIME_S = 3600  # when a token answer has no expires_in
 READ_BLOCK = 64 * 1024
 RANGE = re.compile(r'bytes=0-(\d+)')
 INTERRUPTED = (500, 502, 503, 504)
@@ -45,7 +49,7 @@ INTERRUPTED = (500, 502, 503, 504)
 _send = partial(send, 'YouTube')
 
 
-class AccessTokenRejected(NeedsReconnect):
+class AccessTokenRejected(TokenRefused):
     """HTTP 401: the access token is invalid or expired. Refreshing may help, once."""
 
 
@@ -76,15 +80,15 @@ class YouTubeClient:
             raise NeedsReconnect(f'The YouTube account lacks {", ".join(missing)}: connect it again')
         form = {'client_id': credentials['client_id'], 'client_secret': credentials['client_secret'],
                 'refresh_token': credentials['refresh_token'], 'grant_type': 'refresh_token'}
-        body = result_or_raise(await _send('POST', f'{self._oauth_url}/token', data=form))
+        body = await _send('POST', f'{self._oauth_url}/token', read=result_or_raise, data=form)
         if not body.get('access_token'):
             raise Retryable('Google answered the token refresh without an access token')
-        expires_at = datetime.now(UTC) + timedelta(seconds=float(body.get('expires_in') or 3600))
-        return {'access_token': str(body['access_token']), 'expires_at': expires_at.isoformat(timespec='seconds')}
+        return {'access_token': str(body['access_token']),
+                'expires_at': expires_at_after(body.get('expires_in'), TOKEN_LIFETIME_S)}
 
     async def check(self, account: Account) -> str:
         """The title of the account's channel (refreshing the access token when needed). Raises a PlatformError."""
-        body = await _AccessToken(self, account).call(self._my_channels)
+        body = await self._session(account).call(self._my_channels)
         items = body.get('items') or []
         if not items:
             raise NeedsReconnect('This Google account has no YouTube channel')
@@ -93,21 +97,24 @@ class YouTubeClient:
     async def publish(self, content: PostContent, account: Account) -> PublishResult:
         """Upload the one video in `content` with its title, description, tags, privacy and publishing time.
 
-        Returns the video id and watch URL, with the refreshed `access_token`/`expires_at` in
-        `credential_updates` when they changed. Raises Retryable, NeedsReconnect or Rejected.
+        Returns the video id and watch URL. Raises Retryable (OutcomeUnknown when the video may exist),
+        NeedsReconnect or Rejected.
         """
         video, resource = _the_video(content), video_resource(content)
-        token = _AccessToken(self, account)
-        uploaded = await self._upload(token, video, resource)
+        uploaded = await self._upload(self._session(account), video, resource)
         video_id = str(uploaded.get('id') or '')
         if not video_id:
-            raise Retryable('YouTube finished the upload without naming the video')
-        return PublishResult(remote_id=video_id, remote_url=f'{WATCH_URL}{video_id}', credential_updates=token.updates)
+            raise OutcomeUnknown('YouTube finished the upload without naming the video')
+        return PublishResult(remote_id=video_id, remote_url=f'{WATCH_URL}{video_id}')
 
-    async def _upload(self, token: _AccessToken, video: MediaFile, resource: dict[str, Any]) -> dict[str, Any]:
+    def _session(self, account: Account) -> TokenSession:
+        return TokenSession(account, self.refresh, margin=EXPIRY_MARGIN, when_missing=True)
+
+    async def _upload(self, token: TokenSession, video: MediaFile, resource: dict[str, Any]) -> dict[str, Any]:
         """Send the file through a resumable session; after an interruption, ask how much arrived and go on."""
         size = file_size(video)
-        session = await token.call(self._open_session, video, size, resource)
+        with nothing_posted_yet():  # a video exists only once its last byte has arrived
+            session = await token.call(self._open_session, video, size, resource)
         restarted, interruptions = False, 0
         offset, unsure = 0, False  # unsure: after an interruption, ask the session where to go on
         while True:
@@ -120,7 +127,8 @@ class YouTubeClient:
                 if restarted:
                     raise
                 restarted, interruptions, offset, unsure = True, 0, 0, False
-                session = await token.call(self._open_session, video, size, resource)
+                with nothing_posted_yet():
+                    session = await token.call(self._open_session, video, size, resource)
                 continue
             except Retryable as error:
                 if error.status not in (None, *INTERRUPTED) or interruptions >= RESUME_ATTEMPTS:
@@ -148,9 +156,8 @@ class YouTubeClient:
         return self._resume_backoff_s * 2 ** (attempt - 1) * random.uniform(1.0, 1.5)
 
     async def _my_channels(self, access_token: str) -> dict[str, Any]:
-        response = await _send('GET', f'{self._api_url}/youtube/v3/channels', headers=_bearer(access_token),
-                               params={'part': 'snippet', 'mine': 'true'})
-        return result_or_raise(response)
+        return await _send('GET', f'{self._api_url}/youtube/v3/channels', read=result_or_raise,
+                           headers=_bearer(access_token), params={'part': 'snippet', 'mine': 'true'})
 
     async def _open_session(self, access_token: str, video: MediaFile, size: int, resource: dict[str, Any]) -> str:
         """Start a resumable upload; returns the session URI."""
@@ -172,43 +179,12 @@ class YouTubeClient:
         headers = _bearer(access_token) | {'Content-Length': str(length),
                                            'Content-Range': f'bytes {offset}-{offset + length - 1}/{size}'}
         body = read_span(video, offset, length, block=READ_BLOCK)
-        return upload_progress(await _send('PUT', session, headers=headers, content=body))
+        return await _send('PUT', session, read=upload_progress, headers=headers, content=body)
 
     async def _ask_progress(self, access_token: str, session: str, size: int) -> int | dict[str, Any]:
         """How much of the file the session holds (the offset to go on from), or the video when it is complete."""
         headers = _bearer(access_token) | {'Content-Length': '0', 'Content-Range': f'bytes */{size}'}
-        return upload_progress(await _send('PUT', session, headers=headers, content=b''))
-
-
-class _AccessToken:
-    """The access token of one check or publish: refreshed first when missing or (nearly) expired, and refreshed
-    once more when YouTube answers 401; a second 401 means the account must be connected again."""
-
-    def __init__(self, client: YouTubeClient, account: Account) -> None:
-        self._client, self._account = client, account
-        self._value = account.credentials.get('access_token', '')
-        self._expires_at = account.credentials.get('expires_at', '')
-        self._renewed_after_401 = False
-        self.updates: dict[str, str] = {}
-
-    async def call(self, request: Callable[..., Awaitable[Any]], *args: Any) -> Any:
-        """`await request(access_token, *args)` with a usable token."""
-        if not self._value or token_expired(self._expires_at, EXPIRY_MARGIN, when_missing=True):
-            await self._renew()
-        try:
-            return await request(self._value, *args)
-        except AccessTokenRejected:
-            if self._renewed_after_401:
-                raise
-            self._renewed_after_401 = True
-            await self._renew()
-            return await request(self._value, *args)
-
-    async def _renew(self) -> None:
-        fresh = await self._client.refresh(self._account)
-        self._value, self._expires_at = fresh['access_token'], fresh['expires_at']
-        old = self._account.credentials
-        self.updates = {name: value for name, value in fresh.items() if old.get(name) != value}
+        return await _send('PUT', session, read=upload_progress, headers=headers, content=b'')
 
 
 def result_or_raise(response: httpx.Response) -> dict[str, Any]:

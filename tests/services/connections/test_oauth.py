@@ -18,7 +18,6 @@ from services.core import db
 from services.core.config import configure, load_settings
 from services.core.models import AccountStatus, OAuthState, PlatformAccount, User
 from services.platforms import base
-from services.platforms.tiktok import client as tiktok
 from services.platforms.youtube.client import YouTubeClient
 from services.team import users
 from tests.fakes import instagram as fake_instagram
@@ -136,7 +135,6 @@ class OAuthInstagram(FakeInstagram):
 
 @pytest.fixture(autouse=True)
 async def fresh_http_client(monkeypatch):
-    monkeypatch.setattr(tiktok, '_ROTATED', {})
     monkeypatch.setattr(token_refresh, '_not_before', {})
     yield
     await base.close_http_client()

@@ -14,7 +14,7 @@ def test_defaults_serve_locally_with_sqlite_in_the_data_folder(tmp_path):
     settings = settings_from(tmp_path)
     assert (settings.host, settings.port, settings.max_upload_mb) == ('127.0.0.1', 8080, 10)
     assert settings.database_url == f'sqlite:///{tmp_path / "data" / "dashboard.db"}'
-    assert settings.telegram_api_url == 'https://api.telegram.org'
+    assert settings.platform('telegram')['api_url'] == 'https://api.telegram.org'
 
 
 def test_missing_secret_key_is_generated_once_and_kept_private(tmp_path):

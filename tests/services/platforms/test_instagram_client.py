@@ -65,7 +65,6 @@ async def test_single_photo_is_pulled_processed_and_published_with_its_permalink
     [published] = fake.published
     assert (published.media_type, published.caption, published.media_urls) == ('IMAGE', 'Sunset', [image.url])
     assert (result.remote_id, result.remote_url) == (published.id, published.permalink)
-    assert result.credential_updates == {}
     assert fake.quota_usage == 1
     assert {(call.version, call.token) for call in fake.calls} == {('v25.0', DEFAULT_TOKEN)}
     assert [call.params['fields'] for call in calls_to(fake, '/content_publishing_limit')] == ['quota_usage,config']
@@ -277,13 +276,14 @@ async def test_refresh_gives_a_new_token_that_works_for_sixty_days(fake):
     assert await client(fake).check(account(access_token=updates['access_token'])) == '@fake_creator'
 
 
-async def test_token_near_expiry_is_refreshed_before_publishing_and_handed_back(fake, tmp_path):
+async def test_token_near_expiry_is_refreshed_before_publishing_and_kept_by_the_account(fake, tmp_path):
     soon = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    creator = account(expires_at=soon)
 
-    result = await client(fake).publish(PostContent('Hi', (photo(fake, tmp_path),)), account(expires_at=soon))
+    await client(fake).publish(PostContent('Hi', (photo(fake, tmp_path),)), creator)
 
-    new_token = result.credential_updates['access_token']
-    assert new_token != DEFAULT_TOKEN and 'expires_at' in result.credential_updates
+    new_token = creator.credentials['access_token']
+    assert new_token != DEFAULT_TOKEN and creator.credentials['expires_at'] != soon
     assert [call.token for call in fake.calls][1:] == [new_token] * (len(fake.calls) - 1)
     assert len(fake.published) == 1
 

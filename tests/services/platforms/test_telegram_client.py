@@ -61,7 +61,6 @@ async def test_text_post_reaches_the_channel_with_its_public_link(fake):
     assert (sent.method, sent.chat_id, sent.text, sent.files) == ('sendMessage', DEFAULT_CHAT_ID, 'Hello, world', [])
     assert result.remote_id == str(sent.message_ids[0])
     assert result.remote_url == f'https://t.me/fakechannel/{sent.message_ids[0]}'
-    assert result.credential_updates == {}
 
 
 async def test_photo_is_uploaded_with_its_caption(fake, tmp_path):
@@ -195,13 +194,15 @@ async def test_upgraded_group_is_posted_to_once_more_at_its_new_id(fake, tmp_pat
     fake.inject(Fault.migrated(to_chat_id=-1005550001))
     photo = picture(tmp_path, 'p.png')
 
-    result = await TelegramClient(fake.base_url).publish(PostContent('Hi', (photo,)), channel(chat_id='-4001'))
+    group = channel(chat_id='-4001')
+
+    result = await TelegramClient(fake.base_url).publish(PostContent('Hi', (photo,)), group)
 
     assert [call.params['chat_id'] for call in fake.calls] == ['-4001', '-1005550001']
     [sent] = fake.sent
     assert sent.chat_id == -1005550001
     assert sent.files[0].sha256 == sha256(photo.path)  # the file was sent whole again, from its start
-    assert result.credential_updates == {'chat_id': '-1005550001'}
+    assert group.credentials['chat_id'] == '-1005550001'  # kept by the account before the post was sent again
     assert result.remote_id == str(sent.message_ids[0])
 
 

@@ -39,11 +39,6 @@ async def fresh_http_client():
     await base.close_http_client()
 
 
-@pytest.fixture(autouse=True)
-def no_remembered_rotations(monkeypatch):
-    monkeypatch.setattr(tiktok, '_ROTATED', {})
-
-
 def creator(**credentials: str) -> Account:
     return Account('tiktok', {'client_key': DEFAULT_CLIENT_KEY, 'client_secret': DEFAULT_CLIENT_SECRET,
                               'access_token': DEFAULT_ACCESS_TOKEN, 'refresh_token': DEFAULT_REFRESH_TOKEN,
@@ -91,7 +86,6 @@ async def test_public_video_is_posted_with_its_link(fake, tmp_path):
                                           'total_chunk_count': 1}
     assert result.remote_id == upload.post_id
     assert result.remote_url == f'https://www.tiktok.com/@fake.creator/video/{upload.post_id}'
-    assert result.credential_updates == {}
 
 
 @pytest.mark.parametrize(('options', 'chosen'), [
@@ -205,11 +199,13 @@ async def test_publish_still_processing_at_the_deadline_is_retryable(tmp_path):
             await client(fake, poll_timeout=0.2).publish(post(video(tmp_path)), creator())
 
 
-async def test_expired_token_is_refreshed_first_and_the_rotated_tokens_come_back(fake, tmp_path):
-    result = await client(fake).publish(post(video(tmp_path)), expired())
+async def test_expired_token_is_refreshed_first_and_the_account_keeps_the_rotated_tokens(fake, tmp_path):
+    account = expired()
+
+    await client(fake).publish(post(video(tmp_path)), account)
 
     assert [call.endpoint for call in fake.calls][:2] == ['token', 'creator_info']
-    updates = result.credential_updates
+    updates = account.credentials
     assert updates['refresh_token'] == fake.refresh_token != DEFAULT_REFRESH_TOKEN
     assert updates['access_token'] in fake.access_tokens and updates['access_token'] != DEFAULT_ACCESS_TOKEN
     assert datetime.fromisoformat(updates['expires_at']) > datetime.now(UTC) + timedelta(hours=1)
@@ -220,25 +216,25 @@ async def test_expired_token_is_refreshed_first_and_the_rotated_tokens_come_back
 
 async def test_rotated_tokens_survive_a_failed_publish(fake, tmp_path):
     fake.inject(Fault.publish_failed('internal'))
-    tiktok_client = client(fake)
+    tiktok_client, account = client(fake), expired()
     with pytest.raises(Retryable):
-        await tiktok_client.publish(post(video(tmp_path)), expired())
-    assert tiktok_client.refreshed_credentials['refresh_token'] == fake.refresh_token
+        await tiktok_client.publish(post(video(tmp_path)), account)
+    assert account.credentials['refresh_token'] == fake.refresh_token
 
-    # the engine retries with the credentials it had: their refresh token is dead, the rotated one is used
-    result = await tiktok_client.publish(post(video(tmp_path)), expired())
+    # the engine retries with the same account: the rotated tokens are used, the dead refresh token never again
+    await tiktok_client.publish(post(video(tmp_path)), account)
 
-    assert len(fake.calls_to('token')) == 1
-    assert result.credential_updates['refresh_token'] == fake.refresh_token
+    assert len(fake.calls_to('token')) == 1 and len(fake.uploads) == 2
 
 
 async def test_refused_access_token_is_refreshed_once_and_the_post_goes_out(fake, tmp_path):
     fake.inject(Fault.token_expired())
+    account = creator()
 
-    result = await client(fake).publish(post(video(tmp_path)), creator())
+    await client(fake).publish(post(video(tmp_path)), account)
 
     assert [call.endpoint for call in fake.calls][:3] == ['creator_info', 'token', 'creator_info']
-    assert result.credential_updates['refresh_token'] == fake.refresh_token
+    assert account.credentials['refresh_token'] == fake.refresh_token
 
 
 async def test_access_token_refused_again_after_the_refresh_needs_reconnect(fake, tmp_path):

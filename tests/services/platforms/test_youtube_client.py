@@ -73,10 +73,10 @@ def chunk_starts(fake: FakeYouTube) -> list[int]:
 
 
 async def test_video_is_uploaded_with_its_metadata_and_watch_link(fake, tmp_path):
-    video = clip(tmp_path, 300_000)
+    video, channel = clip(tmp_path, 300_000), account()
 
     result = await youtube(fake, chunk_size=8 * UPLOAD_UNIT).publish(
-        post(video, privacy='unlisted', tags=['sea', 'walk']), account())
+        post(video, privacy='unlisted', tags=['sea', 'walk']), channel)
 
     [uploaded] = fake.videos
     assert uploaded.snippet == {'title': 'Seaside', 'description': 'A walk by the sea', 'tags': ['sea', 'walk']}
@@ -84,13 +84,16 @@ async def test_video_is_uploaded_with_its_metadata_and_watch_link(fake, tmp_path
     assert (uploaded.size, uploaded.sha256) == (300_000, sha256(video.path))
     assert (result.remote_id, result.remote_url) == (uploaded.id, f'https://www.youtube.com/watch?v={uploaded.id}')
     assert [call.kind for call in fake.calls] == ['token', 'insert', 'upload']
-    assert set(result.credential_updates) == {'access_token', 'expires_at'}
+    assert {'access_token', 'expires_at'} <= set(channel.credentials)  # kept by the account
 
 
-async def test_stored_token_that_still_works_is_used_and_nothing_is_handed_back(fake, tmp_path):
-    result = await youtube(fake).publish(post(clip(tmp_path, 1000)), signed_in(fake))
+async def test_stored_token_that_still_works_is_used_and_nothing_is_renewed(fake, tmp_path):
+    channel = signed_in(fake)
+    before = dict(channel.credentials)
 
-    assert fake.calls_of('token') == [] and result.credential_updates == {}
+    await youtube(fake).publish(post(clip(tmp_path, 1000)), channel)
+
+    assert fake.calls_of('token') == [] and channel.credentials == before
     assert fake.videos[0].status == {'privacyStatus': 'private'}  # the default
 
 
@@ -196,20 +199,23 @@ async def test_expired_access_token_is_refreshed_and_the_call_repeated(fake, tmp
     stale = signed_in(fake)
     fake.inject(Fault.token_expired(), on='insert')
 
-    result = await youtube(fake).publish(post(clip(tmp_path, 1000)), stale)
+    refused = stale.credentials['access_token']
+
+    await youtube(fake).publish(post(clip(tmp_path, 1000)), stale)
 
     assert [(call.kind, call.status) for call in fake.calls] == [('insert', 401), ('token', 200), ('insert', 200),
                                                                  ('upload', 201)]
-    assert result.credential_updates['access_token'] != stale.credentials['access_token']
-    assert datetime.fromisoformat(result.credential_updates['expires_at']) > datetime.now(UTC)
+    assert stale.credentials['access_token'] != refused
+    assert datetime.fromisoformat(stale.credentials['expires_at']) > datetime.now(UTC)
 
 
 async def test_token_past_its_expiry_is_refreshed_before_use(fake, tmp_path):
     old = account(access_token='ya29.old', expires_at='2020-01-01T00:00:00+00:00')
 
-    result = await youtube(fake).publish(post(clip(tmp_path, 1000)), old)
+    await youtube(fake).publish(post(clip(tmp_path, 1000)), old)
 
-    assert [call.kind for call in fake.calls][:2] == ['token', 'insert'] and result.credential_updates
+    assert [call.kind for call in fake.calls][:2] == ['token', 'insert']
+    assert old.credentials['access_token'] != 'ya29.old'
 
 
 async def test_token_refused_again_after_a_refresh_needs_reconnect(fake, tmp_path):

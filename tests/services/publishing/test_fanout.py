@@ -18,7 +18,6 @@ from services.core.config import configure, load_settings
 from services.core.models import Delivery, DeliveryAttempt, DeliveryStatus, PostStatus
 from services.media import library
 from services.platforms import base
-from services.platforms.tiktok import client as tiktok
 from services.posts import editing
 from services.posts.editing import PostInput, SaveAction
 from services.publishing import engine
@@ -94,7 +93,6 @@ def video_post(author_id: int, media_id: int, platforms: list[str] = PLATFORMS) 
 
 @pytest.fixture
 async def fanout(tmp_path, monkeypatch):
-    monkeypatch.setattr(tiktok, '_ROTATED', {})
     with FourFakes() as fakes:
         settings = configure(load_settings(fakes.environ(tmp_path / 'data'), env_file=None))
         db.init_db(settings.database_url)

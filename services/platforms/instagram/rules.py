@@ -1,0 +1,81 @@
+"""What an Instagram post may hold (Instagram Login's content publishing, from the spec sheet)."""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from services.core.i18n import N_
+from services.platforms.spec import MediaFacts, Problem, Rule, TextCounter
+
+CAPTION, HASHTAGS, MENTIONS, CAROUSEL = 2200, 30, 20, 10
+MIN_ASPECT, MAX_ASPECT = 4 / 5, 1.91
+ASPECT_SLACK = 0.005  # a 1080×1350 photo is 4:5 whatever the rounding
+REEL_SECONDS = (3, 15 * 60)
+HASHTAG = re.compile(r'(?<!\w)#\w+')
+MENTION = re.compile(r'(?<!\w)@[\w.]+')
+
+
+def _needs_media(_text: str, media: Sequence[MediaFacts], _options: Mapping[str, Any]) -> Problem | None:
+    return None if media else Problem(N_('%(platform)s needs at least one photo or video.'))
+
+
+def _carousel(_text: str, media: Sequence[MediaFacts], _options: Mapping[str, Any]) -> Problem | None:
+    if len(media) > CAROUSEL:
+        return Problem(N_('%(platform)s: a carousel holds at most %(limit)s photos or videos.'), {'limit': CAROUSEL})
+    return None
+
+
+def _caption(text: str, _media: Sequence[MediaFacts], _options: Mapping[str, Any]) -> Problem | None:
+    if len(text) > CAPTION:
+        return Problem(N_('%(platform)s: a caption may be %(limit)s characters; this one has %(count)s.'),
+                       {'limit': CAPTION, 'count': len(text)})
+    return None
+
+
+def _hashtags(text: str, _media: Sequence[MediaFacts], _options: Mapping[str, Any]) -> Problem | None:
+    if len(HASHTAG.findall(text)) > HASHTAGS:
+        return Problem(N_('%(platform)s: at most %(limit)s hashtags.'), {'limit': HASHTAGS})
+    return None
+
+
+def _mentions(text: str, _media: Sequence[MediaFacts], _options: Mapping[str, Any]) -> Problem | None:
+    if len(MENTION.findall(text)) > MENTIONS:
+        return Problem(N_('%(platform)s: at most %(limit)s @mentions.'), {'limit': MENTIONS})
+    return None
+
+
+def _no_gif(_text: str, media: Sequence[MediaFacts], _options: Mapping[str, Any]) -> Problem | None:
+    if any(item.mime_type == 'image/gif' for item in media):
+        return Problem(N_('%(platform)s does not take GIF images. Use a JPEG, PNG or WebP.'))
+    return None
+
+
+def _aspect(_text: str, media: Sequence[MediaFacts], _options: Mapping[str, Any]) -> Problem | None:
+    for item in media:
+        if item.is_video or item.mime_type == 'image/gif' or not (item.width and item.height):
+            continue
+        if not MIN_ASPECT - ASPECT_SLACK <= item.width / item.height <= MAX_ASPECT + ASPECT_SLACK:
+            return Problem(N_('%(platform)s: photos must be between 4:5 (portrait) and 1.91:1 (landscape).'))
+    return None
+
+
+def _reel_length(_text: str, media: Sequence[MediaFacts], _options: Mapping[str, Any]) -> Problem | None:
+    shortest, longest = REEL_SECONDS
+    if any(item.is_video and item.duration_s is not None and not shortest <= item.duration_s <= longest
+           for item in media):
+        return Problem(N_('%(platform)s: videos must last between 3 seconds and 15 minutes.'))
+    return None
+
+
+RULES = (
+    Rule('needs media', _needs_media),
+    Rule('carousel', _carousel, CAROUSEL),
+    Rule('caption', _caption, CAPTION),
+    Rule('hashtags', _hashtags, HASHTAGS),
+    Rule('mentions', _mentions, MENTIONS),
+    Rule('no GIF', _no_gif),
+    Rule('aspect ratio', _aspect, '1.91:1'),
+    Rule('reel length', _reel_length, '15 minutes'),
+)
+COUNTER = TextCounter(len, lambda _has_media: CAPTION)

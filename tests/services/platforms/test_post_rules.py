@@ -1,0 +1,95 @@
+"""Every post rule of every platform, from a table: a post that meets it and one that breaks it, and what the user is
+told then — the platform's name and the limit."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from services.core import i18n
+from services.platforms import registry
+from services.platforms.spec import MediaFacts
+from services.posts.checks import check_post
+
+MB = 1024 * 1024
+BUILT_IN = ('telegram', 'instagram', 'youtube', 'tiktok')
+
+
+def photo(size: int = MB, width: int = 1080, height: int = 1080, mime: str = 'image/jpeg') -> MediaFacts:
+    return MediaFacts(mime, size, width, height)
+
+
+def video(size: int = 10 * MB, seconds: float = 10.0) -> MediaFacts:
+    return MediaFacts('video/mp4', size, 1080, 1920, seconds)
+
+
+@dataclass(frozen=True)
+class Post:
+    text: str = 'Hello'
+    media: tuple[MediaFacts, ...] = ()
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def tags(count: int, mark: str) -> str:
+    return ' '.join(f'{mark}word{n}' for n in range(count))
+
+
+TITLED = {'title': 'A walk'}
+CASES = {  # (platform, rule): (a post that meets it, one that breaks it)
+    ('telegram', 'caption'): (Post('x' * 1024, (photo(),)), Post('x' * 1025, (photo(),))),
+    ('telegram', 'message'): (Post('a' * 4094 + '😀'), Post('a' * 4095 + '😀')),  # UTF-16 units
+    ('telegram', 'album'): (Post(media=(photo(),) * 10), Post(media=(photo(),) * 11)),
+    ('telegram', 'photo size'): (Post(media=(photo(10 * MB),)), Post(media=(photo(10 * MB + 1),))),
+    ('telegram', 'video size'): (Post(media=(video(50 * MB),)), Post(media=(video(50 * MB + 1),))),
+    ('instagram', 'needs media'): (Post(media=(photo(),)), Post()),
+    ('instagram', 'carousel'): (Post(media=(photo(),) * 10), Post(media=(photo(),) * 11)),
+    ('instagram', 'caption'): (Post('é' * 2200, (photo(),)), Post('é' * 2201, (photo(),))),  # characters
+    ('instagram', 'hashtags'): (Post(tags(30, '#'), (photo(),)), Post(tags(31, '#'), (photo(),))),
+    ('instagram', 'mentions'): (Post(tags(20, '@'), (photo(),)), Post(tags(21, '@'), (photo(),))),
+    ('instagram', 'no GIF'): (Post(media=(photo(mime='image/png'),)), Post(media=(photo(mime='image/gif'),))),
+    ('instagram', 'aspect ratio'): (Post(media=(photo(width=1080, height=1350),)),
+                                    Post(media=(photo(width=1080, height=1400),))),
+    ('instagram', 'reel length'): (Post(media=(video(seconds=900),)), Post(media=(video(seconds=901),))),
+    ('youtube', 'one video'): (Post(media=(video(),), options=TITLED), Post(media=(photo(),), options=TITLED)),
+    ('youtube', 'title given'): (Post(options=TITLED), Post(options={'title': '   '})),
+    ('youtube', 'title length'): (Post(options={'title': 'x' * 100}), Post(options={'title': 'x' * 101})),
+    ('youtube', 'title brackets'): (Post(options={'title': 'A to B'}), Post(options={'title': 'A > B'})),
+    ('youtube', 'description size'): (Post('é' * 2500), Post('é' * 2500 + 'x')),  # bytes
+    ('youtube', 'description brackets'): (Post('Fish and chips'), Post('Fish <and> chips')),
+    ('tiktok', 'no photos'): (Post(media=(video(),)), Post(media=(video(), photo()))),
+    ('tiktok', 'one video'): (Post(media=(video(),)), Post(media=(video(), video()))),
+    ('tiktok', 'caption'): (Post('a' * 2198 + '😀'), Post('a' * 2199 + '😀')),  # UTF-16 units
+    ('tiktok', 'duration'): (Post(media=(video(seconds=600),)), Post(media=(video(seconds=601),))),
+}
+
+
+def test_every_rule_of_every_platform_is_in_the_table():
+    rules = {(name, rule.name) for name in BUILT_IN for rule in registry.get(name).rules}
+    assert rules == set(CASES)
+
+
+@pytest.mark.parametrize(('platform', 'rule_name'), list(CASES), ids=[f'{p}: {r}' for p, r in CASES])
+@pytest.mark.parametrize('language', ['en', 'ar'])
+def test_rule_lets_a_post_within_it_pass_and_names_the_platform_and_limit_when_broken(platform, rule_name, language):
+    spec = registry.get(platform)
+    [rule] = [rule for rule in spec.rules if rule.name == rule_name]
+    meets, breaks = CASES[(platform, rule_name)]
+
+    assert rule.check(meets.text, meets.media, meets.options) is None
+    broken = rule.check(breaks.text, breaks.media, breaks.options)
+    assert broken is not None
+
+    found = check_post(breaks.text, list(breaks.media), [platform], {platform: breaks.options})
+    [problem] = [problem for problem in found if problem.message == broken.message]
+    assert problem.platform == platform
+    told = i18n.translate(language, problem.message, **problem.params)
+    assert spec.label in told
+    if isinstance(rule.limit, int) or (rule.limit is not None and language == 'en'):  # words are translated
+        assert str(rule.limit) in told
+
+
+def test_an_account_that_may_post_shorter_videos_is_held_to_its_own_limit():
+    found = check_post('Clip', [video(seconds=61)], ['tiktok'], {'tiktok': {'max_duration_s': 60}})
+    assert [i18n.translate('en', p.message, **p.params) for p in found] == \
+        ['TikTok: this account may post videos up to 60 seconds long.']
