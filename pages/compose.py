@@ -24,10 +24,9 @@ from services.core.i18n import N_, format_datetime
 from services.core.models import AccountStatus, MediaAsset, User, utcnow
 from services.core.timezones import AmbiguousTime, local_to_utc, utc_to_local
 from services.media import library
-from services.posts import editing
+from services.posts import actions, editing
 from services.posts.checks import PLATFORM_LABELS, check_post
 from services.posts.editing import PostInput, PostRefused, SaveAction
-from services.publishing.engine import get_engine
 
 router = APIRouter()
 UPLOAD_CHUNK = 256 * 1024
@@ -267,8 +266,8 @@ class _Editor:
             if action == SaveAction.SCHEDULE:
                 scheduled_at = local_to_utc(date.fromisoformat(self.date_input.value),
                                             time.fromisoformat(self.time_input.value), self.user.timezone, fold=fold)
-            saved = editing.save_post(self.user.id, self.state.as_input(scheduled_at), action,
-                                    post_id=self.state.post_id, actor=self.user, ip=client_ip())
+            saved = actions.save(self.user.id, self.state.as_input(scheduled_at), action,
+                                 post_id=self.state.post_id, actor=self.user, ip=client_ip())
         except AmbiguousTime as ambiguous:
             choice = await ask_which_time(ambiguous, self.user.timezone)
             if choice is not None:
@@ -288,8 +287,6 @@ class _Editor:
             self.errors = [_('Enter the date as YYYY-MM-DD and the time as HH:MM.')]
             self.problems_view.refresh()
             return
-        if action == SaveAction.PUBLISH:
-            get_engine().start(saved.id)
         self.announce(action, saved.scheduled_at)
         ui.navigate.to(f'/compose?post={saved.id}' if action == SaveAction.DRAFT else f'/history/{saved.id}')
 
