@@ -81,13 +81,10 @@ class Change:
         return moved == 1
 
     def move_posts(self, to: str, *, only_from: Iterable[str] | None = None, where: Iterable[Any] = ()) -> list[int]:
-        """`move_post` for every post meeting `where`; returns the ids moved, each announced."""
+        """`move_post` for every post meeting `where`; returns the ids of those moved."""
         sources = _sources(POST_MOVES, to, only_from)
-        moved = list(self.session.exec(sa.update(Post).where(Post.status.in_(sources), *where)
-                                       .values(status=to, updated_at=utcnow()).returning(Post.id)).scalars())
-        for post_id in moved:
-            self.announce_post(post_id)
-        return moved
+        return list(self.session.exec(sa.update(Post).where(Post.status.in_(sources), *where)
+                                      .values(status=to, updated_at=utcnow()).returning(Post.id)).scalars())
 
     def remove_post(self, post_id: int, *, only_from: Iterable[str]) -> bool:
         """Delete the post (its deliveries, attempts and media links go with it) if its status is in `only_from`."""

@@ -112,8 +112,11 @@ def mark_missed(cutoff: datetime) -> int:
     """Scheduled posts due before `cutoff` become missed (conditional, so a post picked up meanwhile is left
     alone), each announced; returns how many."""
     with state.transaction() as change:
-        changed = len(change.move_posts(PostStatus.MISSED, only_from=[PostStatus.SCHEDULED],
-                                        where=[Post.scheduled_at < cutoff]))
+        missed = change.move_posts(PostStatus.MISSED, only_from=[PostStatus.SCHEDULED],
+                                   where=[Post.scheduled_at < cutoff])
+        for post_id in missed:
+            change.announce_post(post_id)
+    changed = len(missed)
     if changed:
         log.warning('%d scheduled post(s) fell due more than the grace period ago while the app was down: marked '
                     'missed (see the dashboard)', changed)
