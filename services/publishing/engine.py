@@ -72,14 +72,6 @@ class _Pace:
     last: float = 0.0
 
 
-@dataclass
-class _Sending:
-    """What the requests of one delivery need, read when it is first claimed."""
-
-    content: PostContent
-    account: Account
-
-
 class Engine:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -125,15 +117,15 @@ class Engine:
         It stays pending while it waits for its account's pacing gap and a sending slot, and is claimed only then;
         a claim lost to another task or process gives the slot and the gap back to the next delivery.
         """
-        sender = _sender_of(delivery_id)
-        if sender is None:
+        prepared = _prepare(delivery_id)
+        if prepared is None:
             return
-        platform, account_id = sender
+        platform, account_id, content = prepared
         if account_id is None:
             _fail_unsent(delivery_id, NO_ACCOUNT_REASON)
             return
         client = client_for(platform, self.settings)
-        sending: _Sending | None = None
+        account: Account | None = None  # read once claimed: token renewal leaves accounts with a send under way alone
         held = False  # still claimed from the attempt before, whose request may have reached the platform
         for attempt in range(1, self.settings.publish_max_attempts + 1):
             started = utcnow()
@@ -142,15 +134,15 @@ class Engine:
                 async with self._turn(platform, account_id, claim) as claimed:
                     if not claimed:
                         return
-                    sending = sending or _sending_of(delivery_id, account_id)
-                    if sending is None:
+                    account = account or _account(account_id)
+                    if account is None:
                         _finish(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, NO_ACCOUNT_REASON, started)
                         return
                     started = utcnow()
                     try:
-                        result = await client.publish(sending.content, sending.account)
+                        result = await client.publish(content, account)
                     finally:
-                        sending.account = _keep_rotated_credentials(client, account_id, sending.account)
+                        account = _keep_rotated_credentials(client, account_id, account)
             except Retryable as error:
                 if attempt == self.settings.publish_max_attempts:
                     _finish(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, error.message, started)
@@ -261,15 +253,19 @@ def _pending_deliveries_of_due_post(post_id: int) -> list[int]:
                                                            Delivery.status == DeliveryStatus.PENDING)))
 
 
-def _sender_of(delivery_id: int) -> tuple[str, int | None] | None:
-    """(platform, id of the account to send with, None when none is connected) of a pending delivery; None when
-    it is not pending (sent, or another task has it)."""
+def _prepare(delivery_id: int) -> tuple[str, int | None, PostContent] | None:
+    """(platform, id of the account to send with or None when none is connected, content) of a pending delivery;
+    None when it is not pending (sent, or another task has it). Read before it waits for its turn, so that once
+    claimed, only the request itself stands between the claim and the platform."""
     with db.session() as session:
         delivery = session.get(Delivery, delivery_id)
         if delivery is None or delivery.status != DeliveryStatus.PENDING:
             return None
         account = _account_for(session, delivery)
-        return delivery.platform, account.id if account else None
+        post = session.get(Post, delivery.post_id)
+        assets = list(session.exec(select(MediaAsset).join(PostMedia, PostMedia.media_id == MediaAsset.id)
+                                   .where(PostMedia.post_id == post.id).order_by(PostMedia.position)))
+    return delivery.platform, account.id if account else None, _content_of(post, assets, delivery)
 
 
 def _account_for(session: Session, delivery: Delivery) -> PlatformAccount | None:
@@ -292,17 +288,11 @@ def _claim(delivery_id: int) -> bool:
     return claimed
 
 
-def _sending_of(delivery_id: int, account_id: int) -> _Sending | None:
-    """The content and credentials of a claimed delivery; None when its account is gone."""
+def _account(account_id: int) -> Account | None:
+    """The account's current credentials; None when it was removed meanwhile."""
     with db.session() as session:
-        delivery = session.get(Delivery, delivery_id)
-        post = session.get(Post, delivery.post_id)
-        account = session.get(PlatformAccount, account_id)
-        if account is None:
-            return None
-        assets = list(session.exec(select(MediaAsset).join(PostMedia, PostMedia.media_id == MediaAsset.id)
-                                   .where(PostMedia.post_id == post.id).order_by(PostMedia.position)))
-    return _Sending(_content_of(post, assets, delivery), accounts.credentials_of(account))
+        row = session.get(PlatformAccount, account_id)
+    return accounts.credentials_of(row) if row else None
 
 
 PULLS_MEDIA = {'instagram', 'tiktok'}  # platforms that fetch files from a public address instead of taking uploads
