@@ -101,6 +101,8 @@ async def test_a_delete_announces_the_post_gone(author):
     post = saved(author)
     _media, heard = heard_while(lambda: editing.delete_post(post.id, author))
     assert heard == [events.PostScheduleChanged(post.id, None, None)]
+    with db.session() as session:
+        assert session.exec(select(Delivery).where(Delivery.post_id == post.id)).all() == []  # gone with it
 
 
 async def test_cancel_announces_the_post_and_its_delivery_waits_no_more(author):
