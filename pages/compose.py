@@ -29,10 +29,9 @@ from services.core.timezones import AmbiguousTime, local_to_utc, utc_to_local
 from services.media import library
 from services.platforms import registry
 from services.platforms.spec import PlatformSpec, PostOption
-from services.posts import editing
+from services.posts import actions, editing
 from services.posts.checks import check_post
 from services.posts.editing import PostInput, PostRefused, SaveAction
-from services.publishing.engine import get_engine
 from services.web.browser_session import flash
 
 router = APIRouter()
@@ -321,8 +320,8 @@ class _Editor:
                     self.user.timezone, fold=fold))
             elif action == SaveAction.DRAFT and self.saved_at:  # an unscheduled post keeps the time it had
                 scheduled_at = self._unless_unchanged(self._chosen_time()[0])
-            saved = editing.save_post(self.user.id, self.state.as_input(scheduled_at), action,
-                                    post_id=self.state.post_id, actor=self.user, ip=client_ip())
+            saved = actions.save(self.user.id, self.state.as_input(scheduled_at), action,
+                                 post_id=self.state.post_id, actor=self.user, ip=client_ip())
         except AmbiguousTime as ambiguous:
             choice = await ask_which_time(ambiguous, self.user.timezone)
             if choice is not None:
@@ -343,7 +342,6 @@ class _Editor:
             return
         self.unsaved.saved()
         if action == SaveAction.PUBLISH:
-            get_engine().start(saved.id)
             flash(N_('Publishing started.'), kind='positive')
         elif action == SaveAction.SCHEDULE:
             when = format_datetime(current_language(), saved.scheduled_at, self.user.timezone, style='medium')

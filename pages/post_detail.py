@@ -16,9 +16,8 @@ from services.core.errors import UserError
 from services.core.i18n import N_, format_datetime
 from services.core.models import DeliveryStatus, PostStatus, User
 from services.platforms import registry
-from services.posts import editing
+from services.posts import actions, editing
 from services.posts.deliveries import get_delivery
-from services.publishing import engine
 from services.team import permissions
 
 router = APIRouter()
@@ -123,11 +122,10 @@ def _attempt_log(attempts: list, language: str, time_zone: str) -> None:
 
 def _retry(delivery_id: int, user: User) -> None:
     try:
-        post_id = engine.retry_delivery(delivery_id, actor=user, ip=client_ip())
+        post_id = actions.retry(delivery_id, actor=user, ip=client_ip())
     except UserError as refusal:
         ui.notify(explain(refusal), type='negative')
         return
     if post_id is not None:
-        engine.get_engine().start(post_id)
         ui.notify(_('Trying again.'), type='info')
     ui.navigate.reload()

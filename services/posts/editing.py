@@ -4,12 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NoReturn
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from services.connections.accounts import accounts_by_platform
-from services.core import db, events
+from services.core import db
 from services.core.errors import UserError
 from services.core.i18n import N_
 from services.core.models import (
@@ -25,10 +26,11 @@ from services.core.models import (
     utcnow,
 )
 from services.platforms import registry
+from services.posts import state
 from services.posts.checks import MediaFacts, Problem, check_post, check_schedule
 from services.team import audit, permissions
 
-EDITABLE = {PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.MISSED, PostStatus.CANCELLED}
+EDITABLE = state.EDITABLE  # draft, scheduled, missed, cancelled
 MAX_TEXT = 20000  # far above every platform's limit: only guards the database
 
 
@@ -36,6 +38,10 @@ class SaveAction(StrEnum):
     DRAFT = 'draft'
     SCHEDULE = 'schedule'
     PUBLISH = 'publish'
+
+
+STATUS_AFTER = {SaveAction.DRAFT: PostStatus.DRAFT, SaveAction.SCHEDULE: PostStatus.SCHEDULED,
+                SaveAction.PUBLISH: PostStatus.PUBLISHING}
 
 
 @dataclass
@@ -108,35 +114,35 @@ def save_post(author_id: int, data: PostInput, action: SaveAction, *, post_id: i
               now: datetime | None = None, actor: User | None = None, ip: str = '') -> Post:
     """Create or update a post with its media and one delivery per platform, all in one transaction.
 
-    DRAFT keeps it as a draft; SCHEDULE sets it to fire at `data.scheduled_at`; PUBLISH queues it now.
+    DRAFT keeps it as a draft; SCHEDULE sets it to fire at `data.scheduled_at`; PUBLISH queues it now (this only
+    stores it: pages and the API save through services.posts.actions.save, which also hands it to the engine).
     Raises PostRefused with every problem found, PostLocked when the post may no longer change, Forbidden when
     `actor` (the signed-in user, when there is one) may not do this.
     """
     if actor is not None:
         permissions.require(actor, permissions.Action.PUBLISH if action == SaveAction.PUBLISH
                             else permissions.Action.WRITE_POSTS, ip=ip)
-    with db.session() as session:
+    with state.transaction() as change:
+        session = change.session
         assets = _assets_in_order(session, data.media_ids)
         problems = problems_for(data, assets, action, now=now)
         if problems:
             raise PostRefused(problems)
-        post = _editable_post(session, post_id) if post_id else Post(author_id=author_id)
-        before = (post.status, post.scheduled_at) if post_id else None
+        status = STATUS_AFTER[action]
+        current = session.get(Post, post_id) if post_id else None
+        before = (current.status, current.scheduled_at) if current is not None else None
+        post = _move_editable(change, post_id, status) if post_id else change.new_post(author_id, status)
         post.text = data.text
         post.options = {p: dict(o) for p, o in data.options.items() if p in data.platforms}
+        # published now is due now: the calendar shows it on the day it went out
+        post.scheduled_at = utcnow() if action == SaveAction.PUBLISH else data.scheduled_at
         post.updated_at = utcnow()
-        if action == SaveAction.SCHEDULE:
-            post.status, post.scheduled_at = PostStatus.SCHEDULED, data.scheduled_at
-        elif action == SaveAction.PUBLISH:  # due now: the calendar shows it on the day it went out
-            post.status, post.scheduled_at = PostStatus.PUBLISHING, utcnow()
-        else:
-            post.status, post.scheduled_at = PostStatus.DRAFT, data.scheduled_at
         session.add(post)
         session.flush()
         _replace_media(session, post.id, [asset.id for asset in assets])
-        _replace_deliveries(session, post.id, data.platforms)
+        _replace_deliveries(change, post.id, data.platforms)
         _audit_save(session, post, action, before, actor_id=actor.id if actor else author_id, ip=ip)
-    events.emit(events.PostScheduleChanged(post.id, post.status, post.scheduled_at))  # after the commit
+        change.announce_post(post.id)
     return post
 
 
@@ -185,14 +191,13 @@ def duplicate_post(post_id: int, actor: User) -> Post:
 def delete_post(post_id: int, actor: User, *, ip: str = '') -> list[int]:
     """Delete an editable post with its deliveries (audited); returns its media ids (to delete when unused)."""
     permissions.require(actor, permissions.Action.WRITE_POSTS, ip=ip)
-    with db.session() as session:
-        post = _editable_post(session, post_id)
-        audit.record(session, audit.Action.POST_DELETED, actor_id=actor.id, target=str(post_id), ip=ip)
+    with state.transaction() as change:
+        session = change.session
         media_ids = list(session.exec(select(PostMedia.media_id).where(PostMedia.post_id == post_id)))
-        session.exec(sa.delete(PostMedia).where(PostMedia.post_id == post_id))
-        session.exec(sa.delete(Delivery).where(Delivery.post_id == post_id))
-        session.delete(post)
-    events.emit(events.PostScheduleChanged(post_id, None, None))
+        if not change.remove_post(post_id, only_from=EDITABLE):  # its deliveries and media links go with it
+            _refuse_edit(session, post_id)
+        audit.record(session, audit.Action.POST_DELETED, actor_id=actor.id, target=str(post_id), ip=ip)
+        change.announce_post(post_id)
     return media_ids
 
 
@@ -264,13 +269,18 @@ def status_counts(days: int = 30) -> dict[str, int]:
     return {status.value: found.get(status.value, 0) for status in PostStatus}
 
 
-def _editable_post(session: Session, post_id: int) -> Post:
-    post = session.get(Post, post_id)
-    if post is None:
+def _move_editable(change: state.Change, post_id: int, status: str) -> Post:
+    """Move an editable post to `status` (a conditional update, so one the scheduler picked up meanwhile is left
+    alone) and return it; raises UserError when it is gone, PostLocked when it is no longer editable."""
+    if not change.move_post(post_id, status, only_from=EDITABLE):
+        _refuse_edit(change.session, post_id)
+    return change.session.get(Post, post_id, populate_existing=True)
+
+
+def _refuse_edit(session: Session, post_id: int) -> NoReturn:
+    if session.get(Post, post_id) is None:
         raise UserError(N_('This post no longer exists.'))
-    if post.status not in EDITABLE:
-        raise PostLocked(N_('This post has been published and can no longer be changed. Duplicate it instead.'))
-    return post
+    raise PostLocked(N_('This post has been published and can no longer be changed. Duplicate it instead.'))
 
 
 def _assets_in_order(session: Session, media_ids: list[int]) -> list[MediaAsset]:
@@ -289,18 +299,21 @@ def _replace_media(session: Session, post_id: int, media_ids: list[int]) -> None
                     for index, media_id in enumerate(media_ids))
 
 
-def _replace_deliveries(session: Session, post_id: int, platforms: list[str]) -> None:
+def _replace_deliveries(change: state.Change, post_id: int, platforms: list[str]) -> None:
     """One pending delivery per chosen platform; deliveries of platforms no longer chosen go."""
+    session = change.session
     existing = {d.platform: d for d in session.exec(select(Delivery).where(Delivery.post_id == post_id))}
     accounts = accounts_by_platform()
     for platform, delivery in existing.items():
         if platform not in platforms:
             session.delete(delivery)
     for platform in dict.fromkeys(platforms):
-        delivery = existing.get(platform) or Delivery(post_id=post_id, platform=platform)
         account = accounts.get(platform)
+        delivery = existing.get(platform) or change.new_delivery(post_id, platform, None)
         delivery.account_id = account.id if account else None
-        delivery.status = DeliveryStatus.PENDING
         delivery.attempt_count, delivery.last_error = 0, None
         delivery.updated_at = utcnow()
         session.add(delivery)
+    session.flush()
+    change.move_deliveries(DeliveryStatus.PENDING, only_from=[DeliveryStatus.CANCELLED],
+                           where=[Delivery.post_id == post_id])  # those of a cancelled post wait again

@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import sqlalchemy as sa
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlmodel import select
@@ -23,6 +22,7 @@ from sqlmodel import select
 from services.core import db, events
 from services.core.config import Settings
 from services.core.models import Post, PostStatus, utcnow
+from services.posts import state
 from services.publishing import engine
 
 log = logging.getLogger(__name__)
@@ -110,10 +110,13 @@ class PostScheduler:
 
 def mark_missed(cutoff: datetime) -> int:
     """Scheduled posts due before `cutoff` become missed (conditional, so a post picked up meanwhile is left
-    alone); returns how many."""
-    with db.session() as session:
-        changed = session.exec(sa.update(Post).where(Post.status == PostStatus.SCHEDULED, Post.scheduled_at < cutoff)
-                               .values(status=PostStatus.MISSED, updated_at=utcnow())).rowcount
+    alone), each announced; returns how many."""
+    with state.transaction() as change:
+        missed = change.move_posts(PostStatus.MISSED, only_from=[PostStatus.SCHEDULED],
+                                   where=[Post.scheduled_at < cutoff])
+        for post_id in missed:
+            change.announce_post(post_id)
+    changed = len(missed)
     if changed:
         log.warning('%d scheduled post(s) fell due more than the grace period ago while the app was down: marked '
                     'missed (see the dashboard)', changed)

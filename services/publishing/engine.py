@@ -1,43 +1,45 @@
 """The publishing engine: claims deliveries in the database, sends them, retries, records every attempt.
 
-A delivery is claimed with a conditional status change (pending → publishing, checked by its row count) before
-any call to a platform, so a double click, two tabs or two processes never send it twice.
+A delivery is claimed with a conditional status change (pending → publishing, checked by its row count) only once
+it has a sending slot and its account's pacing gap, just before the request: so a double click, two tabs or two
+processes never send it twice, and a stop while it waits leaves it pending, to be sent after the restart. Only a
+delivery whose request may have reached the platform is found publishing after a crash (and becomes interrupted).
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
 import random
 import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from services.connections import accounts
-from services.core import db, events
+from services.core import db
 from services.core.config import Settings
 from services.core.i18n import N_
 from services.core.models import (
     AccountStatus,
     Delivery,
-    DeliveryAttempt,
     DeliveryStatus,
     MediaAsset,
     PlatformAccount,
     Post,
     PostMedia,
     PostStatus,
-    User,
     utcnow,
 )
 from services.media import library
 from services.platforms import registry
 from services.platforms.base import Account, MediaFile, NeedsReconnect, OutcomeUnknown, PostContent, Rejected, Retryable
 from services.platforms.spec import PlatformSpec
-from services.team import audit, permissions
+from services.posts import state
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300.0
@@ -69,15 +71,35 @@ class Engine:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._slots = asyncio.Semaphore(settings.publish_concurrency)
-        self._pacing: dict[tuple[str, int | None], _Pace] = {}
+        self._pacing: dict[tuple[str, int], _Pace] = {}
         self._tasks: set[asyncio.Task] = set()
+        try:
+            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
 
-    def start(self, post_id: int) -> asyncio.Task:
-        """Publish the post's pending deliveries in the background."""
+    def start(self, post_id: int) -> None:
+        """Publish the post's pending deliveries in the background, on the engine's event loop.
+
+        May be called from any thread (the REST API saves posts in worker threads). Raises RuntimeError when the
+        engine has never seen its loop (it was made outside one and never started from inside one).
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is not None:
+            self._loop = loop
+            self._spawn(post_id)
+        elif self._loop is not None:
+            self._loop.call_soon_threadsafe(self._spawn, post_id)
+        else:
+            raise RuntimeError('the engine has no event loop to publish on')
+
+    def _spawn(self, post_id: int) -> None:
         task = asyncio.create_task(self.publish_post(post_id), name=f'publish post {post_id}')
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return task
 
     async def publish_post(self, post_id: int) -> None:
         """Send every pending delivery of a post that is due, concurrently."""
@@ -85,24 +107,35 @@ class Engine:
         await asyncio.gather(*(self.run_delivery(delivery_id) for delivery_id in pending))
 
     async def run_delivery(self, delivery_id: int) -> None:
-        """Claim one delivery and send it, retrying what may be retried. Does nothing when already claimed."""
-        claimed = _claim(delivery_id)
-        if claimed is None:
+        """Send one pending delivery, retrying what may be retried. Does nothing when another task has it.
+
+        It stays pending while it waits for its account's pacing gap and a sending slot, and is claimed only then;
+        a claim lost to another task or process gives the slot and the gap back to the next delivery.
+        """
+        prepared = _prepare(delivery_id)
+        if prepared is None:
             return
-        delivery, post, account_row, assets = claimed
-        _announce(delivery, post)
-        if account_row is None:
-            _finish(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, NO_ACCOUNT_REASON, utcnow())
+        platform, account_id, content = prepared
+        if account_id is None:
+            _fail_unsent(delivery_id, NO_ACCOUNT_REASON)
             return
-        account = accounts.credentials_of(account_row)  # keeps a renewed token or a moved chat the moment it changes
-        content = _content_of(post, assets, delivery)
-        spec = registry.get(delivery.platform)
+        spec = registry.get(platform)
         client = spec.client(self.settings.platform(spec.name))
+        account: Account | None = None  # read once claimed: token renewal leaves accounts with a send under way alone
+        held = False  # still claimed from the attempt before, whose request may have reached the platform
         for attempt in range(1, self.settings.publish_max_attempts + 1):
             started = utcnow()
+            claim = functools.partial(_claim, delivery_id) if not held else lambda: True
             try:
-                async with self._slots:
-                    await self._pace(delivery.platform, account)
+                async with self._turn(platform, account_id, claim) as claimed:
+                    if not claimed:
+                        return
+                    # its store keeps a renewed token or a moved chat the moment it changes
+                    account = account or _account(account_id)
+                    if account is None:
+                        _finish(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, NO_ACCOUNT_REASON, started)
+                        return
+                    started = utcnow()
                     result = await client.publish(content, account)
             except Retryable as error:
                 if _may_have_arrived(error, spec):
@@ -112,10 +145,11 @@ class Engine:
                 if attempt == self.settings.publish_max_attempts:
                     _finish(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, error.message, started)
                     return
-                _record_retry(delivery_id, error.message, started)
+                held = isinstance(error, OutcomeUnknown)
+                _wait_to_retry(delivery_id, error.message, started, held=held)
                 await asyncio.sleep(self._backoff(attempt, error.retry_after))
             except NeedsReconnect as error:
-                accounts.mark_needs_reconnect(account_row.id)
+                accounts.mark_needs_reconnect(account_id)
                 _finish(delivery_id, DeliveryStatus.FAILED, Outcome.NEEDS_RECONNECT, error.message, started)
                 return
             except Rejected as error:
@@ -142,57 +176,51 @@ class Engine:
         base = self.settings.retry_base_seconds * 2 ** (attempt - 1)
         return min(base * (0.5 + random.random()), MAX_BACKOFF_SECONDS)
 
-    async def _pace(self, platform: str, account: Account) -> None:
-        """Keep sends to one account at least the platform's pacing interval apart."""
+    @contextlib.asynccontextmanager
+    async def _turn(self, platform: str, account_id: int, claim: Callable[[], bool]) -> AsyncIterator[bool]:
+        """Wait for the account's pacing gap (sends to one account at least the platform's interval apart), then for
+        a sending slot, then `claim`; yields the claim's answer, holding the slot until the block ends.
+
+        A delivery waiting for its gap holds no slot, so a paced burst to one account leaves the slots to others.
+        The gap counts as used only when the claim succeeds; a lost claim gives the slot straight back.
+        """
         interval = self.settings.pacing_seconds.get(platform, 0.0)
-        if interval <= 0:
-            return
-        pace = self._pacing.setdefault((platform, account.id), _Pace(asyncio.Lock()))
+        pace = self._pacing.setdefault((platform, account_id), _Pace(asyncio.Lock()))
         async with pace.lock:
             wait = pace.last + interval - time.monotonic()
-            if wait > 0:
+            if interval > 0 and wait > 0:
                 await asyncio.sleep(wait)
-            pace.last = time.monotonic()
-
-
-def retry_delivery(delivery_id: int, *, actor: User | None = None, ip: str = '') -> int | None:
-    """Put a failed or interrupted delivery back in the queue; returns its post's id, None when it was not
-    in such a state (already retried from another tab, say). Raises Forbidden when `actor` may not publish."""
-    if actor is not None:
-        permissions.require(actor, permissions.Action.PUBLISH, ip=ip)
-    with db.session() as session:
-        changed = session.exec(sa.update(Delivery).where(
-            Delivery.id == delivery_id,
-            Delivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.INTERRUPTED]),
-        ).values(status=DeliveryStatus.PENDING, updated_at=utcnow())).rowcount
-        if changed != 1:
-            return None
-        post_id = session.get(Delivery, delivery_id).post_id
-        session.exec(sa.update(Post).where(Post.id == post_id).values(status=PostStatus.PUBLISHING,
-                                                                      updated_at=utcnow()))
-        audit.record(session, audit.Action.POST_RETRIED, actor_id=actor.id if actor else None,
-                     target=str(post_id), ip=ip)
-    return post_id
+            await self._slots.acquire()
+            try:
+                claimed = claim()
+            except BaseException:
+                self._slots.release()
+                raise
+            if claimed:
+                pace.last = time.monotonic()
+        try:
+            yield claimed
+        finally:
+            self._slots.release()
 
 
 def recover_after_restart() -> list[int]:
-    """Deliveries left publishing by a crash become interrupted (never silently resent).
+    """Deliveries left publishing by a crash become interrupted (never silently resent): their request may have
+    reached the platform.
 
-    Returns the ids of posts that still have pending deliveries and were being published: they may be resumed,
-    as nothing of theirs reached a platform yet.
+    Returns the ids of posts being published that still have pending deliveries: nothing of those was sent yet, so
+    they may be resumed.
     """
-    now = utcnow()
-    with db.session() as session:
-        stuck = list(session.exec(select(Delivery).where(Delivery.status == DeliveryStatus.PUBLISHING)))
-        for delivery in stuck:
-            delivery.status, delivery.last_error, delivery.updated_at = DeliveryStatus.INTERRUPTED, \
-                INTERRUPTED_REASON, now
-            session.add(DeliveryAttempt(delivery_id=delivery.id, started_at=now, finished_at=now,
-                                        outcome='interrupted', error_detail=INTERRUPTED_REASON))
-        session.flush()
-        for post_id in {delivery.post_id for delivery in stuck}:
-            _settle_post_status(session, post_id)
-        resumable = session.exec(select(Post.id).where(Post.status == PostStatus.PUBLISHING).where(
+    with state.transaction() as change:
+        stuck = change.move_deliveries(DeliveryStatus.INTERRUPTED, only_from=[DeliveryStatus.PUBLISHING],
+                                       last_error=INTERRUPTED_REASON)
+        now = utcnow()
+        for delivery_id, _post_id in stuck:
+            change.record_attempt(delivery_id, Outcome.INTERRUPTED, now, error=INTERRUPTED_REASON)
+            change.announce_delivery(delivery_id)
+        for post_id in {post_id for _delivery_id, post_id in stuck}:
+            change.settle_post(post_id)
+        resumable = change.session.exec(select(Post.id).where(Post.status == PostStatus.PUBLISHING).where(
             sa.exists().where(Delivery.post_id == Post.id, Delivery.status == DeliveryStatus.PENDING))).all()
     return list(resumable)
 
@@ -206,39 +234,57 @@ def _may_have_arrived(error: Retryable, spec: PlatformSpec) -> bool:
 def _pending_deliveries_of_due_post(post_id: int) -> list[int]:
     """A scheduled post that is due, or one queued for now, moves to publishing and its pending deliveries are
     returned; nothing for any other post."""
-    with db.session() as session:
-        session.exec(sa.update(Post).where(Post.id == post_id, Post.status == PostStatus.SCHEDULED,
-                                           Post.scheduled_at <= utcnow())
-                     .values(status=PostStatus.PUBLISHING, updated_at=utcnow()))
-        status = session.exec(select(Post.status).where(Post.id == post_id)).first()
-        if status != PostStatus.PUBLISHING:
+    with state.transaction() as change:
+        if change.move_post(post_id, PostStatus.PUBLISHING, only_from=[PostStatus.SCHEDULED],
+                            where=[Post.scheduled_at <= utcnow()]):
+            change.announce_post(post_id)
+        session = change.session
+        if session.exec(select(Post.status).where(Post.id == post_id)).first() != PostStatus.PUBLISHING:
             return []
         return list(session.exec(select(Delivery.id).where(Delivery.post_id == post_id,
                                                            Delivery.status == DeliveryStatus.PENDING)))
 
 
-def _claim(delivery_id: int) -> tuple[Delivery, Post, PlatformAccount | None, list[MediaAsset]] | None:
-    """Take the delivery (pending → publishing) and load what sending it needs, in one transaction.
-
-    None when another task, tab or process has it already.
-    """
+def _prepare(delivery_id: int) -> tuple[str, int | None, PostContent] | None:
+    """(platform, id of the account to send with or None when none is connected, content) of a pending delivery;
+    None when it is not pending (sent, or another task has it). Read before it waits for its turn, so that once
+    claimed, only the request itself stands between the claim and the platform."""
     with db.session() as session:
-        claimed = session.exec(sa.update(Delivery).where(
-            Delivery.id == delivery_id, Delivery.status == DeliveryStatus.PENDING,
-        ).values(status=DeliveryStatus.PUBLISHING, attempt_count=Delivery.attempt_count + 1, last_error=None,
-                 updated_at=utcnow())).rowcount
-        if claimed != 1:
-            return None
         delivery = session.get(Delivery, delivery_id)
+        if delivery is None or delivery.status != DeliveryStatus.PENDING:
+            return None
+        account = _account_for(session, delivery)
         post = session.get(Post, delivery.post_id)
-        account = session.get(PlatformAccount, delivery.account_id) if delivery.account_id else None
-        if account is None or account.status != AccountStatus.CONNECTED:
-            account = session.exec(select(PlatformAccount).where(
-                PlatformAccount.platform == delivery.platform, PlatformAccount.status == AccountStatus.CONNECTED,
-            ).order_by(PlatformAccount.id)).first()
         assets = list(session.exec(select(MediaAsset).join(PostMedia, PostMedia.media_id == MediaAsset.id)
                                    .where(PostMedia.post_id == post.id).order_by(PostMedia.position)))
-    return delivery, post, account, assets
+    return delivery.platform, account.id if account else None, _content_of(post, assets, delivery)
+
+
+def _account_for(session: Session, delivery: Delivery) -> PlatformAccount | None:
+    """The delivery's own account while it is connected, else the first connected one of its platform."""
+    account = session.get(PlatformAccount, delivery.account_id) if delivery.account_id else None
+    if account is None or account.status != AccountStatus.CONNECTED:
+        account = session.exec(select(PlatformAccount).where(
+            PlatformAccount.platform == delivery.platform, PlatformAccount.status == AccountStatus.CONNECTED,
+        ).order_by(PlatformAccount.id)).first()
+    return account
+
+
+def _claim(delivery_id: int) -> bool:
+    """Take the delivery (pending → publishing); False when another task, tab or process has it."""
+    with state.transaction() as change:
+        claimed = change.move_delivery(delivery_id, DeliveryStatus.PUBLISHING, only_from=[DeliveryStatus.PENDING],
+                                       attempt_count=Delivery.attempt_count + 1, last_error=None)
+        if claimed:
+            change.announce_delivery(delivery_id)
+    return claimed
+
+
+def _account(account_id: int) -> Account | None:
+    """The account's current credentials; None when it was removed meanwhile."""
+    with db.session() as session:
+        row = session.get(PlatformAccount, account_id)
+    return accounts.credentials_of(row) if row else None
 
 
 def _content_of(post: Post, assets: list[MediaAsset], delivery: Delivery) -> PostContent:
@@ -270,50 +316,47 @@ def _media_file(asset, spec: PlatformSpec) -> MediaFile:
     return MediaFile(library.media_path(asset), mime, asset.width, asset.height, asset.duration_s, url=url)
 
 
-def _record_retry(delivery_id: int, error: str, started) -> None:
-    with db.session() as session:
-        session.add(DeliveryAttempt(delivery_id=delivery_id, started_at=started, finished_at=utcnow(),
-                                    outcome=Outcome.RETRY, error_detail=error))
-        session.exec(sa.update(Delivery).where(Delivery.id == delivery_id).values(
-            attempt_count=Delivery.attempt_count + 1, last_error=error, updated_at=utcnow()))
+def _wait_to_retry(delivery_id: int, error: str, started, *, held: bool) -> None:
+    """Log a failed attempt that will be tried again. A request that did not take effect gives the delivery back
+    (publishing → pending) while it waits; one that may have reached the platform (`held`) keeps it claimed, so a
+    stop meanwhile leaves it interrupted rather than sent twice."""
+    with state.transaction() as change:
+        if held:
+            change.session.exec(sa.update(Delivery).where(Delivery.id == delivery_id).values(
+                attempt_count=Delivery.attempt_count + 1, last_error=error, updated_at=utcnow()))
+        elif not change.move_delivery(delivery_id, DeliveryStatus.PENDING, only_from=[DeliveryStatus.PUBLISHING],
+                                      last_error=error):
+            return
+        change.record_attempt(delivery_id, Outcome.RETRY, started, error=error)
+        change.announce_delivery(delivery_id)
 
 
 def _finish(delivery_id: int, status: str, outcome: str, error: str | None, started, *,
             remote_id: str | None = None, remote_url: str | None = None) -> None:
+    """End a claimed delivery (publishing → published or failed) with the attempt that ended it."""
     now = utcnow()
-    with db.session() as session:
-        delivery = session.get(Delivery, delivery_id)
-        delivery.status, delivery.last_error, delivery.updated_at = status, error, now
-        if status == DeliveryStatus.PUBLISHED:
-            delivery.remote_id, delivery.remote_url, delivery.published_at = remote_id, remote_url, now
-            delivery.resume_state = None
-        session.add(DeliveryAttempt(delivery_id=delivery_id, started_at=started, finished_at=now, outcome=outcome,
-                                    error_detail=error, remote_id=remote_id, remote_url=remote_url))
-        session.flush()
-        post = _settle_post_status(session, delivery.post_id)
-    _announce(delivery, post)
+    published = {'remote_id': remote_id, 'remote_url': remote_url, 'published_at': now, 'resume_state': None} \
+        if status == DeliveryStatus.PUBLISHED else {}
+    with state.transaction() as change:
+        if not change.move_delivery(delivery_id, status, only_from=[DeliveryStatus.PUBLISHING], last_error=error,
+                                    **published):
+            log.warning('delivery %s was no longer being sent when it ended as %s', delivery_id, outcome)
+            return
+        change.record_attempt(delivery_id, outcome, started, error=error, remote_id=remote_id, remote_url=remote_url)
+        change.settle_post(change.session.get(Delivery, delivery_id).post_id)
+        change.announce_delivery(delivery_id)
 
 
-def _settle_post_status(session, post_id: int) -> Post:
-    """The post's status follows its deliveries: publishing, published, partly published or failed."""
-    post = session.get(Post, post_id)
-    statuses = list(session.exec(select(Delivery.status).where(Delivery.post_id == post_id)))
-    if any(s in (DeliveryStatus.PENDING, DeliveryStatus.PUBLISHING) for s in statuses):
-        post.status = PostStatus.PUBLISHING
-    elif statuses and all(s == DeliveryStatus.PUBLISHED for s in statuses):
-        post.status = PostStatus.PUBLISHED
-    elif any(s == DeliveryStatus.PUBLISHED for s in statuses):
-        post.status = PostStatus.PARTLY_PUBLISHED
-    else:
-        post.status = PostStatus.FAILED
-    post.updated_at = utcnow()
-    return post
-
-
-def _announce(delivery: Delivery, post: Post) -> None:
-    events.emit(events.DeliveryChanged(post_id=post.id, delivery_id=delivery.id, platform=delivery.platform,
-                                       status=delivery.status, post_status=post.status, author_id=post.author_id,
-                                       error=delivery.last_error, remote_url=delivery.remote_url))
+def _fail_unsent(delivery_id: int, reason: str) -> None:
+    """A pending delivery that cannot be sent at all fails with `reason` (pending → failed), nothing sent."""
+    now = utcnow()
+    with state.transaction() as change:
+        if not change.move_delivery(delivery_id, DeliveryStatus.FAILED, only_from=[DeliveryStatus.PENDING],
+                                    last_error=reason):
+            return
+        change.record_attempt(delivery_id, Outcome.FAILED, now, error=reason)
+        change.settle_post(change.session.get(Delivery, delivery_id).post_id)
+        change.announce_delivery(delivery_id)
 
 
 _engine: Engine | None = None

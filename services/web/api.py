@@ -21,9 +21,8 @@ from services.core.i18n import N_
 from services.core.models import Delivery, DeliveryStatus, Post, PostStatus, User
 from services.media import library
 from services.platforms import registry
-from services.posts import editing
+from services.posts import actions, editing
 from services.posts.editing import PostFilter, PostInput, PostLocked, PostRefused, SaveAction
-from services.publishing.engine import get_engine
 from services.team import auth, permissions
 from services.team.auth import AuthError, SessionInvalid
 from services.web import api_errors
@@ -169,19 +168,17 @@ def get_post(request: Request, post_id: PostId, user: Annotated[User, Depends(ap
 
 @router.post('/posts', response_model=PostOut, status_code=201, responses=errors(400, 401, 403, 422))
 async def create_post(request: Request, body: PostIn, user: Annotated[User, Depends(api_user)]) -> PostOut:
-    return _start_publishing(body, await run.io_bound(_save, request, user, body, None))
+    return await run.io_bound(_save, request, user, body, None)
 
 
 @router.put('/posts/{post_id}', response_model=PostOut, responses=errors(400, 401, 403, 404, 409, 422))
 async def update_post(request: Request, post_id: PostId, body: PostIn,
                       user: Annotated[User, Depends(api_user)]) -> PostOut:
-    return _start_publishing(body, await run.io_bound(_save, request, user, body, post_id))
+    return await run.io_bound(_save, request, user, body, post_id)
 
 
 @router.post('/posts/{post_id}/cancel', response_model=PostOut, responses=errors(401, 403, 404, 409, 422))
 def cancel_post(request: Request, post_id: PostId, user: Annotated[User, Depends(api_user)]) -> PostOut:
-    from services.posts import actions
-
     _require(request, user, permissions.Action.WRITE_POSTS)
     if editing.get_post(post_id) is None:
         raise ApiError(404, 'not_found', i18n.translate(language(request), POST_GONE))
@@ -220,8 +217,8 @@ def _save(request: Request, user: User, body: PostIn, post_id: int | None) -> Po
     if data.scheduled_at is not None and data.scheduled_at.tzinfo is None:
         raise ApiError(422, 'naive_time', i18n.translate(language(request), NAIVE_TIME))
     try:
-        saved = editing.save_post(user.id, data, action, post_id=post_id, actor=user,
-                                ip=request.client.host if request.client else '')
+        saved = actions.save(user.id, data, action, post_id=post_id, actor=user,
+                             ip=request.client.host if request.client else '')
     except PostRefused as refused:
         reasons = [i18n.translate(language(request), p.message, **p.params) for p in refused.problems]
         raise ApiError(422, 'post_refused', ' '.join(reasons)) from None
@@ -230,13 +227,6 @@ def _save(request: Request, user: User, body: PostIn, post_id: int | None) -> Po
     except UserError as refused:
         raise refusal(request, 422, 'post_invalid', refused) from None
     return get_post(request, saved.id, user)
-
-
-def _start_publishing(body: PostIn, saved: PostOut) -> PostOut:
-    """On the event loop (the engine's tasks live there): a post saved with action=publish starts sending."""
-    if body.action == SaveAction.PUBLISH:
-        get_engine().start(saved.id)
-    return saved
 
 
 def _post_out(post: Post, deliveries: list[Delivery]) -> PostOut:

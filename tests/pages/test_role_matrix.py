@@ -17,7 +17,6 @@ from services.core import db
 from services.core.models import Delivery, DeliveryStatus, Post, PostStatus, Role, utcnow
 from services.posts import actions, editing
 from services.posts.editing import PostInput, SaveAction
-from services.publishing import engine
 from services.team import permissions, users
 from tests.conftest import sign_in
 
@@ -60,7 +59,7 @@ SERVICE_ACTIONS = {  # name: (the roles allowed, what doing it takes)
     'reschedule': (WRITERS, lambda who: actions.reschedule(draft(who.id, PostStatus.SCHEDULED),
                                                               utcnow() + timedelta(days=1), actor=who)),
     'cancel': (WRITERS, lambda who: actions.cancel(draft(who.id, PostStatus.SCHEDULED), actor=who)),
-    'retry': (WRITERS, lambda who: engine.retry_delivery(failed_delivery(who.id), actor=who)),
+    'retry': (WRITERS, lambda who: actions.retry(failed_delivery(who.id), actor=who)),
     'connect an account': (ADMINS, lambda who: accounts.save_account('telegram', '@chan', {'bot_token': '1:x',
                                                                                           'chat_id': '@chan'},
                                                                      actor=who)),

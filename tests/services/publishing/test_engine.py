@@ -20,7 +20,7 @@ from services.core.models import (
     PostStatus,
 )
 from services.platforms import base
-from services.posts import editing
+from services.posts import actions, editing
 from services.posts.editing import PostInput, SaveAction
 from services.publishing import engine
 from services.team import users
@@ -155,8 +155,8 @@ async def test_crash_mid_publish_leaves_it_interrupted_not_resent(publisher, fak
     assert post_status(post_id) == PostStatus.FAILED
     await runner.publish_post(post_id)
     assert fake.sent == []
-    assert engine.retry_delivery(delivery_id)
-    await runner.publish_post(post_id)
+    assert actions.retry(delivery_id) == post_id  # hands the post to the engine
+    await runner.wait_idle()
     assert len(fake.sent) == 1 and post_status(post_id) == PostStatus.PUBLISHED
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from services.core.models import DeliveryStatus, PostStatus
 from services.platforms import registry
+from services.posts import actions
 from services.publishing import engine
 from tests.fakes.telegram import Fault
 from tests.services.publishing import test_engine
@@ -48,8 +49,8 @@ async def test_after_a_lost_answer_the_user_decides_and_retry_sends_it(publisher
     await runner.publish_post(post_id)
     assert fake.sent == [] and delivery_of(post_id).status == DeliveryStatus.INTERRUPTED
 
-    assert engine.retry_delivery(delivery_of(post_id).id)
-    await runner.publish_post(post_id)
+    assert actions.retry(delivery_of(post_id).id) == post_id  # hands the post to the engine
+    await runner.wait_idle()
 
     assert [m.text for m in fake.sent] == ['Checked, then retried']
     assert delivery_of(post_id).status == DeliveryStatus.PUBLISHED

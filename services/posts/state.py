@@ -1,0 +1,180 @@
+"""The one owner of post and delivery status: which moves are allowed, and the transaction that makes them.
+
+Every status change in the app is made through a `Change` (from `transaction()`): a move is a conditional UPDATE on
+the row's current status, checked by its row count, so a post or delivery that another task, tab or process moved
+meanwhile is never changed behind its back. A change announces what it changed (`announce_post` or
+`announce_delivery`, once per change and subject); the event goes out after the commit, never for a rollback.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from services.core import db, events
+from services.core.models import Delivery, DeliveryAttempt, DeliveryStatus, Post, PostStatus, utcnow
+
+P, D = PostStatus, DeliveryStatus
+
+# Where each status may go. A use case may narrow the sources further (reschedule takes scheduled or missed posts).
+POST_MOVES: dict[str, frozenset[str]] = {
+    P.DRAFT: frozenset({P.DRAFT, P.SCHEDULED, P.PUBLISHING}),  # saved again, scheduled, published now
+    P.SCHEDULED: frozenset({P.DRAFT, P.SCHEDULED, P.PUBLISHING, P.MISSED, P.CANCELLED}),  # ..., fell due or missed
+    P.MISSED: frozenset({P.DRAFT, P.SCHEDULED, P.PUBLISHING, P.CANCELLED}),
+    P.CANCELLED: frozenset({P.DRAFT, P.SCHEDULED, P.PUBLISHING}),  # edited and saved again
+    P.PUBLISHING: frozenset({P.PUBLISHED, P.PARTLY_PUBLISHED, P.FAILED}),  # settled by its deliveries
+    P.PARTLY_PUBLISHED: frozenset({P.PUBLISHING}),  # a failed delivery retried
+    P.FAILED: frozenset({P.PUBLISHING}),
+    P.PUBLISHED: frozenset(),
+}
+NEW_POST = frozenset({P.DRAFT, P.SCHEDULED, P.PUBLISHING})  # what a post may be when it is first saved
+EDITABLE = frozenset(source for source, targets in POST_MOVES.items() if P.DRAFT in targets)
+
+DELIVERY_MOVES: dict[str, frozenset[str]] = {
+    # claimed just before its request; no account to send with (nothing was sent); its post cancelled
+    D.PENDING: frozenset({D.PUBLISHING, D.FAILED, D.CANCELLED}),
+    # sent; refused or given up; waiting to try again (the request did not take effect); the app stopped meanwhile
+    D.PUBLISHING: frozenset({D.PUBLISHED, D.FAILED, D.PENDING, D.INTERRUPTED}),
+    D.FAILED: frozenset({D.PENDING}),  # retried
+    D.INTERRUPTED: frozenset({D.PENDING}),  # retried once the user checked the platform
+    D.CANCELLED: frozenset({D.PENDING}),  # its post saved again
+    D.PUBLISHED: frozenset(),
+}
+
+
+class IllegalMove(ValueError):
+    """A move the tables above do not allow was asked for: a bug in the caller, never the user's doing."""
+
+
+class Change:
+    """One transaction of status changes on `session`; use it through `transaction()`."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._announced: dict[tuple[str, int], None] = {}
+
+    def new_post(self, author_id: int, status: str) -> Post:
+        """A new post in `status` (draft, scheduled or publishing), added to the session and flushed."""
+        if status not in NEW_POST:
+            raise IllegalMove(f'a new post cannot be {status}')
+        post = Post(author_id=author_id, status=status)
+        self.session.add(post)
+        self.session.flush()
+        return post
+
+    def new_delivery(self, post_id: int, platform: str, account_id: int | None) -> Delivery:
+        delivery = Delivery(post_id=post_id, platform=platform, account_id=account_id, status=D.PENDING)
+        self.session.add(delivery)
+        return delivery
+
+    def move_post(self, post_id: int, to: str, *, only_from: Iterable[str] | None = None,
+                  where: Iterable[Any] = (), **values: Any) -> bool:
+        """Move the post to `to` if its status is one that may (narrowed to `only_from`) and `where` holds; other
+        columns take `values`. False when it was not in such a status (or is gone). Raises IllegalMove."""
+        sources = _sources(POST_MOVES, to, only_from)
+        moved = self.session.exec(sa.update(Post).where(Post.id == post_id, Post.status.in_(sources), *where)
+                                  .values(status=to, updated_at=utcnow(), **values)).rowcount
+        return moved == 1
+
+    def move_posts(self, to: str, *, only_from: Iterable[str] | None = None, where: Iterable[Any] = ()) -> list[int]:
+        """`move_post` for every post meeting `where`; returns the ids of those moved."""
+        sources = _sources(POST_MOVES, to, only_from)
+        return list(self.session.exec(sa.update(Post).where(Post.status.in_(sources), *where)
+                                      .values(status=to, updated_at=utcnow()).returning(Post.id)).scalars())
+
+    def remove_post(self, post_id: int, *, only_from: Iterable[str]) -> bool:
+        """Delete the post (its deliveries, attempts and media links go with it) if its status is in `only_from`."""
+        return self.session.exec(sa.delete(Post).where(Post.id == post_id, Post.status.in_(list(only_from)))
+                                 ).rowcount == 1
+
+    def move_delivery(self, delivery_id: int, to: str, *, only_from: Iterable[str] | None = None,
+                      **values: Any) -> bool:
+        """Move the delivery to `to` if its status is one that may (narrowed to `only_from`); other columns take
+        `values`. False when it was not in such a status (another task or process has moved it). Raises IllegalMove."""
+        sources = _sources(DELIVERY_MOVES, to, only_from)
+        moved = self.session.exec(sa.update(Delivery).where(Delivery.id == delivery_id, Delivery.status.in_(sources))
+                                  .values(status=to, updated_at=utcnow(), **values)).rowcount
+        return moved == 1
+
+    def move_deliveries(self, to: str, *, only_from: Iterable[str] | None = None, where: Iterable[Any] = (),
+                        **values: Any) -> list[tuple[int, int]]:
+        """`move_delivery` for every delivery meeting `where`; returns (delivery id, post id) of those moved."""
+        sources = _sources(DELIVERY_MOVES, to, only_from)
+        return [tuple(row) for row in self.session.exec(
+            sa.update(Delivery).where(Delivery.status.in_(sources), *where)
+            .values(status=to, updated_at=utcnow(), **values).returning(Delivery.id, Delivery.post_id))]
+
+    def record_attempt(self, delivery_id: int, outcome: str, started: datetime, *, error: str | None = None,
+                       remote_id: str | None = None, remote_url: str | None = None) -> None:
+        """One line of the delivery's attempt log, ending now."""
+        self.session.add(DeliveryAttempt(delivery_id=delivery_id, started_at=started, finished_at=utcnow(),
+                                         outcome=outcome, error_detail=error, remote_id=remote_id,
+                                         remote_url=remote_url))
+
+    def settle_post(self, post_id: int) -> None:
+        """The post's status follows its deliveries: publishing while one waits or is being sent, then published,
+        partly published or failed."""
+        self.session.flush()
+        statuses = list(self.session.exec(select(Delivery.status).where(Delivery.post_id == post_id)))
+        if any(status in (D.PENDING, D.PUBLISHING) for status in statuses):
+            target = P.PUBLISHING
+        elif statuses and all(status == D.PUBLISHED for status in statuses):
+            target = P.PUBLISHED
+        elif D.PUBLISHED in statuses:
+            target = P.PARTLY_PUBLISHED
+        else:
+            target = P.FAILED
+        if self.session.exec(select(Post.status).where(Post.id == post_id)).first() != target:
+            self.move_post(post_id, target)
+
+    def announce_post(self, post_id: int) -> None:
+        """After the commit, PostScheduleChanged tells of the post as it is then (status None once deleted)."""
+        self._announced[('post', post_id)] = None
+
+    def announce_delivery(self, delivery_id: int) -> None:
+        """After the commit, DeliveryChanged tells of the delivery and its post's status as they are then."""
+        self._announced[('delivery', delivery_id)] = None
+
+    def events(self) -> list[events.DeliveryChanged | events.PostScheduleChanged]:
+        """What was announced, read in this transaction (so as it will be committed)."""
+        self.session.flush()
+        return [self._post_event(subject) if kind == 'post' else self._delivery_event(subject)
+                for kind, subject in self._announced]
+
+    def _post_event(self, post_id: int) -> events.PostScheduleChanged:
+        row = self.session.exec(select(Post.status, Post.scheduled_at).where(Post.id == post_id)).first()
+        return events.PostScheduleChanged(post_id, *(row or (None, None)))
+
+    def _delivery_event(self, delivery_id: int) -> events.DeliveryChanged:
+        delivery, post = self.session.exec(select(Delivery, Post).join(Post, Post.id == Delivery.post_id)
+                                           .where(Delivery.id == delivery_id)
+                                           .execution_options(populate_existing=True)).one()
+        return events.DeliveryChanged(post_id=post.id, delivery_id=delivery.id, platform=delivery.platform,
+                                      status=delivery.status, post_status=post.status, author_id=post.author_id,
+                                      error=delivery.last_error, remote_url=delivery.remote_url)
+
+
+@contextmanager
+def transaction() -> Iterator[Change]:
+    """A transaction for status changes: committed when the block ends (rolled back on an error), then what it
+    announced is emitted."""
+    with db.session() as session:
+        change = Change(session)
+        yield change
+        announced = change.events()
+    for event in announced:
+        events.emit(event)
+
+
+def _sources(moves: dict[str, frozenset[str]], to: str, only_from: Iterable[str] | None) -> list[str]:
+    allowed = {source for source, targets in moves.items() if to in targets}
+    if only_from is None:
+        return sorted(allowed)
+    wanted = set(only_from)
+    if not wanted <= allowed:
+        raise IllegalMove(f'{sorted(wanted - allowed)} may not become {to}')
+    return sorted(wanted)
