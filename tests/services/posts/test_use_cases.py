@@ -70,7 +70,9 @@ def with_status(post_id: int, status: str, delivery_status: str | None = None) -
 async def test_publish_now_announces_the_post_and_the_engine_sends_it(author, fake):
     post, heard = heard_while(lambda: actions.save(author.id, PostInput(text='Now', platforms=['telegram']),
                                                    SaveAction.PUBLISH))
-    assert heard == [events.PostScheduleChanged(post.id, P.PUBLISHING, None)]
+    # due now: the calendar shows a post published now on the day it went out
+    assert heard == [events.PostScheduleChanged(post.id, P.PUBLISHING, post.scheduled_at)]
+    assert post.scheduled_at is not None
     await engine.get_engine().wait_idle()
     assert [m.text for m in fake.sent] == ['Now']
 
