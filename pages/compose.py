@@ -23,7 +23,7 @@ from services.core.errors import UserError
 from services.core.i18n import N_, format_datetime
 from services.core.models import AccountStatus, MediaAsset, User, utcnow
 from services.core.timezones import AmbiguousTime, local_to_utc, utc_to_local
-from services.media import library
+from services.media import cleanup, library
 from services.posts import editing
 from services.posts.checks import PLATFORM_LABELS, check_post
 from services.posts.editing import PostInput, PostRefused, SaveAction
@@ -153,6 +153,7 @@ class _Editor:
 
     def remove_media(self, media_id: int) -> None:
         self.state.media = [m for m in self.state.media if m.id != media_id]
+        cleanup.delete_if_unused(media_id)  # kept while a saved post still uses it; the daily sweep takes it then
         self.media_view.refresh()
         self.refresh()
 
@@ -312,7 +313,7 @@ class _Editor:
             ui.notify(explain(refusal), type='negative')
             return
         for media_id in media_ids:
-            library.delete_if_unused(media_id)
+            cleanup.delete_if_unused(media_id)
         ui.notify(_('The post was deleted.'), type='positive')
         ui.navigate.to('/history')
 

@@ -1,4 +1,4 @@
-"""The one test harness: boot the services, build data, drive dialogs.
+"""The one test harness: boot the services, build data, drive pages and dialogs.
 
     settings, engine = boot_with_engine(TELEGRAM_API_URL=fake.base_url)  # the test's folder and database
     author = first_admin('author')
@@ -24,8 +24,8 @@ from tests.harness.builders import (
     teammate,
     with_status,
 )
-from tests.harness.dialogs import confirm_in_dialog, reschedule_in_dialog
+from tests.harness.drivers import confirm_in_dialog, drop_files, reschedule_in_dialog
 
 __all__ = ['PASSWORD', 'SECRET_KEY', 'boot', 'boot_with_engine', 'confirm_in_dialog', 'deliveries_of', 'draft',
-           'first_admin', 'in_state', 'media_rows', 'missed', 'own_password', 'post_of', 'process_env', 'queued',
-           'reschedule_in_dialog', 'scheduled', 'stop_services', 'teammate', 'with_status']
+           'drop_files', 'first_admin', 'in_state', 'media_rows', 'missed', 'own_password', 'post_of', 'process_env',
+           'queued', 'reschedule_in_dialog', 'scheduled', 'stop_services', 'teammate', 'with_status']

@@ -1,11 +1,14 @@
-"""Driving the app's dialogs as a user would, in the page tests (NiceGUI's simulated `User`).
+"""Driving the app's pages as a user would, in the page tests (NiceGUI's simulated `User`): its dialogs and the
+composer's drop zone.
 
 The markers are those of components/reschedule_dialog.py, components/schedule_picker.py and components/confirm.py.
 """
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
+from nicegui import ui
 from nicegui.testing import User
 
 
@@ -27,3 +30,9 @@ async def confirm_in_dialog(user: User, opener: str, confirm: str) -> None:
     user.find(marker=opener).click()
     await user.should_see(marker=confirm, retries=20)
     user.find(marker=confirm).click()
+
+
+async def drop_files(user: User, *paths: Path, mime: str = 'application/octet-stream') -> None:
+    """Drop the files at `paths` on the page's drop zone at once (the browser's type says nothing: `mime`)."""
+    upload = user.find(ui.upload).elements.pop()
+    await upload.handle_uploads([ui.upload.SmallFileUpload(p.name, mime, p.read_bytes()) for p in paths])
