@@ -10,7 +10,9 @@ Fixtures built on it live in tests/conftest.py; a real app process is `tests/app
 """
 from tests.harness.boot import SECRET_KEY, boot, boot_with_engine, process_env, stop_services
 from tests.harness.builders import (
+    FAKE_ACCOUNTS,
     PASSWORD,
+    connected,
     deliveries_of,
     draft,
     first_admin,
@@ -26,6 +28,7 @@ from tests.harness.builders import (
 )
 from tests.harness.drivers import confirm_in_dialog, drop_files, reschedule_in_dialog
 
-__all__ = ['PASSWORD', 'SECRET_KEY', 'boot', 'boot_with_engine', 'confirm_in_dialog', 'deliveries_of', 'draft',
-           'drop_files', 'first_admin', 'in_state', 'media_rows', 'missed', 'own_password', 'post_of', 'process_env',
-           'queued', 'reschedule_in_dialog', 'scheduled', 'stop_services', 'teammate', 'with_status']
+__all__ = ['FAKE_ACCOUNTS', 'PASSWORD', 'SECRET_KEY', 'boot', 'boot_with_engine', 'confirm_in_dialog', 'connected',
+           'deliveries_of', 'draft', 'drop_files', 'first_admin', 'in_state', 'media_rows', 'missed', 'own_password',
+           'post_of', 'process_env', 'queued', 'reschedule_in_dialog', 'scheduled', 'stop_services', 'teammate',
+           'with_status']

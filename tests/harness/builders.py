@@ -12,14 +12,26 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import select
 
+from services.connections import accounts
 from services.core import db
 from services.core.models import Delivery, DeliveryStatus, MediaAsset, Post, PostStatus, Role, User, utcnow
 from services.posts import editing
 from services.posts.editing import PostInput, SaveAction
 from services.team import users
+from tests.fakes import instagram, telegram, tiktok, youtube
 
 PASSWORD = 'a long password!'
 TELEGRAM = ('telegram',)
+# The name and credentials each fake (tests/fakes) knows its account by.
+FAKE_ACCOUNTS = {
+    'telegram': ('@fakechannel', {'bot_token': telegram.DEFAULT_TOKEN, 'chat_id': str(telegram.DEFAULT_CHAT_ID)}),
+    'instagram': ('@fake_creator', {'access_token': instagram.DEFAULT_TOKEN, 'user_id': instagram.DEFAULT_USER_ID}),
+    'youtube': ('Fake Channel', {'client_id': youtube.DEFAULT_CLIENT_ID, 'client_secret': youtube.DEFAULT_CLIENT_SECRET,
+                                 'refresh_token': youtube.DEFAULT_REFRESH_TOKEN}),
+    'tiktok': ('Fake Creator', {'client_key': tiktok.DEFAULT_CLIENT_KEY, 'client_secret': tiktok.DEFAULT_CLIENT_SECRET,
+                                'access_token': tiktok.DEFAULT_ACCESS_TOKEN,
+                                'refresh_token': tiktok.DEFAULT_REFRESH_TOKEN}),
+}
 
 
 # --- people ---
@@ -43,6 +55,15 @@ def teammate(username: str, role: Role, *, time_zone: str = 'UTC', language: str
     person, _temporary = users.create_user(admin, username, role, language=language, time_zone=time_zone, ip='')
     users.reset_password(None, person.id, ip='', new_password=own_password(username))
     return users.find_user(username)
+
+
+# --- accounts ---
+
+def connected(platform: str) -> int:
+    """The id of an account of `platform`, connected with the credentials its fake accepts (point the app at the
+    fake with its *_API_URL setting)."""
+    display_name, credentials = FAKE_ACCOUNTS[platform]
+    return accounts.save_account(platform, display_name, credentials).id
 
 
 # --- posts ---
