@@ -58,8 +58,7 @@ async def one_round(runner: engine.Engine, author_id: int, media_id: int) -> tup
 async def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     with tempfile.TemporaryDirectory() as folder, FourFakes(tiktok_rate_limits=UNLIMITED) as fakes:
-        # SQLite in the temporary folder, whatever DATABASE_URL the shell holds
-        settings = boot(DATA_DIR=str(Path(folder) / 'data'), DATABASE_URL='', **fakes.environ())
+        settings = boot(DATA_DIR=str(Path(folder) / 'data'), **fakes.environ())
         author = first_admin('bench')
         fakes.instagram.quota_total = 10_000
         FourFakes.connect_accounts()

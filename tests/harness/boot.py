@@ -17,17 +17,15 @@ from services.team import users
 from tests import app_process
 
 SECRET_KEY = 's' * 40
-WHERE = ('DATA_DIR', 'DATABASE_URL')  # the test's data folder and database, set by the app_env fixture
 
 
 def boot(**settings: str) -> Settings:
     """Configure the services, open the database (migrated to the newest schema) and forget what an earlier test
-    left cached. `settings` are environment variables of the app (TELEGRAM_API_URL=..., PUBLIC_BASE_URL=...);
-    DATA_DIR and DATABASE_URL default to the test's own. Returns the settings. Raises ConfigError for bad ones.
+    left cached. `settings` are environment variables of the app (TELEGRAM_API_URL=..., PUBLIC_BASE_URL=...).
+    Without a DATA_DIR among them, the data folder and the database are the test's own. Returns the settings.
+    Raises ConfigError for bad ones.
     """
-    environ = {'SECRET_KEY': SECRET_KEY, **{name: os.environ[name] for name in WHERE if os.environ.get(name)},
-               **settings}
-    configured = configure(load_settings(environ, env_file=None))
+    configured = configure(load_settings(_with_defaults(settings), env_file=None))
     db.init_db(configured.database_url)
     users.forget_cached_state()
     return configured
@@ -46,7 +44,14 @@ async def stop_services() -> None:
 
 
 def process_env(**settings: str) -> dict[str, str]:
-    """The environment of a real app process (`app_process.start_app`) on the test's data folder and database,
-    with `settings` (a SECRET_KEY by default)."""
-    return app_process.app_env(**{'SECRET_KEY': SECRET_KEY, **{name: os.environ[name] for name in WHERE
-                                                                if os.environ.get(name)}, **settings})
+    """The environment of a real app process (`app_process.start_app`) with `settings`; like `boot`, on the
+    test's data folder and database unless they name a DATA_DIR."""
+    return app_process.app_env(**_with_defaults(settings))
+
+
+def _with_defaults(settings: dict[str, str]) -> dict[str, str]:
+    """`settings`, with a SECRET_KEY and, unless they name a data folder, the test's folder and database (which
+    the app_env fixture puts in the environment)."""
+    where = {} if 'DATA_DIR' in settings else {name: os.environ[name] for name in ('DATA_DIR', 'DATABASE_URL')
+                                               if os.environ.get(name)}
+    return {'SECRET_KEY': SECRET_KEY, **where, **settings}

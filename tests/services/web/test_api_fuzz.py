@@ -34,8 +34,8 @@ def live_app(tmp_path_factory, telegram) -> dict[str, str]:
     """`python app.py` on a free port with an empty data folder, one admin and Telegram connected (to a fake, so
     posts get past "not connected" into the real checks, scheduling and publishing); yields its URL and a token."""
     folder = tmp_path_factory.mktemp('fuzzed_app')
-    # SQLite in its own folder: the tests of the module share this app, and each test empties TEST_APP_DATABASE_URL
-    app_settings = {'DATA_DIR': str(folder / 'data'), 'DATABASE_URL': '', 'SECRET_KEY': 'z' * 40,
+    # SQLite in a folder of its own: the tests of the module share this app, and each test empties its database
+    app_settings = {'DATA_DIR': str(folder / 'data'), 'SECRET_KEY': 'z' * 40,
                     'TELEGRAM_API_URL': telegram.base_url, 'TELEGRAM_BOT_TOKEN': DEFAULT_TOKEN,
                     'TELEGRAM_CHAT_ID': str(DEFAULT_CHAT_ID), 'TELEGRAM_PACING_SECONDS': '0'}
     boot(**app_settings)
