@@ -19,14 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.core import db
-from services.core.config import configure, load_settings
 from services.core.models import PostStatus
 from services.platforms.base import close_http_client  # noqa: E402
 from services.posts import editing
 from services.publishing import engine
-from services.team import users
 from tests.fakes import instagram, telegram, tiktok, youtube  # noqa: E402
+from tests.harness import boot, first_admin  # noqa: E402
 from tests.media_samples import make_video  # noqa: E402
 from tests.services.publishing.test_fanout import PLATFORMS, FourFakes, store_video, video_post
 
@@ -60,9 +58,8 @@ async def one_round(runner: engine.Engine, author_id: int, media_id: int) -> tup
 async def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     with tempfile.TemporaryDirectory() as folder, FourFakes(tiktok_rate_limits=UNLIMITED) as fakes:
-        settings = configure(load_settings(fakes.environ(Path(folder) / 'data'), env_file=None))
-        db.init_db(settings.database_url)
-        author = users.create_first_admin('bench', 'a long password!', language='en', time_zone='UTC', ip='')
+        settings = boot(DATA_DIR=str(Path(folder) / 'data'), **fakes.environ())
+        author = first_admin('bench')
         fakes.instagram.quota_total = 10_000
         FourFakes.connect_accounts()
         clip = make_video(Path(folder), 'mp4', frames=48, fps=12)

@@ -59,15 +59,13 @@ sys.path.insert(0, str(ROOT))
 
 from services.connections import accounts  # noqa: E402
 from services.core import db  # noqa: E402
-from services.core.config import configure, load_settings  # noqa: E402
 from services.core.models import Delivery, Post, PostStatus, utcnow  # noqa: E402
 from services.posts import editing  # noqa: E402
 from services.posts.editing import PostInput, SaveAction  # noqa: E402
-from services.team import users  # noqa: E402
-from tests.app_process import free_port  # noqa: E402
+from tests.app_process import app_env, start_app, wait_for_log  # noqa: E402
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN  # noqa: E402
+from tests.harness import boot, first_admin  # noqa: E402
 
-APP = ROOT / 'app.py'
 CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
                  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
@@ -214,10 +212,9 @@ class RssSampler(threading.Thread):
 def prepare(env: dict[str, str], lead: float) -> tuple[dict[str, float], dict[str, int], float]:
     """The database: admin, env account, 200 scheduled posts. Returns text -> due (epoch s), on-screen text ->
     post id, and the first due time."""
-    settings = configure(load_settings(env, env_file=None))
-    db.init_db(settings.database_url)
+    settings = boot(**env)
     accounts.sync_env_accounts(settings)
-    author = users.create_first_admin(USERNAME, PASSWORD, language='en', time_zone='UTC', ip='')
+    author = first_admin(USERNAME, PASSWORD)
     ids = [editing.save_post(author.id, PostInput(text=f'live {n}', platforms=['telegram']), SaveAction.DRAFT).id
            for n in range(POSTS)]
     on_screen = ids[-ON_SCREEN:]  # the newest: highest ids
@@ -240,21 +237,11 @@ def prepare(env: dict[str, str], lead: float) -> tuple[dict[str, float], dict[st
     return due, visible, first_due.timestamp()
 
 
-def start_app(env: dict[str, str], data: Path) -> subprocess.Popen:
-    log = (data / 'app.log').open('w')
-    app = subprocess.Popen([sys.executable, str(APP)], cwd=data, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f'http://127.0.0.1:{env["PORT"]}'
-    for _ in range(300):
-        if app.poll() is not None:
-            raise RuntimeError(f'app exited: {(data / "app.log").read_text()}')
-        try:
-            if httpx.get(base + '/healthz', timeout=1).status_code == 200 and 'scheduler:' in \
-                    (data / 'app.log').read_text():
-                return app
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError('the app did not answer /healthz and load its scheduler within 30 s')
+def start_loaded_app(env: dict[str, str], data: Path) -> tuple[subprocess.Popen, str]:
+    """`python app.py` (started by tests/app_process.py) once its scheduler has loaded the posts; and its URL."""
+    app, base = start_app(env, data, log=data / 'app.log')
+    wait_for_log(app, data / 'app.log', 'scheduler:', seconds=30)
+    return app, base
 
 
 class SocketObserver:
@@ -357,21 +344,17 @@ async def run(page_count: int, lead: float, socket_clients: int) -> None:
         sys.exit('Debian chromium is missing: apt-get install -y chromium')
     with tempfile.TemporaryDirectory() as tmp, TimedTelegram() as fake:
         data = Path(tmp)
-        port = free_port()
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI'))},
-               'DATA_DIR': str(data / 'data'), 'PORT': str(port), 'HOST': '127.0.0.1', 'SECRET_KEY': 'b' * 40,
-               'TELEGRAM_API_URL': fake.base_url, 'TELEGRAM_BOT_TOKEN': DEFAULT_TOKEN,
-               'TELEGRAM_CHAT_ID': str(DEFAULT_CHAT_ID), 'TELEGRAM_PACING_SECONDS': '0'}
-        env.pop('DATABASE_URL', None)
+        env = app_env(DATA_DIR=str(data / 'data'), SECRET_KEY='b' * 40, TELEGRAM_API_URL=fake.base_url,
+                      TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_CHAT_ID=str(DEFAULT_CHAT_ID),
+                      TELEGRAM_PACING_SECONDS='0')
         t0 = time.time()
         due, visible, first_due = prepare(env, lead)
-        app = start_app(env, data)
+        app, base = start_loaded_app(env, data)
         print(f'{POSTS} scheduled posts written and the app up in {time.time() - t0:.1f} s; first due in '
               f'{first_due - time.time():.1f} s, then {RATE:.0f}/s for {POSTS / RATE:.0f} s; '
               f'{ON_SCREEN} of them on screen (every {POSTS // ON_SCREEN}th)')
         sampler = RssSampler(app.pid)
         sampler.start()
-        base = f'http://127.0.0.1:{port}'
         visible_ids = sorted(visible.values())
         pages = [BenchPage() for _ in range(page_count)]
         try:

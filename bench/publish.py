@@ -21,15 +21,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.connections import accounts
 from services.core import db
-from services.core.config import configure, load_settings
 from services.core.models import Post, PostStatus
 from services.platforms import registry  # noqa: E402
 from services.platforms.base import close_http_client  # noqa: E402
 from services.posts import editing
 from services.posts.editing import PostInput, SaveAction
 from services.publishing import engine
-from services.team import users
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeChat, FakeTelegram, Fault  # noqa: E402
+from tests.harness import boot, first_admin  # noqa: E402
 
 LATENCY_S = 0.05
 FANOUT = ['telegram', 'instagram', 'youtube', 'tiktok']
@@ -84,10 +83,8 @@ async def main() -> None:
         for platform in FANOUT[1:]:  # Telegram's client (and settings) under the other platforms' names
             registry.register(dataclasses.replace(stand_in, name=platform))
         no_pacing = {f'{platform.upper()}_PACING_SECONDS': '0' for platform in FANOUT}  # the fake has no limits
-        settings = configure(load_settings({'DATA_DIR': data, 'SECRET_KEY': 'b' * 40,
-                                            'TELEGRAM_API_URL': fake.base_url, **no_pacing}, env_file=None))
-        db.init_db(settings.database_url)
-        author = users.create_first_admin('bench', 'a long password!', language='en', time_zone='UTC', ip='')
+        settings = boot(DATA_DIR=data, TELEGRAM_API_URL=fake.base_url, **no_pacing)
+        author = first_admin('bench')
         for index, platform in enumerate(FANOUT):
             chat_id = DEFAULT_CHAT_ID - index
             fake.add_chat(FakeChat(id=chat_id, type='channel', title=platform, username=f'bench{index}'))

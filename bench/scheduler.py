@@ -30,14 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.connections import accounts
 from services.core import db
-from services.core.config import configure, get_settings, load_settings
+from services.core.config import get_settings
 from services.core.models import Delivery, DeliveryStatus, Post, PostStatus, utcnow
 from services.publishing import due_timer, engine
-from services.team import users
-from tests.app_process import free_port  # noqa: E402
+from tests.app_process import app_env, start_app, wait_for_log  # noqa: E402
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram  # noqa: E402
+from tests.harness import boot, first_admin  # noqa: E402
 
-APP = Path(__file__).resolve().parents[1] / 'app.py'
 LEAD_SECONDS = 20
 LOADED = re.compile(r'scheduler: (\d+) post\(s\) waiting.*loaded in ([\d.]+) s')
 
@@ -56,10 +55,9 @@ class TimedTelegram(FakeTelegram):
 
 def prepare(env: dict[str, str], count: int, spread: float) -> dict[str, datetime]:
     """The database with the env account, an author and `count` scheduled posts; returns text -> due time."""
-    settings = configure(load_settings(env, env_file=None))
-    db.init_db(settings.database_url)
+    settings = boot(**env)
     accounts.sync_env_accounts(settings)
-    author = users.create_first_admin('bench', 'a long password!', language='en', time_zone='UTC', ip='')
+    author = first_admin('bench')
     account_id = accounts.accounts_by_platform()['telegram'].id
     first_due = utcnow() + timedelta(seconds=LEAD_SECONDS)
     due = {f'bench {n}': first_due + timedelta(seconds=spread * n / count) for n in range(count)}
@@ -121,27 +119,22 @@ def main() -> None:
     print(f'load average before: {" ".join(f"{n:.2f}" for n in os.getloadavg())}')
     if '--firing-only' in sys.argv:
         with tempfile.TemporaryDirectory() as data:
-            env = {**os.environ, 'DATA_DIR': data, 'SECRET_KEY': 'b' * 40, 'TELEGRAM_BOT_TOKEN': DEFAULT_TOKEN,
-                   'TELEGRAM_CHAT_ID': str(DEFAULT_CHAT_ID)}
-            env.pop('DATABASE_URL', None)
+            env = app_env(DATA_DIR=data, SECRET_KEY='b' * 40, TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN,
+                          TELEGRAM_CHAT_ID=str(DEFAULT_CHAT_ID))
             asyncio.run(firing_only(env, count, spread))
         return
     with tempfile.TemporaryDirectory() as data, TimedTelegram() as fake:
-        port = free_port()
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI'))},
-               'DATA_DIR': data, 'PORT': str(port), 'HOST': '127.0.0.1', 'SECRET_KEY': 'b' * 40,
-               'TELEGRAM_API_URL': fake.base_url, 'TELEGRAM_BOT_TOKEN': DEFAULT_TOKEN,
-               'TELEGRAM_CHAT_ID': str(DEFAULT_CHAT_ID), 'TELEGRAM_PACING_SECONDS': '0'}
-        env.pop('DATABASE_URL', None)
+        env = app_env(DATA_DIR=data, SECRET_KEY='b' * 40, TELEGRAM_API_URL=fake.base_url,
+                      TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_CHAT_ID=str(DEFAULT_CHAT_ID),
+                      TELEGRAM_PACING_SECONDS='0')
         started = time.perf_counter()
         due = prepare(env, count, spread)
         print(f'wrote {count} scheduled posts in {time.perf_counter() - started:.1f} s, due over {spread:.0f} s '
               f'from {LEAD_SECONDS} s on; fake Telegram with no latency, pacing off (TELEGRAM_PACING_SECONDS=0)')
         log_path = Path(data) / 'app.log'
-        with log_path.open('w') as log:
-            app = subprocess.Popen([sys.executable, str(APP)], cwd=data, env=env, stdout=log, stderr=subprocess.STDOUT)
+        app, base_url = start_app(env, Path(data), log=log_path)
         try:
-            load_s = wait_for_load(app, log_path, port, count)
+            load_s = wait_for_load(app, log_path, base_url, count)
             print(f'app up; {count} posts loaded into the scheduler in {load_s:.2f} s')
             deadline = max(due.values()).timestamp() + 120
             while len(fake.arrived) < count and time.time() < deadline:
@@ -153,18 +146,13 @@ def main() -> None:
         report(due, fake.arrived, load_s, rss, count)
 
 
-def wait_for_load(app: subprocess.Popen, log_path: Path, port: int, count: int) -> float:
-    for _ in range(600):
-        if app.poll() is not None:
-            raise RuntimeError(f'app exited: {log_path.read_text()}')
-        found = LOADED.search(log_path.read_text())
-        if found:
-            if int(found[1]) != count:
-                raise RuntimeError(f'only {found[1]} of {count} posts were loaded')
-            httpx.get(f'http://127.0.0.1:{port}/healthz', timeout=5).raise_for_status()
-            return float(found[2])
-        time.sleep(0.1)
-    raise RuntimeError('the scheduler did not report loading within 60 s')
+def wait_for_load(app: subprocess.Popen, log_path: Path, base_url: str, count: int) -> float:
+    """Seconds the app's scheduler took to load the posts, from its log line, once it has loaded all `count`."""
+    found = wait_for_log(app, log_path, LOADED.pattern, seconds=60)
+    if int(found[1]) != count:
+        raise RuntimeError(f'only {found[1]} of {count} posts were loaded')
+    httpx.get(f'{base_url}/healthz', timeout=5).raise_for_status()
+    return float(found[2])
 
 
 def report(due: dict[str, datetime], arrived: dict[str, float], load_s: float, rss: float, count: int) -> None:

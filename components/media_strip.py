@@ -2,19 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import PurePosixPath
 
 from nicegui import ui
 
 from components.translate import _
 from services.core.models import MediaAsset
+from services.media import stored_files
 
 
 def thumbnail_url(asset: MediaAsset) -> str:
-    name = PurePosixPath(asset.stored_path).name
-    if asset.mime_type.startswith('video/'):
-        return f'/uploads/{PurePosixPath(name).stem}.poster.jpg'
-    return f'/uploads/{name}'
+    return f'/uploads/{stored_files.thumbnail_name(asset)}'
 
 
 def duration_label(seconds: float | None) -> str:

@@ -26,7 +26,7 @@ from services.core.errors import UserError
 from services.core.i18n import N_, format_datetime
 from services.core.models import AccountStatus, MediaAsset, PostStatus, User, utcnow
 from services.core.timezones import AmbiguousTime, local_to_utc, utc_to_local
-from services.media import library
+from services.media import cleanup, library
 from services.platforms import registry
 from services.platforms.spec import PlatformSpec, PostOption
 from services.posts import actions, editing
@@ -181,6 +181,7 @@ class _Editor:
 
     def remove_media(self, media_id: int) -> None:
         self.state.media = [m for m in self.state.media if m.id != media_id]
+        cleanup.delete_if_unused(media_id)  # kept while a saved post still uses it; the daily sweep takes it then
         self.media_view.refresh()
         self.unsaved.changed()
         self.refresh()
@@ -380,7 +381,7 @@ class _Editor:
             _notify(explain(refusal), 'negative')
             return
         for media_id in media_ids:
-            library.delete_if_unused(media_id)
+            cleanup.delete_if_unused(media_id)
         self.unsaved.saved()
         flash(N_('The post was deleted.'), kind='positive')
         ui.navigate.to('/history')

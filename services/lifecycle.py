@@ -5,7 +5,7 @@ import logging
 
 from services.connections import accounts, token_refresh
 from services.core.config import Settings
-from services.media import library
+from services.media import cleanup
 from services.platforms.base import close_http_client
 from services.publishing import due_timer, engine
 
@@ -14,9 +14,10 @@ log = logging.getLogger(__name__)
 
 async def start_services(settings: Settings) -> None:
     """Accounts from the environment, then recovery: files of cut-off uploads removed, interrupted deliveries marked,
-    queued posts resumed; then the scheduler loads every scheduled post."""
+    queued posts resumed; then the scheduler loads every scheduled post. Token renewal and the sweep of unused
+    media then run in the background."""
     accounts.sync_env_accounts(settings)
-    swept = library.sweep_leftovers()
+    swept = cleanup.sweep_leftovers()
     if swept:
         log.info('removed %d file(s) left in the uploads folder by an interrupted upload', swept)
     publisher = engine.init_engine(settings)
@@ -27,9 +28,11 @@ async def start_services(settings: Settings) -> None:
         log.info('resuming %d post(s) that were queued when the app stopped', len(resumable))
     await due_timer.start_scheduler(settings)
     token_refresh.start_token_refresh(settings)
+    cleanup.start_unused_media_sweep()
 
 
 async def stop_services() -> None:
     await due_timer.stop_scheduler()
     await token_refresh.stop_token_refresh()
+    await cleanup.stop_unused_media_sweep()
     await close_http_client()

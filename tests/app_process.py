@@ -66,6 +66,22 @@ def start_app(env: dict[str, str], cwd: Path, *, log: Path | None = None,
     raise RuntimeError('the app did not answer /healthz within 30 s')
 
 
+def wait_for_log(process: subprocess.Popen, log: Path, pattern: str, *, seconds: float = 60) -> re.Match:
+    """Wait until the app's `log` (as `start_app` writes it) has a line matching `pattern`; returns the match.
+
+    Raises RuntimeError, with the log, if the app exits or the line does not come within `seconds`.
+    """
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = re.search(pattern, log.read_text())
+        if found:
+            return found
+        if process.poll() is not None:
+            raise RuntimeError(f'the app exited: {log.read_text()}')
+        time.sleep(0.1)
+    raise RuntimeError(f'no line matching {pattern!r} in the app\'s log within {seconds:.0f} s: {log.read_text()}')
+
+
 def stop_app(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.terminate()

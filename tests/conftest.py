@@ -10,10 +10,14 @@ import pytest
 from services.core import db
 from services.core.config import SUPPORTED_DB_SCHEMES
 from services.team import users
+from tests.harness import first_admin
 
 pytest_plugins = ['nicegui.testing.user_plugin']
 
 ADMIN = ('admin', 'correct horse battery')
+# The app's settings a developer's shell may hold: every test starts without them.
+APP_SETTINGS = ('DATABASE_URL', 'SECRET_KEY', 'HOST', 'PORT', 'MAX_UPLOAD_MB', 'PUBLIC_BASE_URL')
+APP_SETTING_PREFIXES = ('TELEGRAM_', 'INSTAGRAM_', 'YOUTUBE_', 'TIKTOK_', 'PUBLISH_', 'RETRY_', 'MISFIRE_')
 
 
 @pytest.fixture(autouse=True)
@@ -21,9 +25,10 @@ def app_env(tmp_path, monkeypatch):
     """Every test gets an empty data folder and no settings from the developer's shell or .env.
 
     With TEST_APP_DATABASE_URL set, the app runs on that (emptied) PostgreSQL database instead of SQLite.
+    `tests.harness.boot` and `process_env` read the folder and the database from here.
     """
-    for name in ('DATABASE_URL', 'SECRET_KEY', 'HOST', 'PORT', 'MAX_UPLOAD_MB', 'PUBLIC_BASE_URL'):
-        monkeypatch.delenv(name, raising=False)
+    for name in [name for name in os.environ if name in APP_SETTINGS or name.startswith(APP_SETTING_PREFIXES)]:
+        monkeypatch.delenv(name)
     monkeypatch.setenv('DATA_DIR', str(tmp_path / 'data'))
     if os.environ.get('TEST_APP_DATABASE_URL'):
         monkeypatch.setenv('DATABASE_URL', empty_postgres(os.environ['TEST_APP_DATABASE_URL']))
@@ -104,7 +109,7 @@ async def on_sign_in_page(user, text: str, *, seconds: float = 5.0) -> None:
 @pytest.fixture
 def admin(user):
     """The first admin, created as setup would (needs the app started by the `user` fixture)."""
-    return users.create_first_admin(*ADMIN, language='en', time_zone='Europe/Berlin', ip='127.0.0.1')
+    return first_admin(*ADMIN, time_zone='Europe/Berlin', ip='127.0.0.1')
 
 
 async def eventually(check, *, seconds: float = 10.0):

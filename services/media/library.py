@@ -1,14 +1,13 @@
 """Uploaded media: typed from its bytes, stored once per content, served by name or by a signed, expiring URL.
 
-Files live in `uploads_dir` under names this service makes up (`<32 hex>.<ext>`, videos also `<32 hex>.poster.jpg`);
-the user's file name is only a label in the database. Types and sizes come from `services.media_probe`.
+Files live in `uploads_dir` under names `stored_files` makes up; the user's file name is only a label in the
+database. Types and sizes come from `probe`; deleting is `cleanup`'s job.
 """
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import hmac
-import re
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -22,15 +21,20 @@ from services.core import db
 from services.core.config import get_settings
 from services.core.errors import UserError
 from services.core.i18n import N_
-from services.core.models import MediaAsset, PostMedia
-from services.media.probe import KINDS, MAX_IMAGE_PIXELS, Damaged, NotMedia, TooManyPixels, probe
+from services.core.models import MediaAsset, utcnow
+from services.media import cleanup
+from services.media.probe import MAX_IMAGE_PIXELS, Damaged, NotMedia, TooManyPixels, probe
+from services.media.stored_files import (
+    STORED_NAME,
+    jpeg_copy_name,
+    media_path,
+    new_stored_name,
+    poster_name,
+    stored_file,
+)
 
 MB = 1024 * 1024
 LABEL_LENGTH = 255
-POSTER_SUFFIX = '.poster.jpg'
-JPEG_COPY_SUFFIX = '.copy.jpg'  # a JPEG made at publish time for platforms that take nothing else (Instagram)
-STORED_NAME = re.compile(r'[0-9a-f]{32}(?:\.(?:' + '|'.join(KINDS) + ')|' + re.escape(POSTER_SUFFIX) + '|'
-                         + re.escape(JPEG_COPY_SUFFIX) + ')')
 
 NOT_SUPPORTED = N_('The file %(name)s is not a supported image or video. Use JPEG, PNG, WebP, GIF, MP4, MOV or WebM.')
 TOO_LARGE = N_('%(name)s is larger than %(limit)s MB. Upload a smaller or shorter file.')
@@ -49,7 +53,8 @@ class PublicUrlMissing(UserError):
 
 
 async def store_upload(chunks: AsyncIterator[bytes], original_name: str, *, uploaded_by: int | None) -> MediaAsset:
-    """Store the file streamed as `chunks` and return its row; content stored before comes back as the same row.
+    """Store the file streamed as `chunks` and return its row; content stored before comes back as the same row
+    (counted as stored now, so the sweep of unused media leaves it a day again).
 
     `original_name` is only a label. Reads `chunks` once, stopping as soon as the size limit is passed.
     Raises MediaRefused when the file is empty, too large, of a type not allowed, or damaged.
@@ -60,7 +65,7 @@ async def store_upload(chunks: AsyncIterator[bytes], original_name: str, *, uplo
     incoming = uploads / f'.incoming-{secrets.token_hex(16)}'  # never matches STORED_NAME, so never served
     try:
         size, sha256 = await _receive(chunks, incoming, label)
-        existing = await asyncio.to_thread(_find_by_sha256, sha256)
+        existing = await asyncio.to_thread(_stored_again, sha256)
         if existing is not None:
             return existing
         return await asyncio.to_thread(_keep, incoming, label, size, sha256, uploaded_by)
@@ -104,113 +109,41 @@ def _keep(incoming: Path, label: str, size: int, sha256: str, uploaded_by: int |
         raise MediaRefused(DAMAGED, name=label) from None
     except TooManyPixels:
         raise MediaRefused(TOO_MANY_PIXELS, name=label, limit=MAX_IMAGE_PIXELS // 1_000_000) from None
-    stored_name = f'{secrets.token_hex(16)}.{found.kind.ext}'
+    stored_name = new_stored_name(found.kind.ext)
     asset = MediaAsset(stored_path=stored_name, original_name=label, mime_type=found.kind.mime_type,
                        size_bytes=size, sha256=sha256, width=found.width, height=found.height,
                        duration_s=found.duration_s, uploaded_by=uploaded_by)
     uploads = get_settings().uploads_dir
     try:
         if found.poster_jpeg is not None:
-            (uploads / _poster_name(stored_name)).write_bytes(found.poster_jpeg)
+            (uploads / poster_name(stored_name)).write_bytes(found.poster_jpeg)
         incoming.replace(uploads / stored_name)
         with db.session() as session:
             session.add(asset)
     except sa.exc.IntegrityError:
-        _remove_files(stored_name)
+        cleanup.remove_files(stored_name)
         existing = _find_by_sha256(sha256)  # the same content, uploaded at the same moment by someone else
         if existing is None:
             raise
         return existing
     except BaseException:
-        _remove_files(stored_name)
+        cleanup.remove_files(stored_name)
         raise
     return asset
+
+
+def _stored_again(sha256: str) -> MediaAsset | None:
+    """The row of content stored before, its time set to now (None when there is none, or it was just deleted)."""
+    with db.session() as session:
+        touched = session.exec(sa.update(MediaAsset).where(MediaAsset.sha256 == sha256).values(created_at=utcnow()))
+        if not touched.rowcount:
+            return None
+    return _find_by_sha256(sha256)
 
 
 def _find_by_sha256(sha256: str) -> MediaAsset | None:
     with db.session() as session:
         return session.exec(select(MediaAsset).where(MediaAsset.sha256 == sha256)).first()
-
-
-def delete_if_unused(media_id: int) -> bool:
-    """Delete media `media_id`, its row and its files, unless a post uses it. True when it was deleted."""
-    try:
-        with db.session() as session:
-            asset = session.get(MediaAsset, media_id)
-            if asset is None or session.exec(select(PostMedia).where(PostMedia.media_id == media_id)).first():
-                return False
-            session.delete(asset)
-    except sa.exc.IntegrityError:  # a post took it up meanwhile: the foreign key refused the delete
-        return False
-    _remove_files(asset.stored_path)
-    return True
-
-
-def _remove_files(stored_name: str) -> None:
-    for name in (stored_name, _poster_name(stored_name), stored_name.partition('.')[0] + JPEG_COPY_SUFFIX):
-        path = stored_file(name)
-        if path is not None:
-            path.unlink(missing_ok=True)
-
-
-def sweep_leftovers() -> int:
-    """Delete files a crash left behind: uploads cut off mid-way, and files whose row was never committed.
-
-    Call it at start, before uploads are served. Returns how many files went.
-    """
-    uploads = get_settings().uploads_dir
-    if not uploads.is_dir():
-        return 0
-    with db.session() as session:
-        known = {name.partition('.')[0] for name in session.exec(select(MediaAsset.stored_path))}
-    removed = 0
-    for path in uploads.iterdir():
-        cut_off = path.name.startswith('.incoming-')
-        orphan = STORED_NAME.fullmatch(path.name) is not None and path.name.partition('.')[0] not in known
-        if path.is_file() and (cut_off or orphan):
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
-
-
-def _poster_name(stored_name: str) -> str:
-    return stored_name.partition('.')[0] + POSTER_SUFFIX
-
-
-def stored_file(name: str) -> Path | None:
-    """The path of `name` in the uploads folder if `name` is one this service gives files, else None.
-
-    Only `<32 hex>.<allowed ext>` and `<32 hex>.poster.jpg` pass, and only if they resolve inside the folder
-    (a symlink pointing elsewhere does not). The file may not exist.
-    """
-    if not STORED_NAME.fullmatch(name):
-        return None
-    uploads = get_settings().uploads_dir.resolve()
-    path = (uploads / name).resolve()
-    return path if path.parent == uploads else None
-
-
-def stored_mime_type(name: str) -> str:
-    """The MIME type of a stored name (the extension was chosen from the detected type)."""
-    if name.endswith((POSTER_SUFFIX, JPEG_COPY_SUFFIX)):
-        return 'image/jpeg'
-    return KINDS[name.rpartition('.')[2]].mime_type
-
-
-def media_path(asset: MediaAsset) -> Path:
-    """Where the file of `asset` is. Raises ValueError if its stored name would lead outside the uploads folder."""
-    path = stored_file(asset.stored_path)
-    if path is None:
-        raise ValueError(f'not a stored media name: {asset.stored_path!r}')
-    return path
-
-
-def poster_path(asset: MediaAsset) -> Path | None:
-    """The poster frame (JPEG) of a video asset, or None for images and videos without one."""
-    if not asset.mime_type.startswith('video/'):
-        return None
-    path = stored_file(_poster_name(media_path(asset).name))
-    return path if path is not None and path.is_file() else None
 
 
 def signed_url(asset: MediaAsset, *, expires_in: int = 3600) -> str:
@@ -229,7 +162,7 @@ def signed_jpeg_url(asset: MediaAsset, *, expires_in: int = 3600) -> str:
     if asset.mime_type == 'image/jpeg':
         return signed_url(asset, expires_in=expires_in)
     source = media_path(asset)
-    name = source.name.partition('.')[0] + JPEG_COPY_SUFFIX
+    name = jpeg_copy_name(source.name)
     target = stored_file(name)
     if target is not None and not target.is_file():
         from PIL import Image, ImageOps  # loaded when first needed, not at start

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
-from services.media import library
+from services.media import library, stored_files
 
 router = APIRouter()
 
@@ -31,7 +31,7 @@ async def signed_file(name: str, expires: str = '', signature: str = '') -> File
 
 
 def _stored_file(name: str) -> Path:
-    path = library.stored_file(name)
+    path = stored_files.stored_file(name)
     if path is None or not path.is_file():
         raise HTTPException(status_code=404)
     return path
@@ -39,5 +39,5 @@ def _stored_file(name: str) -> Path:
 
 def _file_response(path: Path) -> FileResponse:
     # The type is the detected one; nosniff keeps the browser from guessing another from the bytes.
-    return FileResponse(path, media_type=library.stored_mime_type(path.name), filename=path.name,
+    return FileResponse(path, media_type=stored_files.stored_mime_type(path.name), filename=path.name,
                         content_disposition_type='inline', headers={'X-Content-Type-Options': 'nosniff'})

@@ -1,9 +1,13 @@
-"""Local HTTP fakes of each platform, plus what they share: a real server on 127.0.0.1 and connection-level faults.
+"""Local HTTP fakes of each platform, plus what they share: a real server on 127.0.0.1 and one kind of fault.
 
 Each fake is a `FakeServer`: an ASGI app served by uvicorn in a background thread, so clients talk real HTTP to it:
 
     with FakeTelegram() as fake:
+        fake.inject(Fault.slow(3), on='sendMessage')   # the next sendMessage answers 3 s late
         client = TelegramClient(fake.base_url)
+
+Every fake takes the same `Fault` through the same `inject(fault, times, on=..., skip=...)`; the `Fault` of each
+fake's module adds the named failures of that platform (`telegram.Fault.rate_limited()`, ...).
 """
 from __future__ import annotations
 
@@ -12,8 +16,10 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Self
 
 import uvicorn
 from starlette.datastructures import UploadFile
@@ -21,7 +27,6 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 ASGIApp = Any  # an ASGI 3 callable: async (scope, receive, send) -> None
-F = TypeVar('F')
 
 
 class BackgroundServer:
@@ -111,7 +116,42 @@ class FakeServer:
         raise NotImplementedError
 
 
-class FaultQueue(Generic[F]):
+@dataclass(frozen=True)
+class Fault:
+    """What a fake does instead of (or before) answering a call: the one fault type of every fake.
+
+    The fake first waits `delay` seconds (giving up if the client hangs up meanwhile). Then, before doing the real
+    work or, with `after`, once it is done (so the client cannot tell whether it happened), it closes the
+    connection without answering (`drop`), or answers `status` with the platform's error made from `details`;
+    with neither, it answers normally. `details` holds what only that platform's fake reads: the fields of its
+    error (Telegram's description, Graph's code and subcode, Google's reason, TikTok's code) and effects of its own
+    (an upload cut short, an expired token). `on` is the kind of call it waits for unless `inject` names one.
+    """
+    name: str
+    status: int = 0
+    details: Mapping[str, Any] = field(default_factory=dict)
+    delay: float = 0.0
+    drop: bool = False
+    after: bool = False
+    on: str | None = None
+
+    @classmethod
+    def slow(cls, seconds: float) -> Self:
+        """The answer comes `seconds` late."""
+        return cls('slow', delay=seconds)
+
+    @classmethod
+    def dropped(cls) -> Self:
+        """The connection closes before the request is handled."""
+        return cls('dropped', drop=True)
+
+    @classmethod
+    def dropped_after(cls) -> Self:
+        """The request is handled, then the connection closes without the answer."""
+        return cls('dropped_after', drop=True, after=True)
+
+
+class FaultQueue:
     """Faults injected into a fake, each waiting for its kind of call (any call when None), in the order injected."""
 
     def __init__(self, kinds: tuple[str, ...]) -> None:
@@ -119,15 +159,23 @@ class FaultQueue(Generic[F]):
         self._entries: deque[list[Any]] = deque()  # [fault, kind or None, such calls still to let through]
         self._lock = threading.Lock()  # the fake answers on its server's thread; tests inject from theirs
 
-    def add(self, fault: F, times: int = 1, *, on: str | None = None, skip: int = 0) -> None:
-        """Make the next `times` calls of kind `on` meet `fault`, after letting `skip` such calls through."""
+    def add(self, fault: Fault, times: int = 1, *, on: str | None = None, skip: int = 0) -> None:
+        """Make the next `times` calls of kind `on` (default: the fault's own) meet `fault`, after letting `skip`
+        such calls through."""
+        on = on or fault.on
         if on is not None and on not in self.kinds:
             raise ValueError(f'on must be one of {self.kinds}')
         with self._lock:
             self._entries.append([fault, on, skip])
             self._entries.extend([fault, on, 0] for _ in range(times - 1))
 
-    def next_for(self, kind: str) -> F | None:
+    @property
+    def pending(self) -> int:
+        """Faults injected and not yet met."""
+        with self._lock:
+            return len(self._entries)
+
+    def next_for(self, kind: str) -> Fault | None:
         """The fault this call of `kind` meets, if any (taking it off the queue)."""
         with self._lock:
             for entry in self._entries:

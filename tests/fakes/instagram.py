@@ -22,6 +22,7 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 
+from tests import fakes
 from tests.fakes import FakeServer, FaultQueue, drop_connection, read_params, wait_unless_client_leaves
 from tests.fakes.files import FileServer
 from tests.fakes.graph_api import VERSION, GraphError, edge_page, select_fields
@@ -48,52 +49,36 @@ class FakeIgUser:
     username: str = 'fake_creator'
 
 
-@dataclass(frozen=True)
-class Fault:
-    """What the fake does instead of (or before) answering a call; see `FakeInstagram.inject`."""
-    name: str
-    status: int = 0  # answer with this HTTP status and error, skipping the real work
-    code: int = 0
-    subcode: int | None = None
-    message: str = ''
-    is_transient: bool = False
-    plain: bool = False  # a plain-text body instead of the Graph API error object (a proxy's page)
-    delay: float = 0.0  # wait this long first; then the fault's error, or the normal answer
-    drop: bool = False  # close the connection without answering
-    after: bool = False  # do the real work first, then drop or fail: the client cannot tell that it happened
+class Fault(fakes.Fault):
+    """Instagram's failures, as `FakeInstagram.inject` takes them (`details`: the Graph error's code, subcode,
+    message and is_transient; `plain` for a plain-text body instead of the error object, as a proxy's page)."""
+
+    @classmethod
+    def error(cls, name: str, status: int, code: int, message: str, subcode: int | None = None, *,
+              transient: bool = False, plain: bool = False, after: bool = False) -> Fault:
+        details = {'code': code, 'subcode': subcode, 'message': message, 'is_transient': transient, 'plain': plain}
+        return cls(name, status, details, after=after)
 
     @classmethod
     def server_error(cls, status: int = 503) -> Fault:
-        return cls(f'server_error_{status}', status, message='Service Unavailable', plain=True)
+        return cls.error(f'server_error_{status}', status, 0, 'Service Unavailable', plain=True)
 
     @classmethod
     def transient(cls) -> Fault:
-        return cls('transient', 500, 2, message='An unexpected error has occurred. Please retry your request later.',
-                   is_transient=True)
+        return cls.error('transient', 500, 2, 'An unexpected error has occurred. Please retry your request later.',
+                         transient=True)
 
     @classmethod
     def expired_token(cls) -> Fault:
-        return cls('expired_token', 400, 190, 463, 'Error validating access token: Session has expired.')
+        return cls.error('expired_token', 400, 190, 'Error validating access token: Session has expired.', 463)
 
     @classmethod
     def throttled(cls) -> Fault:
-        return cls('throttled', 400, 4, message='Application request limit reached', is_transient=True)
-
-    @classmethod
-    def slow(cls, seconds: float) -> Fault:
-        return cls('slow', delay=seconds)
-
-    @classmethod
-    def dropped(cls) -> Fault:
-        return cls('dropped', drop=True)
-
-    @classmethod
-    def dropped_after(cls) -> Fault:
-        return cls('dropped_after', drop=True, after=True)
+        return cls.error('throttled', 400, 4, 'Application request limit reached', transient=True)
 
     @classmethod
     def server_error_after(cls, status: int = 502) -> Fault:
-        return cls(f'server_error_after_{status}', status, message='Bad Gateway', plain=True, after=True)
+        return cls.error(f'server_error_after_{status}', status, 0, 'Bad Gateway', plain=True, after=True)
 
 
 @dataclass
@@ -155,14 +140,14 @@ class FakeInstagram(FakeServer):
         self.pulls: list[Pull] = []
         self.calls: list[Call] = []
         self.files = FileServer()
-        self._faults = FaultQueue[Fault](KINDS)
+        self._faults = FaultQueue(KINDS)
         self._ids = itertools.count(18_000_000_000_000_001)
 
     def serve_file(self, path: Path) -> str:
         """A URL on the fake's file server that answers with the bytes of `path`."""
         return self.files.serve(path)
 
-    def inject(self, fault: Fault, times: int = 1, *, on: str | None = None, skip: int = 0) -> None:
+    def inject(self, fault: fakes.Fault, times: int = 1, *, on: str | None = None, skip: int = 0) -> None:
         """Make the next `times` calls of kind `on` (any call when None; see KINDS) meet `fault`, after letting
         `skip` such calls through and after the faults already queued."""
         self._faults.add(fault, times, on=on, skip=skip)
@@ -186,19 +171,19 @@ class FakeInstagram(FakeServer):
             params, _ = await read_params(request)
             fault = self._faults.next_for(_kind(request.method, path.strip('/').split('/')))
         except ValueError as error:
-            params, fault = {}, Fault('unparsable', 400, 100, message=f'Invalid request: {error}')
+            params, fault = {}, Fault.error('unparsable', 400, 100, f'Invalid request: {error}')
         params.pop('access_token', None)
         status, body = await self._answer(fault, request.method, path, token, params, receive)
         self.calls.append(Call(request.method, path, version.group()[1:] if version else None, token, params, status,
                                fault.name if fault else None))
         if status == 0:
             await drop_connection(send, receive)
-        elif fault and fault.plain and status == fault.status:
-            await PlainTextResponse(fault.message, status_code=status)(scope, receive, send)
+        elif fault and fault.details.get('plain') and status == fault.status:
+            await PlainTextResponse(fault.details['message'], status_code=status)(scope, receive, send)
         elif status > 0:
             await JSONResponse(body, status_code=status)(scope, receive, send)
 
-    async def _answer(self, fault: Fault | None, method: str, path: str, token: str, params: dict[str, Any],
+    async def _answer(self, fault: fakes.Fault | None, method: str, path: str, token: str, params: dict[str, Any],
                       receive: Any) -> tuple[int, dict[str, Any]]:
         """(status, body); status 0 means drop the connection, -1 that the client left while waiting."""
         if fault and fault.delay and await wait_unless_client_leaves(receive, fault.delay):
@@ -360,11 +345,13 @@ def _kind(method: str, parts: list[str]) -> str:
     return named if method == 'GET' and len(parts) == 1 else 'other'
 
 
-def _failure(fault: Fault) -> tuple[int, dict[str, Any]]:
+def _failure(fault: fakes.Fault) -> tuple[int, dict[str, Any]]:
     """What `fault` answers: status 0 (drop the connection), or its status and error envelope."""
     if fault.drop:
         return 0, {}
-    error = GraphError(fault.code, fault.message, fault.subcode, status=fault.status, transient=fault.is_transient)
+    details = fault.details
+    error = GraphError(details.get('code', 0), details.get('message', ''), details.get('subcode'), status=fault.status,
+                       transient=details.get('is_transient', False))
     return error.status, error.envelope()
 
 

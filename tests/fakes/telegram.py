@@ -15,9 +15,8 @@ import hashlib
 import itertools
 import json
 import re
-import threading
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +24,8 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from tests.fakes import FakeServer, drop_connection, read_params, wait_unless_client_leaves
+from tests import fakes
+from tests.fakes import FakeServer, FaultQueue, drop_connection, read_params, wait_unless_client_leaves
 
 DEFAULT_TOKEN = '123456789:AAFakeTokenForTestsOnly-0123456789a'
 DEFAULT_CHAT_ID = -1001234567890
@@ -34,6 +34,7 @@ TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
 ALBUM_SIZES = range(2, 11)
 WELL_FORMED_TOKEN = re.compile(r'\d{1,20}:[A-Za-z0-9_-]{30,50}')
 PATH = re.compile(r'/bot(?P<token>[^/]*)/(?P<method>[^/]+)/?')
+METHODS = ('getMe', 'sendMessage', 'sendPhoto', 'sendVideo', 'sendMediaGroup')  # what `inject(on=...)` may name
 
 
 @dataclass(frozen=True)
@@ -59,52 +60,36 @@ class FakeChat:
         return chat | ({'username': self.username} if self.username else {})
 
 
-@dataclass(frozen=True)
-class Fault:
-    """What the fake does instead of (or before) answering a call; see `FakeTelegram.inject`."""
-    name: str
-    status: int = 0  # answer with this error code, skipping the real work
-    description: str = ''
-    parameters: dict[str, Any] | None = None
-    delay: float = 0.0  # wait this long first (a slow answer); then the fault's error, or the normal answer
-    drop: bool = False  # close the connection without answering
-    after: bool = False  # with drop: carry the call out first (the message is sent), then lose the answer
+class Fault(fakes.Fault):
+    """Telegram's failures, as `FakeTelegram.inject` takes them (`details`: the error's description and parameters)."""
+
+    @classmethod
+    def error(cls, name: str, status: int, description: str, parameters: dict[str, Any] | None = None) -> Fault:
+        return cls(name, status, {'description': description, 'parameters': parameters})
 
     @classmethod
     def rate_limited(cls, retry_after: int = 5) -> Fault:
-        return cls('rate_limited', 429, f'Too Many Requests: retry after {retry_after}', {'retry_after': retry_after})
+        return cls.error('rate_limited', 429, f'Too Many Requests: retry after {retry_after}',
+                         {'retry_after': retry_after})
 
     @classmethod
     def server_error(cls, status: int = 500) -> Fault:
         words = {500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable'}
-        return cls(f'server_error_{status}', status, words.get(status, 'Internal Server Error'))
-
-    @classmethod
-    def slow(cls, seconds: float) -> Fault:
-        return cls('slow', delay=seconds)
-
-    @classmethod
-    def dropped(cls) -> Fault:
-        return cls('dropped', drop=True)
-
-    @classmethod
-    def dropped_after(cls) -> Fault:
-        """The call is carried out, then the connection closes before the answer: the client cannot know."""
-        return cls('dropped_after', drop=True, after=True)
+        return cls.error(f'server_error_{status}', status, words.get(status, 'Internal Server Error'))
 
     @classmethod
     def unauthorized(cls) -> Fault:
-        return cls('unauthorized', 401, 'Unauthorized')
+        return cls.error('unauthorized', 401, 'Unauthorized')
 
     @classmethod
     def chat_not_found(cls) -> Fault:
-        return cls('chat_not_found', 400, 'Bad Request: chat not found')
+        return cls.error('chat_not_found', 400, 'Bad Request: chat not found')
 
     @classmethod
     def migrated(cls, to_chat_id: int = -1009876543210) -> Fault:
         """The group became a supergroup; the fake then also knows a supergroup with `to_chat_id`."""
-        return cls('migrated', 400, 'Bad Request: group chat was upgraded to a supergroup chat',
-                   {'migrate_to_chat_id': to_chat_id})
+        return cls.error('migrated', 400, 'Bad Request: group chat was upgraded to a supergroup chat',
+                         {'migrate_to_chat_id': to_chat_id})
 
 
 @dataclass(frozen=True)
@@ -144,6 +129,10 @@ class ApiError(Exception):
         super().__init__(description)
         self.code, self.description, self.parameters = code, description, parameters
 
+    def envelope(self) -> dict[str, Any]:
+        envelope = {'ok': False, 'error_code': self.code, 'description': self.description}
+        return envelope | ({'parameters': self.parameters} if self.parameters else {})
+
 
 class FakeTelegram(FakeServer):
     """The fake Bot API. Use as a context manager; `base_url` replaces https://api.telegram.org."""
@@ -156,8 +145,7 @@ class FakeTelegram(FakeServer):
         self.photo_limit, self.file_limit = photo_limit, file_limit
         self.sent: list[SentMessage] = []
         self.calls: list[Call] = []
-        self._faults: deque[Fault] = deque()
-        self._lock = threading.Lock()
+        self._faults = FaultQueue(METHODS)
         self._last_message_id: defaultdict[int, int] = defaultdict(int)
         self._file_ids = itertools.count(1)
         self._album_ids = itertools.count(13_000_000_000_000_001)
@@ -165,16 +153,15 @@ class FakeTelegram(FakeServer):
             ('getMe', self._get_me), ('sendMessage', self._send_message), ('sendPhoto', self._send_photo),
             ('sendVideo', self._send_video), ('sendMediaGroup', self._send_media_group))}
 
-    def inject(self, fault: Fault, times: int = 1) -> None:
-        """Make the next `times` calls (of any method) meet `fault`, after the faults already queued."""
-        with self._lock:
-            self._faults.extend([fault] * times)
+    def inject(self, fault: fakes.Fault, times: int = 1, *, on: str | None = None, skip: int = 0) -> None:
+        """Make the next `times` calls of method `on` (any method when None; see METHODS) meet `fault`, after
+        letting `skip` such calls through and after the faults already queued."""
+        self._faults.add(fault, times, on=on, skip=skip)
 
     @property
     def pending_faults(self) -> int:
         """Faults injected and not yet met (0 once the last one's request has arrived)."""
-        with self._lock:
-            return len(self._faults)
+        return self._faults.pending
 
     def add_chat(self, chat: FakeChat) -> None:
         self.chats[chat.id] = chat
@@ -189,9 +176,9 @@ class FakeTelegram(FakeServer):
             params, files = await read_params(request)
         except ValueError as error:
             params, files = {}, {}
-            fault: Fault | None = Fault('unparsable', 400, f"Bad Request: can't parse request: {error}")
+            fault: fakes.Fault | None = Fault.error('unparsable', 400, f"Bad Request: can't parse request: {error}")
         else:
-            fault = self._next_fault()
+            fault = self._faults.next_for(self._methods.get(method.lower(), (method, None))[0])
         try:
             status, body = await self._answer(fault, token, method, path is not None, params, files, receive)
             # recorded before answering, so a test that got the answer also sees the record
@@ -204,29 +191,29 @@ class FakeTelegram(FakeServer):
             for upload in files.values():
                 await upload.close()
 
-    async def _answer(self, fault: Fault | None, token: str, method: str, path_ok: bool, params: dict[str, Any],
+    async def _answer(self, fault: fakes.Fault | None, token: str, method: str, path_ok: bool, params: dict[str, Any],
                       files: dict[str, UploadFile], receive: Any) -> tuple[int, dict[str, Any]]:
         """(status, envelope); status 0 means drop the connection, -1 that the client left while waiting."""
         if fault and fault.delay and await wait_unless_client_leaves(receive, fault.delay):
             return -1, {}
+        if fault and not fault.after and (fault.drop or fault.status):
+            return self._failure(fault)
         try:
-            if fault and fault.drop and not fault.after:
-                return 0, {}
-            if fault and fault.status:
-                self._register_migration(fault)
-                raise ApiError(fault.status, fault.description, fault.parameters)
-            result = await self._dispatch(token, method, path_ok, params, files)
-            return (0, {}) if fault and fault.drop else (200, {'ok': True, 'result': result})
+            answer = 200, {'ok': True, 'result': await self._dispatch(token, method, path_ok, params, files)}
         except ApiError as error:
-            envelope = {'ok': False, 'error_code': error.code, 'description': error.description}
-            return error.code, envelope | ({'parameters': error.parameters} if error.parameters else {})
+            answer = error.code, error.envelope()
+        return self._failure(fault) if fault and fault.after else answer
 
-    def _next_fault(self) -> Fault | None:
-        with self._lock:
-            return self._faults.popleft() if self._faults else None
+    def _failure(self, fault: fakes.Fault) -> tuple[int, dict[str, Any]]:
+        """What `fault` answers: status 0 (drop the connection), or its status and error envelope."""
+        if fault.drop:
+            return 0, {}
+        self._register_migration(fault)
+        return fault.status, ApiError(fault.status, fault.details.get('description', ''),
+                                      fault.details.get('parameters')).envelope()
 
-    def _register_migration(self, fault: Fault) -> None:
-        new_id = (fault.parameters or {}).get('migrate_to_chat_id')
+    def _register_migration(self, fault: fakes.Fault) -> None:
+        new_id = (fault.details.get('parameters') or {}).get('migrate_to_chat_id')
         if new_id is not None and new_id not in self.chats:
             self.add_chat(FakeChat(id=new_id, type='supergroup', title='Fake Supergroup', username=None))
 

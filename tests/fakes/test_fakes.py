@@ -8,6 +8,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests import fakes
 from tests.fakes import FaultQueue
 from tests.fakes.files import FileServer
 from tests.fakes.instagram import DEFAULT_TOKEN, DEFAULT_USER_ID, FakeInstagram, Fault, PublishedMedia
@@ -16,14 +17,25 @@ TIMESTAMP = re.compile(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000')  # as in Instagr
 
 
 def test_a_fault_waits_for_its_kind_of_call_and_lets_skipped_ones_through():
-    queue = FaultQueue[str](('read', 'write'))
-    queue.add('broken write', on='write', skip=1)
-    queue.add('anything', times=2)
+    queue = FaultQueue(('read', 'write'))
+    broken_write, anything = fakes.Fault('broken write', 500), fakes.Fault.dropped()
+    queue.add(broken_write, on='write', skip=1)
+    queue.add(anything, times=2)
 
     assert [queue.next_for(kind) for kind in ('read', 'write', 'write', 'read', 'read')] == \
-        ['anything', None, 'broken write', 'anything', None]
+        [anything, None, broken_write, anything, None]
     with pytest.raises(ValueError, match='on must be one of'):
-        queue.add('typo', on='wrte')
+        queue.add(broken_write, on='wrte')
+
+
+def test_a_fault_made_for_one_kind_of_call_waits_for_it_unless_aimed_elsewhere():
+    queue = FaultQueue(('read', 'write'))
+    slow_write = fakes.Fault('slow write', delay=1, on='write')
+    queue.add(slow_write)
+    queue.add(slow_write, on='read')
+
+    assert [queue.next_for(kind) for kind in ('read', 'write', 'write')] == [slow_write, slow_write, None]
+    assert queue.pending == 0
 
 
 def test_a_fake_serves_only_inside_its_with_block(tmp_path):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -21,7 +20,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from tests.fakes import FakeServer, drop_connection, read_params, wait_unless_client_leaves
+from tests import fakes
+from tests.fakes import FakeServer, FaultQueue, drop_connection, read_params, wait_unless_client_leaves
 
 DEFAULT_CLIENT_KEY = 'awfakeclientkey0001'
 DEFAULT_CLIENT_SECRET = 'fake-client-secret-for-tests-only'
@@ -34,47 +34,40 @@ TITLE_LIMIT = 2200  # UTF-16 code units
 API_PATHS = {'/v2/oauth/token/': 'token', '/v2/post/publish/creator_info/query/': 'creator_info',
              '/v2/post/publish/video/init/': 'init', '/v2/post/publish/status/fetch/': 'status'}
 UPLOAD_PATH = re.compile(r'/upload/(?P<publish_id>[^/]+)/?')
+ENDPOINTS = ('token', 'creator_info', 'init', 'upload', 'status')  # what `inject(on=...)` can aim at
 CONTENT_RANGE = re.compile(r'bytes (\d+)-(\d+)/(\d+)')
 
 
-@dataclass(frozen=True)
-class Fault:
-    """What the fake does instead of (or before) answering; see `FakeTikTok.inject`."""
-    name: str
-    status: int = 0  # answer with this status and `code`, skipping the real work (a 416 carries the progress)
-    code: str = ''
-    message: str = ''
-    delay: float = 0.0  # wait this long first, then the fault's error or the normal answer
-    drop: bool = False  # close the connection without answering...
-    after_taking: bool = False  # ...after doing the work (the answer is lost, the chunk is kept)
-    fail_reason: str = ''  # on a status call: the publish ends FAILED with this reason
-    endpoint: str | None = None  # the endpoint it waits for ('token', 'creator_info', 'init', 'upload', 'status')
+class Fault(fakes.Fault):
+    """TikTok's failures, as `FakeTikTok.inject` takes them. `details`: the error's code and message; `fail_reason`,
+    on a status call, ends the publish FAILED with that reason."""
+
+    @classmethod
+    def error(cls, name: str, status: int, code: str, message: str, *, on: str | None = None) -> Fault:
+        return cls(name, status, {'code': code, 'message': message}, on=on)
 
     @classmethod
     def server_error(cls, status: int = 500) -> Fault:
-        return cls(f'server_error_{status}', status, 'internal_error', 'Something went wrong. Please try again.')
+        return cls.error(f'server_error_{status}', status, 'internal_error', 'Something went wrong. Please try again.')
 
     @classmethod
     def range_mismatch(cls) -> Fault:
-        return cls('range_mismatch', 416, 'range_not_satisfiable', 'The range does not match the upload progress.',
-                   endpoint='upload')
+        return cls.error('range_mismatch', 416, 'range_not_satisfiable',
+                         'The range does not match the upload progress.', on='upload')
 
     @classmethod
     def dropped(cls, *, after_taking: bool = False) -> Fault:
-        return cls('dropped_after_taking' if after_taking else 'dropped', drop=True, after_taking=after_taking)
+        """The connection closes without an answer; `after_taking`: once the work is done (a chunk is kept)."""
+        return cls('dropped_after_taking' if after_taking else 'dropped', drop=True, after=after_taking)
 
     @classmethod
     def token_expired(cls) -> Fault:
-        return cls('token_expired', 401, 'access_token_invalid',
-                   'The access token is invalid or not found in the request.')
-
-    @classmethod
-    def slow(cls, seconds: float) -> Fault:
-        return cls('slow', delay=seconds)
+        return cls.error('token_expired', 401, 'access_token_invalid',
+                         'The access token is invalid or not found in the request.')
 
     @classmethod
     def publish_failed(cls, fail_reason: str) -> Fault:
-        return cls(f'failed_{fail_reason}', fail_reason=fail_reason, endpoint='status')
+        return cls(f'failed_{fail_reason}', details={'fail_reason': fail_reason}, on='status')
 
 
 @dataclass
@@ -149,15 +142,14 @@ class FakeTikTok(FakeServer):
         self.refresh_token: str | None = DEFAULT_REFRESH_TOKEN  # the one that works; each refresh replaces it
         self.calls: list[Call] = []
         self.uploads: list[FakeUpload] = []
-        self._faults: defaultdict[str | None, deque[Fault]] = defaultdict(deque)
+        self._faults = FaultQueue(ENDPOINTS)
         self._hits: defaultdict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
         self._numbers = itertools.count(1)
 
-    def inject(self, fault: Fault, times: int = 1, *, on: str | None = None) -> None:
-        """Make the next `times` calls of endpoint `on` (default: the fault's own, else any) meet `fault`."""
-        with self._lock:
-            self._faults[on or fault.endpoint].extend([fault] * times)
+    def inject(self, fault: fakes.Fault, times: int = 1, *, on: str | None = None, skip: int = 0) -> None:
+        """Make the next `times` calls of endpoint `on` (default: the fault's own, else any; see ENDPOINTS) meet
+        `fault`, after letting `skip` such calls through and after the faults already queued."""
+        self._faults.add(fault, times, on=on, skip=skip)
 
     def revoke(self) -> None:
         """The user removed the app: every token stops working."""
@@ -171,20 +163,20 @@ class FakeTikTok(FakeServer):
     async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         request = Request(scope, receive)
         endpoint, publish_id = _route(scope['path'])
-        fault, params, headers = self._next_fault(endpoint), {}, {}
+        fault, params, headers = self._faults.next_for(endpoint), {}, {}
         try:
             params, chunk = await self._read(request, endpoint, publish_id)
             if fault and fault.delay and await wait_unless_client_leaves(receive, fault.delay):
                 self.calls.append(Call(endpoint, params, -1, fault.name))
                 return
-            if fault and fault.drop and not fault.after_taking:
+            if fault and fault.drop and not fault.after:
                 status, body = 0, {}
             else:
                 status, body, headers = self._dispatch(endpoint, request, params, chunk, publish_id, fault)
         except ApiError as error:
             status, body, headers = error.status, self._error_body(endpoint, error), error.headers
         self.calls.append(Call(endpoint, params, status, fault.name if fault else None))
-        if status == 0 or (fault and fault.after_taking):
+        if status == 0 or (fault and fault.drop and fault.after):
             await drop_connection(send, receive)
         else:
             await JSONResponse(body, status_code=status, headers=headers)(scope, receive, send)
@@ -206,10 +198,10 @@ class FakeTikTok(FakeServer):
         return params, _Chunk(size, digest)
 
     def _dispatch(self, endpoint: str, request: Request, params: dict[str, Any], chunk: _Chunk | None,
-                  publish_id: str, fault: Fault | None) -> tuple[int, dict[str, Any], dict[str, str]]:
+                  publish_id: str, fault: fakes.Fault | None) -> tuple[int, dict[str, Any], dict[str, str]]:
         if fault and fault.status:  # an upload's error answers carry its progress, as the real ones do
             upload = self._upload(publish_id)
-            raise ApiError(fault.status, fault.code, fault.message,
+            raise ApiError(fault.status, fault.details.get('code', ''), fault.details.get('message', ''),
                            {'Content-Range': upload.content_range()} if upload else None)
         wanted = 'PUT' if endpoint == 'upload' else 'POST'
         if endpoint == 'unknown' or request.method != wanted:
@@ -234,13 +226,6 @@ class FakeTikTok(FakeServer):
         if endpoint == 'token':  # the token endpoint answers flat, not in the envelope
             return {'error': error.code, 'error_description': error.message, 'log_id': log_id}
         return {'data': {}, 'error': {'code': error.code, 'message': error.message, 'log_id': log_id}}
-
-    def _next_fault(self, endpoint: str) -> Fault | None:
-        with self._lock:
-            for queue in (self._faults[endpoint], self._faults[None]):
-                if queue:
-                    return queue.popleft()
-        return None
 
     # --- endpoints -----------------------------------------------------------------------------------------------
 
@@ -313,12 +298,12 @@ class FakeTikTok(FakeServer):
         upload.content_types.append(content_type)
         return (201 if upload.complete else 206), {}, {'Content-Range': upload.content_range()}
 
-    def _status(self, params: dict[str, Any], fault: Fault | None) -> dict[str, Any]:
+    def _status(self, params: dict[str, Any], fault: fakes.Fault | None) -> dict[str, Any]:
         upload = self._upload(str(params.get('publish_id') or ''))
         if upload is None:
             raise ApiError(400, 'invalid_params', 'No publish has this publish_id.')
-        if fault and fault.fail_reason:
-            upload.status, upload.fail_reason = 'FAILED', fault.fail_reason
+        if fault and fault.details.get('fail_reason'):
+            upload.status, upload.fail_reason = 'FAILED', fault.details['fail_reason']
         elif upload.complete and upload.status == 'PROCESSING_UPLOAD':
             upload.polls_since_upload += 1
             if upload.polls_since_upload > self.processing_polls:

@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from tests import fakes
 from tests.fakes import FakeServer, FaultQueue, drop_connection, read_params, wait_unless_client_leaves
 
 DEFAULT_CLIENT_ID = 'fake-client.apps.googleusercontent.com'
@@ -36,59 +37,51 @@ ROUTES = {('POST', '/token'): 'token', ('GET', '/youtube/v3/channels'): 'channel
           ('PUT', UPLOAD_PATH): 'upload'}
 
 
-@dataclass(frozen=True)
-class Fault:
-    """What the fake does instead of (or before) answering a call; see `FakeYouTube.inject`."""
-    name: str
-    status: int = 0  # answer with this error, skipping the real work
-    reason: str = ''
-    domain: str = 'global'
-    message: str = ''
-    retry_after: int | None = None
-    delay: float = 0.0  # wait this long first (after reading the body); then the fault's error or the answer
-    drop_after: int | None = None  # read this many body bytes (an upload keeps them), then close the connection
-    keep: int | None = None  # an upload keeps only this many bytes of the chunk, then answers 308 as usual
-    expire_token: bool = False  # the bearer token of this call stops working
-    expire_session: bool = False  # the upload session of this call is forgotten
+class Fault(fakes.Fault):
+    """YouTube's failures, as `FakeYouTube.inject` takes them. `details`: the error's reason, domain, message and
+    retry_after; `kept_bytes`, the bytes of the body read (and, for a chunk, kept) before a `drop`, or before a
+    normal answer; `expire_token` and `expire_session`, what the call also ends. The delay comes after the body."""
+
+    @classmethod
+    def error(cls, name: str, status: int, reason: str, domain: str = 'global', message: str = '',
+              **more: Any) -> Fault:
+        return cls(name, status, {'reason': reason, 'domain': domain, 'message': message, **more})
 
     @classmethod
     def server_error(cls, status: int = 503, retry_after: int | None = None) -> Fault:
-        return cls(f'server_error_{status}', status, 'backendError', message='Backend Error', retry_after=retry_after)
+        return cls.error(f'server_error_{status}', status, 'backendError', message='Backend Error',
+                         retry_after=retry_after)
 
     @classmethod
     def dropped(cls, after: int = 0) -> Fault:
-        return cls('dropped', drop_after=after)
+        return cls('dropped', drop=True, details={'kept_bytes': after})
 
     @classmethod
     def partial(cls, keep: int) -> Fault:
-        return cls('partial', keep=keep)
-
-    @classmethod
-    def slow(cls, seconds: float) -> Fault:
-        return cls('slow', delay=seconds)
+        return cls('partial', details={'kept_bytes': keep})
 
     @classmethod
     def token_expired(cls) -> Fault:
-        return cls('token_expired', 401, 'authError', message='Request had invalid authentication credentials.',
-                   expire_token=True)
+        return cls.error('token_expired', 401, 'authError', message='Request had invalid authentication credentials.',
+                         expire_token=True)
 
     @classmethod
     def session_expired(cls) -> Fault:
-        return cls('session_expired', 404, 'notFound', message='Not Found', expire_session=True)
+        return cls.error('session_expired', 404, 'notFound', message='Not Found', expire_session=True)
 
     @classmethod
     def quota_exceeded(cls) -> Fault:
-        return cls('quota_exceeded', 403, 'quotaExceeded', 'youtube.quota',
-                   'The request cannot be completed because you have exceeded your quota.')
+        return cls.error('quota_exceeded', 403, 'quotaExceeded', 'youtube.quota',
+                         'The request cannot be completed because you have exceeded your quota.')
 
     @classmethod
     def upload_limit_exceeded(cls) -> Fault:
-        return cls('upload_limit_exceeded', 400, 'uploadLimitExceeded', 'youtube.video',
-                   'The user has exceeded the number of videos they may upload.')
+        return cls.error('upload_limit_exceeded', 400, 'uploadLimitExceeded', 'youtube.video',
+                         'The user has exceeded the number of videos they may upload.')
 
     @classmethod
     def rate_limited(cls, reason: str = 'rateLimitExceeded') -> Fault:
-        return cls('rate_limited', 403, reason, 'youtube.quota', 'The request rate is too high.')
+        return cls.error('rate_limited', 403, reason, 'youtube.quota', 'The request rate is too high.')
 
 
 @dataclass(frozen=True)
@@ -160,10 +153,10 @@ class FakeYouTube(FakeServer):
         self.videos: list[FakeVideo] = []
         self.sessions: dict[str, UploadSession] = {}
         self._access_tokens: dict[str, float] = {}  # token -> monotonic expiry
-        self._faults = FaultQueue[Fault](KINDS)
+        self._faults = FaultQueue(KINDS)
         self._numbers = itertools.count(1)
 
-    def inject(self, fault: Fault, times: int = 1, *, on: str | None = None, skip: int = 0) -> None:
+    def inject(self, fault: fakes.Fault, times: int = 1, *, on: str | None = None, skip: int = 0) -> None:
         """Make the next `times` calls of kind `on` (any call when None; see KINDS) meet `fault`, after letting
         `skip` such calls through and after the faults already queued."""
         self._faults.add(fault, times, on=on, skip=skip)
@@ -205,7 +198,7 @@ class FakeYouTube(FakeServer):
         elif status > 0:
             await JSONResponse(payload, status_code=status, headers=headers)(scope, receive, send)
 
-    async def _answer(self, request: Request, kind: str, fault: Fault | None, body: _Body) -> Answer:
+    async def _answer(self, request: Request, kind: str, fault: fakes.Fault | None, body: _Body) -> Answer:
         if kind in ('upload', 'status'):
             return await self._session_call(request, fault, body)
         body.done = True  # read_params reads it whole
@@ -213,7 +206,7 @@ class FakeYouTube(FakeServer):
             params, _ = await read_params(request)
         except ValueError as error:
             raise ApiError(400, f'Parse Error: {error}', 'parseError') from None
-        if fault and fault.drop_after is not None:
+        if fault and fault.drop:
             return 0, {}, {}
         if fault and fault.status:
             self._apply(fault, request)
@@ -226,12 +219,14 @@ class FakeYouTube(FakeServer):
             return self._insert(request, params)
         raise ApiError(404, 'Not Found', 'notFound')
 
-    def _apply(self, fault: Fault, request: Request) -> None:
-        if fault.expire_token:
+    def _apply(self, fault: fakes.Fault, request: Request) -> None:
+        details = fault.details
+        if details.get('expire_token'):
             self._access_tokens.pop(_bearer(request), None)
-        if fault.expire_session:
+        if details.get('expire_session'):
             self.sessions.pop(request.query_params.get('upload_id', ''), None)
-        raise ApiError(fault.status, fault.message, fault.reason, fault.domain, fault.retry_after)
+        raise ApiError(fault.status, details.get('message', ''), details.get('reason', 'badRequest'),
+                       details.get('domain', 'global'), details.get('retry_after'))
 
     # --- token endpoint and API ----------------------------------------------------------------------------------
 
@@ -276,7 +271,7 @@ class FakeYouTube(FakeServer):
 
     # --- upload sessions -----------------------------------------------------------------------------------------
 
-    async def _session_call(self, request: Request, fault: Fault | None, body: _Body) -> Answer:
+    async def _session_call(self, request: Request, fault: fakes.Fault | None, body: _Body) -> Answer:
         """A chunk (`bytes FIRST-LAST/TOTAL`) or a status query (`bytes */TOTAL`) on an upload session."""
         session = self.sessions.get(request.query_params.get('upload_id', ''))
         if fault and fault.status:
@@ -288,13 +283,13 @@ class FakeYouTube(FakeServer):
             raise ApiError(400, f'Failed to parse Content-Range header (the total must be {session.total})')
         if span['first'] is not None:
             await self._chunk(request, session, int(span['first']), int(span['last']), fault, body)
-        if fault and fault.drop_after is not None:
+        if fault and fault.drop:
             return 0, {}, {}
         if session.video is not None:
             return 201, session.video, {}
         return 308, {}, ({'Range': f'bytes=0-{session.received - 1}'} if session.received else {})
 
-    async def _chunk(self, request: Request, session: UploadSession, first: int, last: int, fault: Fault | None,
+    async def _chunk(self, request: Request, session: UploadSession, first: int, last: int, fault: fakes.Fault | None,
                      body: _Body) -> None:
         """Check the chunk against Google's rules, then store its bytes (fewer when `fault` says so)."""
         length = last - first + 1
@@ -305,9 +300,10 @@ class FakeYouTube(FakeServer):
             raise ApiError(400, f'The chunk starts at byte {first} but {session.received} bytes arrived: {which}')
         if last + 1 < session.total and length % UPLOAD_UNIT:
             raise ApiError(400, f'Every chunk but the last must be a multiple of {UPLOAD_UNIT} bytes, not {length}')
-        limits = [length, *((fault.keep, fault.drop_after) if fault else ())]
-        await body.take(min(limit for limit in limits if limit is not None), session,
-                        stop=bool(fault and fault.drop_after is not None))
+        keep = length
+        if fault and (fault.drop or 'kept_bytes' in fault.details):
+            keep = length if fault.after else min(length, fault.details.get('kept_bytes', 0))
+        await body.take(keep, session, stop=bool(fault and fault.drop))
         if session.received == session.total and session.video is None:
             self._finish(session)
 

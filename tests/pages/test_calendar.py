@@ -9,23 +9,12 @@ from nicegui import ui
 from nicegui.testing import User
 
 from services.core import db
-from services.core.models import (
-    AccountStatus,
-    Delivery,
-    DeliveryStatus,
-    MediaAsset,
-    PlatformAccount,
-    Post,
-    PostStatus,
-    Role,
-    utcnow,
-)
+from services.core.models import Delivery, DeliveryStatus, PostStatus, Role, utcnow
 from services.core.models import User as Account
 from services.core.timezones import local_to_utc, utc_to_local
-from services.posts import editing
-from services.posts.editing import PostInput, SaveAction
 from services.publishing import due_timer
 from tests.conftest import ADMIN, eventually, open_signed_in
+from tests.harness import confirm_in_dialog, connected, media_rows, post_of, reschedule_in_dialog, scheduled
 from tests.services.publishing.test_due_timer import next_transition
 
 BERLIN = 'Europe/Berlin'  # the admin's time zone
@@ -33,30 +22,13 @@ BERLIN = 'Europe/Berlin'  # the admin's time zone
 
 @pytest.fixture
 async def planner(user: User, admin) -> User:
-    with db.session() as session:
-        session.add(PlatformAccount(platform='telegram', display_name='@team', status=AccountStatus.CONNECTED))
+    connected('telegram')
     await open_signed_in(user, *ADMIN)
     return user
 
 
-def add_media(count: int) -> list[int]:
-    with db.session() as session:
-        assets = [MediaAsset(stored_path=f'{i}.jpg', original_name=f'{i}.jpg', mime_type='image/jpeg',
-                             size_bytes=1000, sha256=f'{i:064d}', width=800, height=800) for i in range(count)]
-        session.add_all(assets)
-        session.flush()
-        return [asset.id for asset in assets]
-
-
 def schedule_at(day: date, at: time, text: str = 'Launch day', media: int = 0) -> int:
-    data = PostInput(text=text, platforms=['telegram'], media_ids=add_media(media) if media else [],
-                     scheduled_at=local_to_utc(day, at, BERLIN))
-    return editing.save_post(1, data, SaveAction.SCHEDULE).id
-
-
-def post_of(post_id: int) -> Post:
-    with db.session() as session:
-        return session.get(Post, post_id)
+    return scheduled(text, at=local_to_utc(day, at, BERLIN), media_ids=media_rows(media))
 
 
 def local(value: datetime) -> str:
@@ -94,19 +66,11 @@ async def test_an_empty_week_says_so(planner: User):
     await planner.should_see(marker='calendar-empty')
 
 
-async def reschedule_to(planner: User, post_id: int, day: date, at: str) -> None:
-    planner.find(marker=f'reschedule-{post_id}').click()
-    await planner.should_see(marker='confirm-reschedule', retries=20)
-    planner.find(marker='schedule-date').elements.pop().set_value(day.isoformat())
-    planner.find(marker='schedule-time').elements.pop().set_value(at)
-    planner.find(marker='confirm-reschedule').click()
-
-
 async def test_reschedule_through_the_dialog_moves_the_post_and_its_job(planner: User):
     post_id = schedule_at(in_two_days(), time(9, 30))
     await planner.open('/calendar?view=list')
     target = in_two_days() + timedelta(days=3)
-    await reschedule_to(planner, post_id, target, '18:15')
+    await reschedule_in_dialog(planner, post_id, target, '18:15')
     await eventually(lambda: local(post_of(post_id).scheduled_at) == f'{target.isoformat()} 18:15')
     await planner.should_see('Scheduled for', kind=ui.notification, retries=20)
     assert due_timer.get_scheduler().next_run(post_id) == post_of(post_id).scheduled_at
@@ -117,7 +81,7 @@ async def test_a_time_that_happens_twice_asks_which_one_is_meant(planner: User):
     post_id = schedule_at(in_two_days(), time(9, 30))
     day = next_transition(forward=False)
     await planner.open('/calendar?view=list')
-    await reschedule_to(planner, post_id, day, '02:30')
+    await reschedule_in_dialog(planner, post_id, day, '02:30')
     await planner.should_see('This time happens twice on that day', retries=20)
     planner.find(marker='fold-1').click()
     later = local_to_utc(day, time(2, 30), BERLIN, fold=1)
@@ -129,7 +93,7 @@ async def test_a_time_that_does_not_exist_is_refused_in_the_dialog(planner: User
     post_id = schedule_at(in_two_days(), time(9, 30))
     before = post_of(post_id).scheduled_at
     await planner.open('/calendar?view=list')
-    await reschedule_to(planner, post_id, next_transition(forward=True), '02:30')
+    await reschedule_in_dialog(planner, post_id, next_transition(forward=True), '02:30')
     await planner.should_see('02:30 does not exist on that day because the clocks go forward', retries=20)
     assert post_of(post_id).scheduled_at == before
 
@@ -137,9 +101,7 @@ async def test_a_time_that_does_not_exist_is_refused_in_the_dialog(planner: User
 async def test_cancel_asks_first_then_the_post_leaves_the_calendar(planner: User):
     post_id = schedule_at(in_two_days(), time(9, 30))
     await planner.open('/calendar?view=list')
-    planner.find(marker=f'cancel-{post_id}').click()
-    await planner.should_see(marker='confirm-cancel', retries=20)
-    planner.find(marker='confirm-cancel').click()
+    await confirm_in_dialog(planner, f'cancel-{post_id}', 'confirm-cancel')
     await planner.should_see('The post was cancelled.', kind=ui.notification, retries=20)
     await planner.should_see(marker='calendar-empty', retries=20)
     assert post_of(post_id).status == PostStatus.CANCELLED

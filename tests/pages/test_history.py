@@ -4,13 +4,14 @@ from __future__ import annotations
 from nicegui.testing import User
 
 from services.posts import editing
-from services.posts.editing import PostFilter, PostInput, SaveAction
+from services.posts.editing import PostFilter
 from tests.conftest import ADMIN, open_signed_in
+from tests.harness import draft
 
 
 def write(count: int, text: str = 'Post number') -> None:
     for n in range(1, count + 1):
-        editing.save_post(1, PostInput(text=f'{text} {n}', platforms=['telegram']), SaveAction.DRAFT)
+        draft(f'{text} {n}')
 
 
 async def open_history(user: User, query: str = '') -> None:
@@ -40,6 +41,6 @@ async def test_search_finds_text_and_treats_wildcards_literally(user: User, admi
 
 async def test_status_filter(user: User, admin):
     write(2)
-    editing.save_post(1, PostInput(text='Going out', platforms=[]), SaveAction.DRAFT)
+    draft('Going out', platforms=())
     await open_history(user, '?status=scheduled')
     await user.should_see('No posts match.')

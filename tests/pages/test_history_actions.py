@@ -9,40 +9,21 @@ from nicegui import ui
 from nicegui.testing import User
 
 from components import relative_time
-from services.core import db
-from services.core.models import Post, PostStatus, Role, utcnow
+from services.core.models import PostStatus, Role, utcnow
 from services.core.models import User as Account
 from services.core.timezones import utc_to_local
 from services.posts import actions
 from services.publishing import due_timer
 from services.publishing.engine import get_engine
-from services.team import permissions, users
+from services.team import permissions
 from tests.conftest import ADMIN, eventually, open_signed_in
-from tests.pages.post_states import missed, scheduled
-
-OWN_PASSWORD = 'a password of their own'
+from tests.harness import missed, own_password, post_of, reschedule_in_dialog, scheduled, teammate
 
 
 async def signed_in(user: User, account: Account, path: str) -> None:
     """Open `path` signed in (through the sign-in form) as `account`: the admin, or a teammate made below."""
-    await open_signed_in(user, account.username, ADMIN[1] if account.username == ADMIN[0] else OWN_PASSWORD, path)
-
-
-
-
-
-
-
-
-def post_of(post_id: int) -> Post:
-    with db.session() as session:
-        return session.get(Post, post_id)
-
-
-def teammate(admin: Account, name: str, role: Role) -> Account:
-    account, _temporary = users.create_user(admin, name, role, language='en', time_zone='UTC', ip='')
-    users.reset_password(admin, account.id, ip='', new_password=OWN_PASSWORD)
-    return users.find_user(name)
+    password = ADMIN[1] if account.username == ADMIN[0] else own_password(account.username)
+    await open_signed_in(user, account.username, password, path)
 
 
 async def test_a_missed_post_is_published_now_from_the_list(telegram, user: User, admin):
@@ -63,12 +44,8 @@ async def test_a_missed_post_is_published_now_from_the_list(telegram, user: User
 async def test_a_missed_post_is_rescheduled_from_the_list(telegram, user: User, admin):
     late = missed('Try again tomorrow')
     await signed_in(user, admin, '/history')
-    user.find(marker=f'reschedule-{late}').click()
-    await user.should_see(marker='confirm-reschedule', retries=20)
     tomorrow = utc_to_local(utcnow() + timedelta(days=1), 'Europe/Berlin').date()
-    user.find(marker='schedule-date').elements.pop().set_value(tomorrow.isoformat())
-    user.find(marker='schedule-time').elements.pop().set_value('10:00')
-    user.find(marker='confirm-reschedule').click()
+    await reschedule_in_dialog(user, late, tomorrow, '10:00')
     await eventually(lambda: post_of(late).status == PostStatus.SCHEDULED)
     assert due_timer.get_scheduler().next_run(late) == post_of(late).scheduled_at
     with user.scope(marker=f'post-{late}'):
@@ -81,7 +58,7 @@ async def test_a_missed_post_is_rescheduled_from_the_list(telegram, user: User, 
 async def test_an_editor_gets_both_actions_and_only_on_missed_posts(telegram, user: User, admin):
     late = missed('Missed it')
     later = scheduled('Still waiting', days=3)
-    await signed_in(user, teammate(admin, 'eddie', Role.EDITOR), '/history')
+    await signed_in(user, teammate('eddie', Role.EDITOR), '/history')
     await user.should_see(marker=f'publish-missed-{late}')
     await user.should_see(marker=f'reschedule-{late}')
     await user.should_not_see(marker=f'publish-missed-{later}')
@@ -92,7 +69,7 @@ async def test_an_editor_gets_both_actions_and_only_on_missed_posts(telegram, us
 
 async def test_a_viewer_sees_a_missed_post_but_can_neither_publish_nor_reschedule_it(user: User, admin):
     late = missed('Not yours to send')
-    viewer = teammate(admin, 'vera', Role.VIEWER)
+    viewer = teammate('vera', Role.VIEWER)
     await signed_in(user, viewer, '/history')
     with user.scope(marker=f'post-{late}'):
         await user.should_see('Not yours to send')

@@ -7,28 +7,18 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
-from services.core import db
-from services.core.models import DeliveryStatus, Post, PostStatus, utcnow
+from services.core.models import DeliveryStatus, PostStatus, utcnow
 from services.core.timezones import utc_to_local
 from services.publishing import due_timer
 from services.publishing.engine import get_engine
 from tests.conftest import ADMIN, eventually, open_signed_in
-from tests.pages.post_states import in_state, scheduled
+from tests.harness import in_state, post_of, reschedule_in_dialog, scheduled
 
 
 @pytest.fixture
 async def dashboard(telegram, user: User, admin) -> User:
     await open_signed_in(user, *ADMIN)
     return user
-
-
-
-
-
-
-def post_of(post_id: int) -> Post:
-    with db.session() as session:
-        return session.get(Post, post_id)
 
 
 async def test_due_next_lists_the_soonest_posts_and_the_chart_counts_them(dashboard: User):
@@ -73,12 +63,8 @@ async def test_a_missed_post_can_be_published_now_from_the_dashboard(dashboard: 
 async def test_a_missed_post_can_be_rescheduled_from_the_dashboard(dashboard: User, telegram):
     missed = in_state('Try again tomorrow', PostStatus.MISSED, DeliveryStatus.PENDING)
     await dashboard.open('/')
-    dashboard.find(marker=f'reschedule-{missed}').click()
-    await dashboard.should_see(marker='confirm-reschedule', retries=20)
     tomorrow = utc_to_local(utcnow() + timedelta(days=1), 'Europe/Berlin').date()
-    dashboard.find(marker='schedule-date').elements.pop().set_value(tomorrow.isoformat())
-    dashboard.find(marker='schedule-time').elements.pop().set_value('10:00')
-    dashboard.find(marker='confirm-reschedule').click()
+    await reschedule_in_dialog(dashboard, missed, tomorrow, '10:00')
     await eventually(lambda: post_of(missed).status == PostStatus.SCHEDULED)
     assert due_timer.get_scheduler().next_run(missed) == post_of(missed).scheduled_at
     with dashboard.scope(marker='due-next'):

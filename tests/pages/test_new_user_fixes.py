@@ -17,7 +17,7 @@ from services.posts import actions, editing
 from services.posts.editing import PostInput, SaveAction
 from services.team import users
 from tests.conftest import ADMIN, eventually, on_sign_in_page, open_signed_in
-from tests.pages.post_states import in_state, scheduled
+from tests.harness import in_state, scheduled
 from tests.pages.test_role_matrix import member
 
 

@@ -9,15 +9,15 @@ from datetime import timedelta
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from nicegui.testing import User
 
 from services.connections import accounts
 from services.core import db
-from services.core.models import Delivery, DeliveryStatus, Post, PostStatus, Role, utcnow
+from services.core.models import DeliveryStatus, PostStatus, Role, utcnow
 from services.posts import actions, editing
 from services.posts.editing import PostInput, SaveAction
 from services.team import permissions, users
+from tests import harness
 from tests.conftest import sign_in
 
 ALL, WRITERS, ADMINS = {Role.ADMIN, Role.EDITOR, Role.VIEWER}, {Role.ADMIN, Role.EDITOR}, {Role.ADMIN}
@@ -27,27 +27,17 @@ PAGES = {'/': ALL, '/calendar': ALL, '/history': ALL, '/settings': ALL,
 
 async def member(admin, role: Role) -> tuple:
     """A user of `role` who has already chosen a password, and that password."""
-    person, _temporary = users.create_user(admin, f'{role.value}-one', role, language='en', time_zone='UTC', ip='')
-    password = f'{role.value} own password'
-    users.reset_password(None, person.id, ip='', new_password=password)
-    return users.find_user(person.username), password
+    person = harness.teammate(f'{role.value}-one', role)
+    return person, harness.own_password(person.username)
 
 
 def draft(author_id: int, status: PostStatus = PostStatus.DRAFT) -> int:
-    post = editing.save_post(author_id, PostInput(text='A post'), SaveAction.DRAFT)
-    if status != PostStatus.DRAFT:
-        with db.session() as session:
-            session.exec(sa.update(Post).where(Post.id == post.id).values(status=status))
-    return post.id
+    return harness.with_status(harness.draft('A post', author_id=author_id, platforms=()), status)
 
 
 def failed_delivery(author_id: int) -> int:
-    post_id = draft(author_id, PostStatus.FAILED)
-    with db.session() as session:
-        delivery = Delivery(post_id=post_id, platform='telegram', status=DeliveryStatus.FAILED)
-        session.add(delivery)
-        session.flush()
-        return delivery.id
+    post_id = harness.in_state('A post', PostStatus.FAILED, DeliveryStatus.FAILED, author_id=author_id)
+    return harness.deliveries_of(post_id)[0].id
 
 
 SERVICE_ACTIONS = {  # name: (the roles allowed, what doing it takes)

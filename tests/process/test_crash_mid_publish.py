@@ -8,13 +8,12 @@ import time
 from sqlmodel import select
 
 from services.core import db
-from services.core.config import configure, load_settings
 from services.core.models import Delivery, DeliveryStatus
 from services.posts import editing
 from services.posts.editing import PostInput, SaveAction
-from services.team import users
-from tests.app_process import app_env, start_app, stop_app
+from tests.app_process import start_app, stop_app
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram, Fault
+from tests.harness import boot, first_admin, process_env
 
 
 def wait_for(check, seconds: float = 20.0) -> None:
@@ -27,14 +26,11 @@ def wait_for(check, seconds: float = 20.0) -> None:
 
 def test_kill_during_send_leaves_the_delivery_interrupted_and_sends_nothing_twice(tmp_path):
     with FakeTelegram() as fake:
-        data = tmp_path / 'data'
-        env = app_env(DATA_DIR=str(data), SECRET_KEY='k' * 40, TELEGRAM_API_URL=fake.base_url,
-                      TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_CHAT_ID=str(DEFAULT_CHAT_ID),
-                      TELEGRAM_PACING_SECONDS='0')
+        env = process_env(TELEGRAM_API_URL=fake.base_url, TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN,
+                          TELEGRAM_CHAT_ID=str(DEFAULT_CHAT_ID), TELEGRAM_PACING_SECONDS='0')
         first, _url = start_app(env, tmp_path)  # creates the database and the account from the environment
-        settings = configure(load_settings({k: env[k] for k in ('DATA_DIR', 'SECRET_KEY')}, env_file=None))
-        db.init_db(settings.database_url)
-        author = users.create_first_admin('author', 'a long password!', language='en', time_zone='UTC', ip='')
+        boot()
+        author = first_admin('author')
         first.send_signal(signal.SIGKILL)
         first.wait()
         # Queued for "now": the next start picks it up and sends it while the fake is slow to answer.

@@ -11,13 +11,12 @@ import pytest
 
 from services.connections import accounts
 from services.core import db
-from services.core.config import configure, load_settings
 from services.core.models import Post, PostStatus, utcnow
 from services.posts import editing
 from services.posts.editing import PostInput, SaveAction
-from services.team import users
 from tests import app_process as live
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram
+from tests.harness import boot, first_admin, process_env
 
 
 class AppProcess:
@@ -46,15 +45,12 @@ def fake():
 
 
 @pytest.fixture
-def app_process(fake, app_env, tmp_path):
-    env = live.app_env(DATA_DIR=os.environ['DATA_DIR'], SECRET_KEY='k' * 40, TELEGRAM_API_URL=fake.base_url,
-                       TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_CHAT_ID=str(DEFAULT_CHAT_ID),
-                       TELEGRAM_PACING_SECONDS='0')
-    settings = configure(load_settings(env, env_file=None))
-    db.init_db(settings.database_url)
-    accounts.sync_env_accounts(settings)  # what the app does at start, so the post below can be scheduled
-    users.create_first_admin('admin', 'a long password!', language='en', time_zone='UTC', ip='')
-    app = AppProcess(env, tmp_path / 'app.log')
+def app_process(fake, tmp_path):
+    telegram = {'TELEGRAM_API_URL': fake.base_url, 'TELEGRAM_BOT_TOKEN': DEFAULT_TOKEN,
+                'TELEGRAM_CHAT_ID': str(DEFAULT_CHAT_ID), 'TELEGRAM_PACING_SECONDS': '0'}
+    accounts.sync_env_accounts(boot(**telegram))  # what the app does at start, so the post below can be scheduled
+    first_admin()
+    app = AppProcess(process_env(**telegram), tmp_path / 'app.log')
     yield app
     app.stop()
 

@@ -15,17 +15,16 @@ from sqlmodel import select
 
 from services.connections import accounts, oauth, token_refresh
 from services.core import db
-from services.core.config import configure, load_settings
 from services.core.models import AccountStatus, OAuthState, PlatformAccount, User
 from services.platforms import base
 from services.platforms.youtube.client import YouTubeClient
-from services.team import users
 from tests.fakes import instagram as fake_instagram
 from tests.fakes import tiktok as fake_tiktok
 from tests.fakes import youtube as fake_youtube
 from tests.fakes.instagram import FakeIgUser, FakeInstagram, GraphError
 from tests.fakes.tiktok import FakeTikTok
 from tests.fakes.youtube import FakeYouTube
+from tests.harness import boot, first_admin
 
 PUBLIC = 'https://dash.example.org'
 IG_APP_ID, IG_APP_SECRET = '1234567890', 'fake-instagram-app-secret'
@@ -146,7 +145,8 @@ def fakes():
         yield {'instagram': ig, 'youtube': yt, 'tiktok': tt}
 
 
-def start_app(tmp_path, fakes: dict | None = None, **environ: str):
+def boot_with_fakes(fakes: dict | None = None, **environ: str):
+    """The services booted with the OAuth and API addresses of `fakes` (by platform), and `environ`."""
     fakes = fakes or {}
     urls = {}
     if 'instagram' in fakes:
@@ -156,17 +156,13 @@ def start_app(tmp_path, fakes: dict | None = None, **environ: str):
         urls |= {'YOUTUBE_API_URL': fakes['youtube'].base_url, 'YOUTUBE_OAUTH_URL': fakes['youtube'].base_url}
     if 'tiktok' in fakes:
         urls['TIKTOK_API_URL'] = fakes['tiktok'].base_url
-    settings = configure(load_settings({'DATA_DIR': str(tmp_path / 'data'), 'SECRET_KEY': 'k' * 40, **urls,
-                                        **environ}, env_file=None))
-    db.init_db(settings.database_url)
-    users.forget_cached_state()
-    return settings
+    return boot(**urls, **environ)
 
 
 @pytest.fixture
-def app_with_fakes(tmp_path, fakes):
-    settings = start_app(tmp_path, fakes, PUBLIC_BASE_URL=PUBLIC)
-    admin = users.create_first_admin('admin', 'a long password!', language='en', time_zone='UTC', ip='')
+def app_with_fakes(fakes):
+    settings = boot_with_fakes(fakes, PUBLIC_BASE_URL=PUBLIC)
+    admin = first_admin()
     return settings, admin, fakes
 
 
@@ -193,10 +189,9 @@ async def connect(platform: str, settings, admin: User, fake, *, account_id: int
     ('youtube', 'https://accounts.google.com/o/oauth2/v2/auth', 'client_id'),
     ('tiktok', 'https://www.tiktok.com/v2/auth/authorize/', 'client_key'),
 ])
-def test_authorization_address_names_the_app_the_callback_and_a_fresh_state(tmp_path, platform, address,
-                                                                              client_param):
-    settings = start_app(tmp_path, PUBLIC_BASE_URL=PUBLIC)
-    admin = users.create_first_admin('admin', 'a long password!', language='en', time_zone='UTC', ip='')
+def test_authorization_address_names_the_app_the_callback_and_a_fresh_state(platform, address, client_param):
+    settings = boot_with_fakes(PUBLIC_BASE_URL=PUBLIC)
+    admin = first_admin()
     first = oauth.start_authorization(platform, admin, 'my-app', 'my-secret', settings)
     second = oauth.start_authorization(platform, admin, 'my-app', 'my-secret', settings)
     assert first.split('?')[0] == address
@@ -226,9 +221,9 @@ async def test_a_code_without_the_pkce_verifier_is_refused_by_google(app_with_fa
     assert refusal.value.message == oauth.EXCHANGE_FAILED and 'Invalid code verifier' in refusal.value.params['reason']
 
 
-def test_connecting_in_the_app_says_it_needs_public_base_url(tmp_path):
-    settings = start_app(tmp_path)
-    admin = users.create_first_admin('admin', 'a long password!', language='en', time_zone='UTC', ip='')
+def test_connecting_in_the_app_says_it_needs_public_base_url():
+    settings = boot_with_fakes()
+    admin = first_admin()
     with pytest.raises(oauth.OAuthError) as refusal:
         oauth.start_authorization('youtube', admin, 'my-app', 'my-secret', settings)
     assert refusal.value.message == oauth.NEEDS_PUBLIC_URL
@@ -376,12 +371,12 @@ async def test_a_revoked_token_marks_the_account_for_reconnecting_and_a_failure_
     assert token_refresh.due_accounts() == []  # the failed one waits RETRY_AFTER_FAILURE_S; the revoked one a human
 
 
-def test_environment_accounts_appear_and_keep_tokens_that_rotated_since(tmp_path):
+def test_environment_accounts_appear_and_keep_tokens_that_rotated_since():
     environ = {'INSTAGRAM_ACCESS_TOKEN': 'IGAAenv', 'INSTAGRAM_USER_ID': '17841400000000001',
                'YOUTUBE_CLIENT_ID': 'yt-id', 'YOUTUBE_CLIENT_SECRET': 'yt-secret', 'YOUTUBE_REFRESH_TOKEN': '1//env',
                'TIKTOK_CLIENT_KEY': 'tt-key', 'TIKTOK_CLIENT_SECRET': 'tt-secret', 'TIKTOK_ACCESS_TOKEN': 'act.env',
                'TIKTOK_REFRESH_TOKEN': 'rft.env'}
-    settings = start_app(tmp_path, **environ)
+    settings = boot_with_fakes(**environ)
     accounts.sync_env_accounts(settings)
     rows = {row.platform: row for row in accounts.list_accounts()}
     assert sorted(rows) == ['instagram', 'tiktok', 'youtube']
@@ -393,7 +388,7 @@ def test_environment_accounts_appear_and_keep_tokens_that_rotated_since(tmp_path
     assert (tiktok_now['access_token'], tiktok_now['refresh_token']) == ('act.rotated', 'rft.rotated')
     assert len(accounts.list_accounts()) == 3
 
-    changed = start_app(tmp_path, **{**environ, 'TIKTOK_REFRESH_TOKEN': 'rft.new-from-env'})
+    changed = boot_with_fakes(**{**environ, 'TIKTOK_REFRESH_TOKEN': 'rft.new-from-env'})
     accounts.sync_env_accounts(changed)  # the environment says something new: it wins
     tiktok_now = accounts.credentials_of(accounts.get_account(rows['tiktok'].id)).credentials
     assert (tiktok_now['access_token'], tiktok_now['refresh_token']) == ('act.env', 'rft.new-from-env')

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import time
 from pathlib import Path
 
@@ -14,34 +13,20 @@ from PIL import Image
 from sqlmodel import select
 
 from services.core import db
-from services.core.config import Settings, configure, load_settings
-from services.core.models import MediaAsset, Post, PostMedia, User
+from services.core.config import Settings
+from services.core.models import MediaAsset
 from services.media import library
+from services.media import stored_files as names
 from services.web import media_routes
 from tests import media_samples
+from tests.harness import boot
 
 CHUNK = 64 * 1024
 
 
-def configure_app(data_dir: Path, **extra: str) -> Settings:
-    environ = {'DATA_DIR': str(data_dir), 'SECRET_KEY': 'x' * 40, **extra}
-    if os.environ.get('DATABASE_URL'):  # conftest points it at PostgreSQL when TEST_APP_DATABASE_URL is set
-        environ['DATABASE_URL'] = os.environ['DATABASE_URL']
-    settings = configure(load_settings(environ, env_file=None))
-    db.init_db(settings.database_url)
-    return settings
-
-
 @pytest.fixture
-def settings(tmp_path) -> Settings:
-    return configure_app(tmp_path / 'data', PUBLIC_BASE_URL='https://dash.example.org')
-
-
-@pytest.fixture
-def samples(tmp_path) -> Path:
-    folder = tmp_path / 'samples'
-    folder.mkdir()
-    return folder
+def settings() -> Settings:
+    return boot(PUBLIC_BASE_URL='https://dash.example.org')
 
 
 @pytest.fixture
@@ -96,7 +81,7 @@ async def test_each_image_type_is_stored_with_its_type_and_size(settings, sample
     assert library.media_path(asset).parent == settings.uploads_dir
     assert stored_files(settings) == [asset.stored_path]
     assert asset.stored_path.endswith(f'.{ext}') and 'Holiday' not in asset.stored_path
-    assert library.poster_path(asset) is None
+    assert names.poster_path(asset) is None
     assert [a.id for a in all_assets()] == [asset.id]
 
 
@@ -112,7 +97,7 @@ async def test_each_video_type_is_stored_with_duration_size_and_poster(settings,
     assert (asset.mime_type, asset.width, asset.height) == (mime_type, 64, 48)
     assert asset.duration_s == pytest.approx(2.0, abs=0.1)
     assert asset.stored_path.endswith(f'.{ext}')
-    poster = library.poster_path(asset)
+    poster = names.poster_path(asset)
     assert poster is not None and poster.name == asset.stored_path.split('.')[0] + '.poster.jpg'
     with Image.open(poster) as image:
         assert (image.format, image.size) == ('JPEG', (64, 48))
@@ -130,7 +115,7 @@ async def test_portrait_phone_video_has_the_size_and_poster_it_is_shown_with(set
     asset = await upload(sample)
 
     assert (asset.width, asset.height) == (48, 64)
-    with Image.open(library.poster_path(asset)) as image:
+    with Image.open(names.poster_path(asset)) as image:
         assert image.size == (48, 64)
 
 
@@ -215,7 +200,7 @@ async def test_picture_with_too_many_pixels_is_refused_before_decoding(settings,
 
 
 async def test_oversized_upload_is_refused_as_soon_as_the_limit_is_passed(tmp_path):
-    settings = configure_app(tmp_path / 'data', MAX_UPLOAD_MB='1')
+    settings = boot(MAX_UPLOAD_MB='1')
     pulled = 0
 
     async def endless_png():
@@ -235,7 +220,7 @@ async def test_oversized_upload_is_refused_as_soon_as_the_limit_is_passed(tmp_pa
 
 
 async def test_upload_of_exactly_the_limit_is_kept(tmp_path, samples):
-    settings = configure_app(tmp_path / 'data', MAX_UPLOAD_MB='1')
+    settings = boot(MAX_UPLOAD_MB='1')
     sample = media_samples.make_image(samples, 'png')
     padded = sample.read_bytes() + bytes(1024 * 1024 - sample.stat().st_size)  # PNG readers ignore trailing bytes
 
@@ -255,7 +240,7 @@ async def test_same_content_uploaded_twice_is_stored_once(settings, samples):
 
     assert second.id == first.id and second.original_name == 'first.mp4'
     assert len(all_assets()) == 1
-    assert stored_files(settings) == sorted([first.stored_path, library.poster_path(first).name])
+    assert stored_files(settings) == sorted([first.stored_path, names.poster_path(first).name])
 
 
 async def test_same_content_uploaded_twice_at_once_is_stored_once(settings, samples):
@@ -286,7 +271,7 @@ def test_symlink_out_of_the_uploads_folder_is_not_followed(settings, tmp_path):
     settings.uploads_dir.mkdir(parents=True, exist_ok=True)
     (settings.uploads_dir / ('b' * 32 + '.jpg')).symlink_to(secret)
 
-    assert library.stored_file('b' * 32 + '.jpg') is None
+    assert names.stored_file('b' * 32 + '.jpg') is None
 
 
 async def test_signed_in_route_serves_stored_files_with_their_type(settings, samples, client):
@@ -306,7 +291,7 @@ async def test_video_and_its_poster_are_served(settings, samples, client):
     asset = await upload(media_samples.make_video(samples, 'webm'))
 
     video = await client.get(f'/uploads/{asset.stored_path}')
-    poster = await client.get(f'/uploads/{library.poster_path(asset).name}')
+    poster = await client.get(f'/uploads/{names.poster_path(asset).name}')
 
     assert (video.status_code, video.headers['content-type']) == (200, 'video/webm')
     assert (poster.status_code, poster.headers['content-type']) == (200, 'image/jpeg')
@@ -372,13 +357,13 @@ async def test_signature_made_with_another_secret_key_is_refused(settings, sampl
     asset = await upload(media_samples.make_image(samples, 'gif'))
     query = httpx.URL(library.signed_url(asset)).params
 
-    configure(load_settings({'DATA_DIR': str(settings.data_dir), 'SECRET_KEY': 'y' * 40}, env_file=None))
+    boot(SECRET_KEY='y' * 40)
 
     assert not library.verify_signed(asset.stored_path, query['expires'], query['signature'])
 
 
 async def test_signed_url_needs_a_public_address(tmp_path, samples):
-    configure_app(tmp_path / 'data')
+    boot()
     asset = await upload(media_samples.make_image(samples, 'jpg'))
 
     with pytest.raises(library.PublicUrlMissing) as missing:
@@ -394,36 +379,3 @@ def test_signed_url_expiry_is_a_unix_time(settings):
     expires = int(httpx.URL(library.signed_url(asset, expires_in=3600)).params['expires'])
 
     assert abs(expires - (time.time() + 3600)) < 5
-
-
-# --- deleting ---
-
-def post_using(media_id: int) -> None:
-    with db.session() as session:
-        author = User(username='editor', password_hash='x')
-        session.add(author)
-        session.flush()
-        post = Post(author_id=author.id)
-        session.add(post)
-        session.flush()
-        session.add(PostMedia(post_id=post.id, media_id=media_id))
-
-
-async def test_unused_media_is_deleted_with_its_files(settings, samples):
-    asset = await upload(media_samples.make_video(samples, 'mov'))
-    assert len(stored_files(settings)) == 2  # the video and its poster
-
-    assert library.delete_if_unused(asset.id) is True
-
-    assert_nothing_kept(settings)
-    assert library.delete_if_unused(asset.id) is False  # already gone
-
-
-async def test_media_a_post_uses_is_kept(settings, samples):
-    asset = await upload(media_samples.make_image(samples, 'jpg'))
-    post_using(asset.id)
-
-    assert library.delete_if_unused(asset.id) is False
-
-    assert [a.id for a in all_assets()] == [asset.id]
-    assert library.media_path(asset).is_file()

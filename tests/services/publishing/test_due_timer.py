@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,18 +11,17 @@ from sqlmodel import select
 
 from services.connections import accounts
 from services.core import db
-from services.core.config import configure, get_settings, load_settings
+from services.core.config import get_settings
 from services.core.errors import UserError
 from services.core.models import AuditEvent, Delivery, DeliveryStatus, Post, PostStatus, Role, User, utcnow
 from services.core.timezones import AmbiguousTime, local_to_utc
-from services.platforms import base
 from services.posts import actions, editing
 from services.posts.editing import PostInput, SaveAction
 from services.publishing import due_timer, engine
-from services.team import users
 from services.team.permissions import Forbidden
 from tests.conftest import eventually
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram
+from tests.harness import boot_with_engine, deliveries_of, first_admin, post_of, scheduled, stop_services
 
 BERLIN = 'Europe/Berlin'
 
@@ -35,20 +33,17 @@ def fake():
 
 
 @pytest.fixture
-async def author(fake, app_env):
+async def author(fake):
     """Settings, database, the env Telegram account pointing at the fake, and an author; the scheduler is not
     started (each test starts it when its posts are in place)."""
-    settings = configure(load_settings({**os.environ, 'SECRET_KEY': 's' * 40, 'TELEGRAM_API_URL': fake.base_url,
-                                        'TELEGRAM_BOT_TOKEN': DEFAULT_TOKEN, 'TELEGRAM_CHAT_ID': str(DEFAULT_CHAT_ID),
-                                        'TELEGRAM_PACING_SECONDS': '0', 'MISFIRE_GRACE_MINUTES': '15'},
-                                       env_file=None))
-    db.init_db(settings.database_url)
+    settings, runner = boot_with_engine(TELEGRAM_API_URL=fake.base_url, TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN,
+                                        TELEGRAM_CHAT_ID=str(DEFAULT_CHAT_ID), TELEGRAM_PACING_SECONDS='0',
+                                        MISFIRE_GRACE_MINUTES='15')
     accounts.sync_env_accounts(settings)
-    engine.init_engine(settings)
-    yield users.create_first_admin('author', 'a long password!', language='en', time_zone=BERLIN, ip='')
+    yield first_admin('author', time_zone=BERLIN)
     await due_timer.stop_scheduler()
-    await engine.get_engine().wait_idle()
-    await base.close_http_client()
+    await runner.wait_idle()
+    await stop_services()
 
 
 async def start() -> due_timer.PostScheduler:
@@ -57,18 +52,7 @@ async def start() -> due_timer.PostScheduler:
 
 def schedule(author, when: datetime, text: str = 'On time') -> int:
     """A post scheduled for `when`, which may be past (as if saved before the app went down)."""
-    data = PostInput(text=text, platforms=['telegram'], scheduled_at=when)
-    return editing.save_post(author.id, data, SaveAction.SCHEDULE, now=min(utcnow(), when - timedelta(minutes=1))).id
-
-
-def post_of(post_id: int) -> Post:
-    with db.session() as session:
-        return session.get(Post, post_id)
-
-
-def deliveries_of(post_id: int) -> list[Delivery]:
-    with db.session() as session:
-        return list(session.exec(select(Delivery).where(Delivery.post_id == post_id)))
+    return scheduled(text, at=when, author_id=author.id)
 
 
 async def test_a_scheduled_post_is_sent_at_its_time_and_not_before(author, fake):

@@ -9,7 +9,6 @@ from sqlmodel import select
 
 from services.connections import accounts
 from services.core import db, events
-from services.core.config import configure, load_settings
 from services.core.models import (
     AccountStatus,
     Delivery,
@@ -20,11 +19,10 @@ from services.core.models import (
     PostStatus,
 )
 from services.platforms import base
-from services.posts import actions, editing
-from services.posts.editing import PostInput, SaveAction
+from services.posts import actions
 from services.publishing import engine
-from services.team import users
-from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram, Fault
+from tests.fakes.telegram import FakeTelegram, Fault
+from tests.harness import boot, connected, first_admin, queued, stop_services
 
 
 @pytest.fixture
@@ -34,21 +32,17 @@ def fake():
 
 
 @pytest.fixture
-async def publisher(fake, tmp_path):
-    settings = load_settings({'DATA_DIR': str(tmp_path / 'data'), 'SECRET_KEY': 's' * 40,
-                              'TELEGRAM_API_URL': fake.base_url, 'TELEGRAM_PACING_SECONDS': '0',
-                              'RETRY_BASE_SECONDS': '0.01', 'PUBLISH_MAX_ATTEMPTS': '3'}, env_file=None)
-    configure(settings)
-    db.init_db(settings.database_url)
-    users.forget_cached_state()
-    author = users.create_first_admin('author', 'a long password!', language='en', time_zone='UTC', ip='')
-    accounts.save_account('telegram', '@fakechannel', {'bot_token': DEFAULT_TOKEN, 'chat_id': str(DEFAULT_CHAT_ID)})
+async def publisher(fake):
+    settings = boot(TELEGRAM_API_URL=fake.base_url, TELEGRAM_PACING_SECONDS='0', RETRY_BASE_SECONDS='0.01',
+                    PUBLISH_MAX_ATTEMPTS='3')
+    author = first_admin('author')
+    connected('telegram')
     yield engine.init_engine(settings), author
-    await base.close_http_client()
+    await stop_services()
 
 
 def queue_post(author, text: str = 'Hello from the engine') -> int:
-    return editing.save_post(author.id, PostInput(text=text, platforms=['telegram']), SaveAction.PUBLISH).id
+    return queued(text, author_id=author.id)
 
 
 def delivery_of(post_id: int) -> Delivery:

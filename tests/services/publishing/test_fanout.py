@@ -12,22 +12,19 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import select
 
-from services.connections import accounts
 from services.core import db
-from services.core.config import configure, load_settings
 from services.core.models import Delivery, DeliveryAttempt, DeliveryStatus, PostStatus
 from services.media import library
-from services.platforms import base
 from services.posts import editing
 from services.posts.editing import PostInput, SaveAction
 from services.publishing import engine
-from services.team import users
 from services.web import media_routes
 from tests.fakes import BackgroundServer
 from tests.fakes import instagram as fake_instagram
 from tests.fakes import telegram as fake_telegram
 from tests.fakes import tiktok as fake_tiktok
 from tests.fakes import youtube as fake_youtube
+from tests.harness import boot, connected, first_admin, stop_services
 from tests.media_samples import make_video
 
 PLATFORMS = ['telegram', 'instagram', 'youtube', 'tiktok']
@@ -57,8 +54,8 @@ class FourFakes:
             server.__exit__(*exc_info)
         self.media_server.stop()
 
-    def environ(self, data_dir: Path) -> dict[str, str]:
-        return {'DATA_DIR': str(data_dir), 'SECRET_KEY': 'f' * 40, 'PUBLIC_BASE_URL': self.media_server.base_url,
+    def environ(self) -> dict[str, str]:
+        return {'PUBLIC_BASE_URL': self.media_server.base_url,
                 'TELEGRAM_API_URL': self.telegram.base_url, 'INSTAGRAM_API_URL': self.instagram.base_url,
                 'YOUTUBE_API_URL': self.youtube.base_url, 'YOUTUBE_OAUTH_URL': self.youtube.base_url,
                 'TIKTOK_API_URL': self.tiktok.base_url, 'RETRY_BASE_SECONDS': '0.01', 'PUBLISH_MAX_ATTEMPTS': '2',
@@ -66,16 +63,8 @@ class FourFakes:
 
     @staticmethod
     def connect_accounts() -> None:
-        accounts.save_account('telegram', '@fakechannel', {'bot_token': fake_telegram.DEFAULT_TOKEN,
-                                                          'chat_id': str(fake_telegram.DEFAULT_CHAT_ID)})
-        accounts.save_account('instagram', '@fake_creator', {'access_token': fake_instagram.DEFAULT_TOKEN,
-                                                             'user_id': fake_instagram.DEFAULT_USER_ID})
-        accounts.save_account('youtube', 'Fake Channel', {
-            'client_id': fake_youtube.DEFAULT_CLIENT_ID, 'client_secret': fake_youtube.DEFAULT_CLIENT_SECRET,
-            'refresh_token': fake_youtube.DEFAULT_REFRESH_TOKEN})
-        accounts.save_account('tiktok', 'Fake Creator', {
-            'client_key': fake_tiktok.DEFAULT_CLIENT_KEY, 'client_secret': fake_tiktok.DEFAULT_CLIENT_SECRET,
-            'access_token': fake_tiktok.DEFAULT_ACCESS_TOKEN, 'refresh_token': fake_tiktok.DEFAULT_REFRESH_TOKEN})
+        for platform in PLATFORMS:
+            connected(platform)
 
 
 async def store_video(path: Path, author_id: int):
@@ -92,15 +81,13 @@ def video_post(author_id: int, media_id: int, platforms: list[str] = PLATFORMS) 
 
 
 @pytest.fixture
-async def fanout(tmp_path, monkeypatch):
+async def fanout(monkeypatch):
     with FourFakes() as fakes:
-        settings = configure(load_settings(fakes.environ(tmp_path / 'data'), env_file=None))
-        db.init_db(settings.database_url)
-        users.forget_cached_state()
-        author = users.create_first_admin('author', 'a long password!', language='en', time_zone='UTC', ip='')
+        settings = boot(**fakes.environ())
+        author = first_admin('author')
         FourFakes.connect_accounts()
         yield fakes, engine.init_engine(settings), author
-        await base.close_http_client()
+        await stop_services()
 
 
 async def test_one_video_post_reaches_all_four_platforms_once_each_at_the_same_time(fanout, tmp_path):

@@ -7,16 +7,16 @@ from services.core import db
 from services.core.models import AuditEvent, utcnow
 from services.team import audit, auth, users
 from services.team.auth import AuthError
+from tests.harness import boot, first_admin
 
 SECRET = 'k' * 40
 PASSWORD = 'the right password'
 
 
 @pytest.fixture
-def admin(tmp_path):
-    db.init_db(f'sqlite:///{tmp_path / "throttle.db"}')
-    users.forget_cached_state()
-    return users.create_first_admin('admin', PASSWORD, language='en', time_zone='UTC', ip='10.0.0.1')
+def admin():
+    boot()
+    return first_admin('admin', PASSWORD, ip='10.0.0.1')
 
 
 def failures(target: str, ip: str, count: int, *, age: timedelta = timedelta(0)) -> None:

@@ -8,8 +8,8 @@ import pytest
 from nicegui.testing import User
 
 from services.core.models import Role, utcnow
-from services.team import users
 from tests.conftest import ADMIN, audit_actions
+from tests.harness import own_password, teammate
 from tests.media_samples import make_image
 
 
@@ -26,9 +26,7 @@ async def token_for(api: httpx.AsyncClient, username: str, password: str) -> dic
 
 
 async def person(admin, name: str, role: Role) -> str:
-    member, _temporary = users.create_user(admin, name, role, language='en', time_zone='UTC', ip='')
-    users.reset_password(None, member.id, ip='', new_password=f'{name} own password')
-    return f'{name} own password'
+    return own_password(teammate(name, role).username)
 
 
 async def test_wrong_credentials_get_a_json_error_with_a_code(api):

@@ -5,8 +5,6 @@ with a 4xx and never a 500, and calls without a valid token must get the JSON 40
 """
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -16,22 +14,13 @@ from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 
-from tests.app_process import ROOT, app_env, start_app, stop_app
+from tests.app_process import start_app, stop_app
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram
+from tests.harness import boot, first_admin, process_env
 
 USERNAME, PASSWORD = 'admin', 'a long password!'
 FUZZ = settings(max_examples=30, derandomize=True, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
-# Run inside the app's environment before it starts: what setup would do, so the fuzzer can sign in.
-CREATE_ADMIN = f"""
-import os
-from services.core import db
-from services.team import users
-from services.core.config import configure, load_settings
-settings = configure(load_settings(dict(os.environ), env_file=None))
-db.init_db(settings.database_url)
-users.create_first_admin({USERNAME!r}, {PASSWORD!r}, language='en', time_zone='UTC', ip='')
-"""
 
 
 @pytest.fixture(scope='module')
@@ -45,10 +34,13 @@ def live_app(tmp_path_factory, telegram) -> dict[str, str]:
     """`python app.py` on a free port with an empty data folder, one admin and Telegram connected (to a fake, so
     posts get past "not connected" into the real checks, scheduling and publishing); yields its URL and a token."""
     folder = tmp_path_factory.mktemp('fuzzed_app')
-    env = app_env(DATA_DIR=str(folder / 'data'), SECRET_KEY='z' * 40, TELEGRAM_API_URL=telegram.base_url,
-                  TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_CHAT_ID=str(DEFAULT_CHAT_ID), TELEGRAM_PACING_SECONDS='0')
-    subprocess.run([sys.executable, '-c', CREATE_ADMIN], cwd=ROOT, env=env, check=True)
-    process, base_url = start_app(env, folder, log=folder / 'app.log')
+    # SQLite in a folder of its own: the tests of the module share this app, and each test empties its database
+    app_settings = {'DATA_DIR': str(folder / 'data'), 'SECRET_KEY': 'z' * 40,
+                    'TELEGRAM_API_URL': telegram.base_url, 'TELEGRAM_BOT_TOKEN': DEFAULT_TOKEN,
+                    'TELEGRAM_CHAT_ID': str(DEFAULT_CHAT_ID), 'TELEGRAM_PACING_SECONDS': '0'}
+    boot(**app_settings)
+    first_admin(USERNAME, PASSWORD)  # what setup would do, so the fuzzer can sign in
+    process, base_url = start_app(process_env(**app_settings), folder, log=folder / 'app.log')
     try:
         # Signed in before the fuzzer's wrong passwords lock this client out of /token.
         signed_in = httpx.post(f'{base_url}/api/v1/token', json={'username': USERNAME, 'password': PASSWORD})
