@@ -1,7 +1,8 @@
 """Calendar: upcoming posts by week, by month or as a list, in the user's time zone; open, reschedule or cancel.
 
 Each day is read with its own small query (at most a few posts per cell, and a count), so a month with
-thousands of posts costs the same as an empty one. On a phone the day grid becomes one column and empty days
+thousands of posts costs the same as an empty one; an open page follows changes live, redrawing only the days a
+post leaves and enters (or the list). On a phone the day grid becomes one column and empty days
 are left out.
 """
 from __future__ import annotations
@@ -11,13 +12,15 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from fastapi import Request
-from nicegui import APIRouter, ui
+from nicegui import APIRouter, run, ui
 
+from components.live_status import Change, Changes, LivePage
 from components.post_summary import day_label, summary_card, time_of_day
 from components.reschedule_dialog import cancel_dialog, reschedule_dialog
 from components.session import guarded, page_user
 from components.theme import frame
 from components.translate import _, current_language, ngettext
+from services.core import events
 from services.core.i18n import N_
 from services.core.models import User, utcnow
 from services.core.timezones import utc_to_local
@@ -64,12 +67,19 @@ class CalendarView:
         self.language = current_language()
         self.zone = user.timezone
         self.may_change = permissions.can(user, permissions.Action.WRITE_POSTS)
+        self.shown_on: dict[int, date] = {}  # post id -> the day it is shown under
+        self.cells: dict[date, ui.column] = {}
+        self.totals: dict[date, int] = {}
 
     def build(self) -> None:
         self._toolbar()
         ui.label(_('Times are shown in %(zone)s.', zone=self.zone)).classes('text-xs text-gray-600')
-        self.body = ui.refreshable(self._body)
-        self.body()
+        if self.view == 'list':
+            self.list = ui.refreshable(self._list)
+            self.list(self._read_list())
+        else:
+            self._days_grid()
+        LivePage(self.user.id).watch(self._relevant, self._changed)
 
     def _url(self, **changes: str) -> str:
         params = {'view': self.view, 'start': self.anchor.isoformat(), **changes}
@@ -103,11 +113,32 @@ class CalendarView:
             return day_label(self.language, self.anchor, self.zone, 'yMMMM')
         return _('Coming up')
 
-    def _body(self) -> None:
+    # --- live: a change redraws the days it leaves and enters (week, month) or the list ------------------------
+
+    def _relevant(self, change: Change) -> bool:
+        if change.post_id in self.shown_on:
+            return True
+        if not isinstance(change, events.PostScheduleChanged) or change.scheduled_at is None:
+            return False
+        return self.view == 'list' or self._visible_day(change.scheduled_at) is not None
+
+    def _visible_day(self, at: datetime | None) -> date | None:
+        day = utc_to_local(at, self.zone).date() if at else None
+        return day if day in self.cells else None
+
+    async def _changed(self, changes: Changes) -> None:
         if self.view == 'list':
-            self._list()
-        else:
-            self._days_grid()
+            entries = await run.io_bound(self._read_list)
+            if entries is not None:
+                self.list.refresh(entries)
+            return
+        days = {self.shown_on[post_id] for post_id in changes.post_ids if post_id in self.shown_on}
+        days |= {self._visible_day(change.scheduled_at) for change in changes.events
+                 if isinstance(change, events.PostScheduleChanged)} - {None}
+        found = await run.io_bound(self._read_days, sorted(days))
+        for day, (entries, total) in (found or {}).items():
+            self._fill_cell(day, entries, total)
+        self.empty.set_visibility(not any(self.totals.values()))
 
     # --- week and month --------------------------------------------------------------------------------------
 
@@ -126,40 +157,51 @@ class CalendarView:
         first_weekday = Locale.parse(self.language).first_week_day
         return day - timedelta(days=(day.weekday() - first_weekday) % 7)
 
+    def _read_days(self, days: list[date]) -> dict[date, tuple[list[PostSummary], int]]:
+        bounds = [(day_start(day, self.zone), day_start(day + timedelta(days=1), self.zone)) for day in days]
+        return dict(zip(days, overview.upcoming_by_day(bounds, PER_DAY[self.view]), strict=True))
+
     def _days_grid(self) -> None:
         days = self._days()
-        limit = PER_DAY[self.view]
-        bounds = [(day_start(day, self.zone), day_start(day + timedelta(days=1), self.zone)) for day in days]
-        found = dict(zip(days, overview.upcoming_by_day(bounds, limit), strict=True))
-        if not any(total for _entries, total in found.values()):
-            ui.label(_('Nothing is scheduled in this period.')).classes('text-gray-600').mark('calendar-empty')
+        found = self._read_days(days)
+        self.empty = ui.label(_('Nothing is scheduled in this period.')).classes('text-gray-600') \
+            .mark('calendar-empty')
         with ui.grid().classes('w-full gap-2 grid-cols-1 md:grid-cols-7').mark(f'calendar-{self.view}'):
             for day in days:
-                entries, total = found[day]
-                self._day_cell(day, entries, total)
+                self.cells[day] = ui.column().mark(f'day-{day.isoformat()}')
+                self._fill_cell(day, *found[day])
+        self.empty.set_visibility(not any(self.totals.values()))
 
-    def _day_cell(self, day: date, entries: list[PostSummary], total: int) -> None:
+    def _fill_cell(self, day: date, entries: list[PostSummary], total: int) -> None:
+        """(Re)draw one day's cell with its first `entries` of `total` posts."""
         outside = self.view == 'month' and day.month != self.anchor.month
         classes = 'w-full min-w-0 gap-1 p-1 rounded border border-gray-200 '
         classes += 'bg-gray-50 ' if outside else 'bg-white '
         classes += 'md:min-h-[7rem] ' + ('' if entries else 'max-md:hidden ')
-        with ui.column().classes(classes).mark(f'day-{day.isoformat()}'):
+        self.shown_on = {post_id: shown for post_id, shown in self.shown_on.items() if shown != day}
+        self.totals[day] = total
+        cell = self.cells[day].classes(replace=classes)
+        cell.clear()
+        with cell:
             label = day_label(self.language, day, self.zone, 'MMMEd')
             ui.label(label).classes('text-xs font-semibold ' + ('text-primary' if day == self.today else
                                                                  'text-gray-600'))
             for entry in entries:
-                self._entry(entry, compact=True)
+                self._entry(entry, day, compact=True)
             if total > len(entries):
                 ui.link(ngettext('%(n)s more post', '%(n)s more posts', total - len(entries)),
                         f'/calendar?view=list&start={day.isoformat()}').classes('text-xs')
 
     # --- list --------------------------------------------------------------------------------------------------
 
-    def _list(self) -> None:
+    def _read_list(self) -> list[PostSummary]:
         start = max(day_start(self.anchor, self.zone), utcnow()) if self.after is None else self.after[0]
         end = utcnow() + timedelta(days=400)
-        entries = overview.upcoming(start, end, limit=LIST_PAGE + 1, after=self.after)
+        return overview.upcoming(start, end, limit=LIST_PAGE + 1, after=self.after)
+
+    def _list(self, entries: list[PostSummary]) -> None:
         more, entries = len(entries) > LIST_PAGE, entries[:LIST_PAGE]
+        self.shown_on = {}
         if not entries:
             ui.label(_('Nothing is scheduled yet.')).classes('text-gray-600').mark('calendar-empty')
             return
@@ -171,7 +213,7 @@ class CalendarView:
                     ui.label(day_label(self.language, day, self.zone, 'yMMMEd')) \
                         .classes('text-sm font-semibold text-gray-700 pt-2')
                     shown_day = day
-                self._entry(entry, compact=False)
+                self._entry(entry, day, compact=False)
         if more:
             last = entries[-1]
             key = f'{last.scheduled_at.isoformat()}~{last.id}'.replace('+', '%2B')
@@ -180,7 +222,8 @@ class CalendarView:
 
     # --- one post ----------------------------------------------------------------------------------------------
 
-    def _entry(self, entry: PostSummary, *, compact: bool) -> None:
+    def _entry(self, entry: PostSummary, day: date, *, compact: bool) -> None:
+        self.shown_on[entry.id] = day
         with summary_card(entry, time_of_day(self.language, entry.scheduled_at, self.zone), compact=compact):
             if not self.may_change:  # viewers see the post's page, read-only
                 self._action('open_in_new', _('Open'), f'open-{entry.id}', compact,
@@ -201,9 +244,7 @@ class CalendarView:
             button.tooltip(label)
 
     async def _reschedule(self, entry: PostSummary) -> None:
-        if await reschedule_dialog(entry.id, entry.scheduled_at, self.user) is not None:
-            self.body.refresh()
+        await reschedule_dialog(entry.id, entry.scheduled_at, self.user)  # the change redraws the page live
 
     async def _cancel(self, entry: PostSummary) -> None:
-        if await cancel_dialog(entry.id, self.user):
-            self.body.refresh()
+        await cancel_dialog(entry.id, self.user)

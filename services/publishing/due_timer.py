@@ -112,8 +112,12 @@ def mark_missed(cutoff: datetime) -> int:
     """Scheduled posts due before `cutoff` become missed (conditional, so a post picked up meanwhile is left
     alone); returns how many."""
     with db.session() as session:
-        changed = session.exec(sa.update(Post).where(Post.status == PostStatus.SCHEDULED, Post.scheduled_at < cutoff)
-                               .values(status=PostStatus.MISSED, updated_at=utcnow())).rowcount
+        marked = session.exec(sa.update(Post).where(Post.status == PostStatus.SCHEDULED, Post.scheduled_at < cutoff)
+                              .values(status=PostStatus.MISSED, updated_at=utcnow())
+                              .returning(Post.id, Post.scheduled_at)).all()
+    for post_id, scheduled_at in marked:  # after the commit, like every other change (open pages follow it)
+        events.emit(events.PostScheduleChanged(post_id, PostStatus.MISSED, scheduled_at))
+    changed = len(marked)
     if changed:
         log.warning('%d scheduled post(s) fell due more than the grace period ago while the app was down: marked '
                     'missed (see the dashboard)', changed)
