@@ -8,13 +8,16 @@ are left out.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from fastapi import Request
 from nicegui import APIRouter, run, ui
 
-from components.live_status import Change, Changes, LivePage
+from components.live_list import LiveList
+from components.live_redraw import Change, Changes
+from components.live_status import LivePage
 from components.post_summary import day_label, summary_card, time_of_day
 from components.reschedule_dialog import cancel_dialog, reschedule_dialog
 from components.session import guarded, page_user
@@ -68,18 +71,17 @@ class CalendarView:
         self.zone = user.timezone
         self.may_change = permissions.can(user, permissions.Action.WRITE_POSTS)
         self.shown_on: dict[int, date] = {}  # post id -> the day it is shown under
-        self.cells: dict[date, ui.column] = {}
+        self.cells: dict[date, _Cell] = {}
         self.totals: dict[date, int] = {}
 
     def build(self) -> None:
         self._toolbar()
         ui.label(_('Times are shown in %(zone)s.', zone=self.zone)).classes('text-xs text-gray-600')
         if self.view == 'list':
-            self.list = ui.refreshable(self._list)
-            self.list(self._read_list())
+            self._list(self._read_list())
         else:
             self._days_grid()
-        LivePage(self.user.id).watch(self._relevant, self._changed)
+        LivePage(self.user.id).watch(self._relevant, self._read_changed, self._draw_changed)
 
     def _url(self, **changes: str) -> str:
         params = {'view': self.view, 'start': self.anchor.isoformat(), **changes}
@@ -126,17 +128,19 @@ class CalendarView:
         day = utc_to_local(at, self.zone).date() if at else None
         return day if day in self.cells else None
 
-    async def _changed(self, changes: Changes) -> None:
+    async def _read_changed(self, changes: Changes) -> list[PostSummary] | dict | None:
         if self.view == 'list':
-            entries = await run.io_bound(self._read_list)
-            if entries is not None:
-                self.list.refresh(entries)
-            return
+            return await run.io_bound(self._read_list)
         days = {self.shown_on[post_id] for post_id in changes.post_ids if post_id in self.shown_on}
         days |= {self._visible_day(change.scheduled_at) for change in changes.events
                  if isinstance(change, events.PostScheduleChanged)} - {None}
-        found = await run.io_bound(self._read_days, sorted(days))
-        for day, (entries, total) in (found or {}).items():
+        return await run.io_bound(self._read_days, sorted(days))
+
+    def _draw_changed(self, found: list[PostSummary] | dict[date, tuple[list[PostSummary], int]]) -> None:
+        if self.view == 'list':
+            self._show_list(found)
+            return
+        for day, (entries, total) in found.items():
             self._fill_cell(day, entries, total)
         self.empty.set_visibility(not any(self.totals.values()))
 
@@ -168,29 +172,32 @@ class CalendarView:
             .mark('calendar-empty')
         with ui.grid().classes('w-full gap-2 grid-cols-1 md:grid-cols-7').mark(f'calendar-{self.view}'):
             for day in days:
-                self.cells[day] = ui.column().mark(f'day-{day.isoformat()}')
+                with ui.column().mark(f'day-{day.isoformat()}') as box:
+                    ui.label(day_label(self.language, day, self.zone, 'MMMEd')) \
+                        .classes('text-xs font-semibold ' + ('text-primary' if day == self.today else 'text-gray-600'))
+                    entries = LiveList(ui.column().classes('w-full min-w-0 gap-1'),
+                                       lambda entry: self._entry(entry, compact=True), key=lambda entry: entry.id)
+                    more = ui.link('', f'/calendar?view=list&start={day.isoformat()}').classes('text-xs')
+                self.cells[day] = _Cell(box, entries, more)
                 self._fill_cell(day, *found[day])
         self.empty.set_visibility(not any(self.totals.values()))
 
     def _fill_cell(self, day: date, entries: list[PostSummary], total: int) -> None:
-        """(Re)draw one day's cell with its first `entries` of `total` posts."""
+        """Show one day's first `entries` of `total` posts (drawing only the posts new or changed there)."""
         outside = self.view == 'month' and day.month != self.anchor.month
         classes = 'w-full min-w-0 gap-1 p-1 rounded border border-gray-200 '
         classes += 'bg-gray-50 ' if outside else 'bg-white '
         classes += 'md:min-h-[7rem] ' + ('' if entries else 'max-md:hidden ')
-        self.shown_on = {post_id: shown for post_id, shown in self.shown_on.items() if shown != day}
+        self.shown_on = {post_id: shown for post_id, shown in self.shown_on.items() if shown != day} | \
+            {entry.id: day for entry in entries}
         self.totals[day] = total
-        cell = self.cells[day].classes(replace=classes)
-        cell.clear()
-        with cell:
-            label = day_label(self.language, day, self.zone, 'MMMEd')
-            ui.label(label).classes('text-xs font-semibold ' + ('text-primary' if day == self.today else
-                                                                 'text-gray-600'))
-            for entry in entries:
-                self._entry(entry, day, compact=True)
-            if total > len(entries):
-                ui.link(ngettext('%(n)s more post', '%(n)s more posts', total - len(entries)),
-                        f'/calendar?view=list&start={day.isoformat()}').classes('text-xs')
+        cell = self.cells[day]
+        cell.box.classes(replace=classes)
+        cell.entries.container.set_visibility(bool(entries))
+        cell.entries.show(entries)
+        cell.more.set_visibility(total > len(entries))
+        cell.more.text = ngettext('%(n)s more post', '%(n)s more posts', total - len(entries)) \
+            if total > len(entries) else ''
 
     # --- list --------------------------------------------------------------------------------------------------
 
@@ -200,30 +207,41 @@ class CalendarView:
         return overview.upcoming(start, end, limit=LIST_PAGE + 1, after=self.after)
 
     def _list(self, entries: list[PostSummary]) -> None:
+        self.list_empty = ui.label(_('Nothing is scheduled yet.')).classes('text-gray-600').mark('calendar-empty')
+        self.list_days = LiveList(ui.column().classes('w-full gap-2').mark('calendar-list'), self._list_day,
+                                  key=lambda group: group[0])
+        self.later_key = ''
+        self.later = ui.button(_('Later posts'), icon='expand_more',
+                               on_click=lambda: ui.navigate.to(f'/calendar?view=list&after={self.later_key}')) \
+            .props('flat')
+        self._show_list(entries)
+
+    def _show_list(self, entries: list[PostSummary]) -> None:
+        """Show the list's posts grouped by day; only the days whose posts changed are drawn again."""
         more, entries = len(entries) > LIST_PAGE, entries[:LIST_PAGE]
-        self.shown_on = {}
-        if not entries:
-            ui.label(_('Nothing is scheduled yet.')).classes('text-gray-600').mark('calendar-empty')
-            return
-        shown_day = None
-        with ui.column().classes('w-full gap-2').mark('calendar-list'):
-            for entry in entries:
-                day = utc_to_local(entry.scheduled_at, self.zone).date()
-                if day != shown_day:
-                    ui.label(day_label(self.language, day, self.zone, 'yMMMEd')) \
-                        .classes('text-sm font-semibold text-gray-700 pt-2')
-                    shown_day = day
-                self._entry(entry, day, compact=False)
+        groups: dict[date, list[PostSummary]] = {}
+        for entry in entries:
+            groups.setdefault(utc_to_local(entry.scheduled_at, self.zone).date(), []).append(entry)
+        self.shown_on = {entry.id: day for day, found in groups.items() for entry in found}
+        self.list_empty.set_visibility(not entries)
+        self.list_days.container.set_visibility(bool(entries))
+        self.list_days.show([(day, tuple(found)) for day, found in groups.items()])
         if more:
             last = entries[-1]
-            key = f'{last.scheduled_at.isoformat()}~{last.id}'.replace('+', '%2B')
-            ui.button(_('Later posts'), icon='expand_more',
-                      on_click=lambda: ui.navigate.to(f'/calendar?view=list&after={key}')).props('flat')
+            self.later_key = f'{last.scheduled_at.isoformat()}~{last.id}'.replace('+', '%2B')
+        self.later.set_visibility(more)
+
+    def _list_day(self, group: tuple[date, tuple[PostSummary, ...]]) -> None:
+        day, entries = group
+        with ui.column().classes('w-full gap-2'):
+            ui.label(day_label(self.language, day, self.zone, 'yMMMEd')) \
+                .classes('text-sm font-semibold text-gray-700 pt-2')
+            for entry in entries:
+                self._entry(entry, compact=False)
 
     # --- one post ----------------------------------------------------------------------------------------------
 
-    def _entry(self, entry: PostSummary, day: date, *, compact: bool) -> None:
-        self.shown_on[entry.id] = day
+    def _entry(self, entry: PostSummary, *, compact: bool) -> None:
         with summary_card(entry, time_of_day(self.language, entry.scheduled_at, self.zone), compact=compact):
             if not self.may_change:  # viewers see the post's page, read-only
                 self._action('open_in_new', _('Open'), f'open-{entry.id}', compact,
@@ -248,3 +266,11 @@ class CalendarView:
 
     async def _cancel(self, entry: PostSummary) -> None:
         await cancel_dialog(entry.id, self.user)
+
+
+class _Cell(NamedTuple):
+    """One day of the week or month grid."""
+
+    box: ui.column
+    entries: LiveList[PostSummary]
+    more: ui.link

@@ -7,7 +7,8 @@ from urllib.parse import urlencode
 from fastapi import Request
 from nicegui import APIRouter, run, ui
 
-from components.live_status import Change, Changes, LivePage
+from components.live_redraw import Change, Changes
+from components.live_status import LivePage
 from components.missed_actions import missed_actions
 from components.relative_time import RelativeTimes
 from components.session import page_user
@@ -41,11 +42,7 @@ def history_page(request: Request, before: int | None = None, status: str = '', 
         live = LivePage(user.id)
         _filter_bar(query)
         empty_text = _('No posts match.') if any(query.values()) else _('No posts yet.')
-        _PostList(page, filters, live, user, first_page=before is None, empty_text=empty_text)
-        if more:
-            older = urlencode({**{k: v for k, v in query.items() if v}, 'before': page[-1].post.id})
-            ui.button(_('Older posts'), icon='expand_more', on_click=lambda: ui.navigate.to(f'/history?{older}')) \
-                .props('flat').mark('older')
+        _PostList(page, filters, query, live, user, first_page=before is None, more=more, empty_text=empty_text)
 
 
 def _filter_bar(query: dict) -> None:
@@ -78,11 +75,12 @@ def _filter_bar(query: dict) -> None:
 
 class _PostList:
     """The posts of one page of the list. A change to a shown post redraws its row (a delivery's badge is painted
-    in place without one); on the first page, a post created meanwhile that matches the filters comes in on top."""
+    in place without one); on the first page, a post created meanwhile that matches the filters comes in on top and
+    the oldest beyond a page leave at the bottom, for Older posts."""
 
-    def __init__(self, page: list[editing.PostDetails], filters: PostFilter, live: LivePage, user: User, *,
-                 first_page: bool, empty_text: str) -> None:
-        self.filters, self.live, self.user, self.first_page = filters, live, user, first_page
+    def __init__(self, page: list[editing.PostDetails], filters: PostFilter, query: dict, live: LivePage, user: User,
+                 *, first_page: bool, more: bool, empty_text: str) -> None:
+        self.filters, self.query, self.live, self.user, self.first_page = filters, query, live, user, first_page
         self.clock = RelativeTimes(live.language)
         with ui.card().classes('w-full items-center py-8') as self.empty:
             ui.label(empty_text).classes('text-lg').mark('empty-state')
@@ -91,7 +89,13 @@ class _PostList:
         with ui.column().classes('w-full gap-2').mark('post-list') as self.column:
             for details in page:
                 self.rows[details.post.id] = _PostRow(details, live, self.clock, user)
-        live.watch(self._relevant, self._changed)
+        self.older = ui.button(_('Older posts'), icon='expand_more', on_click=self._older).props('flat').mark('older')
+        self.older.set_visibility(more)
+        live.watch(self._relevant, self._read, self._draw)
+
+    def _older(self) -> None:
+        before = min(self.rows, default=0)  # the oldest post shown
+        ui.navigate.to('/history?' + urlencode({**{k: v for k, v in self.query.items() if v}, 'before': before}))
 
     def _relevant(self, change: Change) -> bool:
         row = self.rows.get(change.post_id)
@@ -101,15 +105,16 @@ class _PostList:
         # need the row redrawn
         return isinstance(change, events.PostScheduleChanged) or row.status == PostStatus.MISSED
 
-    async def _changed(self, changes: Changes) -> None:
+    async def _read(self, changes: Changes) -> tuple[dict[int, editing.PostDetails | None],
+                                                     list[editing.PostDetails]] | None:
         shown = [post_id for post_id in changes.post_ids if post_id in self.rows]
         look_for_new = self.first_page and any(post_id not in self.rows for post_id in changes.post_ids)
-        found = await run.io_bound(self._read, shown, look_for_new)
-        if found is None:
-            return
+        return await run.io_bound(self._load, shown, look_for_new)
+
+    def _draw(self, found: tuple[dict[int, editing.PostDetails | None], list[editing.PostDetails]]) -> None:
         current, newest = found
-        for post_id in shown:
-            if post_id in self.rows and not self.rows[post_id].redraw(current[post_id]):
+        for post_id, details in current.items():
+            if post_id in self.rows and not self.rows[post_id].redraw(details):
                 del self.rows[post_id]
         top = max(self.rows, default=0)
         for details in sorted(newest, key=lambda d: d.post.id):
@@ -117,9 +122,12 @@ class _PostList:
                 with self.column:
                     self.rows[details.post.id] = _PostRow(details, self.live, self.clock, self.user)
                 self.rows[details.post.id].card.move(target_index=0)
+        for post_id in sorted(self.rows)[:-PAGE_SIZE]:
+            self.rows.pop(post_id).card.delete()
+            self.older.set_visibility(True)
         self.empty.set_visibility(not self.rows)
 
-    def _read(self, shown: list[int], look_for_new: bool) -> tuple[dict, list[editing.PostDetails]]:
+    def _load(self, shown: list[int], look_for_new: bool) -> tuple[dict, list[editing.PostDetails]]:
         newest = editing.list_posts(self.filters, limit=PAGE_SIZE) if look_for_new else []
         return {post_id: editing.get_post(post_id) for post_id in shown}, newest
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from nicegui import APIRouter, run, ui
 
-from components.live_status import Changes, LivePage
+from components.live_status import LivePage
 from components.media_strip import media_strip
 from components.missed_actions import publish_now, reschedule_then
 from components.relative_time import RelativeTimes
@@ -54,7 +54,8 @@ class _PostView:
         self.live = LivePage(user.id)
         self.header, self.body = ui.refreshable(self._header), ui.refreshable(self._body)
         self.deliveries = ui.refreshable(self._deliveries)
-        self.live.watch(lambda change: change.post_id == post_id, self._changed)
+        self.live.watch(lambda change: change.post_id == post_id, lambda _changes: run.io_bound(_read, post_id),
+                        self._show)
 
     def draw(self, found: tuple[editing.PostDetails | None, dict[int, list[DeliveryAttempt]]]) -> None:
         details, attempts = found
@@ -63,18 +64,15 @@ class _PostView:
         self.body(details)
         self.deliveries(details, attempts)
 
-    async def _changed(self, _changes: Changes) -> None:
-        found = await run.io_bound(_read, self.post_id)
-        if found is None:
-            return
+    async def _show(self, found: tuple[editing.PostDetails | None, dict[int, list[DeliveryAttempt]]]) -> None:
         details, attempts = found
         parts = _parts(details, attempts)
         if parts.header != self.shown.header:
-            self.header.refresh(details)
+            await self.header.refresh(details)
         if parts.body != self.shown.body:
-            self.body.refresh(details)
+            await self.body.refresh(details)
         if parts.deliveries != self.shown.deliveries:
-            self.deliveries.refresh(details, attempts)
+            await self.deliveries.refresh(details, attempts)
         self.shown = parts
 
     def _header(self, details: editing.PostDetails | None) -> None:

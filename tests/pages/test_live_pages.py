@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from nicegui import run
 from nicegui.testing import User
 
-from pages import home, post_detail
+from components import live_redraw
+from pages import history, home, post_detail
 from services.core import db, events
 from services.core.models import Delivery, DeliveryStatus, Post, PostStatus, Role, utcnow
 from services.core.timezones import local_to_utc, utc_to_local
@@ -265,3 +266,32 @@ async def test_a_burst_of_changes_to_one_post_redraws_its_page_once(watcher: Use
     await watcher.should_see(marker='edit-post', retries=20)
     await sees_within(watcher, 'post-when', 'Written')
     assert reads == [post_id]
+
+
+async def test_a_full_first_page_lets_its_oldest_post_go_to_older_posts_when_a_new_one_comes(watcher: User):
+    ids = [editing.save_post(1, PostInput(text=f'Post number {n}', platforms=['telegram']), SaveAction.DRAFT).id
+           for n in range(history.PAGE_SIZE)]
+    await watcher.open('/history')
+    await watcher.should_see(marker=f'post-{ids[0]}')
+    await watcher.should_not_see(marker='older')
+    newest = editing.save_post(1, PostInput(text='One more', platforms=['telegram']), SaveAction.DRAFT).id
+    await watcher.should_see(marker=f'post-{newest}', retries=20)
+    await watcher.should_not_see(marker=f'post-{ids[0]}')
+    watcher.find(marker='older').click()
+    await watcher.should_see(marker=f'post-{ids[0]}', retries=20)
+    await watcher.should_not_see(marker=f'post-{ids[1]}')
+
+
+def test_redraws_that_took_half_a_second_make_the_next_wait_until_the_loop_has_had_its_share(monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr(live_redraw.time, 'monotonic', lambda: clock[0])
+    budget = live_redraw.RedrawBudget()
+    assert budget.wait_seconds() == 0
+    budget.spend(0.5)
+    assert budget.wait_seconds() == pytest.approx(0.5 / live_redraw.REDRAW_SHARE)
+    clock[0] += 0.5 / live_redraw.REDRAW_SHARE
+    assert budget.wait_seconds() == 0
+    clock[0] += 3600  # a quiet hour earns no more than a short burst of credit
+    assert budget.wait_seconds() == 0
+    budget.spend(live_redraw.BURST_CREDIT + 0.1)
+    assert budget.wait_seconds() == pytest.approx(0.1 / live_redraw.REDRAW_SHARE)
