@@ -18,6 +18,7 @@ NiceGUI itself, with nobody reloading it. Every other step checks that B's page 
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -128,6 +129,12 @@ def compose(page: Page, base_url: str, text: str, post_id: int | None = None) ->
     expect(box).to_have_attribute('aria-checked', 'true')
 
 
+def publish_now(page: Page) -> None:
+    """Publish now in the composer, which then opens the post's page (wait for it, or the next goto is cut off)."""
+    with page.expect_navigation(url=re.compile(r'/history/\d+$')):
+        page.get_by_role('button', name='Publish now').click()
+
+
 def card_of(page: Page, text: str):
     return page.locator('.q-card').filter(has_text=text)
 
@@ -147,20 +154,21 @@ def test_every_change_made_in_one_browser_appears_in_the_other(app_server, runni
     # Posts: publish now, then delete
     watch(watcher, app_server + '/history', 'A draft nobody needs')
     compose(actor, app_server, 'Fresh from the composer')
-    actor.get_by_role('button', name='Publish now').click()
+    publish_now(actor)
     fresh = card_of(watcher, 'Fresh from the composer')
     expect(fresh.get_by_text('Telegram · Published')).to_be_visible(timeout=LIVE)
     expect(watcher.locator('.q-card').filter(has_text='Telegram ·').first).to_contain_text('Fresh from the composer')
     compose(actor, app_server, 'A draft nobody needs', to_delete)
     actor.get_by_role('button', name='Delete').click()
-    actor.locator('.q-dialog').get_by_role('button', name='Delete').click()
+    with actor.expect_navigation(url=re.compile(r'/history$')):  # the app opens Posts once it is deleted
+        actor.locator('.q-dialog').get_by_role('button', name='Delete').click()
     expect(watcher.get_by_text('A draft nobody needs')).to_have_count(0, timeout=LIVE)
     not_reloaded(watcher)
 
     # The post page: retry, edit, publish
     telegram.inject(Fault.chat_not_found())
     compose(actor, app_server, 'Second time lucky')
-    actor.get_by_role('button', name='Publish now').click()
+    publish_now(actor)
     expect(actor.get_by_role('button', name='Retry')).to_be_visible(timeout=15000)
     watch(watcher, actor.url, 'Bad Request: chat not found')
     expect(watcher.get_by_role('button', name='Retry')).to_be_visible()
@@ -177,7 +185,7 @@ def test_every_change_made_in_one_browser_appears_in_the_other(app_server, runni
         actor.get_by_role('button', name='Save draft').click()
     expect(watcher.get_by_text('Better words')).to_be_visible(timeout=LIVE)
     expect(watcher.get_by_text('First words')).to_have_count(0)
-    actor.get_by_role('button', name='Publish now').click()
+    publish_now(actor)
     expect(watcher.get_by_text('View the post')).to_be_visible(timeout=LIVE)
     expect(watcher.get_by_role('button', name='Edit')).to_have_count(0)  # issue 21 item 6
     expect(watcher.get_by_role('button', name='Open')).to_be_visible()
