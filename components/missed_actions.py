@@ -18,9 +18,10 @@ from services.posts import actions
 from services.team import permissions
 
 
-def missed_actions(post_id: int, scheduled_at: datetime | None, user: User, on_change: Callable[[], None]) -> None:
+def missed_actions(post_id: int, scheduled_at: datetime | None, user: User,
+                   on_change: Callable[[], None] = lambda: None) -> None:
     """The two buttons (marked `publish-missed-<id>` and `reschedule-<id>`); `on_change` runs after either acted,
-    and after a refusal too, since the post has moved on and the list should show where it is now."""
+    and after a refusal too. Pages with live sections leave it out: the change itself redraws them."""
     if permissions.can(user, permissions.Action.PUBLISH):
         ui.button(_('Publish now'), icon='send',
                   on_click=guarded(lambda: (publish_now(post_id, user), on_change()))) \

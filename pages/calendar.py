@@ -1,23 +1,29 @@
 """Calendar: upcoming posts by week, by month or as a list, in the user's time zone; open, reschedule or cancel.
 
 Each day is read with its own small query (at most a few posts per cell, and a count), so a month with
-thousands of posts costs the same as an empty one. On a phone the day grid becomes one column and empty days
+thousands of posts costs the same as an empty one; an open page follows changes live, redrawing only the days a
+post leaves and enters (or the list). On a phone the day grid becomes one column and empty days
 are left out.
 """
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
-from nicegui import APIRouter, ui
+from nicegui import APIRouter, run, ui
 
+from components.live_list import LiveList
+from components.live_redraw import Change, Changes
+from components.live_status import LivePage
 from components.post_summary import day_label, summary_card, time_of_day
 from components.reschedule_dialog import cancel_dialog, reschedule_dialog
 from components.session import guarded, page_user
 from components.status_badge import status_badge
 from components.theme import frame
 from components.translate import _, browser_region, current_language, ngettext
+from services.core import events
 from services.core.i18n import N_, direction
 from services.core.models import PostStatus, User, utcnow
 from services.core.timezones import first_day_of_week, utc_to_local
@@ -66,12 +72,18 @@ class CalendarView:
         self.zone = user.timezone
         self.first_weekday = first_day_of_week(self.language, self.zone, browser_region())
         self.may_change = permissions.can(user, permissions.Action.WRITE_POSTS)
+        self.shown_on: dict[int, date] = {}  # post id -> the day it is shown under
+        self.cells: dict[date, _Cell] = {}
+        self.totals: dict[date, int] = {}
 
     def build(self) -> None:
         self._toolbar()
         ui.label(_('Times are shown in %(zone)s.', zone=self.zone)).classes('text-xs text-gray-600')
-        self.body = ui.refreshable(self._body)
-        self.body()
+        if self.view == 'list':
+            self._list(self._read_list())
+        else:
+            self._days_grid()
+        LivePage(self.user.id).watch(self._relevant, self._read_changed, self._draw_changed)
 
     def _url(self, **changes: str) -> str:
         params = {'view': self.view, 'start': self.anchor.isoformat(), **changes}
@@ -119,11 +131,34 @@ class CalendarView:
         day = day_label(self.language, self.anchor, self.zone, 'yMMMEd')
         return _('From today, %(day)s', day=day) if self.anchor == self.today else _('From %(day)s', day=day)
 
-    def _body(self) -> None:
+    # --- live: a change redraws the days it leaves and enters (week, month) or the list ------------------------
+
+    def _relevant(self, change: Change) -> bool:
+        if change.post_id in self.shown_on:
+            return True
+        if not isinstance(change, events.PostScheduleChanged) or change.scheduled_at is None:
+            return False
+        return self.view == 'list' or self._visible_day(change.scheduled_at) is not None
+
+    def _visible_day(self, at: datetime | None) -> date | None:
+        day = utc_to_local(at, self.zone).date() if at else None
+        return day if day in self.cells else None
+
+    async def _read_changed(self, changes: Changes) -> list[PostSummary] | dict | None:
         if self.view == 'list':
-            self._list()
-        else:
-            self._days_grid()
+            return await run.io_bound(self._read_list)
+        days = {self.shown_on[post_id] for post_id in changes.post_ids if post_id in self.shown_on}
+        days |= {self._visible_day(change.scheduled_at) for change in changes.events
+                 if isinstance(change, events.PostScheduleChanged)} - {None}
+        return await run.io_bound(self._read_days, sorted(days))
+
+    def _draw_changed(self, found: list[PostSummary] | dict[date, tuple[list[PostSummary], int]]) -> None:
+        if self.view == 'list':
+            self._show_list(found)
+            return
+        for day, (entries, total) in found.items():
+            self._fill_cell(day, entries, total)
+        self.empty.set_visibility(not any(self.totals.values()))
 
     # --- week and month --------------------------------------------------------------------------------------
 
@@ -141,57 +176,83 @@ class CalendarView:
         """The first day of `day`'s week, as weeks are counted where the user is (Babel/CLDR)."""
         return day - timedelta(days=(day.weekday() - self.first_weekday) % 7)
 
+    def _read_days(self, days: list[date]) -> dict[date, tuple[list[PostSummary], int]]:
+        bounds = [(day_start(day, self.zone), day_start(day + timedelta(days=1), self.zone)) for day in days]
+        return dict(zip(days, overview.upcoming_by_day(bounds, PER_DAY[self.view], ON_CALENDAR), strict=True))
+
     def _days_grid(self) -> None:
         days = self._days()
-        limit = PER_DAY[self.view]
-        bounds = [(day_start(day, self.zone), day_start(day + timedelta(days=1), self.zone)) for day in days]
-        found = dict(zip(days, overview.upcoming_by_day(bounds, limit, ON_CALENDAR), strict=True))
-        if not any(total for _entries, total in found.values()):
-            ui.label(_('Nothing is scheduled in this period.')).classes('text-gray-600').mark('calendar-empty')
+        found = self._read_days(days)
+        self.empty = ui.label(_('Nothing is scheduled in this period.')).classes('text-gray-600') \
+            .mark('calendar-empty')
         with ui.grid().classes('w-full gap-2 grid-cols-1 md:grid-cols-7').mark(f'calendar-{self.view}'):
             for day in days:
-                entries, total = found[day]
-                self._day_cell(day, entries, total)
+                with ui.column().mark(f'day-{day.isoformat()}') as box:
+                    ui.label(day_label(self.language, day, self.zone, 'MMMEd')) \
+                        .classes('text-xs font-semibold ' + ('text-primary' if day == self.today else 'text-gray-600'))
+                    entries = LiveList(ui.column().classes('w-full min-w-0 gap-1'),
+                                       lambda entry: self._entry(entry, compact=True), key=lambda entry: entry.id)
+                    more = ui.link('', f'/calendar?view=list&start={day.isoformat()}').classes('text-xs')
+                self.cells[day] = _Cell(box, entries, more)
+                self._fill_cell(day, *found[day])
+        self.empty.set_visibility(not any(self.totals.values()))
 
-    def _day_cell(self, day: date, entries: list[PostSummary], total: int) -> None:
+    def _fill_cell(self, day: date, entries: list[PostSummary], total: int) -> None:
+        """Show one day's first `entries` of `total` posts (drawing only the posts new or changed there)."""
         outside = self.view == 'month' and day.month != self.anchor.month
         classes = 'w-full min-w-0 gap-1 p-1 rounded border border-gray-200 '
         classes += 'bg-gray-50 ' if outside else 'bg-white '
         classes += 'md:min-h-[7rem] ' + ('' if entries else 'max-md:hidden ')
-        with ui.column().classes(classes).mark(f'day-{day.isoformat()}'):
-            label = day_label(self.language, day, self.zone, 'MMMEd')
-            ui.label(label).classes('text-xs font-semibold ' + ('text-primary' if day == self.today else
-                                                                 'text-gray-600'))
-            for entry in entries:
-                self._entry(entry, compact=True)
-            if total > len(entries):
-                ui.link(ngettext('%(n)s more post', '%(n)s more posts', total - len(entries)),
-                        f'/calendar?view=list&start={day.isoformat()}').classes('text-xs')
+        self.shown_on = {post_id: shown for post_id, shown in self.shown_on.items() if shown != day} | \
+            {entry.id: day for entry in entries}
+        self.totals[day] = total
+        cell = self.cells[day]
+        cell.box.classes(replace=classes)
+        cell.entries.container.set_visibility(bool(entries))
+        cell.entries.show(entries)
+        cell.more.set_visibility(total > len(entries))
+        cell.more.text = ngettext('%(n)s more post', '%(n)s more posts', total - len(entries)) \
+            if total > len(entries) else ''
 
     # --- list --------------------------------------------------------------------------------------------------
 
-    def _list(self) -> None:
+    def _read_list(self) -> list[PostSummary]:
         start = day_start(self.anchor, self.zone) if self.after is None else self.after[0]
         end = utcnow() + timedelta(days=400)
-        entries = overview.upcoming(start, end, limit=LIST_PAGE + 1, after=self.after, statuses=ON_CALENDAR)
+        return overview.upcoming(start, end, limit=LIST_PAGE + 1, after=self.after, statuses=ON_CALENDAR)
+
+    def _list(self, entries: list[PostSummary]) -> None:
+        self.list_empty = ui.label(_('Nothing is scheduled yet.')).classes('text-gray-600').mark('calendar-empty')
+        self.list_days = LiveList(ui.column().classes('w-full gap-2').mark('calendar-list'), self._list_day,
+                                  key=lambda group: group[0])
+        self.later_key = ''
+        self.later = ui.button(_('Later posts'), icon='expand_more',
+                               on_click=lambda: ui.navigate.to(f'/calendar?view=list&after={self.later_key}')) \
+            .props('flat')
+        self._show_list(entries)
+
+    def _show_list(self, entries: list[PostSummary]) -> None:
+        """Show the list's posts grouped by day; only the days whose posts changed are drawn again."""
         more, entries = len(entries) > LIST_PAGE, entries[:LIST_PAGE]
-        if not entries:
-            ui.label(_('Nothing is scheduled yet.')).classes('text-gray-600').mark('calendar-empty')
-            return
-        shown_day = None
-        with ui.column().classes('w-full gap-2').mark('calendar-list'):
-            for entry in entries:
-                day = utc_to_local(entry.scheduled_at, self.zone).date()
-                if day != shown_day:
-                    ui.label(day_label(self.language, day, self.zone, 'yMMMEd')) \
-                        .classes('text-sm font-semibold text-gray-700 pt-2')
-                    shown_day = day
-                self._entry(entry, compact=False)
+        groups: dict[date, list[PostSummary]] = {}
+        for entry in entries:
+            groups.setdefault(utc_to_local(entry.scheduled_at, self.zone).date(), []).append(entry)
+        self.shown_on = {entry.id: day for day, found in groups.items() for entry in found}
+        self.list_empty.set_visibility(not entries)
+        self.list_days.container.set_visibility(bool(entries))
+        self.list_days.show([(day, tuple(found)) for day, found in groups.items()])
         if more:
             last = entries[-1]
-            key = f'{last.scheduled_at.isoformat()}~{last.id}'.replace('+', '%2B')
-            ui.button(_('Later posts'), icon='expand_more',
-                      on_click=lambda: ui.navigate.to(f'/calendar?view=list&after={key}')).props('flat')
+            self.later_key = f'{last.scheduled_at.isoformat()}~{last.id}'.replace('+', '%2B')
+        self.later.set_visibility(more)
+
+    def _list_day(self, group: tuple[date, tuple[PostSummary, ...]]) -> None:
+        day, entries = group
+        with ui.column().classes('w-full gap-2'):
+            ui.label(day_label(self.language, day, self.zone, 'yMMMEd')) \
+                .classes('text-sm font-semibold text-gray-700 pt-2')
+            for entry in entries:
+                self._entry(entry, compact=False)
 
     # --- one post ----------------------------------------------------------------------------------------------
 
@@ -224,9 +285,15 @@ class CalendarView:
             button.tooltip(label)
 
     async def _reschedule(self, entry: PostSummary) -> None:
-        if await reschedule_dialog(entry.id, entry.scheduled_at, self.user) is not None:
-            self.body.refresh()
+        await reschedule_dialog(entry.id, entry.scheduled_at, self.user)  # the change redraws the page live
 
     async def _cancel(self, entry: PostSummary) -> None:
-        if await cancel_dialog(entry.id, self.user):
-            self.body.refresh()
+        await cancel_dialog(entry.id, self.user)
+
+
+class _Cell(NamedTuple):
+    """One day of the week or month grid."""
+
+    box: ui.column
+    entries: LiveList[PostSummary]
+    more: ui.link

@@ -5,15 +5,17 @@ from datetime import date, time, timedelta
 from urllib.parse import urlencode
 
 from fastapi import Request
-from nicegui import APIRouter, ui
+from nicegui import APIRouter, run, ui
 
-from components.live_status import LiveBadges
+from components.live_redraw import Change, Changes
+from components.live_status import LivePage
 from components.missed_actions import missed_actions
 from components.relative_time import RelativeTimes
 from components.session import page_user
 from components.status_badge import STATUS, status_badge
 from components.theme import frame
 from components.translate import _
+from services.core import events
 from services.core.errors import UserError
 from services.core.i18n import format_datetime
 from services.core.models import PostStatus, User
@@ -37,21 +39,10 @@ def history_page(request: Request, before: int | None = None, status: str = '', 
     page = editing.list_posts(filters, before_id=before, limit=PAGE_SIZE + 1)
     more, page = len(page) > PAGE_SIZE, page[:PAGE_SIZE]
     with frame(_('Posts'), user):
-        live = LiveBadges(user.id)
-        clock = RelativeTimes(live.language)
+        live = LivePage(user.id)
         _filter_bar(query, may_write=permissions.can(user, permissions.Action.WRITE_POSTS))
-        if not page:
-            with ui.card().classes('w-full items-center py-8'):
-                ui.label(_('No posts match.') if any(query.values()) else _('No posts yet.')).classes('text-lg') \
-                    .mark('empty-state')
-            return
-        with ui.column().classes('w-full gap-2').mark('post-list'):
-            for details in page:
-                _PostRow(details, live, clock, user)
-        if more:
-            older = urlencode({**{k: v for k, v in query.items() if v}, 'before': page[-1].post.id})
-            ui.button(_('Older posts'), icon='expand_more', on_click=lambda: ui.navigate.to(f'/history?{older}')) \
-                .props('flat').mark('older')
+        empty_text = _('No posts match.') if any(query.values()) else _('No posts yet.')
+        _PostList(page, filters, query, live, user, first_page=before is None, more=more, empty_text=empty_text)
 
 
 def _filter_bar(query: dict, *, may_write: bool) -> None:
@@ -84,23 +75,85 @@ def _filter_bar(query: dict, *, may_write: bool) -> None:
                     .mark('write-post')
 
 
+class _PostList:
+    """The posts of one page of the list. A change to a shown post redraws its row (a delivery's badge is painted
+    in place without one); on the first page, a post created meanwhile that matches the filters comes in on top and
+    the oldest beyond a page leave at the bottom, for Older posts."""
+
+    def __init__(self, page: list[editing.PostDetails], filters: PostFilter, query: dict, live: LivePage, user: User,
+                 *, first_page: bool, more: bool, empty_text: str) -> None:
+        self.filters, self.query, self.live, self.user, self.first_page = filters, query, live, user, first_page
+        self.clock = RelativeTimes(live.language)
+        with ui.card().classes('w-full items-center py-8') as self.empty:
+            ui.label(empty_text).classes('text-lg').mark('empty-state')
+        self.empty.set_visibility(not page)
+        self.rows: dict[int, _PostRow] = {}
+        with ui.column().classes('w-full gap-2').mark('post-list') as self.column:
+            for details in page:
+                self.rows[details.post.id] = _PostRow(details, live, self.clock, user)
+        self.older = ui.button(_('Older posts'), icon='expand_more', on_click=self._older).props('flat').mark('older')
+        self.older.set_visibility(more)
+        live.watch(self._relevant, self._read, self._draw)
+
+    def _older(self) -> None:
+        before = min(self.rows, default=0)  # the oldest post shown
+        ui.navigate.to('/history?' + urlencode({**{k: v for k, v in self.query.items() if v}, 'before': before}))
+
+    def _relevant(self, change: Change) -> bool:
+        row = self.rows.get(change.post_id)
+        if row is None:
+            return self.first_page and isinstance(change, events.PostScheduleChanged) and change.status is not None
+        # a delivery's own change is painted in place; the Publish now and Reschedule buttons of a missed post
+        # need the row redrawn
+        return isinstance(change, events.PostScheduleChanged) or row.status == PostStatus.MISSED
+
+    async def _read(self, changes: Changes) -> tuple[dict[int, editing.PostDetails | None],
+                                                     list[editing.PostDetails]] | None:
+        shown = [post_id for post_id in changes.post_ids if post_id in self.rows]
+        look_for_new = self.first_page and any(post_id not in self.rows for post_id in changes.post_ids)
+        return await run.io_bound(self._load, shown, look_for_new)
+
+    def _draw(self, found: tuple[dict[int, editing.PostDetails | None], list[editing.PostDetails]]) -> None:
+        current, newest = found
+        for post_id, details in current.items():
+            if post_id in self.rows and not self.rows[post_id].redraw(details):
+                del self.rows[post_id]
+        top = max(self.rows, default=0)
+        for details in sorted(newest, key=lambda d: d.post.id):
+            if details.post.id > top:
+                with self.column:
+                    self.rows[details.post.id] = _PostRow(details, self.live, self.clock, self.user)
+                self.rows[details.post.id].card.move(target_index=0)
+        for post_id in sorted(self.rows)[:-PAGE_SIZE]:
+            self.rows.pop(post_id).card.delete()
+            self.older.set_visibility(True)
+        self.empty.set_visibility(not self.rows)
+
+    def _load(self, shown: list[int], look_for_new: bool) -> tuple[dict, list[editing.PostDetails]]:
+        newest = editing.list_posts(self.filters, limit=PAGE_SIZE) if look_for_new else []
+        return {post_id: editing.get_post(post_id) for post_id in shown}, newest
+
+
 class _PostRow:
-    """One post of the list, redrawn in place after Publish now or Reschedule on it."""
+    """One post of the list, redrawn in place when it changes."""
 
-    def __init__(self, details: editing.PostDetails, live: LiveBadges, clock: RelativeTimes, user: User) -> None:
-        self.details: editing.PostDetails | None = details
+    def __init__(self, details: editing.PostDetails, live: LivePage, clock: RelativeTimes, user: User) -> None:
         self.live, self.clock, self.user = live, clock, user
-        self.draw()
+        self.card = ui.card().classes('w-full gap-1 hover:shadow-md').mark(f'post-{details.post.id}')
+        self.redraw(details)
 
-    @ui.refreshable_method
-    def draw(self) -> None:
-        if self.details is None:  # deleted meanwhile
-            return
-        post = self.details.post
+    def redraw(self, details: editing.PostDetails | None) -> bool:
+        """Draw the post as it is now; False when it was deleted meanwhile (the row is removed)."""
+        if details is None:
+            self.card.delete()
+            return False
+        post = details.post
+        self.status = post.status
         # A draft or a cancelled post is not due: it shows when it was last changed, not a time it will not keep.
         resting = post.status in (PostStatus.DRAFT, PostStatus.CANCELLED)
         when = post.updated_at if resting else post.scheduled_at or post.created_at
-        with ui.card().classes('w-full gap-1 hover:shadow-md').mark(f'post-{post.id}'):
+        self.card.clear()
+        with self.card:
             with ui.link(target=f'/history/{post.id}').classes('w-full no-underline text-inherit flex flex-col gap-1'):
                 with ui.row().classes('w-full items-center gap-x-2 gap-y-0'):
                     self.live.track_post(post.id, status_badge(post.status))
@@ -109,7 +162,7 @@ class _PostRow:
                     self.clock.label(when).mark(f'relative-{post.id}')
                 ui.label(post.text[:200] or _('(no text)')).classes('text-sm break-words line-clamp-2')
                 with ui.row().classes('gap-1'):
-                    for delivery in self.details.deliveries:
+                    for delivery in details.deliveries:
                         prefix = registry.label(delivery.platform)
                         if post.status == PostStatus.DRAFT:  # where it would go; nothing is waiting yet
                             ui.badge(prefix).props('outline rounded color=grey-7').classes('px-2 py-1') \
@@ -118,11 +171,8 @@ class _PostRow:
                             self.live.track_delivery(delivery.id, status_badge(delivery.status, prefix), prefix)
             if post.status == PostStatus.MISSED:
                 with ui.row().classes('w-full justify-end gap-1'):
-                    missed_actions(post.id, post.scheduled_at, self.user, on_change=self.reload)
-
-    def reload(self) -> None:
-        self.details = editing.get_post(self.details.post.id)
-        self.draw.refresh()
+                    missed_actions(post.id, post.scheduled_at, self.user)  # the change redraws this row live
+        return True
 
 
 def _day_start(day: str, user: User, *, next_day: bool = False):

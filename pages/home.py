@@ -1,9 +1,14 @@
 """Home: a summary of the team's posts, what is due next, what needs attention, and posts per platform."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import Request
 from nicegui import APIRouter, ui
 
+from components.live_list import LiveList
+from components.live_redraw import SharedRead
+from components.live_status import LivePage
 from components.missed_actions import missed_actions
 from components.post_summary import moment, summary_card
 from components.relative_time import RelativeTimes
@@ -34,11 +39,70 @@ DUE_NEXT, ATTENTION = 5, 10
 @router.page('/')
 def home_page(request: Request) -> None:
     user = page_user(request)
-    language = current_language()
     with frame(_('Home'), user):
         ui.label(_('Welcome, %(name)s.', name=user.username)).classes('text-gray-700').mark('welcome')
-        counts = editing.status_counts(days=30)
+        Dashboard(user, current_language()).build(read_figures())
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Everything Home shows, read in one go."""
+
+    counts: dict[str, int]
+    due_next: list[PostSummary]
+    attention: list[PostSummary]
+    attention_total: int
+    by_platform: dict[str, dict[str, int]]
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.counts.values()) and not self.due_next and not self.attention_total
+
+
+def read_figures() -> Figures:
+    attention, total = overview.needs_attention(ATTENTION)
+    return Figures(editing.status_counts(days=30), overview.due_next(DUE_NEXT), attention, total,
+                   overview.platform_status_counts(days=30))
+
+
+FIGURES = SharedRead(read_figures)  # after a change, every open Home page shares one read
+
+
+class Dashboard:
+    """Home below the welcome. Any change of any post may move its figures: they are read again (shared by every
+    open Home page); the totals change in place, the lists draw only the posts that are new or changed, and the
+    chart is redrawn when its numbers differ."""
+
+    def __init__(self, user: User, language: str) -> None:
+        self.user, self.language = user, language
+        self.clock = RelativeTimes(language)
+
+    def build(self, figures: Figures) -> None:
+        self.shown = figures
         ui.label(_('Your team\'s posts over the last 30 days')).classes('text-sm text-gray-600')
+        self.totals = self._summary(figures.counts)
+        self.main = ui.refreshable(self._main)
+        self.main(figures)
+        LivePage(self.user.id).watch(lambda _change: True, lambda changes: FIGURES.get(changes.since), self._show)
+
+    async def _show(self, figures: Figures) -> None:
+        if figures == self.shown:
+            return
+        shown, self.shown = self.shown, figures
+        for label, (statuses, _msgid, _icon) in zip(self.totals, SUMMARY, strict=True):
+            label.text = i18n.format_number(self.language, sum(figures.counts[status] for status in statuses))
+        if figures.empty or shown.empty:
+            if figures.empty != shown.empty:
+                await self.main.refresh(figures)
+            return
+        self._show_due_next(figures.due_next)
+        self._show_attention(figures.attention, figures.attention_total)
+        if figures.by_platform != shown.by_platform:
+            await self.chart.refresh(figures.by_platform)
+
+    def _summary(self, counts: dict[str, int]) -> list[ui.label]:
+        """The four totals; returns their labels, whose numbers change in place."""
+        totals = []
         with ui.grid().classes('w-full gap-3 grid-cols-2 md:grid-cols-4'):
             for statuses, label, icon in SUMMARY:
                 total = sum(counts[status] for status in statuses)
@@ -46,84 +110,79 @@ def home_page(request: Request) -> None:
                     with ui.row().classes('items-center flex-nowrap gap-2 text-gray-600'):
                         ui.icon(icon)
                         ui.label(_(label))
-                    ui.label(i18n.format_number(language, total)).classes('text-3xl font-semibold')
-        if not any(counts.values()) and not overview.due_next(1) and not overview.needs_attention(1)[1]:
+                    totals.append(ui.label(i18n.format_number(self.language, total)).classes('text-3xl font-semibold'))
+        return totals
+
+    def _main(self, figures: Figures) -> None:
+        if figures.empty:
             with ui.card().classes('w-full items-center gap-2 py-8'):
                 ui.icon('auto_awesome', size='2.5rem').classes('text-primary')
                 ui.label(_('No posts yet.')).classes('text-lg font-medium').mark('empty-state')
                 ui.label(_('Posts your team writes and schedules will be counted here.')).classes('text-gray-600')
-                if permissions.can(user, permissions.Action.WRITE_POSTS):
+                if permissions.can(self.user, permissions.Action.WRITE_POSTS):
                     ui.button(_('Write a post'), icon='edit', on_click=lambda: ui.navigate.to('/compose')) \
                         .props('unelevated')
             return
-        Dashboard(user, language).build()
-
-
-class Dashboard:
-    """The parts below the summary; the lists redraw (for this page only) after an action on a missed post."""
-
-    def __init__(self, user: User, language: str) -> None:
-        self.user, self.language = user, language
-        self.clock = RelativeTimes(language)
-
-    def build(self) -> None:
         with ui.row().classes('w-full gap-3 items-start max-md:flex-col'):
             with ui.card().classes('flex-1 min-w-0 w-full gap-2').mark('due-next'):
                 with ui.row().classes('w-full items-center'):
                     ui.label(_('Due next')).classes('text-lg font-semibold')
                     ui.space()
                     ui.link(_('Open the calendar'), '/calendar').classes('text-sm')
-                self.due_next = ui.refreshable(self._due_next)
-                self.due_next()
+                self.nothing_due = ui.label(_('Nothing is scheduled.')).classes('text-sm text-gray-600')
+                self.due_next = LiveList(ui.column().classes('w-full gap-2'), self._due_card, key=lambda s: s.id)
+                self._show_due_next(figures.due_next)
             with ui.card().classes('flex-1 min-w-0 w-full gap-2').mark('needs-attention'):
                 ui.label(_('Needs attention')).classes('text-lg font-semibold')
-                self.attention = ui.refreshable(self._attention)
-                self.attention()
+                with ui.row().classes('items-center gap-2 text-positive') as self.all_clear:
+                    ui.icon('check_circle')
+                    ui.label(_('All clear: nothing failed or was missed.')).classes('text-sm')
+                self.attention = LiveList(ui.column().classes('w-full gap-2'), self._attention_card,
+                                          key=lambda s: s.id)
+                self.more_attention = ui.link('', '/history').classes('text-sm')
+                self._show_attention(figures.attention, figures.attention_total)
         with ui.card().classes('w-full gap-2').mark('platform-chart'):
             ui.label(_('Posts per platform, last 30 days')).classes('text-lg font-semibold')
-            platform_bars(overview.platform_status_counts(days=30), self.language)
+            self.chart = ui.refreshable(lambda counts: platform_bars(counts, self.language))
+            self.chart(figures.by_platform)
 
     def _when(self, summary: PostSummary) -> str:
         return moment(self.language, summary.scheduled_at or summary.updated_at, self.user.timezone)
 
-    def _due_next(self) -> None:
-        upcoming = overview.due_next(DUE_NEXT)
-        if not upcoming:
-            ui.label(_('Nothing is scheduled.')).classes('text-sm text-gray-600')
-        page = '/compose?post=' if permissions.can(self.user, permissions.Action.WRITE_POSTS) else '/history/'
-        for summary in upcoming:
-            with summary_card(summary, self._when(summary), compact=True, clock=self.clock):
-                ui.button(_('Open'), icon='open_in_new', on_click=lambda s=summary: ui.navigate.to(f'{page}{s.id}')) \
-                    .props('flat dense no-caps size=sm')
+    def _show_due_next(self, upcoming: list[PostSummary]) -> None:
+        self.nothing_due.set_visibility(not upcoming)
+        self.due_next.container.set_visibility(bool(upcoming))
+        self.due_next.show(upcoming)
 
-    def _attention(self) -> None:
-        found, total = overview.needs_attention(ATTENTION)
-        if not found:
-            with ui.row().classes('items-center gap-2 text-positive'):
-                ui.icon('check_circle')
-                ui.label(_('All clear: nothing failed or was missed.')).classes('text-sm')
-            return
-        for summary in found:
-            with summary_card(summary, self._when(summary), compact=True, clock=self.clock) as actions:
-                with actions.classes('justify-between'):
-                    status_badge(PostStatus.MISSED if summary.status == PostStatus.MISSED else
-                                 'interrupted' if summary.interrupted else summary.status)
-                    ui.space()
-                    self._actions(summary)
-        if total > len(found):
-            ui.link(ngettext('%(n)s more post needs attention', '%(n)s more posts need attention',
-                             total - len(found)), '/history').classes('text-sm')
+    def _due_card(self, summary: PostSummary) -> None:
+        page = '/compose?post=' if permissions.can(self.user, permissions.Action.WRITE_POSTS) else '/history/'
+        with summary_card(summary, self._when(summary), compact=True, clock=self.clock):
+            ui.button(_('Open'), icon='open_in_new', on_click=lambda: ui.navigate.to(f'{page}{summary.id}')) \
+                .props('flat dense no-caps size=sm')
+
+    def _show_attention(self, found: list[PostSummary], total: int) -> None:
+        self.all_clear.set_visibility(not found)
+        self.attention.container.set_visibility(bool(found))
+        self.attention.show(found)
+        more = total - len(found)
+        self.more_attention.set_visibility(more > 0)
+        self.more_attention.text = ngettext('%(n)s more post needs attention', '%(n)s more posts need attention',
+                                            more) if more > 0 else ''
+
+    def _attention_card(self, summary: PostSummary) -> None:
+        with summary_card(summary, self._when(summary), compact=True, clock=self.clock) as actions:
+            with actions.classes('justify-between'):
+                status_badge(PostStatus.MISSED if summary.status == PostStatus.MISSED else
+                             'interrupted' if summary.interrupted else summary.status)
+                ui.space()
+                self._actions(summary)
 
     def _actions(self, summary: PostSummary) -> None:
         if summary.status == PostStatus.MISSED and permissions.can(self.user, permissions.Action.WRITE_POSTS):
-            missed_actions(summary.id, summary.scheduled_at, self.user, on_change=self._missed_post_moved)
+            missed_actions(summary.id, summary.scheduled_at, self.user)  # the change redraws this page live
         else:
             ui.button(_('Open'), icon='open_in_new', on_click=lambda: ui.navigate.to(f'/history/{summary.id}')) \
                 .props('flat dense no-caps size=sm').mark(f'open-{summary.id}')
-
-    def _missed_post_moved(self) -> None:
-        self.attention.refresh()
-        self.due_next.refresh()
 
 
 def platform_bars(counts: dict[str, dict[str, int]], language: str) -> None:

@@ -1,10 +1,12 @@
 """One post: its text and media, each platform's status (live), the attempt log, links, and Retry."""
 from __future__ import annotations
 
-from fastapi import Request
-from nicegui import APIRouter, ui
+from dataclasses import dataclass
 
-from components.live_status import LiveBadges
+from fastapi import Request
+from nicegui import APIRouter, run, ui
+
+from components.live_status import LivePage
 from components.media_strip import media_strip
 from components.missed_actions import publish_now, reschedule_then
 from components.relative_time import RelativeTimes
@@ -14,10 +16,9 @@ from components.theme import frame
 from components.translate import _, explain
 from services.core.errors import UserError
 from services.core.i18n import N_, format_datetime
-from services.core.models import DeliveryStatus, PostStatus, User
+from services.core.models import Delivery, DeliveryAttempt, DeliveryStatus, PostStatus, User
 from services.platforms import registry
 from services.posts import actions, editing
-from services.posts.deliveries import get_delivery
 from services.team import permissions
 
 router = APIRouter()
@@ -36,28 +37,58 @@ BREAK_ANYWHERE = 'overflow-wrap: anywhere'
 @router.page('/history/{post_id}')
 def post_detail_page(request: Request, post_id: int) -> None:
     user = page_user(request)
-    details = editing.get_post(post_id)
     with frame(_('Post'), user):
+        _PostView(post_id, user).draw(_read(post_id))
+
+
+def _read(post_id: int) -> tuple[editing.PostDetails | None, dict[int, list[DeliveryAttempt]]]:
+    details = editing.get_post(post_id)
+    return details, editing.attempts_of(post_id) if details else {}
+
+
+class _PostView:
+    """The post page. Any change to the post reads it again (off the event loop) and redraws the parts that differ:
+    the status and its buttons, the text and media, the deliveries."""
+
+    def __init__(self, post_id: int, user: User) -> None:
+        self.post_id, self.user = post_id, user
+        self.live = LivePage(user.id)
+        self.header, self.body = ui.refreshable(self._header), ui.refreshable(self._body)
+        self.deliveries = ui.refreshable(self._deliveries)
+        self.live.watch(lambda change: change.post_id == post_id, lambda _changes: run.io_bound(_read, post_id),
+                        self._show)
+
+    def draw(self, found: tuple[editing.PostDetails | None, dict[int, list[DeliveryAttempt]]]) -> None:
+        details, attempts = found
+        self.shown = _parts(details, attempts)
+        self.header(details)
+        self.body(details)
+        self.deliveries(details, attempts)
+
+    async def _show(self, found: tuple[editing.PostDetails | None, dict[int, list[DeliveryAttempt]]]) -> None:
+        details, attempts = found
+        parts = _parts(details, attempts)
+        if parts.header != self.shown.header:
+            await self.header.refresh(details)
+        if parts.body != self.shown.body:
+            await self.body.refresh(details)
+        if parts.deliveries != self.shown.deliveries:
+            await self.deliveries.refresh(details, attempts)
+        self.shown = parts
+
+    def _header(self, details: editing.PostDetails | None) -> None:
         if details is None:
             ui.label(_('This post no longer exists.')).mark('missing-post')
             return
-        cards: dict[int, ui.refreshable] = {}
-
-        def settled(event) -> None:  # a final state brings a link or a reason: redraw that one card
-            if event.delivery_id in cards and event.status != DeliveryStatus.PUBLISHING:
-                cards[event.delivery_id].refresh()
-
-        live = LiveBadges(user.id, on_change=settled)
-        post = details.post
+        post, user, live = details.post, self.user, self.live
         with ui.row().classes('w-full items-center gap-2'):
             live.track_post(post.id, status_badge(post.status).mark('post-status'))
             ui.space()
             if post.status == PostStatus.MISSED and permissions.can(user, permissions.Action.PUBLISH):
-                ui.button(_('Publish now'), icon='send',
-                          on_click=guarded(lambda: publish_now(post.id, user) and ui.navigate.reload())) \
+                ui.button(_('Publish now'), icon='send', on_click=guarded(lambda: publish_now(post.id, user))) \
                     .props('unelevated').mark('publish-missed')
                 ui.button(_('Reschedule'), icon='event', on_click=guarded(
-                    lambda: reschedule_then(post.id, post.scheduled_at, user, ui.navigate.reload))) \
+                    lambda: reschedule_then(post.id, post.scheduled_at, user, lambda: None))) \
                     .props('outline').mark('reschedule')
             may_write = permissions.can(user, permissions.Action.WRITE_POSTS)  # the composer refuses viewers
             if may_write and details.editable:
@@ -72,19 +103,38 @@ def post_detail_page(request: Request, post_id: int) -> None:
         with ui.row().classes('w-full items-center gap-x-2 gap-y-0 text-sm text-gray-700').mark('post-when'):
             ui.label(_(template or WRITTEN, when=format_datetime(live.language, moment, user.timezone)))
             RelativeTimes(live.language).label(moment)
+
+    def _body(self, details: editing.PostDetails | None) -> None:
+        if details is None:
+            return
         with ui.card().classes('w-full'):
-            ui.label(post.text or _('(no text)')).classes('whitespace-pre-wrap break-words')
+            ui.label(details.post.text or _('(no text)')).classes('whitespace-pre-wrap break-words')
             media_strip(details.media, on_remove=None, on_move=None)
-        for delivery in details.deliveries:
-            cards[delivery.id] = ui.refreshable(_delivery_card)
-            cards[delivery.id](delivery.id, live, user)
+
+    def _deliveries(self, details: editing.PostDetails | None, attempts: dict[int, list[DeliveryAttempt]]) -> None:
+        for delivery in details.deliveries if details else []:
+            _delivery_card(delivery, attempts.get(delivery.id, []), self.live, self.user)
 
 
-def _delivery_card(delivery_id: int, live: LiveBadges, user: User) -> None:
-    found = get_delivery(delivery_id)
-    if found is None:
-        return
-    delivery, attempts = found
+@dataclass(frozen=True)
+class _Parts:
+    """What each redrawn part of the page shows, to redraw only the parts that changed."""
+
+    header: tuple
+    body: tuple
+    deliveries: tuple
+
+
+def _parts(details: editing.PostDetails | None, attempts: dict[int, list[DeliveryAttempt]]) -> _Parts:
+    if details is None:
+        return _Parts((), (), ())
+    post = details.post
+    return _Parts((post.status, post.scheduled_at, post.created_at), (post.text, tuple(m.id for m in details.media)),
+                  tuple((d.id, d.status, d.last_error, d.remote_url, len(attempts.get(d.id, [])))
+                        for d in details.deliveries))
+
+
+def _delivery_card(delivery: Delivery, attempts: list[DeliveryAttempt], live: LivePage, user: User) -> None:
     language = live.language
     label = registry.label(delivery.platform)
     with ui.card().classes('w-full min-w-0 gap-2').mark(f'delivery-{delivery.platform}'):
@@ -128,4 +178,3 @@ def _retry(delivery_id: int, user: User) -> None:
         return
     if post_id is not None:
         ui.notify(_('Trying again.'), type='info')
-    ui.navigate.reload()
