@@ -298,7 +298,7 @@ class _Editor:
         if not self.state.platforms:
             ui.label(_('Choose where the post goes to see a preview.')).classes('text-sm text-gray-600')
         for platform in self.state.platforms:
-            post_preview(platform, self.state.text, len(self.state.media), self.state.options.get(platform, {}))
+            post_preview(platform, self.state.text, self.state.media, self.state.options.get(platform, {}))
 
     def _schedule_note(self) -> None:
         if self.state.status == PostStatus.SCHEDULED:

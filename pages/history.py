@@ -10,6 +10,7 @@ from nicegui import APIRouter, run, ui
 from components.live_redraw import Change, Changes
 from components.live_status import LivePage
 from components.missed_actions import missed_actions
+from components.platform_error import platform_error
 from components.relative_time import RelativeTimes
 from components.session import page_user
 from components.status_badge import STATUS, status_badge
@@ -18,7 +19,7 @@ from components.translate import _
 from services.core import events
 from services.core.errors import UserError
 from services.core.i18n import format_datetime
-from services.core.models import PostStatus, User
+from services.core.models import DeliveryStatus, PostStatus, User
 from services.core.timezones import local_to_utc
 from services.platforms import registry
 from services.posts import editing
@@ -169,10 +170,21 @@ class _PostRow:
                                 .mark(f'platform-{post.id}-{delivery.platform}')
                         else:
                             self.live.track_delivery(delivery.id, status_badge(delivery.status, prefix), prefix)
+            _failures(self.details)
             if post.status == PostStatus.MISSED:
                 with ui.row().classes('w-full justify-end gap-1'):
                     missed_actions(post.id, post.scheduled_at, self.user)  # the change redraws this row live
         return True
+
+
+def _failures(details: editing.PostDetails) -> None:
+    """Why a delivery of the post failed, under its row, so the reason and the next step show without opening it."""
+    for delivery in details.deliveries:
+        if delivery.last_error and delivery.status in (DeliveryStatus.FAILED, DeliveryStatus.INTERRUPTED):
+            with ui.row().classes('w-full no-wrap items-start gap-2 text-xs text-negative'):
+                ui.label(registry.label(delivery.platform)).classes('font-semibold')
+                platform_error(delivery.platform, delivery.last_error,
+                               marker=f'list-error-{details.post.id}-{delivery.platform}', classes='min-w-0 flex-1')
 
 
 def _day_start(day: str, user: User, *, next_day: bool = False):

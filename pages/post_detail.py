@@ -9,6 +9,7 @@ from nicegui import APIRouter, run, ui
 from components.live_status import LivePage
 from components.media_strip import media_strip
 from components.missed_actions import publish_now, reschedule_then
+from components.platform_error import platform_error
 from components.relative_time import RelativeTimes
 from components.session import client_ip, guarded, page_user
 from components.status_badge import status_badge
@@ -18,8 +19,10 @@ from services.core.errors import UserError
 from services.core.i18n import N_, format_datetime
 from services.core.models import Delivery, DeliveryAttempt, DeliveryStatus, PostStatus, User
 from services.platforms import registry
+from services.platforms.spec import MediaFacts, SummaryLine
 from services.posts import actions, editing
 from services.team import permissions
+from services.web.browser_session import flash
 
 router = APIRouter()
 
@@ -30,8 +33,6 @@ RECONNECT_HINT = N_('Reconnect the account on the Accounts page, then retry.')
 RETRYABLE = {DeliveryStatus.FAILED, DeliveryStatus.INTERRUPTED}
 WHEN = {PostStatus.SCHEDULED: N_('Due %(when)s'), PostStatus.MISSED: N_('Was due %(when)s')}
 WRITTEN = N_('Written %(when)s')
-# Words wrap as words; a token longer than the line (a URL, a token in an error) breaks rather than widening the page.
-BREAK_ANYWHERE = 'overflow-wrap: anywhere'
 
 
 @router.page('/history/{post_id}')
@@ -94,10 +95,9 @@ class _PostView:
             if may_write and details.editable:
                 ui.button(_('Edit'), icon='edit', on_click=lambda: ui.navigate.to(f'/compose?post={post.id}')) \
                     .props('outline').mark('edit-post')
-            elif may_write:
-                ui.button(_('Open'), icon='content_copy',
-                          on_click=lambda: ui.navigate.to(f'/compose?post={post.id}')).props('outline') \
-                    .mark('open-post')
+            elif may_write:  # a sent post cannot change: what a writer can do with it is start a new one from it
+                ui.button(_('Duplicate as a new draft'), icon='content_copy',
+                          on_click=guarded(lambda: _duplicate(post.id, user))).props('outline').mark('open-post')
         template = WHEN.get(post.status) if post.scheduled_at else None
         moment = post.scheduled_at if template else post.created_at
         with ui.row().classes('w-full items-center gap-x-2 gap-y-0 text-sm text-gray-700').mark('post-when'):
@@ -112,8 +112,12 @@ class _PostView:
             media_strip(details.media, on_remove=None, on_move=None)
 
     def _deliveries(self, details: editing.PostDetails | None, attempts: dict[int, list[DeliveryAttempt]]) -> None:
-        for delivery in details.deliveries if details else []:
-            _delivery_card(delivery, attempts.get(delivery.id, []), self.live, self.user)
+        if details is None:
+            return
+        facts = editing.media_facts(details.media)
+        for delivery in details.deliveries:
+            _delivery_card(delivery, attempts.get(delivery.id, []), self.live, self.user,
+                           _what_goes(delivery.platform, details.post.options, facts))
 
 
 @dataclass(frozen=True)
@@ -130,11 +134,29 @@ def _parts(details: editing.PostDetails | None, attempts: dict[int, list[Deliver
         return _Parts((), (), ())
     post = details.post
     return _Parts((post.status, post.scheduled_at, post.created_at), (post.text, tuple(m.id for m in details.media)),
-                  tuple((d.id, d.status, d.last_error, d.remote_url, len(attempts.get(d.id, [])))
-                        for d in details.deliveries))
+                  (repr(post.options), tuple((d.id, d.status, d.last_error, d.remote_url, len(attempts.get(d.id, [])))
+                                             for d in details.deliveries)))
 
 
-def _delivery_card(delivery: Delivery, attempts: list[DeliveryAttempt], live: LivePage, user: User) -> None:
+def _what_goes(platform: str, options: dict | None, media: list[MediaFacts]) -> list[SummaryLine]:
+    """The platform's own choices for the post (a title, who can see it, the kind of post), as its spec words them."""
+    spec = registry.find(platform)
+    return spec.summary((options or {}).get(platform, {}), media) if spec else []
+
+
+def _summary_lines(platform: str, lines: list[SummaryLine]) -> None:
+    if not lines:
+        return
+    with ui.column().classes('w-full min-w-0 gap-0 text-sm').mark(f'sent-{platform}'):
+        for line in lines:
+            with ui.row().classes('w-full min-w-0 no-wrap items-baseline gap-2'):
+                ui.label(_(line.label)).classes('text-gray-600 shrink-0')
+                ui.label(_(line.value) if line.translate else line.value).classes('min-w-0 break-words') \
+                    .props('dir=auto').mark(f'sent-{platform}-value')
+
+
+def _delivery_card(delivery: Delivery, attempts: list[DeliveryAttempt], live: LivePage, user: User,
+                   sent: list[SummaryLine]) -> None:
     language = live.language
     label = registry.label(delivery.platform)
     with ui.card().classes('w-full min-w-0 gap-2').mark(f'delivery-{delivery.platform}'):
@@ -147,16 +169,17 @@ def _delivery_card(delivery: Delivery, attempts: list[DeliveryAttempt], live: Li
             if delivery.status in RETRYABLE:
                 ui.button(_('Retry'), icon='refresh', on_click=guarded(lambda d=delivery.id: _retry(d, user))) \
                     .props('unelevated dense').mark(f'retry-{delivery.platform}')
+        _summary_lines(delivery.platform, sent)
         if delivery.last_error and delivery.status in RETRYABLE:
-            ui.label(_(delivery.last_error)).classes('w-full text-sm text-negative whitespace-pre-wrap') \
-                .style(BREAK_ANYWHERE).mark(f'error-{delivery.platform}')
+            platform_error(delivery.platform, delivery.last_error, marker=f'error-{delivery.platform}',
+                           classes='text-sm text-negative')
             if attempts and attempts[-1].outcome == 'needs_reconnect':
                 ui.label(_(RECONNECT_HINT)).classes('text-sm text-negative')
         if attempts:
-            _attempt_log(attempts, language, user.timezone)
+            _attempt_log(delivery.platform, attempts, language, user.timezone)
 
 
-def _attempt_log(attempts: list, language: str, time_zone: str) -> None:
+def _attempt_log(platform: str, attempts: list, language: str, time_zone: str) -> None:
     """Newest first; each attempt is its time and outcome on one line and its error beneath, at full width, so a
     long error wraps by words on a phone instead of squeezing into a sliver beside the time."""
     with ui.column().classes('w-full min-w-0 gap-1 border-t border-gray-200 pt-2').mark('attempt-log'):
@@ -166,8 +189,17 @@ def _attempt_log(attempts: list, language: str, time_zone: str) -> None:
                     ui.label(format_datetime(language, attempt.started_at, time_zone, style='medium'))
                     ui.label(_(OUTCOMES.get(attempt.outcome, attempt.outcome))).classes('font-medium')
                 if attempt.error_detail:
-                    ui.label(_(attempt.error_detail)).classes('attempt-error w-full whitespace-pre-wrap') \
-                        .style(BREAK_ANYWHERE).mark('attempt-error')
+                    platform_error(platform, attempt.error_detail, marker='attempt-error', classes='attempt-error')
+
+
+def _duplicate(post_id: int, user: User) -> None:
+    try:
+        copy = editing.duplicate_post(post_id, user)
+    except UserError as refusal:
+        ui.notify(explain(refusal), type='negative')
+        return
+    flash(N_('A new draft was made from this post.'), kind='positive')
+    ui.navigate.to(f'/compose?post={copy.id}')
 
 
 def _retry(delivery_id: int, user: User) -> None:

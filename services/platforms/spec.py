@@ -6,6 +6,7 @@ environment variables, a form, or OAuth), pacing, token renewal and how it gets 
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -55,6 +56,7 @@ class TextCounter:
     """The counter the composer shows under the text: the length as the platform counts it, against its limit."""
     count: Callable[[str], int]
     limit: Callable[[bool], int]  # whether the post has media → the limit
+    unit: str = ''  # msgid of what it counts when that is not characters (e.g. bytes), shown beside the figures
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,33 @@ class PostOption:
     label: str  # msgid
     choices: tuple[Choice, ...] = ()
     max_length: int = 200  # of free text: above the rule's limit, so the composer can say what is too long
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """One labelled line of what goes to a platform (e.g. "Who can see it: Public"). `label` is a msgid; `value`
+    is one too when `translate`, else the user's own words (a title)."""
+    label: str
+    value: str
+    translate: bool = True
+
+
+@dataclass(frozen=True)
+class KnownError:
+    """A platform error a user can act on: when `pattern` (a regular expression, case-insensitive) is found in the
+    platform's words, `sentence` (a msgid) says what happened and what to do next."""
+    pattern: str
+    sentence: str
+
+
+@dataclass(frozen=True)
+class PreviewStyle:
+    """How the platform shows a post, for the composer's preview. `cut`: characters of the caption shown before
+    "more" (None: all of it); `layout`: 'album' (photos in a grid), 'carousel' (one at a time, with dots),
+    'portrait_video' (the first frame, tall, the caption over it) or 'landscape_video' (the first frame, wide, the
+    title (`title_option`) large and the text below)."""
+    cut: int | None = None
+    layout: str = 'album'
 
 
 @dataclass(frozen=True)
@@ -176,6 +205,30 @@ class PlatformSpec:
     # Whether its client, at the next attempt, asks the platform whether a publish whose answer was lost went up:
     # only then may the engine send again after OutcomeUnknown.
     finds_lost_posts: bool = False
+    known_errors: tuple[KnownError, ...] = ()
+    preview: PreviewStyle = PreviewStyle()
+    # what the post is on this platform, from its media (e.g. Instagram's feed photo, carousel or reel)
+    post_kind: Callable[[Sequence[MediaFacts]], SummaryLine | None] | None = None
+
+    def explain_error(self, raw: str) -> str | None:
+        """The msgid of the sentence for the platform's error `raw` (its own words, as stored), or None when it
+        is not one the platform knows."""
+        for known in self.known_errors:
+            if re.search(known.pattern, raw, re.IGNORECASE):
+                return known.sentence
+        return None
+
+    def summary(self, options: Mapping[str, Any], media: Sequence[MediaFacts]) -> list[SummaryLine]:
+        """What goes to this platform beside the text, as labelled lines: the kind of post, then each option
+        (a choice by its label; free text as written; an option not set is left out)."""
+        lines = [kind for kind in [self.post_kind(media) if self.post_kind else None] if kind]
+        for option in self.options:
+            value = str(options.get(option.name) or '').strip()
+            if not value:
+                continue
+            labels = {choice.value: choice.label for choice in option.choices}
+            lines.append(SummaryLine(option.label, labels.get(value, value), translate=value in labels))
+        return lines
 
     def env_names(self) -> list[str]:
         """The environment variables that connect an account of this platform."""

@@ -36,7 +36,7 @@ def test_publish_now_retry_and_a_scheduled_post_live(app_server, signed_in_page,
     telegram.inject(Fault.chat_not_found())
     write(page, app_server, 'This one fails first')
     page.get_by_role('button', name='Publish now').click()
-    expect(page.get_by_text('Bad Request: chat not found').first).to_be_visible(timeout=15000)
+    expect(page.get_by_text('Telegram cannot find this chat').first).to_be_visible(timeout=15000)
     page.evaluate('window.__no_reload = true')
     page.get_by_role('button', name='Retry').click()
     expect(page.get_by_text('View the post')).to_be_visible(timeout=15000)

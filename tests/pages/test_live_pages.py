@@ -23,7 +23,7 @@ from services.publishing.engine import get_engine
 from services.team import users
 from tests.conftest import ADMIN, open_signed_in
 from tests.fakes.telegram import Fault
-from tests.pages.post_states import in_state, missed, scheduled
+from tests.harness import in_state, missed, scheduled
 
 BERLIN = 'Europe/Berlin'  # the admin's time zone
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 from services.core.i18n import N_
 from services.platforms.instagram import connect
 from services.platforms.instagram.client import REFRESH_WITHIN, InstagramClient
-from services.platforms.instagram.rules import COUNTER, RULES
-from services.platforms.spec import EnvAccount, MediaPull, OAuthProvider, PlatformSpec, Setting
+from services.platforms.instagram.errors import KNOWN_ERRORS
+from services.platforms.instagram.rules import COUNTER, RULES, post_kind
+from services.platforms.spec import EnvAccount, MediaPull, OAuthProvider, PlatformSpec, PreviewStyle, Setting
 
 PLATFORM = PlatformSpec(
     name='instagram', label='Instagram', icon='photo_camera',
@@ -29,4 +30,7 @@ PLATFORM = PlatformSpec(
         'this app, so the app must be reachable from the internet at that address (https). Set PUBLIC_BASE_URL to '
         'it.'),
     finds_lost_posts=True,  # a container's status and the media edge say whether a lost publish went up
+    known_errors=KNOWN_ERRORS,
+    preview=PreviewStyle(cut=125, layout='carousel'),  # about 125 characters of the caption, then "… more"
+    post_kind=post_kind,
 )

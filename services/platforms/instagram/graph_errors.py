@@ -46,7 +46,9 @@ def result_or_raise(response: httpx.Response) -> dict[str, Any]:
         raise unclear(f'Instagram answered HTTP {status} without an error description', status=status)
 
     code, subcode = _int(error.get('code')), _int(error.get('error_subcode'))
-    message = str(error.get('error_user_msg') or error.get('message') or f'Instagram error {code}')
+    words = str(error.get('error_user_msg') or error.get('message') or 'Instagram refused the request')
+    # the codes stay in the words: they are what the post page's explanation of the error recognises
+    message = f'{words} (code {code}{f"/{subcode}" if subcode else ""})'
     if code == EXPIRED_TOKEN:
         raise NeedsReconnect(message, status=status)
     if code == PUBLISHING_LIMIT_CODE or subcode == PUBLISHING_LIMIT_SUBCODE:

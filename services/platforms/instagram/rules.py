@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from services.core.i18n import N_
-from services.platforms.spec import MediaFacts, Problem, Rule, TextCounter
+from services.platforms.spec import MediaFacts, Problem, Rule, SummaryLine, TextCounter
 
 CAPTION, HASHTAGS, MENTIONS, CAROUSEL = 2200, 30, 20, 10
 MIN_ASPECT, MAX_ASPECT = 4 / 5, 1.91
@@ -79,3 +79,11 @@ RULES = (
     Rule('reel length', _reel_length, '15 minutes'),
 )
 COUNTER = TextCounter(len, lambda _has_media: CAPTION)
+
+
+def post_kind(media: Sequence[MediaFacts]) -> SummaryLine | None:
+    """What the client makes of the media: several → a carousel, one video → a reel, one photo → a feed photo."""
+    if not media:
+        return None
+    kind = N_('Carousel') if len(media) > 1 else N_('Reel') if media[0].is_video else N_('Feed photo')
+    return SummaryLine(N_('Post type'), kind)

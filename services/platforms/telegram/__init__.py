@@ -4,9 +4,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from services.core.i18n import N_
-from services.platforms.spec import CredentialForm, EnvAccount, FormField, PlatformSpec, Setting
+from services.platforms.spec import CredentialForm, EnvAccount, FormField, PlatformSpec, PreviewStyle, Setting
 from services.platforms.telegram.client import TelegramClient
-from services.platforms.telegram.rules import COUNTER, RULES
+from services.platforms.telegram.errors import KNOWN_ERRORS
+from services.platforms.telegram.rules import COUNTER, RULES, post_kind
 
 
 def _listed_name(credentials: Mapping[str, str], bot: str) -> str:
@@ -31,4 +32,7 @@ PLATFORM = PlatformSpec(
         N_('Enter both the bot token and the chat.')),
     account_name=_listed_name,
     pacing_s=1.0,  # about one message a second per chat
+    known_errors=KNOWN_ERRORS,
+    post_kind=post_kind,
+    preview=PreviewStyle(cut=None, layout='album'),  # the whole message, photos in a grid above it
 )

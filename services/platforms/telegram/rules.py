@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from services.core.i18n import N_
-from services.platforms.spec import MediaFacts, Problem, Rule, TextCounter, utf16_length
+from services.platforms.spec import MediaFacts, Problem, Rule, SummaryLine, TextCounter, utf16_length
 
 MB = 1024 * 1024
 TEXT, CAPTION, ALBUM = 4096, 1024, 10
@@ -50,3 +50,10 @@ RULES = (
     Rule('video size', _file_size(True, FILE_BYTES), FILE_BYTES // MB),
 )
 COUNTER = TextCounter(utf16_length, lambda has_media: CAPTION if has_media else TEXT)
+
+
+def post_kind(media: Sequence[MediaFacts]) -> SummaryLine:
+    """What the client sends: a text message, one photo or video with the text as its caption, or an album."""
+    kind = N_('Album') if len(media) > 1 else N_('Video') if media and media[0].is_video else \
+        N_('Photo') if media else N_('Text message')
+    return SummaryLine(N_('Post type'), kind)

@@ -4,9 +4,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.core.i18n import N_
-from services.platforms.spec import Choice, EnvAccount, MediaPull, OAuthProvider, PlatformSpec, PostOption, Setting
+from services.platforms.spec import (
+    Choice,
+    EnvAccount,
+    MediaPull,
+    OAuthProvider,
+    PlatformSpec,
+    PostOption,
+    PreviewStyle,
+    Setting,
+)
 from services.platforms.tiktok import connect
 from services.platforms.tiktok.client import TikTokClient
+from services.platforms.tiktok.errors import KNOWN_ERRORS
 from services.platforms.tiktok.rules import COUNTER, RULES
 
 PRIVACY = (Choice('PUBLIC_TO_EVERYONE', N_('Everyone')), Choice('MUTUAL_FOLLOW_FRIENDS', N_('Friends')),
@@ -35,4 +45,6 @@ PLATFORM = PlatformSpec(
     # access tokens last a day; the refresh token rotates with each renewal
     renew_within=timedelta(minutes=30),
     pulls_media=MediaPull(),  # photos only (which the client does not send yet); videos are uploaded
+    known_errors=KNOWN_ERRORS,
+    preview=PreviewStyle(cut=100, layout='portrait_video'),  # the caption over the video, cut short with "more"
 )

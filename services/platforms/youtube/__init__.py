@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.core.i18n import N_
-from services.platforms.spec import Choice, EnvAccount, OAuthProvider, PlatformSpec, PostOption, Setting
+from services.platforms.spec import Choice, EnvAccount, OAuthProvider, PlatformSpec, PostOption, PreviewStyle, Setting
 from services.platforms.youtube import connect
 from services.platforms.youtube.client import PRIVACY_STATUSES, YouTubeClient
+from services.platforms.youtube.errors import KNOWN_ERRORS
 from services.platforms.youtube.rules import COUNTER, RULES
 
 PRIVACY_LABELS = {'public': N_('Public'), 'unlisted': N_('Unlisted'), 'private': N_('Private')}
@@ -34,4 +35,7 @@ PLATFORM = PlatformSpec(
             'application" and add the redirect address below to its authorized redirect URIs.'),
         scope_separator=' ', extra={'access_type': 'offline', 'prompt': 'consent'}, pkce=True),
     renew_within=timedelta(minutes=20),  # access tokens last an hour
+    known_errors=KNOWN_ERRORS,
+    # the video's first frame, the title large below it, then the start of the description
+    preview=PreviewStyle(cut=160, layout='landscape_video'),
 )

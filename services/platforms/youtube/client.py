@@ -212,14 +212,16 @@ def result_or_raise(response: httpx.Response) -> dict[str, Any]:
         raise Rejected(f'Google refused the token refresh: {description}', status=status)
     if not isinstance(error, dict):
         error = {}
-    message = str(error.get('message') or f'YouTube answered HTTP {status}')
     reasons = {str(item.get('reason')) for item in error.get('errors') or [] if isinstance(item, dict)}
+    # the reasons stay in the words: they are what the post page's explanation of the error recognises
+    named = f' ({", ".join(sorted(reasons))})' if reasons else ''
+    message = str(error.get('message') or f'YouTube answered HTTP {status}') + named
     if 'quotaExceeded' in reasons:
-        raise Rejected("The app's daily YouTube API quota is used up; try again after midnight Pacific time",
+        raise Rejected("The app's daily YouTube API quota is used up; try again after midnight Pacific time" + named,
                        status=status)
     if 'uploadLimitExceeded' in reasons:
-        raise Rejected("The channel's YouTube upload limit was reached; YouTube allows more uploads within a day",
-                       status=status)
+        raise Rejected("The channel's YouTube upload limit was reached; YouTube allows more uploads within a day"
+                       + named, status=status)
     if reasons & {'rateLimitExceeded', 'userRateLimitExceeded'} or status == 429:
         raise Retryable(message, status=status, retry_after=retry_after)
     if status == 401:

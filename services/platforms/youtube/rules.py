@@ -57,4 +57,4 @@ RULES = (
     Rule('description size', _description_size, DESCRIPTION_BYTES),
     Rule('description brackets', _description_brackets, '< or >'),
 )
-COUNTER = TextCounter(lambda text: len(text.encode('utf-8')), lambda _has_media: DESCRIPTION_BYTES)
+COUNTER = TextCounter(lambda text: len(text.encode('utf-8')), lambda _has_media: DESCRIPTION_BYTES, unit=N_('bytes'))
