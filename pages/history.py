@@ -170,7 +170,7 @@ class _PostRow:
                                 .mark(f'platform-{post.id}-{delivery.platform}')
                         else:
                             self.live.track_delivery(delivery.id, status_badge(delivery.status, prefix), prefix)
-            _failures(self.details)
+            _failures(details)
             if post.status == PostStatus.MISSED:
                 with ui.row().classes('w-full justify-end gap-1'):
                     missed_actions(post.id, post.scheduled_at, self.user)  # the change redraws this row live
