@@ -6,8 +6,7 @@ Reconnect, and the composer warns before anything is scheduled to it.
 """
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import functools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from services.connections import accounts
 from services.core import db
 from services.core.config import Settings
 from services.core.models import AccountStatus, Delivery, DeliveryStatus, PlatformAccount, utcnow
+from services.core.periodic import Periodic
 from services.platforms import registry
 from services.platforms.base import NeedsReconnect, PlatformError, TokenSession
 
@@ -36,7 +36,7 @@ class RefreshSummary:
 
 
 _not_before: dict[int, float] = {}  # account id → time.monotonic() of the next try after a failure
-_task: asyncio.Task | None = None
+_renewals: Periodic | None = None
 
 
 def renewal_windows() -> dict[str, timedelta]:
@@ -86,25 +86,15 @@ async def refresh_due_tokens(settings: Settings, *, now: datetime | None = None)
 
 def start_token_refresh(settings: Settings) -> None:
     """Renew due tokens every INTERVAL_S from now on (once per process, however often start-up runs)."""
-    global _task
-    if _task is None or _task.done() or _task.get_loop() is not asyncio.get_running_loop():
-        _task = asyncio.create_task(_every_interval(settings), name='token refresh')
+    global _renewals
+    if _renewals is None:
+        _renewals = Periodic('token refresh', functools.partial(refresh_due_tokens, settings),
+                             first_delay_s=FIRST_RUN_DELAY_S, interval_s=INTERVAL_S)
+    _renewals.start()
 
 
 async def stop_token_refresh() -> None:
-    global _task
-    if _task is not None and _task.get_loop() is asyncio.get_running_loop():
-        _task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await _task
-    _task = None
-
-
-async def _every_interval(settings: Settings) -> None:
-    await asyncio.sleep(FIRST_RUN_DELAY_S)
-    while True:
-        try:
-            await refresh_due_tokens(settings)
-        except Exception:  # noqa: BLE001 - a bug (or the database away) must not end renewals for good
-            log.exception('token refresh failed')
-        await asyncio.sleep(INTERVAL_S)
+    global _renewals
+    if _renewals is not None:
+        await _renewals.stop()
+    _renewals = None

@@ -7,7 +7,6 @@ in small batches), and files a crash left without a row (`sweep_leftovers`, at s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import datetime, timedelta
 
@@ -17,6 +16,7 @@ from sqlmodel import select
 from services.core import db
 from services.core.config import get_settings
 from services.core.models import MediaAsset, PostMedia, utcnow
+from services.core.periodic import Periodic
 from services.media.stored_files import STORED_NAME, names_of, stem_of, stored_file
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,6 @@ FIRST_SWEEP_DELAY_S = 60.0  # let start-up (recovery, scheduler) finish first
 BATCH = 50  # assets per database round: a sweep never holds the database, or the loop, for long
 BATCH_PAUSE_S = 0.1
 
-_task: asyncio.Task | None = None
 
 
 def delete_if_unused(media_id: int, *, stored_before: datetime | None = None) -> bool:
@@ -91,28 +90,11 @@ def sweep_leftovers() -> int:
 
 def start_unused_media_sweep() -> None:
     """Delete unused media every SWEEP_INTERVAL_S from now on (once per process, however often start-up runs)."""
-    global _task
-    if _task is None or _task.done() or _task.get_loop() is not asyncio.get_running_loop():
-        _task = asyncio.create_task(_every_interval(), name='unused media sweep')
+    SWEEP.start()
 
 
 async def stop_unused_media_sweep() -> None:
-    global _task
-    if _task is not None and _task.get_loop() is asyncio.get_running_loop():
-        _task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await _task
-    _task = None
-
-
-async def _every_interval() -> None:
-    await asyncio.sleep(FIRST_SWEEP_DELAY_S)
-    while True:
-        try:
-            await sweep_unused_media()
-        except Exception:  # noqa: BLE001 - a bug (or the database away) must not end the sweeps for good
-            log.exception('the unused media sweep failed')
-        await asyncio.sleep(SWEEP_INTERVAL_S)
+    await SWEEP.stop()
 
 
 async def sweep_unused_media() -> int:
@@ -127,3 +109,7 @@ async def sweep_unused_media() -> int:
     if total:
         log.info('deleted %d photo(s) or video(s) no post had used for %s', total, UNUSED_FOR)
     return total
+
+
+SWEEP = Periodic('the unused media sweep', sweep_unused_media, first_delay_s=FIRST_SWEEP_DELAY_S,
+                 interval_s=SWEEP_INTERVAL_S)

@@ -121,7 +121,7 @@ async def test_the_sweep_takes_small_batches_until_none_are_left(settings, sampl
 
 
 async def test_the_app_sweeps_unused_media_in_the_background_once_started(settings, samples, monkeypatch):
-    monkeypatch.setattr(cleanup, 'FIRST_SWEEP_DELAY_S', 0)
+    monkeypatch.setattr(cleanup.SWEEP, 'first_delay_s', 0)
     old = await upload(media_samples.make_video(samples, 'mov'))
     uploaded_ago(old, timedelta(days=2))
 
