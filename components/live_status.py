@@ -1,7 +1,8 @@
 """Live delivery status on a page: badges that change in place, and a notice to the author when one fails.
 
 Each page client holds one subscription, dropped when the client is deleted, and updates only the badges of
-the posts it shows (re-rendering whole lists for every client would block the event loop).
+the posts it shows (re-rendering whole lists for every client would block the event loop). A visually hidden
+polite live region says each change in words, so a screen reader hears it without losing its place.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ class LiveBadges:
         self.client = ui.context.client
         self.post_badges: dict[int, ui.badge] = {}
         self.delivery_badges: dict[int, tuple[ui.badge, str]] = {}
+        self.announcer = ui.label().classes('sr-only').props('aria-live=polite aria-atomic=true').mark('live-region')
         self.client.on_delete(events.subscribe(self._changed))
 
     def track_post(self, post_id: int, badge: ui.badge) -> None:
@@ -40,6 +42,10 @@ class LiveBadges:
         if event.delivery_id in self.delivery_badges:
             badge, prefix = self.delivery_badges[event.delivery_id]
             self._paint(badge, event.status, prefix)
+        if event.post_id in self.post_badges or event.delivery_id in self.delivery_badges \
+                or event.author_id == self.user_id:
+            msgid = STATUS.get(event.status, (event.status, ''))[0]
+            self.announcer.text = f'{registry.label(event.platform)} · {i18n.translate(self.language, msgid)}'
         if self.on_change is not None:
             with self.client:
                 self.on_change(event)
