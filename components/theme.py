@@ -55,6 +55,41 @@ ACCESSIBLE_LOOK = '''
     .q-dialog__backdrop { z-index: 0; } .q-dialog__inner { z-index: 1; }
 '''
 
+# Quasar's dialog takes the focus back only when it lands elsewhere on the page: Tab past its last control leaves
+# for the browser's own bar. Tab and Shift+Tab go round inside the open dialog instead (WCAG 2.4.3). Our dialogs are
+# deleted as they close, before Quasar gives the focus back to what opened them: that is done here.
+DIALOG_FOCUS_LOOP = '''<script>
+let dialogOpener = null, lastFocus = null;
+document.addEventListener('focusin', event => {
+    if (!event.target.closest('.q-dialog')) lastFocus = event.target;
+});
+new MutationObserver(() => {
+    const open = document.querySelector('.q-dialog');
+    if (open && !dialogOpener) dialogOpener = lastFocus;
+    if (!open && dialogOpener) {
+        if (dialogOpener.isConnected && (!document.activeElement || document.activeElement === document.body)) {
+            dialogOpener.focus();
+        }
+        dialogOpener = null;
+    }
+}).observe(document.documentElement, {childList: true, subtree: true});
+document.addEventListener('keydown', event => {
+    const dialogs = document.querySelectorAll('.q-dialog');
+    if (event.key !== 'Tab' || !dialogs.length) return;
+    const dialog = dialogs[dialogs.length - 1];
+    const focusable = 'a[href], button, input, textarea, select, [tabindex]:not([tabindex="-1"])';
+    const stops = [...dialog.querySelectorAll(focusable)]
+        .filter(element => !element.disabled && element.getClientRects().length);
+    if (!stops.length) return;
+    const [first, last] = [stops[0], stops[stops.length - 1]];
+    const active = document.activeElement;
+    if (event.shiftKey ? active === first || !dialog.contains(active) : active === last || !dialog.contains(active)) {
+        event.preventDefault();
+        (event.shiftKey ? last : first).focus();
+    }
+});
+</script>'''
+
 NAVIGATION = [  # (path, msgid, icon, the permission that shows it)
     ('/', N_('Home'), 'home', Action.READ),
     ('/compose', N_('Write'), 'edit', Action.WRITE_POSTS),
@@ -92,6 +127,7 @@ def install() -> None:
     ''' + ACCESSIBLE_LOOK + PHONE_TOUCH_TARGETS, shared=True)
     # The upload's progress is said in words on the drop zone; Quasar's bar on every request has no name to read.
     app.config.quasar_config['loadingBar']['skipHijack'] = True
+    ui.add_head_html(DIALOG_FOCUS_LOOP, shared=True)
 
 
 def font_faces_css() -> str:
