@@ -42,15 +42,17 @@ PHONE_TOUCH_TARGETS = '''
 '''
 
 # WCAG 2.1 AA: NiceGUI's link blue is 3.7:1 on white (4.5:1 needed); a skip link shown only when focused; focus
-# always visible, also on Quasar's controls whose own focus helper is a faint tint.
+# always visible, also on Quasar's buttons (`no-outline`, an !important 0) whose own focus helper is a faint tint.
 ACCESSIBLE_LOOK = '''
     .nicegui-link:not(.text-white):not(.nav-link) { color: #1d4ed8; }
     .skip-link { position: absolute; inset-inline-start: 0.5rem; top: -4rem; z-index: 3000; padding: 0.5rem 1rem;
                  background: white; color: #1f2937; border-radius: 4px; font-weight: 600; }
     .skip-link:focus { top: 0.5rem; }
-    :is(a, button, [role=button], [role=checkbox], [role=switch], [role=radio], [role=tab], [role=option],
-        .q-item[tabindex], input, textarea):focus-visible { outline: 2px solid #1f2937; outline-offset: 2px; }
-    .q-header :is(a, button):focus-visible { outline-color: white; }
+    @layer theme {  /* an !important in NiceGUI's first layer outranks Quasar's, which sits in its last */
+        :is(a, button, [role=button], [role=checkbox], [role=switch], [role=radio], [role=tab], [role=option],
+            .q-item[tabindex]):focus-visible { outline: 2px solid #1f2937 !important; outline-offset: 2px; }
+        .q-header :is(a, button):focus-visible { outline-color: white !important; }
+    }
     /* Same look; Quasar's z-index -1 on the backdrop makes axe-core measure a dialog's buttons against it. */
     .q-dialog__backdrop { z-index: 0; } .q-dialog__inner { z-index: 1; }
 '''
