@@ -134,7 +134,7 @@ def test_every_signed_in_page_dialog_and_drawer_breaks_no_wcag_rule(app_server, 
             page.get_by_role('button', name=say(language, 'Publish now')).click()
             audit.check(page, f'/compose with its problems {where}')
             page.evaluate(DROP, [media])
-            expect(page.get_by_text('harbour.jpg')).to_be_visible(timeout=20000)
+            expect(page.get_by_role('img', name='harbour.jpg')).to_be_visible(timeout=20000)  # named by its alt text
             audit.check(page, f'/compose with media {where}')
             page.goto(app_server + '/history')
             page.get_by_role('button', name=say(language, 'Reschedule')).first.click()
