@@ -2,6 +2,8 @@
 
 Quasar's own header (a small "+" and a raw "0.0B / 0.00%") is replaced by one face that says what to do; the
 file input Quasar adds with `q-uploader-add-trigger` covers the whole face, so a click anywhere opens the picker.
+The face is a <label> around that input, which names it for screen readers; the keyboard reaches the face's text (a
+button of its own, beside the input rather than around it: a control inside a control is announced wrongly).
 """
 from __future__ import annotations
 
@@ -14,16 +16,19 @@ from components.translate import _
 
 MB = 1024 * 1024
 ACCEPT = 'image/jpeg,image/png,image/webp,image/gif,video/mp4,video/quicktime,video/webm'
-STYLE = '.drop-zone .q-uploader__list { display: none; } .drop-zone { border-style: dashed; }'
+STYLE = '''.drop-zone .q-uploader__list { display: none; } .drop-zone { border-style: dashed; }
+.drop-zone .drop-zone-face:focus-visible { outline: 2px solid #4f46e5; outline-offset: 2px; border-radius: 4px; }'''
 FACE = '''
-<div class="relative w-full flex flex-col items-center gap-1 p-4 text-center cursor-pointer" role="button"
-     tabindex="0" @keydown.enter.prevent="props.pickFiles" @keydown.space.prevent="props.pickFiles">
+<label class="relative w-full block p-4 cursor-pointer">
   <q-uploader-add-trigger />
-  <q-icon name="cloud_upload" size="2rem" color="primary" />
-  <div class="text-sm font-medium text-gray-800">{action}</div>
-  <div v-if="props.isUploading" class="text-xs text-primary">{uploading} {{{{ props.uploadProgressLabel }}}}</div>
-  <div v-else class="text-xs text-gray-600">{formats}</div>
-</div>
+  <div class="drop-zone-face flex flex-col items-center gap-1 text-center" role="button" tabindex="0"
+       @keydown.enter.prevent="props.pickFiles" @keydown.space.prevent="props.pickFiles">
+    <q-icon name="cloud_upload" size="2rem" color="primary" aria-hidden="true" />
+    <div class="text-sm font-medium text-gray-800">{action}</div>
+    <div v-if="props.isUploading" class="text-xs text-primary">{uploading} {{{{ props.uploadProgressLabel }}}}</div>
+    <div v-else class="text-xs text-gray-600">{formats}</div>
+  </div>
+</label>
 '''
 
 

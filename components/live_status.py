@@ -4,7 +4,8 @@ author when a delivery fails.
 Each page client holds one subscription to both change events (DeliveryChanged, PostScheduleChanged), dropped
 when the client is deleted. A tracked badge is repainted at once (a text and a colour). Anything more is a section
 the page registers with `watch` (see components/live_redraw.py): redrawn after the changes it cares about, at a
-pace the event loop can afford.
+pace the event loop can afford. A visually hidden polite live region says each delivery change in words, so a
+screen reader hears it without losing its place.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class LivePage:
         self.sections: list[Section] = []
         self.client.on_delete(events.subscribe(self._heard))
         self.client.on_delete(events.subscribe_schedule(self._heard))
+        self.announcer = ui.label().classes('sr-only').props('aria-live=polite aria-atomic=true').mark('live-region')
 
     def track_post(self, post_id: int, badge: ui.badge) -> None:
         self.post_badges[post_id] = badge
@@ -80,6 +82,10 @@ class LivePage:
         if event.delivery_id in self.delivery_badges:
             badge, prefix = self.delivery_badges[event.delivery_id]
             self._paint(badge, event.status, prefix)
+        if event.post_id in self.post_badges or event.delivery_id in self.delivery_badges \
+                or event.author_id == self.user_id:
+            msgid = STATUS.get(event.status, (event.status, ''))[0]
+            self.announcer.text = f'{registry.label(event.platform)} · {i18n.translate(self.language, msgid)}'
         if event.author_id == self.user_id and event.status == 'failed':
             platform = registry.label(event.platform)
             with self.client:

@@ -30,7 +30,8 @@ def media_strip(assets: list[MediaAsset], *, on_remove: Callable[[int], None] | 
     with ui.row().classes('w-full gap-3').mark('media-strip'):
         for index, asset in enumerate(assets):
             with ui.card().tight().classes('w-32 relative'):
-                ui.image(thumbnail_url(asset)).classes('w-32 h-24 object-cover').props('fit=cover')
+                image = ui.image(thumbnail_url(asset)).classes('w-32 h-24 object-cover').props('fit=cover')
+                image.props['alt'] = asset.original_name  # a screen reader says which photo it is
                 if asset.mime_type.startswith('video/'):
                     with ui.row().classes('absolute top-1 start-1 items-center gap-1 rounded bg-black/60 px-1 '
                                           'text-xs text-white'):

@@ -6,18 +6,19 @@ from nicegui import ui
 from components.translate import _
 from services.core.i18n import N_
 
+# White text on each colour reaches 4.5:1 (WCAG AA for a 12 px badge); the word says the state, not the colour.
 STATUS = {  # status: (msgid, colour)
     'draft': (N_('Draft'), 'grey-7'),
-    'scheduled': (N_('Scheduled'), 'blue-7'),
-    'publishing': (N_('Publishing'), 'amber-9'),
-    'published': (N_('Published'), 'green-8'),
-    'partly_published': (N_('Partly published'), 'orange-9'),
+    'scheduled': (N_('Scheduled'), 'blue-9'),
+    'publishing': (N_('Publishing'), 'indigo-7'),
+    'published': (N_('Published'), 'green-9'),
+    'partly_published': (N_('Partly published'), 'deep-orange-10'),
     'failed': (N_('Failed'), 'red-8'),
-    'missed': (N_('Missed'), 'red-6'),
+    'missed': (N_('Missed'), 'red-9'),
     'cancelled': (N_('Cancelled'), 'grey-6'),
-    'pending': (N_('Waiting'), 'blue-grey-6'),
-    'interrupted': (N_('Interrupted'), 'deep-orange-8'),
-    'connected': (N_('Connected'), 'green-8'),
+    'pending': (N_('Waiting'), 'blue-grey-8'),
+    'interrupted': (N_('Interrupted'), 'brown-7'),
+    'connected': (N_('Connected'), 'green-9'),
     'needs_reconnect': (N_('Needs reconnecting'), 'red-8'),
     'disconnected': (N_('Disconnected'), 'grey-6'),
 }

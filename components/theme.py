@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from nicegui import app, context, ui
+from nicegui.elements.mixins.text_element import TextElement
 from nicegui.translations import translations as nicegui_translations
 
 from components.language_switch import language_switch
@@ -39,6 +40,57 @@ PHONE_TOUCH_TARGETS = '''
         }
     }
 '''
+
+# WCAG 2.1 AA: NiceGUI's link blue is 3.7:1 on white (4.5:1 needed); a skip link shown only when focused; focus
+# always visible, also on Quasar's buttons (`no-outline`, an !important 0) whose own focus helper is a faint tint.
+ACCESSIBLE_LOOK = '''
+    .nicegui-link:not(.text-white):not(.nav-link) { color: #1d4ed8; }
+    .skip-link { position: absolute; inset-inline-start: 0.5rem; top: -4rem; z-index: 3000; padding: 0.5rem 1rem;
+                 background: white; color: #1f2937; border-radius: 4px; font-weight: 600; }
+    .skip-link:focus { top: 0.5rem; }
+    @layer theme {  /* an !important in NiceGUI's first layer outranks Quasar's, which sits in its last */
+        :is(a, button, [role=button], [role=checkbox], [role=switch], [role=radio], [role=tab], [role=option],
+            .q-item[tabindex]):focus-visible { outline: 2px solid #1f2937 !important; outline-offset: 2px; }
+        .q-header :is(a, button):focus-visible { outline-color: white !important; }
+    }
+    /* Same look; Quasar's z-index -1 on the backdrop makes axe-core measure a dialog's buttons against it. */
+    .q-dialog__backdrop { z-index: 0; } .q-dialog__inner { z-index: 1; }
+'''
+
+# Quasar's dialog takes the focus back only when it lands elsewhere on the page: Tab past its last control leaves
+# for the browser's own bar. Tab and Shift+Tab go round inside the open dialog instead (WCAG 2.4.3). Our dialogs are
+# deleted as they close, before Quasar gives the focus back to what opened them: that is done here.
+DIALOG_FOCUS_LOOP = '''<script>
+let dialogOpener = null, lastFocus = null;
+document.addEventListener('focusin', event => {
+    if (!event.target.closest('.q-dialog')) lastFocus = event.target;
+});
+new MutationObserver(() => {
+    const open = document.querySelector('.q-dialog');
+    if (open && !dialogOpener) dialogOpener = lastFocus;
+    if (!open && dialogOpener) {
+        if (dialogOpener.isConnected && (!document.activeElement || document.activeElement === document.body)) {
+            dialogOpener.focus();
+        }
+        dialogOpener = null;
+    }
+}).observe(document.documentElement, {childList: true, subtree: true});
+document.addEventListener('keydown', event => {
+    const dialogs = document.querySelectorAll('.q-dialog');
+    if (event.key !== 'Tab' || !dialogs.length) return;
+    const dialog = dialogs[dialogs.length - 1];
+    const focusable = 'a[href], button, input, textarea, select, [tabindex]:not([tabindex="-1"])';
+    const stops = [...dialog.querySelectorAll(focusable)]
+        .filter(element => !element.disabled && element.getClientRects().length);
+    if (!stops.length) return;
+    const [first, last] = [stops[0], stops[stops.length - 1]];
+    const active = document.activeElement;
+    if (event.shiftKey ? active === first || !dialog.contains(active) : active === last || !dialog.contains(active)) {
+        event.preventDefault();
+        (event.shiftKey ? last : first).focus();
+    }
+});
+</script>'''
 
 NAVIGATION = [  # (path, msgid, icon, the permission that shows it)
     ('/', N_('Home'), 'home', Action.READ),
@@ -74,7 +126,10 @@ def install() -> None:
         .app-card { width: min(100%, 26rem); }
         .app-content { width: 100%; max-width: 72rem; margin-inline: auto; padding: 1rem; }
         .app-header .nav-link { color: white; }
-    ''' + PHONE_TOUCH_TARGETS, shared=True)
+    ''' + ACCESSIBLE_LOOK + PHONE_TOUCH_TARGETS, shared=True)
+    # The upload's progress is said in words on the drop zone; Quasar's bar on every request has no name to read.
+    app.config.quasar_config['loadingBar']['skipHijack'] = True
+    ui.add_head_html(DIALOG_FOCUS_LOOP, shared=True)
 
 
 def font_faces_css() -> str:
@@ -105,21 +160,23 @@ def frame(title: str, user: User) -> Iterator[ui.column]:
     """The signed-in shell around a page's content."""
     begin_page()
     ui.page_title(title + ' · ' + _('Anonymous Creations'))
+    nav_label = _('Main menu')
     with ui.left_drawer(value=False).props('overlay bordered behavior=mobile width=260') \
             .classes('bg-white p-0').mark('nav-drawer') as drawer:
-        with ui.list().classes('w-full pt-2'):
+        with ui.element('nav').props(f'aria-label="{nav_label}"'), ui.list().classes('w-full pt-2'):
             for path, label, icon in navigation_for(user):
                 with ui.item(on_click=lambda path=path: ui.navigate.to(path)).classes('min-h-12'):
                     with ui.item_section().props('avatar'):
                         ui.icon(icon).classes('text-primary')
                     ui.item_section(_(label))
     with ui.header().classes('app-header items-center flex-nowrap gap-2 px-3 py-2 bg-primary'):
+        ui.link(_('Skip to the content'), '#content').classes('skip-link no-underline')
         menu_label = _('Menu')
         ui.button(icon='menu', on_click=drawer.toggle).props(f'flat round color=white aria-label="{menu_label}"') \
             .classes('lg:hidden').mark('nav-toggle')
         ui.link(_('Anonymous Creations'), '/') \
             .classes('text-base sm:text-lg font-bold text-white no-underline truncate min-w-0')
-        with ui.row().classes('gap-1 items-center max-lg:hidden'):
+        with ui.element('nav').props(f'aria-label="{nav_label}"').classes('row gap-1 items-center max-lg:hidden'):
             for path, label, icon in navigation_for(user):
                 with ui.link(target=path).classes('nav-link no-underline flex items-center gap-1 px-2'):
                     ui.icon(icon)
@@ -131,8 +188,8 @@ def frame(title: str, user: User) -> Iterator[ui.column]:
     if flash:
         message, params, kind = flash
         ui.notify(_(message, **params), type=kind, multi_line=True)
-    with ui.column().classes('app-content gap-4') as content:
-        ui.label(title).classes('text-2xl font-semibold')
+    with ui.column().classes('app-content gap-4').props('id=content tabindex=-1') as content:
+        TextElement(tag='h1', text=title).classes('text-2xl font-semibold')
         yield content
 
 

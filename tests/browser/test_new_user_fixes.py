@@ -190,7 +190,8 @@ def test_leaving_the_composer_with_unsaved_work_asks_first(app_server, signed_in
     page.remove_listener('dialog', stay)
 
     with page.expect_file_chooser() as chooser:  # anywhere on the drop zone, not only a small "+"
-        page.get_by_text('Drop photos and videos here, or click to choose').click()
+        # the file input covers the whole face, which is its label
+        page.get_by_label('Drop photos and videos here, or click to choose').click()
     assert chooser.value.is_multiple()
     expect(page.get_by_text('0.0B')).to_have_count(0)
 
