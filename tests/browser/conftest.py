@@ -59,12 +59,17 @@ def browser():
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={'width': 1280, 'height': 800}, locale='en-US')
+    yield watched_page(context)
+    context.close()
+
+
+def watched_page(context):
+    """A new page of `context` that keeps its console errors and uncaught exceptions in `page.console_errors`."""
     page = context.new_page()
     page.console_errors = []
     page.on('console', lambda message: page.console_errors.append(message.text) if message.type == 'error' else None)
     page.on('pageerror', lambda error: page.console_errors.append(str(error)))
-    yield page
-    context.close()
+    return page
 
 
 def screenshot(page, name: str) -> Path:

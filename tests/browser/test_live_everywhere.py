@@ -27,7 +27,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests import app_process
-from tests.browser.conftest import PASSWORD, USERNAME, screenshot, telegram_settings
+from tests.browser.conftest import PASSWORD, USERNAME, screenshot, telegram_settings, watched_page
 from tests.fakes.telegram import Fault
 
 LIVE = 15_000  # ms a change may take to reach the other browser (it takes well under a second)
@@ -92,11 +92,7 @@ def seed(data_dir: Path, posts: list[tuple[str, str, datetime | None]]) -> list[
 def watcher(browser, app_server) -> Page:
     """Browser B: a second browser context, signed in as the same admin through the sign-in form."""
     context = browser.new_context(viewport={'width': 1280, 'height': 800}, locale='en-US', timezone_id='UTC')
-    page = context.new_page()
-    page.console_errors = []
-    page.on('console', lambda message: page.console_errors.append(message.text) if message.type == 'error' else None)
-    page.on('pageerror', lambda error: page.console_errors.append(str(error)))
-    yield page
+    yield watched_page(context)
     context.close()
 
 
