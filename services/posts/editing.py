@@ -30,7 +30,6 @@ from services.posts import state
 from services.posts.checks import MediaFacts, Problem, check_post, check_schedule
 from services.team import audit, permissions
 
-EDITABLE = state.EDITABLE  # draft, scheduled, missed, cancelled
 MAX_TEXT = 20000  # far above every platform's limit: only guards the database
 
 
@@ -79,7 +78,7 @@ class PostDetails:
 
     @property
     def editable(self) -> bool:
-        return self.post.status in EDITABLE
+        return self.post.status in state.EDITABLE
 
 
 def media_facts(assets: list[MediaAsset]) -> list[MediaFacts]:
@@ -194,7 +193,7 @@ def delete_post(post_id: int, actor: User, *, ip: str = '') -> list[int]:
     with state.transaction() as change:
         session = change.session
         media_ids = list(session.exec(select(PostMedia.media_id).where(PostMedia.post_id == post_id)))
-        if not change.remove_post(post_id, only_from=EDITABLE):  # its deliveries and media links go with it
+        if not change.remove_post(post_id, only_from=state.EDITABLE):  # its deliveries and media links go with it
             _refuse_edit(session, post_id)
         audit.record(session, audit.Action.POST_DELETED, actor_id=actor.id, target=str(post_id), ip=ip)
         change.announce_post(post_id)
@@ -272,7 +271,7 @@ def status_counts(days: int = 30) -> dict[str, int]:
 def _move_editable(change: state.Change, post_id: int, status: str) -> Post:
     """Move an editable post to `status` (a conditional update, so one the scheduler picked up meanwhile is left
     alone) and return it; raises UserError when it is gone, PostLocked when it is no longer editable."""
-    if not change.move_post(post_id, status, only_from=EDITABLE):
+    if not change.move_post(post_id, status, only_from=state.EDITABLE):
         _refuse_edit(change.session, post_id)
     return change.session.get(Post, post_id, populate_existing=True)
 
