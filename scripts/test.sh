@@ -18,5 +18,5 @@ fi
 .venv/bin/python -m pytest "$@"
 if [ -n "${TEST_POSTGRES_URL:-}" ]; then
   echo "Again on PostgreSQL ($TEST_POSTGRES_URL): the page tests"
-  TEST_APP_DATABASE_URL="$TEST_POSTGRES_URL" .venv/bin/python -m pytest tests/ui "$@"
+  TEST_APP_DATABASE_URL="$TEST_POSTGRES_URL" .venv/bin/python -m pytest tests/pages "$@"
 fi
