@@ -65,6 +65,7 @@ from services.posts.editing import PostInput, SaveAction  # noqa: E402
 from tests.app_process import app_env, start_app, wait_for_log  # noqa: E402
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN  # noqa: E402
 from tests.harness import boot, first_admin  # noqa: E402
+from tests.harness.builders import channels_of  # noqa: E402
 
 CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -215,7 +216,8 @@ def prepare(env: dict[str, str], lead: float) -> tuple[dict[str, float], dict[st
     settings = boot(**env)
     accounts.sync_env_accounts(settings)
     author = first_admin(USERNAME, PASSWORD)
-    ids = [editing.save_post(author.id, PostInput(text=f'live {n}', platforms=['telegram']), SaveAction.DRAFT).id
+    ids = [editing.save_post(author.id, PostInput(text=f'live {n}', channels=channels_of(['telegram'])),
+                             SaveAction.DRAFT).id
            for n in range(POSTS)]
     on_screen = ids[-ON_SCREEN:]  # the newest: highest ids
     off_screen = iter(ids[:-ON_SCREEN])

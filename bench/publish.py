@@ -29,6 +29,7 @@ from services.posts.editing import PostInput, SaveAction
 from services.publishing import engine
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeChat, FakeTelegram, Fault  # noqa: E402
 from tests.harness import boot, first_admin  # noqa: E402
+from tests.harness.builders import channels_of
 
 LATENCY_S = 0.05
 FANOUT = ['telegram', 'instagram', 'youtube', 'tiktok']
@@ -36,7 +37,7 @@ FANOUT = ['telegram', 'instagram', 'youtube', 'tiktok']
 
 def queue(author_id: int, text: str, platforms: list[str]) -> int:
     """A post queued for now. The per-platform content checks are skipped: Telegram stands in for the others."""
-    post = editing.save_post(author_id, PostInput(text=text, platforms=platforms), SaveAction.DRAFT)
+    post = editing.save_post(author_id, PostInput(text=text, channels=channels_of(platforms)), SaveAction.DRAFT)
     with db.session() as session:
         session.get(Post, post.id).status = PostStatus.PUBLISHING
     return post.id

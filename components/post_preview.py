@@ -6,7 +6,8 @@ from nicegui import ui
 
 from components.media_strip import thumbnail_url
 from components.translate import _, ngettext
-from services.core.models import MediaAsset
+from services.connections import channels as channel_book
+from services.core.models import Channel, MediaAsset
 from services.platforms import registry
 from services.platforms.spec import PreviewStyle
 
@@ -24,14 +25,17 @@ def length_chip(platform: str, text: str, has_media: bool) -> None:
         .mark(f'count-{platform}')
 
 
-def post_preview(platform: str, text: str, media: list[MediaAsset], options: dict) -> None:
+def post_preview(platform: str, text: str, media: list[MediaAsset], options: dict, *,
+                 channel: Channel | None = None) -> None:
+    """The post as `channel` (of `platform`) will show it; marked `preview-<platform>` and `preview-<channel id>`."""
     spec = registry.get(platform)
     style = spec.preview
     title = str(options.get(spec.title_option) or '').strip() if spec.title_option else ''
-    with ui.card().classes('w-full gap-2 p-3').mark(f'preview-{platform}'):
+    markers = f'preview-{platform}' + (f' preview-channel-{channel.id}' if channel else '')
+    with ui.card().classes('w-full gap-2 p-3').mark(markers):
         with ui.row().classes('items-center gap-1 text-xs font-semibold text-primary'):
             ui.icon(spec.icon, size='1rem')
-            ui.label(spec.label)
+            ui.label(channel_book.full_title(channel) if channel else spec.label).props('dir=auto')
         if style.layout == 'portrait_video':
             _portrait_video(media, text, style, marker=f'preview-{platform}-text')
             return

@@ -8,16 +8,17 @@ from collections.abc import Callable
 from fastapi import Request
 from nicegui import APIRouter, ui
 
+from components.channel_picker import channel_avatar
 from components.confirm import confirm
 from components.session import client_ip, guarded, page_user
 from components.status_badge import status_badge
 from components.theme import frame
 from components.translate import _, current_language, explain, isolate, ngettext
-from services.connections import accounts, oauth
+from services.connections import accounts, channels, oauth
 from services.core.config import Settings, get_settings
 from services.core.errors import UserError
 from services.core.i18n import N_, format_datetime
-from services.core.models import AccountStatus, PlatformAccount, User
+from services.core.models import AccountStatus, Channel, User
 from services.platforms import registry
 from services.platforms.base import Account, NeedsReconnect, PlatformError, Rejected
 from services.platforms.spec import PlatformSpec
@@ -72,43 +73,47 @@ def _warning(text: str, marker: str) -> None:
 
 
 def _account_list(user: User, forms: dict[str, _OAuthForm], on_changed: Callable[[], None]) -> None:
-    rows = accounts.list_accounts()
+    rows = [channel for channel in channels.list_channels() if channel.status != AccountStatus.DISCONNECTED]
     if not rows:
         with ui.card().classes('w-full items-center py-6'):
-            ui.label(_('No account is connected yet. Connect one below.')).mark('no-accounts')
+            ui.label(_('No channel is connected yet. Connect one below.')).mark('no-accounts')
         return
     with ui.column().classes('w-full gap-2'):
-        for account in rows:
-            _account_card(account, user, forms, on_changed)
+        for channel in rows:
+            _channel_card(channel, user, forms, on_changed)
 
 
-def _account_card(account: PlatformAccount, user: User, forms: dict[str, _OAuthForm],
+def _channel_card(channel: Channel, user: User, forms: dict[str, _OAuthForm],
                   on_changed: Callable[[], None]) -> None:
-    label = registry.label(account.platform)
-    from_env = accounts.credentials_of(account).credentials.get('source') == accounts.ENV_SOURCE
-    needs_reconnect = account.status == AccountStatus.NEEDS_RECONNECT
-    with ui.card().classes('w-full gap-1').mark(f'account-{account.id}'):
+    label = registry.label(channel.platform)
+    account = accounts.get_account(channel.account_id) if channel.account_id else None
+    from_env = account is not None and \
+        accounts.credentials_of(account).credentials.get('source') == accounts.ENV_SOURCE
+    needs_reconnect = channel.status == AccountStatus.NEEDS_RECONNECT
+    with ui.card().classes('w-full gap-1').mark(f'account-{channel.id}'):
         with ui.row().classes('w-full items-center gap-3'):
+            channel_avatar(channel)
             ui.label(label).classes('font-semibold')
-            ui.label(account.display_name or _('(name not known yet: use Test connection)')) \
+            ui.label(channels.title(channel) if channel.name or channel.remote_name
+                     else _('(name not known yet: use Test connection)')) \
                 .classes('text-gray-700 min-w-0 break-all').props('dir=auto')
-            status_badge(account.status).mark(f'account-status-{account.id}')
+            status_badge(channel.status).mark(f'account-status-{channel.id}')
             ui.space()
-            if needs_reconnect and account.platform in forms:
+            if needs_reconnect and channel.platform in forms and channel.account_id:
                 ui.button(_('Reconnect'), icon='link',
-                          on_click=guarded(lambda a=account.id, f=forms[account.platform]: f.reconnect(a))) \
-                    .props('unelevated color=negative').mark(f'reconnect-{account.id}')
+                          on_click=guarded(lambda a=channel.account_id, f=forms[channel.platform]: f.reconnect(a))) \
+                    .props('unelevated color=negative').mark(f'reconnect-{channel.id}')
             ui.button(_('Test connection'), icon='wifi_tethering',
-                      on_click=guarded(lambda a=account.id: _test(a, on_changed))).props('flat') \
+                      on_click=guarded(lambda c=channel.id: _test(c, on_changed))).props('flat') \
                 .mark('test-connection')
-            ui.button(_('Remove'), icon='delete',
-                      on_click=guarded(lambda a=account, e=from_env: _remove(a, e, user, on_changed))) \
-                .props('flat color=negative').mark(f'remove-{account.id}')
+            ui.button(_('Disconnect'), icon='link_off',
+                      on_click=guarded(lambda c=channel, e=from_env: _remove(c, e, user, on_changed))) \
+                .props('flat color=negative').mark(f'remove-{channel.id}')
         with ui.row().classes('w-full gap-3 text-sm text-gray-600'):
-            if account.token_expires_at is not None:
+            if account is not None and account.token_expires_at is not None:
                 when = format_datetime(current_language(), account.token_expires_at, user.timezone)
                 ui.label(_('Token valid until %(when)s; it is renewed automatically before then.', when=when)) \
-                    .mark(f'token-expiry-{account.id}')
+                    .mark(f'token-expiry-{channel.id}')
             if from_env:
                 ui.label(_('Set by environment variables.'))
         if needs_reconnect:
@@ -116,38 +121,37 @@ def _account_card(account: PlatformAccount, user: User, forms: dict[str, _OAuthF
                        'Posts to it fail until it is reconnected.', platform=label)).classes('text-sm text-negative')
 
 
-async def _test(account_id: int, on_changed: Callable[[], None]) -> None:
-    row = accounts.get_account(account_id)
-    if row is None:
+async def _test(channel_id: int, on_changed: Callable[[], None]) -> None:
+    channel = channels.get_channel(channel_id)
+    account = channels.credentials_for(channel) if channel else None
+    if account is None:
         return
-    message, ok, _name = await _check(accounts.credentials_of(row))
+    message, ok, _name = await _check(account)
     ui.notify(message, type='positive' if ok else 'negative', multi_line=True)
     on_changed()
 
 
-async def _remove(account: PlatformAccount, from_env: bool, user: User, on_changed: Callable[[], None]) -> None:
-    """Ask first, saying what removing means for the posts waiting to go to it and whether it comes back."""
-    label = registry.label(account.platform)
-    name = isolate(f'{label} ({account.display_name})' if account.display_name else label)
-    waiting = overview.scheduled_count_to(account.platform)
-    question = [_('Remove %(account)s?', account=name),
-                ngettext('%(n)s scheduled post goes to %(platform)s. It will fail unless another %(platform)s account '
-                         'is connected before it is due.',
-                         '%(n)s scheduled posts go to %(platform)s. They will fail unless another %(platform)s account '
-                         'is connected before they are due.', waiting, platform=label) if waiting else
-                _('Nothing scheduled goes to %(platform)s now; posts to it will fail until an account is connected '
-                  'again.', platform=label)]
+async def _remove(channel: Channel, from_env: bool, user: User, on_changed: Callable[[], None]) -> None:
+    """Ask first, saying what disconnecting means for the posts waiting to go to it and whether it comes back."""
+    name = isolate(channels.full_title(channel))
+    waiting = overview.scheduled_count_to(channel.id)
+    question = [_('Disconnect %(account)s?', account=name),
+                ngettext('%(n)s scheduled post goes to this channel. It will fail unless the channel is connected '
+                         'again before it is due.',
+                         '%(n)s scheduled posts go to this channel. They will fail unless the channel is connected '
+                         'again before they are due.', waiting) if waiting else
+                _('Nothing scheduled goes to this channel now. Its published posts and their history stay.')]
     if from_env:
-        question.append(_('This account is set by environment variables: it comes back the next time the app starts '
+        question.append(_('This channel is set by environment variables: it comes back the next time the app starts '
                           'unless they are removed from the environment.'))
-    if not await confirm('\n\n'.join(question), keep=_('Keep it'), act=_('Remove'), marker='confirm-remove'):
+    if not await confirm('\n\n'.join(question), keep=_('Keep it'), act=_('Disconnect'), marker='confirm-remove'):
         return
     try:
-        accounts.remove_account(account.id, user, ip=client_ip())
+        channels.disconnect_channel(channel.id, user, ip=client_ip())
     except UserError as refusal:
         ui.notify(explain(refusal), type='negative')
         return
-    ui.notify(_('%(account)s was removed.', account=name), type='positive')
+    ui.notify(_('%(account)s was disconnected.', account=name), type='positive')
     on_changed()
 
 

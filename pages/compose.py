@@ -8,11 +8,11 @@ from functools import partial
 from fastapi import Request
 from nicegui import APIRouter, events, ui
 
+from components.channel_picker import channel_picker, channel_warnings
 from components.compose_buttons import problem_list, save_buttons
 from components.confirm import confirm
 from components.drop_zone import drop_zone
 from components.media_strip import media_strip
-from components.platform_picker import platform_picker, platform_warnings
 from components.post_preview import length_chip, post_preview
 from components.reschedule_dialog import ask_which_time
 from components.schedule_picker import schedule_picker
@@ -20,11 +20,12 @@ from components.session import client_ip, guarded, page_user
 from components.theme import frame
 from components.translate import _, current_language, explain
 from components.unsaved_changes import UnsavedChanges
-from services.connections.accounts import accounts_by_platform, posting_limits
+from services.connections import channels as channel_book
+from services.connections.accounts import posting_limits
 from services.core.config import get_settings
 from services.core.errors import UserError
 from services.core.i18n import N_, format_datetime
-from services.core.models import AccountStatus, MediaAsset, PostStatus, User, utcnow
+from services.core.models import AccountStatus, Channel, MediaAsset, PostStatus, User, utcnow
 from services.core.timezones import AmbiguousTime, local_to_utc, utc_to_local
 from services.media import cleanup, library
 from services.platforms import registry
@@ -32,6 +33,7 @@ from services.platforms.spec import PlatformSpec, PostOption
 from services.posts import actions, editing
 from services.posts.checks import check_post
 from services.posts.editing import PostInput, PostRefused, SaveAction
+from services.posts.versions import Version, effective
 from services.web.browser_session import flash
 
 router = APIRouter()
@@ -43,14 +45,15 @@ class ComposeState:
     post_id: int | None = None
     text: str = ''
     media: list[MediaAsset] = field(default_factory=list)
-    platforms: list[str] = field(default_factory=list)
-    options: dict[str, dict] = field(default_factory=dict)
+    channels: list[int] = field(default_factory=list)
+    options: dict[str, dict] = field(default_factory=dict)  # by platform
+    versions: dict[int, Version] = field(default_factory=dict)  # by channel id
     editable: bool = True
     status: str = PostStatus.DRAFT
 
     def as_input(self, scheduled_at: datetime | None = None) -> PostInput:
-        return PostInput(text=self.text, media_ids=[m.id for m in self.media], platforms=list(self.platforms),
-                         options=self.options, scheduled_at=scheduled_at)
+        return PostInput(text=self.text, media_ids=[m.id for m in self.media], channels=list(self.channels),
+                         options=self.options, versions=dict(self.versions), scheduled_at=scheduled_at)
 
 
 def load_state(post_id: int | None) -> tuple[ComposeState, datetime | None]:
@@ -58,7 +61,8 @@ def load_state(post_id: int | None) -> tuple[ComposeState, datetime | None]:
     if details is None:
         return ComposeState(), None
     state = ComposeState(post_id=details.post.id, text=details.post.text, media=details.media,
-                         platforms=details.platforms, options=dict(details.post.options or {}),
+                         channels=details.channel_ids, options=dict(details.post.options or {}),
+                         versions=details.versions,
                          editable=details.editable, status=details.post.status)
     return state, details.post.scheduled_at
 
@@ -67,7 +71,7 @@ def load_state(post_id: int | None) -> tuple[ComposeState, datetime | None]:
 def compose_page(request: Request, post: int | None = None) -> None:
     user = page_user(request)
     state, scheduled_at = load_state(post)
-    accounts = accounts_by_platform()
+    known = channel_book.list_channels()
     title = _('Write a post') if state.post_id is None else _('Edit the post')
     with frame(title, user):
         if not state.editable:
@@ -76,29 +80,29 @@ def compose_page(request: Request, post: int | None = None) -> None:
                 ui.label(_('This post has been published and can no longer be changed. Duplicate it to reuse it.'))
         with ui.row().classes('w-full gap-4 items-start max-md:flex-col'):
             with ui.column().classes('flex-1 min-w-0 w-full gap-3'):
-                editor = _Editor(state, user, scheduled_at, accounts)
+                editor = _Editor(state, user, scheduled_at, known)
                 editor.build_main()
             with ui.column().classes('w-full md:w-80 gap-3'):
                 with ui.card().classes('w-full gap-2'):
                     ui.label(_('Where it goes')).classes('font-semibold')
-                    platform_picker(accounts, set(state.platforms), guarded(editor.toggle_platform),
-                                    enabled=state.editable)
+                    channel_picker(known, set(state.channels), guarded(editor.toggle_channel),
+                                   enabled=state.editable)
                 editor.build_side()
-        for spec in registry.all():
-            account = accounts.get(spec.name)
-            if state.editable and spec.posting_limits and account and account.status == AccountStatus.CONNECTED:
-                # after the page is shown: the platform may be slow to say
-                ui.timer(0, partial(editor.load_posting_limits, spec.name), once=True)
+        if state.editable:
+            for channel in known:
+                if channel.status == AccountStatus.CONNECTED and registry.get(channel.platform).posting_limits:
+                    # after the page is shown: the platform may be slow to say
+                    ui.timer(0, partial(editor.load_posting_limits, channel), once=True)
 
 
 class _Editor:
     """The composer's parts that change as the user types, adds media or picks platforms."""
 
     def __init__(self, state: ComposeState, user: User, scheduled_at: datetime | None,
-                 accounts: dict | None = None) -> None:
+                 known: list[Channel]) -> None:
         self.state, self.user = state, user
-        self.accounts = accounts if accounts is not None else accounts_by_platform()
-        # what a platform says the connected account may post: narrower choices, option values its rules read
+        self.known = {channel.id: channel for channel in known}
+        # what a platform says a connected channel may post: narrower choices, option values its rules read
         self.choices: dict[tuple[str, str], list[str]] = {}
         self.limit_options: dict[str, dict] = {}
         local = utc_to_local(scheduled_at, user.timezone) if scheduled_at else \
@@ -159,9 +163,18 @@ class _Editor:
         self.refusal = None
         self.refresh()
 
-    def toggle_platform(self, platform: str, chosen: bool) -> None:
-        platforms = [p for p in self.state.platforms if p != platform]
-        self.state.platforms = platforms + [platform] if chosen else platforms
+    @property
+    def platforms(self) -> list[str]:
+        """The platforms of the chosen channels, each once, in the order they were chosen."""
+        return list(dict.fromkeys(self.known[c].platform for c in self.state.channels if c in self.known))
+
+    @property
+    def chosen(self) -> list[Channel]:
+        return [self.known[c] for c in self.state.channels if c in self.known]
+
+    def toggle_channel(self, channel_id: int, chosen: bool) -> None:
+        channels = [c for c in self.state.channels if c != channel_id]
+        self.state.channels = channels + [channel_id] if chosen else channels
         self.unsaved.changed()
         self.refusal = None
         self.refresh()
@@ -196,7 +209,7 @@ class _Editor:
 
     def _counts(self) -> None:
         with ui.row().classes('gap-1'):
-            for platform in self.state.platforms:
+            for platform in self.platforms:
                 length_chip(platform, self.state.text, bool(self.state.media))
 
     def _media(self) -> None:
@@ -206,7 +219,7 @@ class _Editor:
 
     def _options(self) -> None:
         for spec in registry.all():
-            if spec.name not in self.state.platforms or not spec.options:
+            if spec.name not in self.platforms or not spec.options:
                 continue
             options = self.state.options.setdefault(spec.name, {})
             options.update(self.limit_options.get(spec.name, {}))
@@ -232,10 +245,11 @@ class _Editor:
                   on_change=lambda e: (options.update({option.name: e.value}), self._light_refresh())) \
             .props('outlined dense').classes('w-full').mark(marker)
 
-    async def load_posting_limits(self, platform: str) -> None:
-        """The choices and limits `platform` allows the connected account (else the spec's defaults stay)."""
+    async def load_posting_limits(self, channel: Channel) -> None:
+        """The choices and limits `channel`'s platform allows it (else the spec's defaults stay)."""
         client = ui.context.client
-        limits = await posting_limits(platform, get_settings())
+        platform = channel.platform
+        limits = await posting_limits(channel, get_settings())
         if client.is_deleted or limits is None:  # the page was left while the platform answered, or it did not
             return
         for name, allowed in limits.choices.items():
@@ -247,7 +261,7 @@ class _Editor:
 
     def _warnings(self) -> None:
         if self.state.editable:
-            platform_warnings(self.accounts, self.state.platforms)
+            channel_warnings(self.chosen)
 
     def _light_refresh(self) -> None:
         self.unsaved.changed()
@@ -280,7 +294,7 @@ class _Editor:
             found = editing.problems_for(data, state.media, action)
         else:
             found = editing.problems_for(data, state.media, SaveAction.DRAFT) or \
-                check_post(state.text, editing.media_facts(state.media), state.platforms, state.options)
+                check_post(editing.targets(data, state.media, self.chosen))
         messages = [_(problem.message, **problem.params) for problem in found] + [time_problem, self.refusal]
         return [message for message in dict.fromkeys(messages) if message]
 
@@ -288,17 +302,19 @@ class _Editor:
         state = self.state
         if not state.editable:
             return
-        if not (state.text or state.media or state.platforms or self.attempted):  # nothing to judge yet
+        if not (state.text or state.media or state.channels or self.attempted):  # nothing to judge yet
             ui.label(_('Write something or add photos, then choose where it goes.')) \
                 .classes('text-sm text-gray-600').mark('problems')
             return
         problem_list(self.problems_now())
 
     def _previews(self) -> None:
-        if not self.state.platforms:
+        if not self.state.channels:
             ui.label(_('Choose where the post goes to see a preview.')).classes('text-sm text-gray-600')
-        for platform in self.state.platforms:
-            post_preview(platform, self.state.text, self.state.media, self.state.options.get(platform, {}))
+        state = self.state
+        for channel in self.chosen:
+            got = effective(state.text, state.media, state.options, channel.platform, state.versions.get(channel.id))
+            post_preview(channel.platform, got.text, got.media, got.options, channel=channel)
 
     def _schedule_note(self) -> None:
         if self.state.status == PostStatus.SCHEDULED:

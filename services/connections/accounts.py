@@ -11,12 +11,13 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
+from services.connections import channels
 from services.core import db
 from services.core.config import Settings, get_settings
 from services.core.crypto import decrypt_credentials, encrypt_credentials
-from services.core.models import AccountStatus, PlatformAccount, User, utcnow
+from services.core.models import AccountStatus, Channel, PlatformAccount, User, utcnow
 from services.platforms import registry
 from services.platforms.base import Account, NeedsReconnect, PlatformError
 from services.platforms.spec import PlatformSpec, PostingLimits
@@ -27,18 +28,6 @@ ENV_MARKERS = ('source', 'env_fingerprint', 'env_chat_id')  # env_chat_id: how o
 POSTING_LIMITS_TTL_S = 60.0  # platforms ration these questions (TikTok: 20 creator_info queries a minute)
 
 _posting_limits: dict[int, tuple[float, PostingLimits]] = {}  # account id → (valid until, the answer)
-
-
-def accounts_by_platform() -> dict[str, PlatformAccount | None]:
-    """For every platform, its account (a connected one first), or None when none was ever connected."""
-    with db.session() as session:
-        rows = session.exec(select(PlatformAccount).order_by(PlatformAccount.id)).all()
-    found: dict[str, PlatformAccount | None] = {name: None for name in registry.names()}
-    for account in rows:
-        current = found.get(account.platform)
-        if current is None or (current.status != AccountStatus.CONNECTED and account.status == AccountStatus.CONNECTED):
-            found[account.platform] = account
-    return found
 
 
 def list_accounts() -> list[PlatformAccount]:
@@ -73,25 +62,63 @@ def credentials_of(account: PlatformAccount) -> Account:
 
 def save_account(platform: str, display_name: str, credentials: dict[str, str], *,
                  account_id: int | None = None, actor: User | None = None, ip: str = '') -> PlatformAccount:
-    """Create or update an account with freshly checked credentials; it is connected from now on.
+    """Create or update an account with freshly checked credentials; it is connected from now on, and so are its
+    channels that needed reconnecting. A new account gets its first channel (with the credentials that are the
+    channel's own, such as the chat: see `PlatformSpec.channel_keys`); credentials that an account of the platform
+    already holds (the same bot) add the channel to that account instead.
 
     `actor` is the user connecting it (role checked, audited); None only for the accounts from the environment.
     """
     if actor is not None:
         permissions.require(actor, permissions.Action.MANAGE_ACCOUNTS, ip=ip)
+    keys = registry.get(platform).channel_keys
+    address = {name: credentials[name] for name in keys if name in credentials}
+    shared = {name: value for name, value in credentials.items() if name not in keys}
+    account_id = account_id or (_holding(platform, shared) if keys else None)
     with db.session() as session:
         account = session.get(PlatformAccount, account_id) if account_id else None
+        is_new = account is None
         account = account or PlatformAccount(platform=platform)
+        if not is_new and keys:
+            _settle_addresses(session, account, keys)
         account.display_name = display_name
-        account.credentials_encrypted = encrypt_credentials(credentials, get_settings().secret_key)
+        account.credentials_encrypted = encrypt_credentials(shared, get_settings().secret_key)
         account.token_expires_at = _expiry_of(credentials)
         account.status = AccountStatus.CONNECTED
         account.updated_at = utcnow()
         session.add(account)
-        if actor is not None:
+        session.flush()
+        for channel in session.exec(select(Channel).where(Channel.account_id == account.id,
+                                                          Channel.status == AccountStatus.NEEDS_RECONNECT)):
+            channel.status, channel.updated_at = AccountStatus.CONNECTED, utcnow()
+            session.add(channel)
+        if actor is not None and (is_new or not address):
             audit.record(session, audit.Action.ACCOUNT_CONNECTED, actor_id=actor.id,
                          target=f'{platform}: {display_name}', ip=ip)
+        session.refresh(account)
+    if is_new or address:
+        channels.add_channel(account.id, address, remote_name=display_name)
     return account
+
+
+def _holding(platform: str, shared: dict[str, str]) -> int | None:
+    """The account of `platform` whose credentials are `shared` (the same bot connected for another chat)."""
+    for row in list_accounts():
+        if row.platform == platform and row.status != AccountStatus.DISCONNECTED \
+                and credentials_of(row).credentials == shared:
+            return row.id
+    return None
+
+
+def _settle_addresses(session: Session, account: PlatformAccount, keys: tuple[str, ...]) -> None:
+    """Channels that still read their own credentials (`keys`) from the account's (stored before channels had an
+    address) get them in their address, before the account's are replaced."""
+    stored = decrypt_credentials(account.credentials_encrypted, get_settings().secret_key)
+    for channel in session.exec(select(Channel).where(Channel.account_id == account.id)):
+        missing = {name: stored[name] for name in keys if name in stored and name not in (channel.address or {})}
+        if missing:
+            channel.address = {**(channel.address or {}), **missing}
+            session.add(channel)
 
 
 def update_credentials(account_id: int, updates: dict[str, str]) -> None:
@@ -108,29 +135,28 @@ def update_credentials(account_id: int, updates: dict[str, str]) -> None:
 
 
 def mark_connected(account_id: int, display_name: str) -> None:
-    """The platform accepted the account's credentials (again), under `display_name`."""
-    with db.session() as session:
-        account = session.get(PlatformAccount, account_id)
-        if account is not None:
-            account.display_name, account.status, account.updated_at = display_name, AccountStatus.CONNECTED, utcnow()
+    """The platform accepted the account's credentials (again), under `display_name`; its channels that needed
+    reconnecting are connected again."""
+    _set_status(account_id, AccountStatus.CONNECTED, display_name)
 
 
 def mark_needs_reconnect(account_id: int) -> None:
-    with db.session() as session:
-        account = session.get(PlatformAccount, account_id)
-        if account is not None:
-            account.status = AccountStatus.NEEDS_RECONNECT
-            account.updated_at = utcnow()
+    """The platform refuses the account's credentials: every channel posting with them needs reconnecting."""
+    _set_status(account_id, AccountStatus.NEEDS_RECONNECT)
 
 
-def remove_account(account_id: int, actor: User, *, ip: str = '') -> None:
-    permissions.require(actor, permissions.Action.MANAGE_ACCOUNTS, ip=ip)
+def _set_status(account_id: int, status: str, display_name: str | None = None) -> None:
     with db.session() as session:
         account = session.get(PlatformAccount, account_id)
-        if account is not None:
-            audit.record(session, audit.Action.ACCOUNT_REMOVED, actor_id=actor.id,
-                         target=f'{account.platform}: {account.display_name}', ip=ip)
-            session.delete(account)
+        if account is None or account.status == AccountStatus.DISCONNECTED:
+            return
+        account.status, account.updated_at = status, utcnow()
+        if display_name is not None:
+            account.display_name = display_name
+        for channel in session.exec(select(Channel).where(Channel.account_id == account_id,
+                                                          Channel.status != AccountStatus.DISCONNECTED)):
+            channel.status, channel.updated_at = status, utcnow()
+            session.add(channel)
 
 
 def env_markers(account_id: int) -> dict[str, str]:
@@ -160,29 +186,30 @@ async def check_credentials(account: Account, settings: Settings) -> str:
     return name
 
 
-async def posting_limits(platform: str, settings: Settings) -> PostingLimits | None:
-    """What the connected account of `platform` may post now (see PlatformSpec.posting_limits), asked at most once
-    a minute; None when the platform does not say, no account is connected, or the platform did not answer."""
-    spec = registry.get(platform)
-    row = accounts_by_platform().get(platform)
-    if spec.posting_limits is None or row is None or row.status != AccountStatus.CONNECTED:
+async def posting_limits(channel: Channel, settings: Settings) -> PostingLimits | None:
+    """What `channel` may post now (see PlatformSpec.posting_limits), asked at most once a minute; None when the
+    platform does not say, the channel is not connected, or the platform did not answer."""
+    spec = registry.get(channel.platform)
+    account = channels.credentials_for(channel) if channel.status == AccountStatus.CONNECTED else None
+    if spec.posting_limits is None or account is None:
         return None
-    cached = _posting_limits.get(row.id)
+    cached = _posting_limits.get(channel.id)
     if cached and cached[0] > time.monotonic():
         return cached[1]
     try:
-        limits = await spec.posting_limits(spec.client(settings.platform(platform)), credentials_of(row))
+        limits = await spec.posting_limits(spec.client(settings.platform(channel.platform)), account)
     except NeedsReconnect:
-        mark_needs_reconnect(row.id)
+        mark_needs_reconnect(account.id)
         return None
     except PlatformError:
         return None
-    _posting_limits[row.id] = (time.monotonic() + POSTING_LIMITS_TTL_S, limits)
+    _posting_limits[channel.id] = (time.monotonic() + POSTING_LIMITS_TTL_S, limits)
     return limits
 
 
 def sync_env_accounts(settings: Settings) -> None:
-    """Accounts configured by environment variables (the seed's way) appear as accounts, once."""
+    """Accounts configured by environment variables (the seed's way) appear as accounts with their channels, once
+    (a channel credential such as `TELEGRAM_CHAT_ID` may list several, comma-separated: a channel each)."""
     for spec in registry.all():
         if spec.env_account is None:
             continue
@@ -196,14 +223,26 @@ def _sync_env_account(spec: PlatformSpec, values: dict[str, str]) -> None:
     """Store what the environment says, unless it still says what it said last time: the stored credentials may have
     changed since (a refresh token that rotates, a chat that moved), and they are then the ones that work."""
     fingerprint = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
-    credentials = {**values, 'source': ENV_SOURCE, 'env_fingerprint': fingerprint}
+    addresses = _env_addresses(spec, values)
+    credentials = {**values, **addresses[0], 'source': ENV_SOURCE, 'env_fingerprint': fingerprint}
     existing = _env_account(spec.name)
-    if existing is None:
-        # named by the platform at the first Test connection; until then by what the spec says names it, if any
-        name_from = spec.env_account.name_from if spec.env_account else None
-        save_account(spec.name, values.get(name_from, '') if name_from else '', credentials)
-    elif credentials_of(existing).credentials.get('env_fingerprint') != fingerprint:
-        save_account(spec.name, existing.display_name, credentials, account_id=existing.id)
+    if existing is not None and credentials_of(existing).credentials.get('env_fingerprint') == fingerprint:
+        return
+    # named by the platform at the first Test connection; until then by what the spec says names it, if any
+    name_from = spec.env_account.name_from if spec.env_account else None
+    name = existing.display_name if existing else values.get(name_from, '') if name_from else ''
+    account = save_account(spec.name, name, credentials, account_id=existing.id if existing else None)
+    for address in addresses[1:]:
+        channels.add_channel(account.id, address, remote_name=address.get(name_from, '') if name_from else '')
+
+
+def _env_addresses(spec: PlatformSpec, values: dict[str, str]) -> list[dict[str, str]]:
+    """The channels the environment names: one per comma-separated value of the channel's own credential."""
+    keys = [name for name in spec.channel_keys if name in values]
+    if not keys:
+        return [{}]
+    lists = {name: [part.strip() for part in values[name].split(',') if part.strip()] for name in keys}
+    return [{name: lists[name][index] for name in keys} for index in range(min(map(len, lists.values())))] or [{}]
 
 
 def _env_account(platform: str) -> PlatformAccount | None:

@@ -14,6 +14,7 @@ class DeliveryChanged:
     post_id: int
     delivery_id: int
     platform: str
+    channel_id: int
     status: str
     post_status: str
     author_id: int

@@ -138,15 +138,40 @@ class PlatformAccount(SQLModel, table=True):
     updated_at: datetime = _time()
 
 
+class Channel(SQLModel, table=True):
+    """One destination a post can go to: a chat, a professional account, a channel. It posts with the credentials of
+    its `account_id` (several channels may share them: one bot, many chats), plus its own `address` (credentials
+    only this channel uses, e.g. the chat id), and is never deleted: a disconnected channel keeps its history."""
+
+    __tablename__ = 'channels'
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20, index=True)
+    account_id: int | None = Field(default=None, foreign_key='platform_accounts.id', index=True,
+                                   ondelete='SET NULL')
+    name: str = Field(default='', max_length=200)  # as the team calls it
+    remote_id: str = Field(default='', max_length=200)  # the platform's id of it
+    remote_name: str = Field(default='', max_length=200)  # as the platform calls it
+    picture_url: str = Field(default='', max_length=500)
+    address: dict = Field(default_factory=dict, sa_type=sa.JSON)
+    status: str = Field(default=AccountStatus.CONNECTED, max_length=20, index=True)
+    connected_by: int | None = Field(default=None, foreign_key='users.id', ondelete='SET NULL')
+    created_at: datetime = _time()
+    updated_at: datetime = _time()
+
+
 class Delivery(SQLModel, table=True):
-    """One post on one platform."""
+    """One post on one channel, with the channel's own version of it: `text`, `media_ids` (a choice and order of
+    the post's media) and `options`, each None where the channel takes the post's own."""
 
     __tablename__ = 'deliveries'
-    __table_args__ = (sa.UniqueConstraint('post_id', 'platform', name='uq_deliveries_post_platform'),)
+    __table_args__ = (sa.UniqueConstraint('post_id', 'channel_id', name='uq_deliveries_post_channel'),)
     id: int | None = Field(default=None, primary_key=True)
     post_id: int = Field(foreign_key='posts.id', index=True, ondelete='CASCADE')
     platform: str = Field(max_length=20, index=True)
-    account_id: int | None = Field(default=None, foreign_key='platform_accounts.id', ondelete='SET NULL')
+    channel_id: int = Field(foreign_key='channels.id', index=True, ondelete='RESTRICT')
+    text: str | None = Field(default=None, sa_type=sa.Text)
+    media_ids: list | None = Field(default=None, sa_type=sa.JSON)
+    options: dict | None = Field(default=None, sa_type=sa.JSON)
     status: str = Field(default=DeliveryStatus.PENDING, max_length=20, index=True)
     attempt_count: int = Field(default=0)
     remote_id: str | None = Field(default=None, max_length=200)

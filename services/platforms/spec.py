@@ -31,10 +31,12 @@ class MediaFacts:
 
 @dataclass(frozen=True)
 class Problem:
-    """Why a post cannot go (a msgid and its parameters, translated where shown); `platform` when it is one's."""
+    """Why a post cannot go (a msgid and its parameters, translated where shown); `platform` and `channel` (its id)
+    when it is one channel's."""
     message: str
     params: dict[str, object] = field(default_factory=dict)
     platform: str | None = None
+    channel: int | None = None
 
 
 def utf16_length(text: str) -> int:
@@ -184,7 +186,7 @@ class MediaPull:
 @dataclass(frozen=True)
 class PlatformSpec:
     """Everything the app knows about one platform. `client(settings)` builds its client from its own settings."""
-    name: str  # as stored in the database: deliveries, accounts, post options
+    name: str  # as stored in the database: deliveries, accounts, channels, post options
     label: str  # as shown (a brand name: not translated)
     icon: str  # a Material icon name
     client: Callable[[Mapping[str, str]], PlatformClient]
@@ -198,7 +200,11 @@ class PlatformSpec:
     credential_form: CredentialForm | None = None
     oauth: OAuthProvider | None = None
     account_name: Callable[[Mapping[str, str], str], str] | None = None  # (credentials, checked name) → listed name
-    pacing_s: float = 0.0  # default seconds between two sends to one account
+    pacing_s: float = 0.0  # default seconds between two sends to one channel
+    credential_pacing_s: float = 0.0  # seconds between two sends with one credential (one bot, many chats)
+    # credentials that belong to one channel, not to the credential it shares (a Telegram chat id): each channel
+    # keeps its own in `Channel.address`
+    channel_keys: tuple[str, ...] = ()
     renew_within: timedelta | None = None  # renew a token expiring within this; None: its tokens do not expire
     pulls_media: MediaPull | None = None
     needs_public_url: str | None = None  # msgid: why it cannot work until PUBLIC_BASE_URL is set

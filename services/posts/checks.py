@@ -1,37 +1,56 @@
 """The rules a post must meet before it is scheduled or published: what every post needs, then each chosen platform's
-own rules (in its package's spec). Each problem names the platform and the limit; messages are msgids translated
+own rules (in its package's spec), for each channel with what that channel gets. Each problem names the channel and
+the limit; messages are msgids translated
 where they are shown.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from services.core.i18n import N_
 from services.platforms import registry
 from services.platforms.spec import MediaFacts, Problem, utf16_length
 
-__all__ = ['MediaFacts', 'Problem', 'check_post', 'check_schedule', 'utf16_length']
+__all__ = ['MediaFacts', 'Problem', 'Target', 'check_post', 'check_schedule', 'utf16_length']
 
 SCHEDULE_HORIZON = timedelta(days=365)
 
 
-def check_post(text: str, media: Sequence[MediaFacts], platforms: Sequence[str],
-               options: dict[str, dict] | None = None) -> list[Problem]:
-    """Everything that stops this post from going to each of `platforms`; empty when it may go (a platform no longer
-    registered has no rules here: it has no connected account either)."""
-    options = options or {}
+@dataclass(frozen=True)
+class Target:
+    """One channel a post goes to, with what it gets there (its version, or the post's own)."""
+    platform: str
+    name: str  # as messages name it (the platform and the channel)
+    text: str
+    media: Sequence[MediaFacts]
+    options: Mapping[str, Any]
+    channel: int | None = None
+
+
+def check_post(targets: Sequence[Target]) -> list[Problem]:
+    """Everything that stops this post from going to each of `targets`; empty when it may go (a platform no longer
+    registered has no rules here: it has no connected channel either). Each problem names its channel."""
     problems: list[Problem] = []
-    if not platforms:
-        problems.append(Problem(N_('Choose at least one platform.')))
-    if not text.strip() and not media:
+    if not targets:
+        problems.append(Problem(N_('Choose at least one channel.')))
+        return problems
+    empty = [target for target in targets if not target.text.strip() and not target.media]
+    if len(empty) == len(targets):
         problems.append(Problem(N_('Write some text or add a photo or video.')))
-    for platform in platforms:
-        spec = registry.find(platform)
+    else:
+        problems.extend(Problem(N_('%(platform)s gets neither text nor a photo or video. Write its version or reset '
+                                   'it to the main post.'), {'platform': target.name}, target.platform,
+                                target.channel) for target in empty)
+    for target in targets:
+        spec = registry.find(target.platform)
         for rule in spec.rules if spec else ():
-            found = rule.check(text, media, options.get(platform, {}))
+            found = rule.check(target.text, target.media, target.options)
             if found is not None:
-                problems.append(Problem(found.message, {'platform': spec.label, **found.params}, platform))
+                problems.append(Problem(found.message, {**found.params, 'platform': target.name}, target.platform,
+                                        target.channel))
     return problems
 
 

@@ -9,12 +9,13 @@ from typing import NoReturn
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from services.connections.accounts import accounts_by_platform
+from services.connections import channels as channel_book
 from services.core import db
 from services.core.errors import UserError
 from services.core.i18n import N_
 from services.core.models import (
     AccountStatus,
+    Channel,
     Delivery,
     DeliveryAttempt,
     DeliveryStatus,
@@ -25,9 +26,9 @@ from services.core.models import (
     User,
     utcnow,
 )
-from services.platforms import registry
 from services.posts import state
-from services.posts.checks import MediaFacts, Problem, check_post, check_schedule
+from services.posts.checks import MediaFacts, Problem, Target, check_post, check_schedule
+from services.posts.versions import Version, effective
 from services.team import audit, permissions
 
 MAX_TEXT = 20000  # far above every platform's limit: only guards the database
@@ -49,8 +50,9 @@ class PostInput:
 
     text: str = ''
     media_ids: list[int] = field(default_factory=list)
-    platforms: list[str] = field(default_factory=list)
-    options: dict[str, dict] = field(default_factory=dict)
+    channels: list[int] = field(default_factory=list)
+    options: dict[str, dict] = field(default_factory=dict)  # by platform
+    versions: dict[int, Version] = field(default_factory=dict)  # by channel id: what a channel gets of its own
     scheduled_at: datetime | None = None  # aware, any zone
 
 
@@ -74,7 +76,16 @@ class PostDetails:
 
     @property
     def platforms(self) -> list[str]:
-        return [delivery.platform for delivery in self.deliveries]
+        return list(dict.fromkeys(delivery.platform for delivery in self.deliveries))
+
+    @property
+    def channel_ids(self) -> list[int]:
+        return [delivery.channel_id for delivery in self.deliveries]
+
+    @property
+    def versions(self) -> dict[int, Version]:
+        return {delivery.channel_id: Version.of(delivery) for delivery in self.deliveries
+                if Version.of(delivery).is_own}
 
     @property
     def editable(self) -> bool:
@@ -92,13 +103,12 @@ def problems_for(data: PostInput, assets: list[MediaAsset], action: SaveAction, 
         return [Problem(N_('The text is too long to save (over %(limit)s characters).'), {'limit': MAX_TEXT})]
     if action == SaveAction.DRAFT:
         return []
-    problems = check_post(data.text, media_facts(assets), data.platforms, data.options)
-    accounts = accounts_by_platform()
-    for platform in data.platforms:
-        account = accounts.get(platform)
-        if account is None or account.status != AccountStatus.CONNECTED:
-            problems.append(Problem(N_('%(platform)s is not connected. Connect it on the Accounts page first.'),
-                                    {'platform': registry.label(platform)}, platform))
+    chosen = _chosen_channels(data)
+    problems = check_post(targets(data, assets, chosen))
+    for channel in chosen:
+        if channel.status != AccountStatus.CONNECTED:
+            problems.append(Problem(N_('%(platform)s is not connected. Reconnect it on the Channels page first.'),
+                                    {'platform': channel_book.full_title(channel)}, channel.platform, channel.id))
     if action == SaveAction.SCHEDULE:
         if data.scheduled_at is None:
             problems.append(Problem(N_('Choose a date and time to schedule the post.')))
@@ -132,14 +142,15 @@ def save_post(author_id: int, data: PostInput, action: SaveAction, *, post_id: i
         before = (current.status, current.scheduled_at) if current is not None else None
         post = _move_editable(change, post_id, status) if post_id else change.new_post(author_id, status)
         post.text = data.text
-        post.options = {p: dict(o) for p, o in data.options.items() if p in data.platforms}
+        chosen = _chosen_channels(data)
+        post.options = {p: dict(o) for p, o in data.options.items() if p in {c.platform for c in chosen}}
         # published now is due now: the calendar shows it on the day it went out
         post.scheduled_at = utcnow() if action == SaveAction.PUBLISH else data.scheduled_at
         post.updated_at = utcnow()
         session.add(post)
         session.flush()
         _replace_media(session, post.id, [asset.id for asset in assets])
-        _replace_deliveries(change, post.id, data.platforms)
+        _replace_deliveries(change, post.id, chosen, data.versions, [asset.id for asset in assets])
         _audit_save(session, post, action, before, actor_id=actor.id if actor else author_id, ip=ip)
         change.announce_post(post.id)
     return post
@@ -183,7 +194,8 @@ def duplicate_post(post_id: int, actor: User) -> Post:
     if details is None:
         raise UserError(N_('This post no longer exists.'))
     data = PostInput(text=details.post.text, media_ids=[m.id for m in details.media],
-                     platforms=details.platforms, options=dict(details.post.options or {}))
+                     channels=details.channel_ids, options=dict(details.post.options or {}),
+                     versions=details.versions)
     return save_post(actor.id, data, SaveAction.DRAFT, actor=actor)
 
 
@@ -204,6 +216,7 @@ def delete_post(post_id: int, actor: User, *, ip: str = '') -> list[int]:
 class PostFilter:
     status: str | None = None
     platform: str | None = None
+    channel_id: int | None = None
     author_id: int | None = None
     since: datetime | None = None  # created at or after (aware)
     until: datetime | None = None  # created before (aware)
@@ -230,6 +243,8 @@ def list_posts(filters: PostFilter | None = None, *, before_id: int | None = Non
         query = query.where(Post.created_at < filters.until)
     if filters.platform:
         query = query.where(sa.exists().where(Delivery.post_id == Post.id, Delivery.platform == filters.platform))
+    if filters.channel_id:
+        query = query.where(sa.exists().where(Delivery.post_id == Post.id, Delivery.channel_id == filters.channel_id))
     if filters.search.strip():
         pattern = '%' + filters.search.strip().replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_') + '%'
         query = query.where(Post.text.ilike(pattern, escape='\\'))
@@ -298,18 +313,40 @@ def _replace_media(session: Session, post_id: int, media_ids: list[int]) -> None
                     for index, media_id in enumerate(media_ids))
 
 
-def _replace_deliveries(change: state.Change, post_id: int, platforms: list[str]) -> None:
-    """One pending delivery per chosen platform; deliveries of platforms no longer chosen go."""
+def targets(data: PostInput, assets: list[MediaAsset], chosen: list[Channel]) -> list[Target]:
+    """What each chosen channel gets of `data` (its version over the post), as the post rules check it."""
+    found = []
+    for channel in chosen:
+        got = effective(data.text, assets, data.options, channel.platform, data.versions.get(channel.id))
+        found.append(Target(channel.platform, channel_book.full_title(channel), got.text, media_facts(got.media),
+                            got.options, channel.id))
+    return found
+
+
+def _chosen_channels(data: PostInput) -> list[Channel]:
+    """The channels `data` names, in its order. Raises UserError when one of them was never there."""
+    known = channel_book.channels_by_id(data.channels)
+    if any(channel_id not in known for channel_id in data.channels):
+        raise UserError(N_('A channel of this post no longer exists. Choose the channels again.'))
+    return [known[channel_id] for channel_id in dict.fromkeys(data.channels)]
+
+
+def _replace_deliveries(change: state.Change, post_id: int, chosen: list[Channel], versions: dict[int, Version],
+                        media_ids: list[int]) -> None:
+    """One pending delivery per chosen channel, with its version; deliveries of channels no longer chosen go."""
     session = change.session
-    existing = {d.platform: d for d in session.exec(select(Delivery).where(Delivery.post_id == post_id))}
-    accounts = accounts_by_platform()
-    for platform, delivery in existing.items():
-        if platform not in platforms:
+    existing = {d.channel_id: d for d in session.exec(select(Delivery).where(Delivery.post_id == post_id))}
+    wanted = {channel.id for channel in chosen}
+    for channel_id, delivery in existing.items():
+        if channel_id not in wanted:
             session.delete(delivery)
-    for platform in dict.fromkeys(platforms):
-        account = accounts.get(platform)
-        delivery = existing.get(platform) or change.new_delivery(post_id, platform, None)
-        delivery.account_id = account.id if account else None
+    for channel in chosen:
+        delivery = existing.get(channel.id) or change.new_delivery(post_id, channel.platform, channel.id)
+        version = versions.get(channel.id) or Version()
+        delivery.text = version.text
+        delivery.media_ids = [i for i in version.media_ids if i in media_ids] if version.media_ids is not None \
+            else None
+        delivery.options = dict(version.options) if version.options else None
         delivery.attempt_count, delivery.last_error = 0, None
         delivery.updated_at = utcnow()
         session.add(delivery)

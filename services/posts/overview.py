@@ -87,12 +87,12 @@ def _count_scheduled(session: Session, start: datetime, end: datetime, statuses:
         Post.status.in_(statuses), Post.scheduled_at >= start, Post.scheduled_at < end)).one()
 
 
-def scheduled_count_to(platform: str) -> int:
-    """How many scheduled or missed posts still have a delivery waiting to go to `platform`."""
+def scheduled_count_to(channel_id: int) -> int:
+    """How many scheduled or missed posts still have a delivery waiting to go to channel `channel_id`."""
     with db.session() as session:
         return session.exec(select(sa.func.count(sa.distinct(Post.id))).join(Delivery, Delivery.post_id == Post.id)
                             .where(Post.status.in_((PostStatus.SCHEDULED, PostStatus.MISSED)),
-                                   Delivery.platform == platform, Delivery.status == DeliveryStatus.PENDING)).one()
+                                   Delivery.channel_id == channel_id, Delivery.status == DeliveryStatus.PENDING)).one()
 
 
 def due_next(limit: int = 5, *, now: datetime | None = None) -> list[PostSummary]:

@@ -66,8 +66,8 @@ class Change:
         self.session.flush()
         return post
 
-    def new_delivery(self, post_id: int, platform: str, account_id: int | None) -> Delivery:
-        delivery = Delivery(post_id=post_id, platform=platform, account_id=account_id, status=D.PENDING)
+    def new_delivery(self, post_id: int, platform: str, channel_id: int) -> Delivery:
+        delivery = Delivery(post_id=post_id, platform=platform, channel_id=channel_id, status=D.PENDING)
         self.session.add(delivery)
         return delivery
 
@@ -154,6 +154,7 @@ class Change:
                                            .where(Delivery.id == delivery_id)
                                            .execution_options(populate_existing=True)).one()
         return events.DeliveryChanged(post_id=post.id, delivery_id=delivery.id, platform=delivery.platform,
+                                      channel_id=delivery.channel_id,
                                       status=delivery.status, post_status=post.status, author_id=post.author_id,
                                       error=delivery.last_error, remote_url=delivery.remote_url)
 

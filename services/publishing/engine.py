@@ -18,18 +18,18 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from services.connections import accounts
+from services.connections import accounts, channels
 from services.core import db
 from services.core.config import Settings
 from services.core.i18n import N_
 from services.core.models import (
     AccountStatus,
+    Channel,
     Delivery,
     DeliveryStatus,
     MediaAsset,
-    PlatformAccount,
     Post,
     PostMedia,
     PostStatus,
@@ -39,15 +39,13 @@ from services.media import library
 from services.platforms import registry
 from services.platforms.base import Account, MediaFile, NeedsReconnect, OutcomeUnknown, PostContent, Rejected, Retryable
 from services.platforms.spec import PlatformSpec
-from services.posts import state
+from services.posts import state, versions
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300.0
 INTERRUPTED_REASON = N_('The app stopped while this was being sent, so it may or may not have arrived. '
                         'Check the platform, then retry if it is missing.')
-NO_ACCOUNT_REASON = N_('No connected account for this platform. Connect it on the Accounts page, then retry.')
-RECONNECT_REASON = N_('The platform no longer accepts this account\'s credentials. Reconnect it on the Accounts '
-                      'page, then retry.')
+NO_ACCOUNT_REASON = N_('This channel is not connected. Connect it on the Channels page, then retry.')
 ANSWER_LOST_REASON = N_('The platform\'s answer was lost after this was sent, so it may or may not have arrived. '
                         'Check the platform, then retry if it is missing.')
 
@@ -115,7 +113,7 @@ class Engine:
         prepared = _prepare(delivery_id)
         if prepared is None:
             return
-        platform, account_id, content = prepared
+        platform, channel_id, account_id, content = prepared
         if account_id is None:
             _fail_unsent(delivery_id, NO_ACCOUNT_REASON)
             return
@@ -127,11 +125,11 @@ class Engine:
             started = utcnow()
             claim = functools.partial(_claim, delivery_id) if not held else lambda: True
             try:
-                async with self._turn(platform, account_id, claim) as claimed:
+                async with self._turn(spec, channel_id, account_id, claim) as claimed:
                     if not claimed:
                         return
                     # its store keeps a renewed token or a moved chat the moment it changes
-                    account = account or _account(account_id)
+                    account = account or _account(channel_id)
                     if account is None:
                         _finish(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, NO_ACCOUNT_REASON, started)
                         return
@@ -177,31 +175,41 @@ class Engine:
         return min(base * (0.5 + random.random()), MAX_BACKOFF_SECONDS)
 
     @contextlib.asynccontextmanager
-    async def _turn(self, platform: str, account_id: int, claim: Callable[[], bool]) -> AsyncIterator[bool]:
-        """Wait for the account's pacing gap (sends to one account at least the platform's interval apart), then for
-        a sending slot, then `claim`; yields the claim's answer, holding the slot until the block ends.
+    async def _turn(self, spec: PlatformSpec, channel_id: int, account_id: int,
+                    claim: Callable[[], bool]) -> AsyncIterator[bool]:
+        """Wait for the channel's pacing gap (sends to one channel at least the platform's interval apart) and for
+        its credential's (sends with one bot into all its chats at least `credential_pacing_s` apart), then for a
+        sending slot, then `claim`; yields the claim's answer, holding the slot until the block ends.
 
-        A delivery waiting for its gap holds no slot, so a paced burst to one account leaves the slots to others.
-        The gap counts as used only when the claim succeeds; a lost claim gives the slot straight back.
+        A delivery waiting for a gap holds no slot, so a paced burst to one channel leaves the slots to others.
+        A gap counts as used only when the claim succeeds; a lost claim gives the slot straight back.
         """
-        interval = self.settings.pacing_seconds.get(platform, 0.0)
-        pace = self._pacing.setdefault((platform, account_id), _Pace(asyncio.Lock()))
-        async with pace.lock:
-            wait = pace.last + interval - time.monotonic()
-            if interval > 0 and wait > 0:
-                await asyncio.sleep(wait)
-            await self._slots.acquire()
-            try:
-                claimed = claim()
-            except BaseException:
-                self._slots.release()
-                raise
-            if claimed:
-                pace.last = time.monotonic()
+        channel = self._pacing.setdefault(('channel', channel_id), _Pace(asyncio.Lock()))
+        credential = self._pacing.setdefault(('credential', account_id), _Pace(asyncio.Lock()))
+        channel_gap = self.settings.pacing_seconds.get(spec.name, 0.0)
+        credential_gap = spec.credential_pacing_s if channel_gap > 0 else 0.0  # pacing off (a bench, a test): both
+        async with channel.lock:
+            await _wait_gap(channel, channel_gap)
+            async with credential.lock:
+                await _wait_gap(credential, credential_gap)
+                await self._slots.acquire()
+                try:
+                    claimed = claim()
+                except BaseException:
+                    self._slots.release()
+                    raise
+                if claimed:
+                    channel.last = credential.last = time.monotonic()
         try:
             yield claimed
         finally:
             self._slots.release()
+
+
+async def _wait_gap(pace: _Pace, gap: float) -> None:
+    wait = pace.last + gap - time.monotonic()
+    if gap > 0 and wait > 0:
+        await asyncio.sleep(wait)
 
 
 def recover_after_restart() -> list[int]:
@@ -245,29 +253,20 @@ def _pending_deliveries_of_due_post(post_id: int) -> list[int]:
                                                            Delivery.status == DeliveryStatus.PENDING)))
 
 
-def _prepare(delivery_id: int) -> tuple[str, int | None, PostContent] | None:
-    """(platform, id of the account to send with or None when none is connected, content) of a pending delivery;
-    None when it is not pending (sent, or another task has it). Read before it waits for its turn, so that once
-    claimed, only the request itself stands between the claim and the platform."""
+def _prepare(delivery_id: int) -> tuple[str, int, int | None, PostContent] | None:
+    """(platform, channel id, id of the account it sends with or None when the channel is not connected, content)
+    of a pending delivery; None when it is not pending (sent, or another task has it). Read before it waits for its
+    turn, so that once claimed, only the request itself stands between the claim and the platform."""
     with db.session() as session:
         delivery = session.get(Delivery, delivery_id)
         if delivery is None or delivery.status != DeliveryStatus.PENDING:
             return None
-        account = _account_for(session, delivery)
+        channel = session.get(Channel, delivery.channel_id)
         post = session.get(Post, delivery.post_id)
         assets = list(session.exec(select(MediaAsset).join(PostMedia, PostMedia.media_id == MediaAsset.id)
                                    .where(PostMedia.post_id == post.id).order_by(PostMedia.position)))
-    return delivery.platform, account.id if account else None, _content_of(post, assets, delivery)
-
-
-def _account_for(session: Session, delivery: Delivery) -> PlatformAccount | None:
-    """The delivery's own account while it is connected, else the first connected one of its platform."""
-    account = session.get(PlatformAccount, delivery.account_id) if delivery.account_id else None
-    if account is None or account.status != AccountStatus.CONNECTED:
-        account = session.exec(select(PlatformAccount).where(
-            PlatformAccount.platform == delivery.platform, PlatformAccount.status == AccountStatus.CONNECTED,
-        ).order_by(PlatformAccount.id)).first()
-    return account
+    account_id = channel.account_id if channel.status == AccountStatus.CONNECTED else None
+    return delivery.platform, channel.id, account_id, _content_of(post, assets, delivery)
 
 
 def _claim(delivery_id: int) -> bool:
@@ -280,18 +279,18 @@ def _claim(delivery_id: int) -> bool:
     return claimed
 
 
-def _account(account_id: int) -> Account | None:
-    """The account's current credentials; None when it was removed meanwhile."""
-    with db.session() as session:
-        row = session.get(PlatformAccount, account_id)
-    return accounts.credentials_of(row) if row else None
+def _account(channel_id: int) -> Account | None:
+    """The channel's current credentials; None when it was disconnected meanwhile."""
+    channel = channels.get_channel(channel_id)
+    return channels.credentials_for(channel) if channel and channel.status == AccountStatus.CONNECTED else None
 
 
 def _content_of(post: Post, assets: list[MediaAsset], delivery: Delivery) -> PostContent:
-    platform = delivery.platform
-    spec = registry.get(platform)
-    files = tuple(_media_file(asset, spec) for asset in assets)
-    return PostContent(text=post.text, media=files, options=dict((post.options or {}).get(platform, {})),
+    """What goes to the delivery's channel: its own version where it has one, else the post's."""
+    spec = registry.get(delivery.platform)
+    version = versions.of_delivery(post, delivery, assets)
+    files = tuple(_media_file(asset, spec) for asset in version.media)
+    return PostContent(text=version.text, media=files, options=version.options,
                        resume=json.loads(delivery.resume_state or '{}'),
                        checkpoint=functools.partial(_save_resume_state, delivery.id))
 

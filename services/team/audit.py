@@ -25,7 +25,8 @@ class Action:
     USER_REACTIVATED = 'user.reactivated'
     FORBIDDEN = 'forbidden'
     ACCOUNT_CONNECTED = 'account.connected'
-    ACCOUNT_REMOVED = 'account.removed'
+    ACCOUNT_REMOVED = 'account.removed'  # a channel disconnected
+    CHANNEL_RENAMED = 'channel.renamed'
     POST_PUBLISHED = 'post.publish'
     POST_SCHEDULED = 'post.schedule'
     POST_RESCHEDULED = 'post.reschedule'

@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from nicegui import app, run
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from services.connections import channels as channel_book
 from services.core import i18n
 from services.core.config import get_settings
 from services.core.errors import UserError
@@ -23,6 +24,7 @@ from services.media import library
 from services.platforms import registry
 from services.posts import actions, editing
 from services.posts.editing import PostFilter, PostInput, PostLocked, PostRefused, SaveAction
+from services.posts.versions import Version
 from services.team import auth, permissions
 from services.team.auth import AuthError, SessionInvalid
 from services.web import api_errors
@@ -37,6 +39,9 @@ PostId = Annotated[int, Path(ge=1, le=MAX_ID)]
 MediaId = Annotated[int, Field(ge=1, le=MAX_ID)]
 POST_GONE = N_('This post no longer exists.')
 NAIVE_TIME = N_('scheduled_at needs a time zone offset, e.g. 2026-12-01T09:00:00+01:00')
+VERSION_UNCHOSEN = N_('versions name channels the post does not go to: %(channels)s. Add them to channels.')
+ChannelId = Annotated[int, Field(ge=1, le=MAX_ID)]
+ChannelKey = Annotated[str, Field(pattern=r'^[1-9][0-9]{0,9}$')]
 
 
 def _registered(name: str) -> str:
@@ -59,7 +64,9 @@ def _post_examples(schema: dict) -> None:
     schema['examples'] = [
         {'text': 'Doors open at nine.', 'platforms': [text_only], 'action': 'schedule',
          'scheduled_at': '2026-12-01T09:00:00+01:00'},
-        {'text': 'We are live!', 'platforms': [text_only], 'action': 'publish'}]
+        {'text': 'We are live!', 'platforms': [text_only], 'action': 'publish'},
+        {'text': 'We are live!', 'channels': [1, 2], 'versions': {'2': {'text': 'نحن على الهواء!'}},
+         'action': 'publish'}]
 
 
 def _iso_text_only(value: object) -> object:
@@ -80,9 +87,25 @@ class TokenOut(BaseModel):
     expires_in: int
 
 
+class ChannelOut(BaseModel):
+    id: int
+    platform: str
+    name: str
+    status: Literal['connected', 'needs_reconnect', 'disconnected']
+
+
+class VersionIn(BaseModel):
+    """What one channel gets of its own; a key left out takes the post's."""
+    text: str | None = Field(default=None, max_length=editing.MAX_TEXT, pattern=NO_NUL)
+    media_ids: list[MediaId] | None = Field(default=None, max_length=20)
+    options: dict[str, str | int | bool] | None = None
+
+
 class DeliveryOut(BaseModel):
     id: int
     platform: str
+    channel_id: int
+    channel_name: str
     status: DeliveryStatus
     attempt_count: int
     remote_url: str | None
@@ -103,7 +126,10 @@ class PostIn(BaseModel):
 
     text: str = Field(default='', max_length=editing.MAX_TEXT, pattern=NO_NUL)
     media_ids: list[MediaId] = Field(default_factory=list, max_length=20)
-    platforms: list[PlatformName] = Field(default_factory=list)
+    channels: list[ChannelId] = Field(default_factory=list, max_length=100)
+    versions: dict[ChannelKey, VersionIn] = Field(default_factory=dict, max_length=100)
+    platforms: list[PlatformName] = Field(default_factory=list, description='Each platform named must have exactly '
+                                          'one connected channel; name channels instead where there are several')
     options: dict[PlatformName, dict[str, str | int | bool]] = Field(default_factory=dict)
     action: Literal['draft', 'schedule', 'publish'] = 'draft'
     scheduled_at: Annotated[datetime | None, BeforeValidator(_iso_text_only)] = Field(
@@ -147,13 +173,23 @@ async def sign_in(request: Request, credentials: Credentials) -> TokenOut:
     return TokenOut(access_token=token, expires_in=int(auth.TOKEN_LIFETIME.total_seconds()))
 
 
+@router.get('/channels', response_model=list[ChannelOut], responses=errors(401, 403))
+def list_channels(request: Request, user: Annotated[User, Depends(api_user)]) -> list[ChannelOut]:
+    """Every channel, disconnected ones too (their posts keep them): the ids `channels` and `versions` take."""
+    _require(request, user, permissions.Action.READ)
+    return [ChannelOut(id=c.id, platform=c.platform, name=channel_book.title(c), status=c.status)
+            for c in channel_book.list_channels()]
+
+
 @router.get('/posts', response_model=list[PostOut], responses=errors(401, 403, 422))
 def list_posts(request: Request, user: Annotated[User, Depends(api_user)],
                status: PostStatus | None = None, platform: PlatformName | None = None,
+               channel: int | None = Query(default=None, ge=1, le=MAX_ID),
                before: int | None = Query(default=None, ge=1, le=MAX_ID),
                limit: int = Query(default=25, ge=1, le=100)) -> list[PostOut]:
     _require(request, user, permissions.Action.READ)
-    found = editing.list_posts(PostFilter(status=status, platform=platform), before_id=before, limit=limit)
+    found = editing.list_posts(PostFilter(status=status, platform=platform, channel_id=channel), before_id=before,
+                               limit=limit)
     return [_post_out(d.post, d.deliveries) for d in found]
 
 
@@ -212,10 +248,21 @@ def _save(request: Request, user: User, body: PostIn, post_id: int | None) -> Po
              else permissions.Action.WRITE_POSTS)
     if post_id is not None and editing.get_post(post_id) is None:
         raise ApiError(404, 'not_found', i18n.translate(language(request), POST_GONE))
-    data = PostInput(text=body.text, media_ids=body.media_ids, platforms=[str(p) for p in body.platforms],
-                     options={str(k): dict(v) for k, v in body.options.items()}, scheduled_at=body.scheduled_at)
-    if data.scheduled_at is not None and data.scheduled_at.tzinfo is None:
+    if body.scheduled_at is not None and body.scheduled_at.tzinfo is None:
         raise ApiError(422, 'naive_time', i18n.translate(language(request), NAIVE_TIME))
+    try:
+        chosen = list(dict.fromkeys([*body.channels, *channel_book.resolve_platforms(body.platforms)]))
+    except channel_book.AmbiguousPlatform as refused:
+        raise refusal(request, 422, 'choose_channels', refused) from None
+    data = PostInput(text=body.text, media_ids=body.media_ids, channels=chosen,
+                     options={str(k): dict(v) for k, v in body.options.items()}, scheduled_at=body.scheduled_at,
+                     versions={int(key): Version(v.text, list(v.media_ids) if v.media_ids is not None else None,
+                                                 dict(v.options) if v.options else None)
+                               for key, v in body.versions.items()})
+    unknown = [key for key in data.versions if key not in chosen]
+    if unknown:
+        raise ApiError(422, 'post_invalid', i18n.translate(language(request), VERSION_UNCHOSEN,
+                                                           channels=', '.join(map(str, unknown))))
     try:
         saved = actions.save(user.id, data, action, post_id=post_id, actor=user,
                              ip=request.client.host if request.client else '')
@@ -230,9 +277,12 @@ def _save(request: Request, user: User, body: PostIn, post_id: int | None) -> Po
 
 
 def _post_out(post: Post, deliveries: list[Delivery]) -> PostOut:
+    names = {channel_id: channel_book.title(channel)
+             for channel_id, channel in channel_book.channels_by_id([d.channel_id for d in deliveries]).items()}
     return PostOut(id=post.id, text=post.text, status=post.status, scheduled_at=post.scheduled_at,
                    created_at=post.created_at,
-                   deliveries=[DeliveryOut(id=d.id, platform=d.platform, status=d.status,
+                   deliveries=[DeliveryOut(id=d.id, platform=d.platform, channel_id=d.channel_id,
+                                           channel_name=names.get(d.channel_id, ''), status=d.status,
                                            attempt_count=d.attempt_count, remote_url=d.remote_url,
                                            last_error=d.last_error) for d in deliveries])
 

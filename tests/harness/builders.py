@@ -12,9 +12,20 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import select
 
-from services.connections import accounts
+from services.connections import accounts, channels
 from services.core import db
-from services.core.models import Delivery, DeliveryStatus, MediaAsset, Post, PostStatus, Role, User, utcnow
+from services.core.models import (
+    AccountStatus,
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    MediaAsset,
+    Post,
+    PostStatus,
+    Role,
+    User,
+    utcnow,
+)
 from services.posts import editing
 from services.posts.editing import PostInput, SaveAction
 from services.team import users
@@ -61,9 +72,26 @@ def teammate(username: str, role: Role, *, time_zone: str = 'UTC', language: str
 
 def connected(platform: str) -> int:
     """The id of an account of `platform`, connected with the credentials its fake accepts (point the app at the
-    fake with its *_API_URL setting)."""
+    fake with its *_API_URL setting); it comes with its first channel (`channel_of(platform)`)."""
     display_name, credentials = FAKE_ACCOUNTS[platform]
     return accounts.save_account(platform, display_name, credentials).id
+
+
+def channel_of(platform: str) -> int:
+    """The id of the first channel of `platform`; a disconnected one (no credentials, as a channel whose account
+    was removed) when none was ever connected."""
+    found = channels.list_channels(platform=platform)
+    if found:
+        return found[0].id
+    with db.session() as session:
+        channel = Channel(platform=platform, status=AccountStatus.DISCONNECTED)
+        session.add(channel)
+        session.flush()
+        return channel.id
+
+
+def channels_of(platforms: Sequence[str]) -> list[int]:
+    return [channel_of(platform) for platform in platforms]
 
 
 # --- posts ---
@@ -71,13 +99,13 @@ def connected(platform: str) -> int:
 def draft(text: str = 'A post', *, author_id: int = 1, platforms: Sequence[str] = TELEGRAM,
           media_ids: Sequence[int] = ()) -> int:
     """A draft (its deliveries pending), as Save draft leaves it."""
-    data = PostInput(text=text, platforms=list(platforms), media_ids=list(media_ids))
+    data = PostInput(text=text, channels=channels_of(platforms), media_ids=list(media_ids))
     return editing.save_post(author_id, data, SaveAction.DRAFT).id
 
 
 def queued(text: str = 'A post', *, author_id: int = 1, platforms: Sequence[str] = TELEGRAM) -> int:
     """A post saved with Publish now: publishing, its deliveries pending, no engine told about it."""
-    data = PostInput(text=text, platforms=list(platforms))
+    data = PostInput(text=text, channels=channels_of(platforms))
     return editing.save_post(author_id, data, SaveAction.PUBLISH).id
 
 
@@ -85,7 +113,7 @@ def scheduled(text: str = 'A post', days: float = 1, *, at: datetime | None = No
               platforms: Sequence[str] = TELEGRAM, media_ids: Sequence[int] = ()) -> int:
     """A post scheduled `days` from now, or `at` (which may be past, as if saved before the app went down)."""
     when = at or utcnow() + timedelta(days=days)
-    data = PostInput(text=text, platforms=list(platforms), media_ids=list(media_ids), scheduled_at=when)
+    data = PostInput(text=text, channels=channels_of(platforms), media_ids=list(media_ids), scheduled_at=when)
     return editing.save_post(author_id, data, SaveAction.SCHEDULE,
                              now=min(utcnow(), when - timedelta(minutes=1))).id
 

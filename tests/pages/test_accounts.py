@@ -19,6 +19,7 @@ from services.web import oauth_callback as oauth_pages
 from tests.conftest import ADMIN, eventually, open_signed_in
 from tests.fakes import tiktok as fake_tiktok
 from tests.fakes import youtube as fake_youtube
+from tests.harness.builders import channels_of
 from tests.services.connections.test_oauth import OAuthTikTok, OAuthYouTube
 
 YOUTUBE_ENV = {'YOUTUBE_CLIENT_ID': fake_youtube.DEFAULT_CLIENT_ID,
@@ -151,7 +152,7 @@ async def test_revoked_account_shows_reconnect_and_the_composer_warns(youtube_fr
                           kind=ui.notification)
     await eventually(lambda: accounts.get_account(account.id).status == AccountStatus.NEEDS_RECONNECT)
 
-    draft = editing.save_post(1, editing.PostInput(text='For the channel', platforms=['youtube'],
+    draft = editing.save_post(1, editing.PostInput(text='For the channel', channels=channels_of(['youtube']),
                                                options={'youtube': {'title': 'Clip'}}), editing.SaveAction.DRAFT)
     await user.open(f'/compose?post={draft.id}')
     await user.should_see('YouTube needs reconnecting: it no longer accepts this account\'s sign-in, so nothing can '

@@ -22,6 +22,7 @@ from services.core.models import (
 from services.core.timezones import utc_to_local
 from services.posts import editing
 from tests.conftest import ADMIN, eventually, open_signed_in
+from tests.harness.builders import channels_of
 from tests.media_samples import make_image, make_renamed_exe, make_video
 
 
@@ -142,7 +143,8 @@ async def test_draft_save_reopen_edit_and_delete(composer: User, tmp_path):
 
 
 async def test_published_post_is_read_only_and_can_be_duplicated(composer: User):
-    saved = editing.save_post(1, editing.PostInput(text='Shipped', platforms=['telegram']), editing.SaveAction.DRAFT)
+    saved = editing.save_post(1, editing.PostInput(text='Shipped', channels=channels_of(['telegram'])),
+                              editing.SaveAction.DRAFT)
     with db.session() as session:
         session.get(Post, saved.id).status = PostStatus.PUBLISHED
     await composer.open(f'/compose?post={saved.id}')

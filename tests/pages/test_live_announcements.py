@@ -9,13 +9,14 @@ from nicegui.testing import User
 from services.posts import editing
 from services.publishing.engine import get_engine
 from tests.conftest import ADMIN, eventually, open_signed_in
+from tests.harness.builders import channels_of
 
 
 async def test_a_delivery_that_gets_published_is_announced_in_the_live_region(telegram, user: User, admin,
                                                                              create_user: Callable[[], User]):
     # `telegram` first: it sets the environment the app reads when `user` starts it
     await open_signed_in(user, *ADMIN)
-    draft = editing.save_post(1, editing.PostInput(text='Heard, not seen', platforms=['telegram']),
+    draft = editing.save_post(1, editing.PostInput(text='Heard, not seen', channels=channels_of(['telegram'])),
                               editing.SaveAction.DRAFT)
     listener = create_user()
     await open_signed_in(listener, *ADMIN)
@@ -24,7 +25,7 @@ async def test_a_delivery_that_gets_published_is_announced_in_the_live_region(te
     region = listener.find(marker='live-region').elements.pop()
     assert region.props['aria-live'] == 'polite'
     assert region.text == ''  # nothing said before anything changes
-    editing.save_post(1, editing.PostInput(text='Heard, not seen', platforms=['telegram']),
+    editing.save_post(1, editing.PostInput(text='Heard, not seen', channels=channels_of(['telegram'])),
                       editing.SaveAction.PUBLISH, post_id=draft.id)
     await get_engine().publish_post(draft.id)
     await eventually(lambda: region.text == 'Telegram · Published')

@@ -24,6 +24,7 @@ from services.team import users
 from tests.conftest import ADMIN, open_signed_in
 from tests.fakes.telegram import Fault
 from tests.harness import in_state, missed, scheduled
+from tests.harness.builders import channels_of
 
 BERLIN = 'Europe/Berlin'  # the admin's time zone
 
@@ -94,7 +95,8 @@ async def test_publishing_from_another_browser_empties_needs_attention_on_home(w
 async def test_the_posts_list_follows_cancel_reschedule_edit_and_delete(watcher: User, admin):
     waiting = scheduled('Waiting for Friday', days=3)
     late = missed('Missed the train')
-    draft = editing.save_post(1, PostInput(text='Half written', platforms=['telegram']), SaveAction.DRAFT).id
+    draft = editing.save_post(1, PostInput(text='Half written', channels=channels_of(['telegram'])),
+                              SaveAction.DRAFT).id
     await watcher.open('/history')
     await watcher.should_see(marker=f'publish-missed-{late}')
 
@@ -105,7 +107,8 @@ async def test_the_posts_list_follows_cancel_reschedule_edit_and_delete(watcher:
     with watcher.scope(marker=f'post-{late}'):
         await watcher.should_see('Scheduled')
     await watcher.should_not_see(marker=f'publish-missed-{late}')
-    editing.save_post(1, PostInput(text='Fully written now', platforms=['telegram']), SaveAction.DRAFT, post_id=draft)
+    editing.save_post(1, PostInput(text='Fully written now', channels=channels_of(['telegram'])), SaveAction.DRAFT,
+                      post_id=draft)
     await sees_within(watcher, f'post-{draft}', 'Fully written now')
     editing.delete_post(draft, admin)
     await watcher.should_not_see(marker=f'post-{draft}', retries=20)
@@ -116,7 +119,8 @@ async def test_a_post_saved_elsewhere_comes_in_on_top_of_the_posts_list(watcher:
     await watcher.open('/history')
     await watcher.should_see(marker=f'post-{older}')
     # saved in a worker thread, as the REST API saves posts
-    new = (await run.io_bound(editing.save_post, 1, PostInput(text='Written on the phone', platforms=['telegram']),
+    new = (await run.io_bound(editing.save_post, 1,
+                              PostInput(text='Written on the phone', channels=channels_of(['telegram'])),
                               SaveAction.DRAFT)).id
     await watcher.should_see(marker=f'post-{new}', retries=20)
     rows = [card for card in watcher.find(marker='post-list').elements.pop().default_slot.children]
@@ -126,8 +130,8 @@ async def test_a_post_saved_elsewhere_comes_in_on_top_of_the_posts_list(watcher:
 async def test_a_filtered_list_takes_in_only_new_posts_that_match(watcher: User):
     await watcher.open('/history?q=launch')
     await watcher.should_see(marker='empty-state')
-    other = editing.save_post(1, PostInput(text='Lunch menu', platforms=['telegram']), SaveAction.DRAFT).id
-    match = editing.save_post(1, PostInput(text='Launch day', platforms=['telegram']), SaveAction.DRAFT).id
+    other = editing.save_post(1, PostInput(text='Lunch menu', channels=channels_of(['telegram'])), SaveAction.DRAFT).id
+    match = editing.save_post(1, PostInput(text='Launch day', channels=channels_of(['telegram'])), SaveAction.DRAFT).id
     await watcher.should_see(marker=f'post-{match}', retries=20)
     await watcher.should_not_see(marker='empty-state')
     await watcher.should_not_see(marker=f'post-{other}')
@@ -142,7 +146,7 @@ def two_days_of_one_month() -> tuple[date, date]:
 
 async def test_an_open_month_follows_a_reschedule_a_new_post_and_a_cancel(watcher: User, admin):
     day, other = two_days_of_one_month()
-    moving = editing.save_post(1, PostInput(text='On the move', platforms=['telegram'],
+    moving = editing.save_post(1, PostInput(text='On the move', channels=channels_of(['telegram']),
                                             scheduled_at=local_to_utc(day, time(9, 30), BERLIN)),
                                SaveAction.SCHEDULE).id
     await watcher.open(f'/calendar?view=month&start={day.isoformat()}')
@@ -154,7 +158,7 @@ async def test_an_open_month_follows_a_reschedule_a_new_post_and_a_cancel(watche
     with watcher.scope(marker=f'day-{day.isoformat()}'):
         await watcher.should_not_see(marker=f'post-{moving}')
 
-    arriving = editing.save_post(1, PostInput(text='Just planned', platforms=['telegram'],
+    arriving = editing.save_post(1, PostInput(text='Just planned', channels=channels_of(['telegram']),
                                               scheduled_at=local_to_utc(day, time(8, 0), BERLIN)),
                                  SaveAction.SCHEDULE).id
     await sees_within(watcher, f'day-{day.isoformat()}', 'Just planned')
@@ -170,7 +174,7 @@ async def test_the_calendar_list_shows_a_post_that_went_out_with_its_new_status(
     staying = scheduled('Staying put', days=2)
     await watcher.open('/calendar?view=list')
     await watcher.should_see(marker=f'post-{leaving}')
-    editing.save_post(1, PostInput(text='Going out early', platforms=['telegram']), SaveAction.PUBLISH,
+    editing.save_post(1, PostInput(text='Going out early', channels=channels_of(['telegram'])), SaveAction.PUBLISH,
                       post_id=leaving)
     await get_engine().publish_post(leaving)
     await watcher.should_see('Published', retries=20)  # the calendar shows what went out, with its status
@@ -183,7 +187,7 @@ async def test_the_post_page_stops_offering_edit_once_the_post_went_out(watcher:
     await watcher.open(f'/history/{post_id}')
     await watcher.should_see(marker='edit-post')
     await watcher.should_see('Due')
-    editing.save_post(1, PostInput(text='Soon on Telegram', platforms=['telegram']), SaveAction.PUBLISH,
+    editing.save_post(1, PostInput(text='Soon on Telegram', channels=channels_of(['telegram'])), SaveAction.PUBLISH,
                       post_id=post_id)
     await get_engine().publish_post(post_id)
     await watcher.should_see('View the post', retries=20)
@@ -194,7 +198,8 @@ async def test_the_post_page_stops_offering_edit_once_the_post_went_out(watcher:
 
 async def test_the_post_page_follows_a_retry_from_another_browser(watcher: User, telegram):
     telegram.inject(Fault.chat_not_found())
-    saved = editing.save_post(1, PostInput(text='Second time lucky', platforms=['telegram']), SaveAction.PUBLISH)
+    saved = editing.save_post(1, PostInput(text='Second time lucky', channels=channels_of(['telegram'])),
+                              SaveAction.PUBLISH)
     await get_engine().publish_post(saved.id)
     await watcher.open(f'/history/{saved.id}')
     await watcher.should_see(marker='retry-telegram')
@@ -214,7 +219,8 @@ async def test_the_post_page_follows_an_edit_a_miss_and_a_delete(watcher: User, 
     due_timer.mark_missed(utcnow())
     await watcher.should_see(marker='publish-missed', retries=20)
     await sees_within(watcher, 'post-when', 'Was due')
-    editing.save_post(1, PostInput(text='Better words', platforms=['telegram']), SaveAction.DRAFT, post_id=post_id)
+    editing.save_post(1, PostInput(text='Better words', channels=channels_of(['telegram'])), SaveAction.DRAFT,
+                      post_id=post_id)
     await watcher.should_see('Better words', retries=20)
     await watcher.should_not_see(marker='publish-missed')
     editing.delete_post(post_id, admin)
@@ -269,12 +275,13 @@ async def test_a_burst_of_changes_to_one_post_redraws_its_page_once(watcher: Use
 
 
 async def test_a_full_first_page_lets_its_oldest_post_go_to_older_posts_when_a_new_one_comes(watcher: User):
-    ids = [editing.save_post(1, PostInput(text=f'Post number {n}', platforms=['telegram']), SaveAction.DRAFT).id
+    ids = [editing.save_post(1, PostInput(text=f'Post number {n}', channels=channels_of(['telegram'])),
+                             SaveAction.DRAFT).id
            for n in range(history.PAGE_SIZE)]
     await watcher.open('/history')
     await watcher.should_see(marker=f'post-{ids[0]}')
     await watcher.should_not_see(marker='older')
-    newest = editing.save_post(1, PostInput(text='One more', platforms=['telegram']), SaveAction.DRAFT).id
+    newest = editing.save_post(1, PostInput(text='One more', channels=channels_of(['telegram'])), SaveAction.DRAFT).id
     await watcher.should_see(marker=f'post-{newest}', retries=20)
     await watcher.should_not_see(marker=f'post-{ids[0]}')
     watcher.find(marker='older').click()

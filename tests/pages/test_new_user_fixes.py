@@ -18,6 +18,7 @@ from services.posts.editing import PostInput, SaveAction
 from services.team import users
 from tests.conftest import ADMIN, eventually, on_sign_in_page, open_signed_in
 from tests.harness import in_state, scheduled
+from tests.harness.builders import channels_of
 from tests.pages.test_role_matrix import member
 
 
@@ -154,7 +155,8 @@ async def test_a_viewer_is_not_offered_writing_or_editing(user: User, admin):
 
 
 async def test_the_posts_list_shows_no_waiting_for_drafts_and_no_due_time_for_cancelled_posts(writer: User):
-    draft = editing.save_post(1, PostInput(text='Just an idea', platforms=['telegram']), SaveAction.DRAFT).id
+    draft = editing.save_post(1, PostInput(text='Just an idea', channels=channels_of(['telegram'])),
+                              SaveAction.DRAFT).id
     cancelled = scheduled('Called off', days=3)
     actions.cancel(cancelled)
     await writer.open('/history')
@@ -170,7 +172,8 @@ async def test_the_posts_list_shows_no_waiting_for_drafts_and_no_due_time_for_ca
 async def test_the_audit_log_links_to_the_post_and_records_scheduling_rescheduling_and_editing(writer: User):
     post_id = scheduled('Audited')
     actions.reschedule(post_id, utcnow() + timedelta(days=5))
-    data = PostInput(text='Audited, edited', platforms=['telegram'], scheduled_at=post_of(post_id).scheduled_at)
+    data = PostInput(text='Audited, edited', channels=channels_of(['telegram']),
+                     scheduled_at=post_of(post_id).scheduled_at)
     editing.save_post(1, data, SaveAction.SCHEDULE, post_id=post_id)
     assert audited(post_id) == ['post.schedule', 'post.reschedule', 'post.edit']
     await writer.open('/audit')

@@ -15,6 +15,7 @@ from services.core.models import User as Account
 from services.posts import editing
 from services.posts.editing import PostInput, SaveAction
 from tests.conftest import ADMIN, open_signed_in
+from tests.harness.builders import channels_of
 
 NUMBERS = itertools.count()  # each stored file has a name of its own
 KICKED = 'Forbidden: bot was kicked from the channel chat'
@@ -32,7 +33,7 @@ def add_media(*mime_types: str) -> list[int]:
 
 def post_with(platforms: list[str], *, media: list[int] = (), options: dict | None = None,
               text: str = 'Spring sale') -> int:
-    data = PostInput(text=text, platforms=platforms, media_ids=list(media), options=options or {})
+    data = PostInput(text=text, channels=channels_of(platforms), media_ids=list(media), options=options or {})
     return editing.save_post(1, data, SaveAction.DRAFT).id
 
 

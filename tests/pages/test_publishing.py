@@ -11,6 +11,7 @@ from services.posts import editing
 from services.publishing.engine import get_engine
 from tests.conftest import ADMIN, eventually, open_signed_in
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, Fault
+from tests.harness.builders import channels_of
 
 
 @pytest.fixture
@@ -41,12 +42,14 @@ async def test_publish_now_reaches_telegram_and_the_status_turns_published(signe
 
 async def test_a_second_browser_sees_the_status_change_live(signed_in: User, create_user: Callable[[], User],
                                                             telegram):
-    draft = editing.save_post(1, editing.PostInput(text='Watched', platforms=['telegram']), editing.SaveAction.DRAFT)
+    draft = editing.save_post(1, editing.PostInput(text='Watched', channels=channels_of(['telegram'])),
+                              editing.SaveAction.DRAFT)
     watcher = create_user()
     await open_signed_in(watcher, *ADMIN)
     await watcher.open(f'/history/{draft.id}')
     await watcher.should_see('Telegram')
-    editing.save_post(1, editing.PostInput(text='Watched', platforms=['telegram']), editing.SaveAction.PUBLISH,
+    editing.save_post(1, editing.PostInput(text='Watched', channels=channels_of(['telegram'])),
+                      editing.SaveAction.PUBLISH,
                     post_id=draft.id)
     await get_engine().publish_post(draft.id)
     # the same page, not a reload: its deliveries section may be redrawn, so the badge is looked up each time
@@ -55,7 +58,8 @@ async def test_a_second_browser_sees_the_status_change_live(signed_in: User, cre
 
 async def test_failed_delivery_shows_why_and_retry_publishes_it(signed_in: User, telegram):
     telegram.inject(Fault.chat_not_found())
-    saved = editing.save_post(1, editing.PostInput(text='Try me', platforms=['telegram']), editing.SaveAction.PUBLISH)
+    saved = editing.save_post(1, editing.PostInput(text='Try me', channels=channels_of(['telegram'])),
+                              editing.SaveAction.PUBLISH)
     await get_engine().publish_post(saved.id)
     await signed_in.open(f'/history/{saved.id}')
     await signed_in.should_see('Bad Request: chat not found')

@@ -19,6 +19,7 @@ from services.posts.editing import PostInput, SaveAction
 from services.team import permissions, users
 from tests import harness
 from tests.conftest import sign_in
+from tests.harness.builders import channels_of
 
 ALL, WRITERS, ADMINS = {Role.ADMIN, Role.EDITOR, Role.VIEWER}, {Role.ADMIN, Role.EDITOR}, {Role.ADMIN}
 PAGES = {'/': ALL, '/calendar': ALL, '/history': ALL, '/settings': ALL,
@@ -42,7 +43,8 @@ def failed_delivery(author_id: int) -> int:
 
 SERVICE_ACTIONS = {  # name: (the roles allowed, what doing it takes)
     'write a draft': (WRITERS, lambda who: editing.save_post(who.id, PostInput(text='x'), SaveAction.DRAFT, actor=who)),
-    'publish now': (WRITERS, lambda who: editing.save_post(who.id, PostInput(text='x', platforms=['telegram']),
+    'publish now': (WRITERS, lambda who: editing.save_post(who.id, PostInput(text='x',
+                                                                             channels=channels_of(['telegram'])),
                                                          SaveAction.PUBLISH, actor=who)),
     'duplicate': (WRITERS, lambda who: editing.duplicate_post(draft(who.id), who)),
     'delete': (WRITERS, lambda who: editing.delete_post(draft(who.id), who)),

@@ -14,6 +14,7 @@ from services.posts.editing import PostInput, SaveAction
 from tests.app_process import start_app, stop_app
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram, Fault
 from tests.harness import boot, first_admin, process_env
+from tests.harness.builders import channels_of
 
 
 def wait_for(check, seconds: float = 20.0) -> None:
@@ -34,7 +35,8 @@ def test_kill_during_send_leaves_the_delivery_interrupted_and_sends_nothing_twic
         first.send_signal(signal.SIGKILL)
         first.wait()
         # Queued for "now": the next start picks it up and sends it while the fake is slow to answer.
-        post = editing.save_post(author.id, PostInput(text='Sent once', platforms=['telegram']), SaveAction.PUBLISH)
+        post = editing.save_post(author.id, PostInput(text='Sent once', channels=channels_of(['telegram'])),
+                                 SaveAction.PUBLISH)
         fake.inject(Fault.slow(30))
         second, _url = start_app(env, tmp_path)
         wait_for(lambda: fake.pending_faults == 0)  # the send has reached Telegram, which is slow to answer

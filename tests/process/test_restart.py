@@ -17,6 +17,7 @@ from services.posts.editing import PostInput, SaveAction
 from tests import app_process as live
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram
 from tests.harness import boot, first_admin, process_env
+from tests.harness.builders import channels_of
 
 
 class AppProcess:
@@ -70,7 +71,8 @@ def wait_for(check, seconds: float) -> None:
 
 def test_a_post_due_while_the_app_was_killed_is_published_exactly_once_after_restart(app_process, fake, tmp_path):
     due = utcnow() + timedelta(seconds=8)
-    post_id = editing.save_post(1, PostInput(text='Survives a kill', platforms=['telegram'], scheduled_at=due),
+    post_id = editing.save_post(1, PostInput(text='Survives a kill', channels=channels_of(['telegram']),
+                                             scheduled_at=due),
                               SaveAction.SCHEDULE).id
 
     app_process.start()

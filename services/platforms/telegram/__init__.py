@@ -1,4 +1,5 @@
-"""Telegram: a bot posts to one channel or group, connected by its token and the chat (a form, or the environment)."""
+"""Telegram: a bot posts to channels and groups (each chat a channel of the app), connected by its token and the chat
+(a form, or the environment, where `TELEGRAM_CHAT_ID` may list several chats, comma-separated)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -32,6 +33,8 @@ PLATFORM = PlatformSpec(
         N_('Enter both the bot token and the chat.')),
     account_name=_listed_name,
     pacing_s=1.0,  # about one message a second per chat
+    credential_pacing_s=1 / 30,  # about 30 messages a second per bot, into all its chats
+    channel_keys=('chat_id',),  # one bot posts into many chats
     known_errors=KNOWN_ERRORS,
     post_kind=post_kind,
     preview=PreviewStyle(cut=None, layout='album'),  # the whole message, photos in a grid above it

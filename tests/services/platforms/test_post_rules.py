@@ -10,7 +10,7 @@ import pytest
 from services.core import i18n
 from services.platforms import registry
 from services.platforms.spec import MediaFacts
-from services.posts.checks import check_post
+from services.posts.checks import Target, check_post
 
 MB = 1024 * 1024
 BUILT_IN = ('telegram', 'instagram', 'youtube', 'tiktok')
@@ -71,7 +71,7 @@ def test_every_rule_of_every_platform_is_in_the_table():
 
 @pytest.mark.parametrize(('platform', 'rule_name'), list(CASES), ids=[f'{p}: {r}' for p, r in CASES])
 @pytest.mark.parametrize('language', ['en', 'ar'])
-def test_rule_lets_a_post_within_it_pass_and_names_the_platform_and_limit_when_broken(platform, rule_name, language):
+def test_rule_lets_a_post_within_it_pass_and_names_the_channel_and_limit_when_broken(platform, rule_name, language):
     spec = registry.get(platform)
     [rule] = [rule for rule in spec.rules if rule.name == rule_name]
     meets, breaks = CASES[(platform, rule_name)]
@@ -80,16 +80,16 @@ def test_rule_lets_a_post_within_it_pass_and_names_the_platform_and_limit_when_b
     broken = rule.check(breaks.text, breaks.media, breaks.options)
     assert broken is not None
 
-    found = check_post(breaks.text, list(breaks.media), [platform], {platform: breaks.options})
+    found = check_post([Target(platform, f'{spec.label} · News', breaks.text, list(breaks.media), breaks.options, 7)])
     [problem] = [problem for problem in found if problem.message == broken.message]
-    assert problem.platform == platform
+    assert (problem.platform, problem.channel) == (platform, 7)
     told = i18n.translate(language, problem.message, **problem.params)
-    assert spec.label in told
+    assert f'{spec.label} · News' in told
     if isinstance(rule.limit, int) or (rule.limit is not None and language == 'en'):  # words are translated
         assert str(rule.limit) in told
 
 
 def test_an_account_that_may_post_shorter_videos_is_held_to_its_own_limit():
-    found = check_post('Clip', [video(seconds=61)], ['tiktok'], {'tiktok': {'max_duration_s': 60}})
+    found = check_post([Target('tiktok', 'TikTok', 'Clip', [video(seconds=61)], {'max_duration_s': 60})])
     assert [i18n.translate('en', p.message, **p.params) for p in found] == \
         ['TikTok: this account may post videos up to 60 seconds long.']

@@ -31,6 +31,7 @@ from tests.fakes.tiktok import (
     FakeTikTok,
     Fault,
 )
+from tests.harness.builders import channels_of
 from tests.media_samples import make_video
 
 
@@ -114,7 +115,7 @@ async def test_the_engines_retry_uses_the_token_the_failed_attempt_stored(fake, 
         yield video.read_bytes()
 
     asset = await library.store_upload(chunks(), video.name, uploaded_by=author.id)
-    post = editing.save_post(author.id, PostInput('Twice asked, once renewed', [asset.id], ['tiktok'],
+    post = editing.save_post(author.id, PostInput('Twice asked, once renewed', [asset.id], channels_of(['tiktok']),
                                                   {'tiktok': {'privacy': 'SELF_ONLY'}}), SaveAction.PUBLISH)
     fake.inject(Fault.publish_failed('internal'))  # the first attempt fails after the renewal
 

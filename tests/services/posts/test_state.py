@@ -15,6 +15,7 @@ from services.core.config import configure, load_settings
 from services.core.models import Delivery, DeliveryAttempt, DeliveryStatus, Post, PostStatus, utcnow
 from services.posts import state
 from services.team import users
+from tests.harness.builders import channel_of
 
 P, D = PostStatus, DeliveryStatus
 POST_MOVES = {  # from: what it may become
@@ -64,7 +65,8 @@ def post_in(author, status: str) -> int:
 
 def delivery_in(author, status: str, post_status: str = P.PUBLISHING, platform: str = 'telegram') -> int:
     with db.session() as session:
-        delivery = Delivery(post_id=post_in(author, post_status), platform=platform, status=status)
+        delivery = Delivery(post_id=post_in(author, post_status), platform=platform, channel_id=channel_of(platform),
+                            status=status)
         session.add(delivery)
         session.flush()
         return delivery.id
@@ -148,6 +150,7 @@ def test_a_delivery_event_carries_its_posts_settled_status(author, heard):
         change.settle_post(post_id)
         change.announce_delivery(delivery_id)
     assert heard == [events.DeliveryChanged(post_id=post_id, delivery_id=delivery_id, platform='telegram',
+                                            channel_id=channel_of('telegram'),
                                             status=D.PUBLISHED, post_status=P.PUBLISHED, author_id=author.id,
                                             error=None, remote_url='https://t.me/fakechannel/1')]
 
@@ -163,7 +166,7 @@ def test_a_delivery_event_carries_its_posts_settled_status(author, heard):
 def test_a_post_settles_from_its_deliveries(author, deliveries, settled):
     post_id = post_in(author, P.PUBLISHING)
     with db.session() as session:
-        session.add_all(Delivery(post_id=post_id, platform=platform, status=status)
+        session.add_all(Delivery(post_id=post_id, platform=platform, channel_id=channel_of(platform), status=status)
                         for platform, status in zip(('telegram', 'youtube'), deliveries, strict=True))
     with state.transaction() as change:
         change.settle_post(post_id)

@@ -18,6 +18,7 @@ from services.posts.editing import PostInput, SaveAction
 from services.publishing import due_timer, engine
 from services.team import users
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram
+from tests.harness.builders import channels_of
 
 P, D = PostStatus, DeliveryStatus
 
@@ -54,7 +55,7 @@ def heard_while(act) -> tuple[object, list]:
 
 def saved(author, action: SaveAction = SaveAction.DRAFT, when=None) -> Post:
     """A post with one Telegram delivery, saved as `action` says for `when` (which may be past: saved back then)."""
-    data = PostInput(text='A post', platforms=['telegram'], scheduled_at=when)
+    data = PostInput(text='A post', channels=channels_of(['telegram']), scheduled_at=when)
     return editing.save_post(author.id, data, action, now=when - timedelta(minutes=1) if when else None)
 
 
@@ -68,7 +69,7 @@ def with_status(post_id: int, status: str, delivery_status: str | None = None) -
 
 
 async def test_publish_now_announces_the_post_and_the_engine_sends_it(author, fake):
-    post, heard = heard_while(lambda: actions.save(author.id, PostInput(text='Now', platforms=['telegram']),
+    post, heard = heard_while(lambda: actions.save(author.id, PostInput(text='Now', channels=channels_of(['telegram'])),
                                                    SaveAction.PUBLISH))
     # due now: the calendar shows a post published now on the day it went out
     assert heard == [events.PostScheduleChanged(post.id, P.PUBLISHING, post.scheduled_at)]
@@ -79,7 +80,8 @@ async def test_publish_now_announces_the_post_and_the_engine_sends_it(author, fa
 
 async def test_publish_now_from_a_worker_thread_is_sent_by_the_engine(author, fake):
     """The REST API saves in worker threads: the hand-off reaches the engine's loop all the same."""
-    await asyncio.to_thread(actions.save, author.id, PostInput(text='From a thread', platforms=['telegram']),
+    await asyncio.to_thread(actions.save, author.id, PostInput(text='From a thread',
+                                                               channels=channels_of(['telegram'])),
                             SaveAction.PUBLISH)
     await engine.get_engine().wait_idle()
     assert [m.text for m in fake.sent] == ['From a thread']
@@ -87,7 +89,8 @@ async def test_publish_now_from_a_worker_thread_is_sent_by_the_engine(author, fa
 
 async def test_schedule_announces_the_post_for_the_due_post_timer(author):
     when = utcnow() + timedelta(days=1)
-    post, heard = heard_while(lambda: actions.save(author.id, PostInput(text='Later', platforms=['telegram'],
+    post, heard = heard_while(lambda: actions.save(author.id, PostInput(text='Later',
+                                                                        channels=channels_of(['telegram']),
                                                                         scheduled_at=when), SaveAction.SCHEDULE))
     assert heard == [events.PostScheduleChanged(post.id, P.SCHEDULED, when)]
 

@@ -9,7 +9,7 @@ import os
 import pytest
 from sqlmodel import select
 
-from services.connections import accounts
+from services.connections import accounts, channels
 from services.core import db
 from services.core.config import configure, load_settings
 from services.core.models import Delivery, DeliveryAttempt, DeliveryStatus, PostStatus
@@ -20,6 +20,7 @@ from services.publishing import engine
 from services.team import users
 from tests.conftest import eventually
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeChat, FakeTelegram, Fault
+from tests.harness.builders import channels_of
 
 SECOND_CHAT = -1005555555555
 LONG = 60.0  # a pacing gap or a backoff no test waits out: it only has to outlast the test
@@ -46,17 +47,18 @@ async def author(app_env):
 
 
 def connect(chat_id: int, name: str) -> int:
-    return accounts.save_account('telegram', name, {'bot_token': DEFAULT_TOKEN, 'chat_id': str(chat_id)}).id
+    """The channel of `chat_id`, posted to by the fake's bot (one bot for every chat: its channels share it)."""
+    accounts.save_account('telegram', name, {'bot_token': DEFAULT_TOKEN, 'chat_id': str(chat_id)})
+    return next(channel.id for channel in channels.list_channels(platform='telegram')
+                if channels.credentials_for(channel).credentials['chat_id'] == str(chat_id))
 
 
-def queue(author_id: int, text: str, account_id: int | None = None) -> tuple[int, int]:
-    """A post published now (not yet handed to an engine) and its delivery's id, sent with `account_id`."""
-    post = editing.save_post(author_id, PostInput(text=text, platforms=['telegram']), SaveAction.PUBLISH)
+def queue(author_id: int, text: str, channel_id: int | None = None) -> tuple[int, int]:
+    """A post published now (not yet handed to an engine) and its delivery's id, sent to `channel_id`."""
+    chosen = [channel_id] if channel_id is not None else channels_of(['telegram'])
+    post = editing.save_post(author_id, PostInput(text=text, channels=chosen), SaveAction.PUBLISH)
     with db.session() as session:
-        delivery = session.exec(select(Delivery).where(Delivery.post_id == post.id)).one()
-        if account_id is not None:
-            delivery.account_id = account_id
-        return post.id, delivery.id
+        return post.id, session.exec(select(Delivery.id).where(Delivery.post_id == post.id)).one()
 
 
 def status_of(delivery_id: int) -> str:

@@ -22,6 +22,7 @@ from services.team.permissions import Forbidden
 from tests.conftest import eventually
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram
 from tests.harness import boot_with_engine, deliveries_of, first_admin, post_of, scheduled, stop_services
+from tests.harness.builders import channel_of, channels_of
 
 BERLIN = 'Europe/Berlin'
 
@@ -120,10 +121,10 @@ async def test_editing_saving_as_draft_and_deleting_keep_the_jobs_in_step(author
     jobs = await start()
     post_id = schedule(author, utcnow() + timedelta(hours=1))
     moved = utcnow() + timedelta(hours=3)
-    editing.save_post(author.id, PostInput(text='Edited', platforms=['telegram'], scheduled_at=moved),
+    editing.save_post(author.id, PostInput(text='Edited', channels=channels_of(['telegram']), scheduled_at=moved),
                     SaveAction.SCHEDULE, post_id=post_id)
     assert jobs.next_run(post_id) == moved
-    editing.save_post(author.id, PostInput(text='Edited', platforms=['telegram'], scheduled_at=moved),
+    editing.save_post(author.id, PostInput(text='Edited', channels=channels_of(['telegram']), scheduled_at=moved),
                     SaveAction.DRAFT, post_id=post_id)
     assert jobs.next_run(post_id) is None
     other = schedule(author, utcnow() + timedelta(hours=2))
@@ -211,12 +212,12 @@ def insert_scheduled(author_id: int, times: list[datetime]) -> None:
     """Many scheduled posts at once, each with a pending Telegram delivery (save_post one by one is slow)."""
     now = utcnow()
     with db.session() as session:
-        account_id = accounts.accounts_by_platform()['telegram'].id
+        channel_id = channel_of('telegram')
         first = session.exec(sa.insert(Post).returning(Post.id), params=[
             {'author_id': author_id, 'text': f'Post {i}', 'options': {}, 'status': PostStatus.SCHEDULED,
              'scheduled_at': when, 'created_at': now, 'updated_at': now} for i, when in enumerate(times)]).all()
         session.exec(sa.insert(Delivery), params=[
-            {'post_id': post_id, 'platform': 'telegram', 'account_id': account_id, 'status': DeliveryStatus.PENDING,
+            {'post_id': post_id, 'platform': 'telegram', 'channel_id': channel_id, 'status': DeliveryStatus.PENDING,
              'attempt_count': 0, 'created_at': now, 'updated_at': now} for (post_id,) in first])
 
 

@@ -7,10 +7,11 @@ import dataclasses
 import pytest
 from sqlmodel import select
 
-from services.connections import accounts
+from services.connections import channels
 from services.core import db, events
 from services.core.models import (
     AccountStatus,
+    Channel,
     Delivery,
     DeliveryAttempt,
     DeliveryStatus,
@@ -132,8 +133,9 @@ async def test_migrated_group_is_resent_and_the_new_chat_kept(publisher, fake):
     await runner.publish_post(post_id)
     assert delivery_of(post_id).status == DeliveryStatus.PUBLISHED
     with db.session() as session:
-        account = session.exec(select(PlatformAccount)).one()
-    assert accounts.credentials_of(account).credentials['chat_id'] == '-1009876543210'
+        channel = session.exec(select(Channel)).one()
+    assert channel.address == {'chat_id': '-1009876543210'}  # the chat's own: the bot's other chats keep theirs
+    assert channels.credentials_for(channel).credentials['chat_id'] == '-1009876543210'
     assert [m.chat_id for m in fake.sent] == [-1009876543210]
 
 

@@ -25,6 +25,7 @@ from tests.fakes import telegram as fake_telegram
 from tests.fakes import tiktok as fake_tiktok
 from tests.fakes import youtube as fake_youtube
 from tests.harness import boot, connected, first_admin, stop_services
+from tests.harness.builders import channels_of
 from tests.media_samples import make_video
 
 PLATFORMS = ['telegram', 'instagram', 'youtube', 'tiktok']
@@ -74,7 +75,7 @@ async def store_video(path: Path, author_id: int):
 
 
 def video_post(author_id: int, media_id: int, platforms: list[str] = PLATFORMS) -> int:
-    data = PostInput(text='One clip, four places', media_ids=[media_id], platforms=platforms,
+    data = PostInput(text='One clip, four places', media_ids=[media_id], channels=channels_of(platforms),
                      options={'youtube': {'title': 'Fan-out', 'privacy': 'private'},
                               'tiktok': {'privacy': 'SELF_ONLY'}})
     return editing.save_post(author_id, data, SaveAction.PUBLISH).id

@@ -46,13 +46,13 @@ async def test_an_editor_writes_schedules_and_cancels_a_post(api, admin):
     assert created.status_code == 201, created.text
     post_id = created.json()['id']
     when = (utcnow() + timedelta(days=2)).isoformat()
-    # No account is connected: the same message as the composer, as JSON.
+    # No channel is connected: a platform named the old way cannot be resolved to one.
     refused = await api.put(f'/api/v1/posts/{post_id}', headers=headers,
                             json={'text': 'From a script', 'platforms': ['telegram'], 'action': 'schedule',
                                   'scheduled_at': when})
     assert refused.status_code == 422
-    assert refused.json()['error'] == {'code': 'post_refused', 'message':
-                                       'Telegram is not connected. Connect it on the Accounts page first.'}
+    assert refused.json()['error'] == {'code': 'choose_channels', 'message':
+                                       'Telegram has no connected channel. Connect one on the Channels page first.'}
     cancelled = await api.post(f'/api/v1/posts/{post_id}/cancel', headers=headers)
     assert cancelled.status_code in (200, 409)
 
