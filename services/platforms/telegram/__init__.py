@@ -31,6 +31,7 @@ PLATFORM = PlatformSpec(
          FormField('chat_id', N_('Chat'), placeholder='@mychannel')),
         N_('Enter both the bot token and the chat.')),
     account_name=_listed_name,
+    describe=TelegramClient.describe,
     pacing_s=1.0,  # about one message a second per chat
     known_errors=KNOWN_ERRORS,
     post_kind=post_kind,
