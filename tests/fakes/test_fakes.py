@@ -99,7 +99,7 @@ def bot_api(fake: FakeTelegram, method: str, token: str = TELEGRAM_TOKEN, **para
 def test_telegram_limits_each_chat_of_a_bot_and_the_bot_as_a_whole_and_counts_its_429s():
     chats = [FakeChat(-1001000000000 - number, username=None) for number in range(5)]
     # refills too slow to matter while the test runs: only the bursts count
-    with FakeTelegram(chats=chats, chat_rate=0.001, chat_burst=2, bot_rate=0.001, bot_burst=5) as fake:
+    with FakeTelegram(chats=chats, limits=True, chat_rate=0.001, chat_burst=2, bot_rate=0.001, bot_burst=5) as fake:
         first_chat = [bot_api(fake, 'sendMessage', chat_id=chats[0].id, text=f'{n}') for n in range(3)]
         others = [bot_api(fake, 'sendMessage', chat_id=chat.id, text='hi') for chat in chats[1:]]
         refused = first_chat[2].json()
@@ -112,14 +112,17 @@ def test_telegram_limits_each_chat_of_a_bot_and_the_bot_as_a_whole_and_counts_it
         assert fake.flood.least_time([3, 3]) == pytest.approx(1 / 0.001)
 
 
-def test_telegram_limits_count_for_each_bot_on_its_own():
+def test_telegram_limits_count_for_each_bot_on_its_own_and_only_when_asked_for():
     second = FakeBot('987654321:AAOtherFakeTokenForTestsOnly-abcdef', 987654321, 'other_bot', 'Other')
-    with FakeTelegram(bots=[FakeBot(), second], chat_rate=0.001, chat_burst=1) as fake:
+    with FakeTelegram(bots=[FakeBot(), second], limits=True, chat_rate=0.001, chat_burst=1) as fake:
         answers = [bot_api(fake, 'sendMessage', token, chat_id=TELEGRAM_CHAT, text='hi')
                    for token in (TELEGRAM_TOKEN, second.token, TELEGRAM_TOKEN)]
 
         assert [answer.status_code for answer in answers] == [200, 200, 429]
         assert fake.answered_429 == 1
+    with FakeTelegram(chat_rate=0.001, chat_burst=1) as unlimited:
+        assert [bot_api(unlimited, 'sendMessage', chat_id=TELEGRAM_CHAT, text='hi').status_code
+                for _ in range(3)] == [200, 200, 200]
 
 
 def test_telegram_tells_a_bot_what_it_is_in_each_chat():
