@@ -113,6 +113,15 @@ class PostingLimits:
 
 
 @dataclass(frozen=True)
+class AccountProfile:
+    """Who an account is on its platform, as the platform names it: its own id there, its name and picture (an
+    address the app can fetch; '' when the platform shows none)."""
+    remote_id: str
+    name: str
+    picture_url: str = ''
+
+
+@dataclass(frozen=True)
 class Setting:
     """One environment variable of the platform, read at start into `Settings.platform(name)[key]`."""
     key: str
@@ -196,6 +205,9 @@ class PlatformSpec:
     options: tuple[PostOption, ...] = ()
     title_option: str | None = None  # the option the preview shows as the post's title
     posting_limits: Callable[[Any, Account], Awaitable[PostingLimits]] | None = None  # (its client, the account)
+    # (its client, the account) → who the account is on the platform; raises a PlatformError (Rejected when the
+    # account is reachable but cannot be posted to)
+    describe: Callable[[Any, Account], Awaitable[AccountProfile]] | None = None
     env_account: EnvAccount | None = None
     credential_form: CredentialForm | None = None
     oauth: OAuthProvider | None = None

@@ -84,11 +84,13 @@ class BackgroundServer:
 class FakeServer:
     """The base of every fake: served over real HTTP inside a `with` block (or between `start()` and `stop()`).
 
-    A subclass is the ASGI app and only speaks its own protocol, in `handle`.
+    A subclass is the ASGI app and only speaks its own protocol, in `handle`. `latency` (seconds) delays every
+    answer, as a distant platform would (requests wait side by side, not in a queue).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, latency: float = 0.0) -> None:
         self._http = BackgroundServer(self)
+        self.latency = latency
 
     @property
     def base_url(self) -> str:
@@ -109,6 +111,8 @@ class FakeServer:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope['type'] == 'http':  # lifespan is off; nothing here speaks WebSocket
+            if self.latency > 0:
+                await asyncio.sleep(self.latency)
             await self.handle(scope, receive, send)
 
     async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:

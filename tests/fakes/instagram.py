@@ -13,7 +13,7 @@ media_publish. Error envelopes and codes follow the spec sheet; the wording of m
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,9 +44,18 @@ SUBCODE_WORDS = {2207001: 'Instagram server error', 2207004: 'The image is too l
 
 @dataclass(frozen=True)
 class FakeIgUser:
+    """One professional account and its token (each user of the fake has its own)."""
     token: str = DEFAULT_TOKEN
     user_id: str = DEFAULT_USER_ID
     username: str = 'fake_creator'
+    name: str = 'Fake Creator'
+    profile_picture_url: str = ''  # '' : an address of the fake CDN named after the username
+
+    def profile(self) -> dict[str, Any]:
+        """The IG User node's fields the fake knows (`GET /me` or `GET /{ig-user-id}`)."""
+        picture = self.profile_picture_url or f'https://scontent.fake-cdn.invalid/v/{self.username}.jpg'
+        return {'id': self.user_id, 'user_id': self.user_id, 'username': self.username, 'name': self.name,
+                'account_type': 'BUSINESS', 'profile_picture_url': picture}
 
 
 class Fault(fakes.Fault):
@@ -128,8 +137,9 @@ class FakeInstagram(FakeServer):
     """The fake Graph API. Use as a context manager; `base_url` replaces https://graph.instagram.com."""
 
     def __init__(self, users: list[FakeIgUser] | None = None, *, quota_total: int = 50, quota_usage: int = 0,
-                 polls_to_finish: int = 1, finish_as: str = 'FINISHED', error_subcode: int = 2207001) -> None:
-        super().__init__()
+                 polls_to_finish: int = 1, finish_as: str = 'FINISHED', error_subcode: int = 2207001,
+                 latency: float = 0.0) -> None:
+        super().__init__(latency=latency)
         self.users = {user.token: user for user in users or [FakeIgUser()]}
         self.quota_total, self.quota_usage = quota_total, quota_usage
         self.polls_to_finish = polls_to_finish  # status polls that still answer IN_PROGRESS
@@ -201,8 +211,8 @@ class FakeInstagram(FakeServer):
         if user is None:
             raise GraphError(190, 'Invalid OAuth access token - Cannot parse access token')
         match method, parts:
-            case 'GET', ['me']:
-                return select_fields({'id': user.user_id, 'user_id': user.user_id, 'username': user.username}, params)
+            case 'GET', [user_id] if user_id in (user.user_id, 'me'):
+                return select_fields(user.profile(), params)
             case 'GET', ['refresh_access_token']:
                 return self._refresh(user, params)
             case 'GET', [user_id, 'content_publishing_limit'] if user_id in (user.user_id, 'me'):
@@ -224,7 +234,7 @@ class FakeInstagram(FakeServer):
     def _refresh(self, user: FakeIgUser, params: dict[str, Any]) -> dict[str, Any]:
         if params.get('grant_type') != 'ig_refresh_token':
             raise GraphError(100, 'Invalid grant_type')
-        fresh = FakeIgUser(f'IGAAFakeRefreshedToken{next(self._ids)}', user.user_id, user.username)
+        fresh = replace(user, token=f'IGAAFakeRefreshedToken{next(self._ids)}')
         self.users[fresh.token] = fresh  # the old token keeps working until it expires
         return {'access_token': fresh.token, 'token_type': 'bearer', 'expires_in': TOKEN_LIFETIME_S}
 
@@ -287,6 +297,10 @@ class FakeInstagram(FakeServer):
         if self.finish_as == 'ERROR':
             return _error(self.error_subcode)
         return self.finish_as, self.finish_as.capitalize()
+
+    def published_by(self, user_id: str) -> list[PublishedMedia]:
+        """What the account `user_id` published, oldest first."""
+        return [media for media in self.published if self.containers[media.container_id].user_id == user_id]
 
     def finish_publishing(self, container_id: str) -> str:
         """Publish a container as if a media_publish that failed on the way had reached Instagram after all."""

@@ -17,47 +17,39 @@ import json
 import re
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from tests import fakes
 from tests.fakes import FakeServer, FaultQueue, drop_connection, read_params, wait_unless_client_leaves
+from tests.fakes.telegram_flood import FloodControl
+from tests.fakes.telegram_types import (
+    DEFAULT_CHAT_ID,
+    DEFAULT_TOKEN,
+    ApiError,
+    Call,
+    FakeBot,
+    FakeChat,
+    FakeMember,
+    ReceivedFile,
+    SentMessage,
+    not_in,
+)
 
-DEFAULT_TOKEN = '123456789:AAFakeTokenForTestsOnly-0123456789a'
-DEFAULT_CHAT_ID = -1001234567890
+__all__ = ['DEFAULT_CHAT_ID', 'DEFAULT_TOKEN', 'FakeBot', 'FakeChat', 'FakeMember', 'FakeTelegram', 'Fault']
+
 MB = 1024 * 1024
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
 ALBUM_SIZES = range(2, 11)
 WELL_FORMED_TOKEN = re.compile(r'\d{1,20}:[A-Za-z0-9_-]{30,50}')
 PATH = re.compile(r'/bot(?P<token>[^/]*)/(?P<method>[^/]+)/?')
-METHODS = ('getMe', 'sendMessage', 'sendPhoto', 'sendVideo', 'sendMediaGroup')  # what `inject(on=...)` may name
-
-
-@dataclass(frozen=True)
-class FakeBot:
-    token: str = DEFAULT_TOKEN
-    id: int = 123456789
-    username: str = 'fake_poster_bot'
-    first_name: str = 'Fake Poster'
-
-    def as_user(self) -> dict[str, Any]:
-        return {'id': self.id, 'is_bot': True, 'first_name': self.first_name, 'username': self.username}
-
-
-@dataclass(frozen=True)
-class FakeChat:
-    id: int = DEFAULT_CHAT_ID
-    type: str = 'channel'  # 'channel', 'supergroup', 'group' or 'private'
-    title: str = 'Fake Channel'
-    username: str | None = 'fakechannel'  # None: a private chat, which has no public links
-
-    def as_chat(self) -> dict[str, Any]:
-        chat = {'id': self.id, 'type': self.type, 'title': self.title}
-        return chat | ({'username': self.username} if self.username else {})
+FILE_PATH = re.compile(r'/file/bot(?P<token>[^/]*)/(?P<file_path>.+)')
+METHODS = ('getMe', 'getChat', 'getChatMember', 'getFile', 'sendMessage', 'sendPhoto', 'sendVideo',
+           'sendMediaGroup')  # what `inject(on=...)` may name
+SENDS = frozenset({'sendMessage', 'sendPhoto', 'sendVideo', 'sendMediaGroup'})
 
 
 class Fault(fakes.Fault):
@@ -92,54 +84,23 @@ class Fault(fakes.Fault):
                          {'migrate_to_chat_id': to_chat_id})
 
 
-@dataclass(frozen=True)
-class ReceivedFile:
-    field: str  # the multipart part's name ('photo', 'video', 'file0', ...)
-    filename: str
-    size: int
-    content_type: str
-    sha256: str
-
-
-@dataclass(frozen=True)
-class SentMessage:
-    """One accepted send call (an album is one entry with several message ids)."""
-    method: str  # canonical spelling: 'sendMessage', 'sendPhoto', 'sendVideo', 'sendMediaGroup'
-    chat_id: int
-    text: str | None
-    caption: str | None  # for albums, the first item's
-    files: list[ReceivedFile]
-    media: list[dict[str, Any]] | None  # the parsed InputMedia array of an album
-    params: dict[str, Any]  # every non-file field as received
-    message_ids: list[int]
-
-
-@dataclass(frozen=True)
-class Call:
-    """Any request the fake got, accepted or not."""
-    method: str
-    token: str
-    params: dict[str, Any]
-    status: int  # 0: the fake dropped the connection; -1: the client hung up during a delay
-    fault: str | None
-
-
-class ApiError(Exception):
-    def __init__(self, code: int, description: str, parameters: dict[str, Any] | None = None) -> None:
-        super().__init__(description)
-        self.code, self.description, self.parameters = code, description, parameters
-
-    def envelope(self) -> dict[str, Any]:
-        envelope = {'ok': False, 'error_code': self.code, 'description': self.description}
-        return envelope | ({'parameters': self.parameters} if self.parameters else {})
-
-
 class FakeTelegram(FakeServer):
-    """The fake Bot API. Use as a context manager; `base_url` replaces https://api.telegram.org."""
+    """The fake Bot API. Use as a context manager; `base_url` replaces https://api.telegram.org.
+
+    Each bot sends into each chat as its `FakeChat.members` allow. With `limits`, also within Telegram's flood
+    limits: `chat_burst` messages at once then `chat_rate` a second per bot and chat, `bot_burst` then `bot_rate` a
+    second per bot (an album counts as one send); a send over them gets 429 with `parameters.retry_after`. (Off by
+    default: tests that pace faster than Telegram allows, to stay short, predate them.) `answered_429` counts every
+    429 answered, injected ones too. `latency` delays every answer by that many seconds.
+    """
 
     def __init__(self, bots: list[FakeBot] | None = None, chats: list[FakeChat] | None = None, *,
-                 photo_limit: int = 10 * MB, file_limit: int = 50 * MB) -> None:
-        super().__init__()
+                 photo_limit: int = 10 * MB, file_limit: int = 50 * MB, latency: float = 0.0, limits: bool = False,
+                 chat_rate: float = 1.0, chat_burst: int = 3, bot_rate: float = 30.0, bot_burst: int = 30) -> None:
+        super().__init__(latency=latency)
+        self.limits = limits
+        self.flood = FloodControl(chat_rate=chat_rate, chat_burst=chat_burst, bot_rate=bot_rate, bot_burst=bot_burst)
+        self.answered_429 = 0
         self.bots = {bot.token: bot for bot in bots or [FakeBot()]}
         self.chats = {chat.id: chat for chat in chats or [FakeChat()]}
         self.photo_limit, self.file_limit = photo_limit, file_limit
@@ -150,7 +111,8 @@ class FakeTelegram(FakeServer):
         self._file_ids = itertools.count(1)
         self._album_ids = itertools.count(13_000_000_000_000_001)
         self._methods = {name.lower(): (name, handler) for name, handler in (
-            ('getMe', self._get_me), ('sendMessage', self._send_message), ('sendPhoto', self._send_photo),
+            ('getMe', self._get_me), ('getChat', self._get_chat), ('getChatMember', self._get_chat_member),
+            ('getFile', self._get_file), ('sendMessage', self._send_message), ('sendPhoto', self._send_photo),
             ('sendVideo', self._send_video), ('sendMediaGroup', self._send_media_group))}
 
     def inject(self, fault: fakes.Fault, times: int = 1, *, on: str | None = None, skip: int = 0) -> None:
@@ -169,6 +131,9 @@ class FakeTelegram(FakeServer):
     # --- HTTP ----------------------------------------------------------------------------------------------------
 
     async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if download := FILE_PATH.fullmatch(scope['path']):
+            await self._download(download['token'], download['file_path'])(scope, receive, send)
+            return
         request = Request(scope, receive)
         path = PATH.fullmatch(scope['path'])
         token, method = (path['token'], path['method']) if path else ('', scope['path'])
@@ -183,6 +148,7 @@ class FakeTelegram(FakeServer):
             status, body = await self._answer(fault, token, method, path is not None, params, files, receive)
             # recorded before answering, so a test that got the answer also sees the record
             self.calls.append(Call(method, token, params, status, fault.name if fault else None))
+            self.answered_429 += status == 429
             if status == 0:
                 await drop_connection(send, receive)
             elif status > 0:
@@ -227,13 +193,63 @@ class FakeTelegram(FakeServer):
         name, handler = self._methods.get(method.lower(), (None, None))
         if handler is None:
             raise ApiError(404, 'Not Found: method not found')
+        if name in SENDS:
+            self._may_send(bot, self._chat(params))
         return await handler(name, bot, params, files)
+
+    def _may_send(self, bot: FakeBot, chat: FakeChat) -> None:
+        """Refuse a send the bot's place in the chat or the flood limits forbid (before the upload is read)."""
+        member = chat.member(bot)
+        if member.status in ('left', 'kicked'):
+            raise not_in(chat, member)
+        if not member.may_send_in(chat.type):
+            words = 'need administrator rights in the channel chat' if chat.type == 'channel' else (
+                'not enough rights to send text messages to the chat')
+            raise ApiError(400 if chat.type == 'channel' else 403, f'Bad Request: {words}')
+        if self.limits and (wait := self.flood.retry_after(bot.token, chat.id)):
+            raise ApiError(429, f'Too Many Requests: retry after {wait}', {'retry_after': wait})
 
     # --- methods -------------------------------------------------------------------------------------------------
 
     async def _get_me(self, name: str, bot: FakeBot, params: dict[str, Any], files: dict[str, UploadFile]) -> Any:
         return bot.as_user() | {'can_join_groups': True, 'can_read_all_group_messages': False,
                                 'supports_inline_queries': False}
+
+    async def _get_chat(self, name: str, bot: FakeBot, params: dict[str, Any], files: dict[str, UploadFile]) -> Any:
+        chat = self._chat(params)
+        if chat.member(bot).status == 'kicked':
+            raise not_in(chat, chat.member(bot))
+        return chat.as_full_info()
+
+    async def _get_chat_member(self, name: str, bot: FakeBot, params: dict[str, Any],
+                               files: dict[str, UploadFile]) -> Any:
+        chat, user_id = self._chat(params), str(params.get('user_id') or '')
+        if chat.member(bot).status == 'kicked':
+            raise not_in(chat, chat.member(bot))
+        user = next((known for known in self.bots.values() if str(known.id) == user_id), None)
+        if user is None:
+            raise ApiError(400, 'Bad Request: user not found' if user_id else 'Bad Request: user_id is empty')
+        return chat.member(user).as_member(user, chat.type)
+
+    async def _get_file(self, name: str, bot: FakeBot, params: dict[str, Any], files: dict[str, UploadFile]) -> Any:
+        file_id = str(params.get('file_id') or '')
+        chat = self._chat_with_photo(file_id)
+        if chat is None or chat.photo is None:
+            raise ApiError(400, 'Bad Request: invalid file_id')
+        unique = 'S' if 'Small' in file_id else 'B'
+        return {'file_id': file_id, 'file_unique_id': f'{unique}{abs(chat.id)}', 'file_size': len(chat.photo),
+                'file_path': f'photos/{file_id}.jpg'}
+
+    def _download(self, token: str, file_path: str) -> Response:
+        """The file behind a getFile `file_path` (chat photos: the fake keeps no other files)."""
+        chat = self._chat_with_photo(file_path.removeprefix('photos/').removesuffix('.jpg'))
+        if token not in self.bots or chat is None or chat.photo is None:
+            return PlainTextResponse('Not Found', status_code=404)
+        return Response(chat.photo, media_type='image/jpeg')
+
+    def _chat_with_photo(self, file_id: str) -> FakeChat | None:
+        return next((chat for chat in self.chats.values() if chat.photo and file_id in chat.photo_ids().values()),
+                    None)
 
     async def _send_message(self, name: str, bot: FakeBot, params: dict[str, Any],
                             files: dict[str, UploadFile]) -> Any:

@@ -1,7 +1,7 @@
 """A fake TikTok Content Posting API v2 and token endpoint on 127.0.0.1: the paths, envelope, error codes, chunk
-rules and per-minute limits of the spec sheet (section 4); upload URLs point at the fake itself. One creator, one
-working refresh token. Chunk answers carry `Content-Range: bytes 0-LAST/TOTAL` (LAST inclusive; `bytes */TOTAL`
-before the first byte): the real API's form there is UNCONFIRMED.
+rules and per-minute limits of the spec sheet (section 4); upload URLs point at the fake itself. Each creator has
+its own tokens, uploads and per-token rate limits. Chunk answers carry `Content-Range: bytes 0-LAST/TOTAL` (LAST
+inclusive; `bytes */TOTAL` before the first byte): the real API's form there is UNCONFIRMED.
 
     with FakeTikTok() as fake:
         fake.inject(Fault.server_error(503), on='upload')   # the next chunk PUT gets a 503
@@ -14,7 +14,6 @@ import itertools
 import re
 import time
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -22,12 +21,23 @@ from starlette.responses import JSONResponse
 
 from tests import fakes
 from tests.fakes import FakeServer, FaultQueue, drop_connection, read_params, wait_unless_client_leaves
+from tests.fakes.tiktok_types import (
+    ALL_PRIVACY_LEVELS,
+    DEFAULT_ACCESS_TOKEN,
+    DEFAULT_OPEN_ID,
+    DEFAULT_REFRESH_TOKEN,
+    Call,
+    FakeCreator,
+    FakeUpload,
+    _Chunk,
+    chunk_plan_problem,
+)
+
+__all__ = ['DEFAULT_ACCESS_TOKEN', 'DEFAULT_OPEN_ID', 'DEFAULT_REFRESH_TOKEN', 'FakeCreator', 'FakeTikTok', 'Fault',
+           'chunk_plan_problem']
 
 DEFAULT_CLIENT_KEY = 'awfakeclientkey0001'
 DEFAULT_CLIENT_SECRET = 'fake-client-secret-for-tests-only'
-DEFAULT_ACCESS_TOKEN = 'act.fake-access-token-0'
-DEFAULT_REFRESH_TOKEN = 'rft.fake-refresh-token-0'
-ALL_PRIVACY_LEVELS = ('PUBLIC_TO_EVERYONE', 'MUTUAL_FOLLOW_FRIENDS', 'FOLLOWER_OF_CREATOR', 'SELF_ONLY')
 VIDEO_TYPES = frozenset({'video/mp4', 'video/quicktime', 'video/webm'})
 RATE_LIMITS = {'creator_info': 20, 'init': 6, 'status': 30}  # requests per minute
 TITLE_LIMIT = 2200  # UTF-16 code units
@@ -70,51 +80,6 @@ class Fault(fakes.Fault):
         return cls(f'failed_{fail_reason}', details={'fail_reason': fail_reason}, on='status')
 
 
-@dataclass
-class FakeUpload:
-    """One video init and what arrived for it: byte counts and a running sha256, never the bytes."""
-    publish_id: str
-    title: str
-    privacy_level: str
-    video_size: int
-    chunk_size: int
-    total_chunk_count: int
-    expires_at: float  # time.monotonic() after which the upload URL answers 403
-    received: int = 0
-    chunks: int = 0
-    content_types: list[str] = field(default_factory=list)
-    status: str = 'PROCESSING_UPLOAD'
-    fail_reason: str = ''
-    polls_since_upload: int = 0
-    post_id: str | None = None
-    digest: Any = field(default_factory=hashlib.sha256, repr=False)
-
-    @property
-    def sha256(self) -> str:
-        return self.digest.hexdigest()
-
-    @property
-    def complete(self) -> bool:
-        return self.received == self.video_size
-
-    def content_range(self) -> str:
-        return f'bytes 0-{self.received - 1}/{self.video_size}' if self.received else f'bytes */{self.video_size}'
-
-
-@dataclass(frozen=True)
-class Call:
-    endpoint: str  # 'token', 'creator_info', 'init', 'upload', 'status' or 'unknown'
-    params: dict[str, Any]  # the form or JSON body; for uploads the Content-Range, Content-Type and byte count
-    status: int  # 0: the fake dropped the connection; -1: the client hung up during a delay
-    fault: str | None
-
-
-@dataclass(frozen=True)
-class _Chunk:
-    size: int
-    digest: Any  # the upload's sha256 as it would be with this chunk added
-
-
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
@@ -122,28 +87,33 @@ class ApiError(Exception):
 
 
 class FakeTikTok(FakeServer):
-    """The fake API. Use as a context manager; `base_url` replaces https://open.tiktokapis.com."""
+    """The fake API. Use as a context manager; `base_url` replaces https://open.tiktokapis.com.
 
-    def __init__(self, *, privacy_level_options: tuple[str, ...] = ALL_PRIVACY_LEVELS,
-                 max_video_post_duration_sec: int = 600, username: str = 'fake.creator',
-                 nickname: str = 'Fake Creator', scopes: tuple[str, ...] = ('user.info.basic', 'video.publish'),
+    Each of `creators` is reached with its own tokens; without them, one creator made of `username`, `nickname`,
+    `privacy_level_options` and `max_video_post_duration_sec`. `access_tokens`, `refresh_token` and `nickname` are
+    the first creator's. `rate_limits` count per access token, as TikTok's do; `latency` delays every answer.
+    """
+
+    def __init__(self, creators: list[FakeCreator] | None = None, *,
+                 privacy_level_options: tuple[str, ...] = ALL_PRIVACY_LEVELS, max_video_post_duration_sec: int = 600,
+                 username: str = 'fake.creator', nickname: str = 'Fake Creator',
+                 scopes: tuple[str, ...] = ('user.info.basic', 'video.publish'),
                  rate_limits: dict[str, int] | None = None, fail_reason: str = '', processing_polls: int = 1,
-                 upload_url_ttl: float = 3600.0) -> None:
-        super().__init__()
-        self.privacy_level_options = privacy_level_options
-        self.max_video_post_duration_sec = max_video_post_duration_sec
-        self.username, self.nickname, self.scopes = username, nickname, scopes
+                 upload_url_ttl: float = 3600.0, latency: float = 0.0) -> None:
+        super().__init__(latency=latency)
+        self.creators = creators or [FakeCreator(username=username, nickname=nickname,
+                                                 privacy_level_options=privacy_level_options,
+                                                 max_video_post_duration_sec=max_video_post_duration_sec)]
+        self.scopes = scopes
         self.rate_limits = RATE_LIMITS | (rate_limits or {})
         self.fail_reason = fail_reason  # non-empty: every publish ends FAILED with it after processing
         self.processing_polls = processing_polls  # status polls answering PROCESSING_UPLOAD after the upload
         self.upload_url_ttl = upload_url_ttl
         self.client_key, self.client_secret = DEFAULT_CLIENT_KEY, DEFAULT_CLIENT_SECRET
-        self.access_tokens = {DEFAULT_ACCESS_TOKEN}
-        self.refresh_token: str | None = DEFAULT_REFRESH_TOKEN  # the one that works; each refresh replaces it
         self.calls: list[Call] = []
         self.uploads: list[FakeUpload] = []
         self._faults = FaultQueue(ENDPOINTS)
-        self._hits: defaultdict[str, deque[float]] = defaultdict(deque)
+        self._hits: defaultdict[tuple[str, str], deque[float]] = defaultdict(deque)  # (token, endpoint) -> times
         self._numbers = itertools.count(1)
 
     def inject(self, fault: fakes.Fault, times: int = 1, *, on: str | None = None, skip: int = 0) -> None:
@@ -151,9 +121,35 @@ class FakeTikTok(FakeServer):
         `fault`, after letting `skip` such calls through and after the faults already queued."""
         self._faults.add(fault, times, on=on, skip=skip)
 
-    def revoke(self) -> None:
-        """The user removed the app: every token stops working."""
-        self.access_tokens, self.refresh_token = set(), None
+    @property
+    def access_tokens(self) -> set[str]:
+        return self.creators[0].access_tokens
+
+    @property
+    def refresh_token(self) -> str | None:
+        return self.creators[0].refresh_token
+
+    @refresh_token.setter
+    def refresh_token(self, token: str | None) -> None:
+        self.creators[0].refresh_token = token
+
+    @property
+    def nickname(self) -> str:
+        return self.creators[0].nickname
+
+    @nickname.setter
+    def nickname(self, nickname: str) -> None:
+        self.creators[0].nickname = nickname
+
+    def revoke(self, open_id: str = DEFAULT_OPEN_ID) -> None:
+        """The user removed the app: every token of theirs stops working."""
+        creator = next(creator for creator in self.creators if creator.open_id == open_id)
+        creator.access_tokens.clear()
+        creator.refresh_token = None
+
+    def uploads_by(self, open_id: str) -> list[FakeUpload]:
+        """The uploads one creator's tokens started, oldest first."""
+        return [upload for upload in self.uploads if upload.open_id == open_id]
 
     def calls_to(self, endpoint: str) -> list[Call]:
         return [call for call in self.calls if call.endpoint == endpoint]
@@ -211,14 +207,14 @@ class FakeTikTok(FakeServer):
         if endpoint == 'upload':
             assert chunk is not None
             return self._take_chunk(request, publish_id, chunk)
-        self._authorize(request)
-        self._count_against_limit(endpoint)
+        creator, token = self._authorize(request)
+        self._count_against_limit(endpoint, token)
         if endpoint == 'creator_info':
-            data = self._creator_info()
+            data = creator.creator_info()
         elif endpoint == 'init':
-            data = self._init(params)
+            data = self._init(params, creator)
         else:
-            data = self._status(params, fault)
+            data = self._status(params, fault, creator)
         return 200, {'data': data, 'error': {'code': 'ok', 'message': '', 'log_id': self._log_id()}}, {}
 
     def _error_body(self, endpoint: str, error: ApiError) -> dict[str, Any]:
@@ -234,26 +230,24 @@ class FakeTikTok(FakeServer):
             raise ApiError(401, 'invalid_client', 'Client key or secret is incorrect.')
         if params.get('grant_type') != 'refresh_token':
             raise ApiError(400, 'unsupported_grant_type', 'The grant type is not supported by this fake.')
-        if not self.refresh_token or params.get('refresh_token') != self.refresh_token:
+        wanted = params.get('refresh_token')
+        creator = next((creator for creator in self.creators if creator.refresh_token and wanted
+                        and creator.refresh_token == wanted), None)
+        if creator is None:
             raise ApiError(400, 'invalid_grant', 'Refresh token is invalid or expired.')
         number = next(self._numbers)
-        access_token, self.refresh_token = f'act.fake-access-token-{number}', f'rft.fake-refresh-token-{number}'
-        self.access_tokens.add(access_token)
-        return {'open_id': 'fake-open-id', 'scope': ','.join(self.scopes), 'access_token': access_token,
-                'expires_in': 7200, 'refresh_token': self.refresh_token, 'refresh_expires_in': 15_552_000,
+        access_token = f'act.fake-access-token-{number}'
+        creator.refresh_token = f'rft.fake-refresh-token-{number}'
+        creator.access_tokens.add(access_token)
+        return {'open_id': creator.open_id, 'scope': ','.join(self.scopes), 'access_token': access_token,
+                'expires_in': 7200, 'refresh_token': creator.refresh_token, 'refresh_expires_in': 15_552_000,
                 'token_type': 'Bearer'}
 
-    def _creator_info(self) -> dict[str, Any]:
-        return {'creator_avatar_url': 'https://example.invalid/avatar.jpg', 'creator_username': self.username,
-                'creator_nickname': self.nickname, 'privacy_level_options': list(self.privacy_level_options),
-                'comment_disabled': False, 'duet_disabled': False, 'stitch_disabled': False,
-                'max_video_post_duration_sec': self.max_video_post_duration_sec}
-
-    def _init(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _init(self, params: dict[str, Any], creator: FakeCreator) -> dict[str, Any]:
         post_info, source_info = params.get('post_info'), params.get('source_info')
         if not isinstance(post_info, dict) or not isinstance(source_info, dict):
             raise ApiError(400, 'invalid_params', 'post_info and source_info are required.')
-        if post_info.get('privacy_level') not in self.privacy_level_options:
+        if post_info.get('privacy_level') not in creator.privacy_level_options:
             raise ApiError(403, 'privacy_level_option_mismatch',
                            'The privacy level is not one of the creator\'s privacy_level_options.')
         title = str(post_info.get('title') or '')
@@ -268,7 +262,7 @@ class FakeTikTok(FakeServer):
             raise ApiError(400, 'invalid_params', problem)
         publish_id = f'v_pub_file~v2-1.{7_300_000_000_000_000_000 + next(self._numbers)}'
         self.uploads.append(FakeUpload(publish_id, title, post_info['privacy_level'], *numbers,
-                                       expires_at=time.monotonic() + self.upload_url_ttl))
+                                       expires_at=time.monotonic() + self.upload_url_ttl, open_id=creator.open_id))
         return {'publish_id': publish_id, 'upload_url': f'{self.base_url}/upload/{publish_id}'}
 
     def _take_chunk(self, request: Request, publish_id: str,
@@ -298,9 +292,9 @@ class FakeTikTok(FakeServer):
         upload.content_types.append(content_type)
         return (201 if upload.complete else 206), {}, {'Content-Range': upload.content_range()}
 
-    def _status(self, params: dict[str, Any], fault: fakes.Fault | None) -> dict[str, Any]:
+    def _status(self, params: dict[str, Any], fault: fakes.Fault | None, creator: FakeCreator) -> dict[str, Any]:
         upload = self._upload(str(params.get('publish_id') or ''))
-        if upload is None:
+        if upload is None or upload.open_id != creator.open_id:
             raise ApiError(400, 'invalid_params', 'No publish has this publish_id.')
         if fault and fault.details.get('fail_reason'):
             upload.status, upload.fail_reason = 'FAILED', fault.details['fail_reason']
@@ -317,15 +311,18 @@ class FakeTikTok(FakeServer):
 
     # --- pieces --------------------------------------------------------------------------------------------------
 
-    def _authorize(self, request: Request) -> None:
+    def _authorize(self, request: Request) -> tuple[FakeCreator, str]:
+        """The creator whose access token the request carries, and the token."""
         scheme, _, token = request.headers.get('authorization', '').partition(' ')
-        if scheme.lower() != 'bearer' or token not in self.access_tokens:
+        creator = next((creator for creator in self.creators if token in creator.access_tokens), None)
+        if scheme.lower() != 'bearer' or creator is None:
             raise ApiError(401, 'access_token_invalid', 'The access token is invalid or not found in the request.')
         if 'video.publish' not in self.scopes:
             raise ApiError(401, 'scope_not_authorized', 'The user did not authorize the scope video.publish.')
+        return creator, token
 
-    def _count_against_limit(self, endpoint: str) -> None:
-        now, hits = time.monotonic(), self._hits[endpoint]
+    def _count_against_limit(self, endpoint: str, token: str) -> None:
+        now, hits = time.monotonic(), self._hits[token, endpoint]
         while hits and hits[0] <= now - 60:
             hits.popleft()
         if len(hits) >= self.rate_limits.get(endpoint, 1_000_000):
@@ -337,26 +334,6 @@ class FakeTikTok(FakeServer):
 
     def _log_id(self) -> str:
         return f'{time.strftime("%Y%m%d%H%M%S", time.gmtime())}FAKE{next(self._numbers):08d}'
-
-
-def chunk_plan_problem(video_size: int, chunk_size: int, total_chunk_count: int) -> str | None:
-    """Why a chunk plan breaks the rules in either meaning of MB (10^6 or 2^20 bytes); None when it is valid."""
-    if video_size <= 0 or chunk_size <= 0:
-        return 'video_size and chunk_size must be positive.'
-    if total_chunk_count != video_size // chunk_size or not 1 <= total_chunk_count <= 1000:
-        return 'total_chunk_count must be floor(video_size / chunk_size), between 1 and 1000.'
-    for mb in (1_000_000, 1 << 20):
-        if video_size < 5 * mb:
-            if chunk_size != video_size:
-                return f'A video under 5 MB goes whole (1 MB = {mb} bytes).'
-            continue
-        if total_chunk_count == 1 and video_size > 64 * mb:
-            return f'A video over 64 MB must go in more than one chunk (1 MB = {mb} bytes).'
-        if not 5 * mb <= chunk_size <= 64 * mb:
-            return f'chunk_size must be 5-64 MB (1 MB = {mb} bytes).'
-        if video_size - (total_chunk_count - 1) * chunk_size > 128 * mb:
-            return f'The last chunk must be at most 128 MB (1 MB = {mb} bytes).'
-    return None
 
 
 def _route(path: str) -> tuple[str, str]:

@@ -105,6 +105,7 @@ class UploadSession:
     received: int = 0
     digest: Any = field(default_factory=hashlib.sha256)
     video: dict[str, Any] | None = None  # once complete
+    channel_id: str = CHANNEL_ID
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,23 @@ class FakeVideo:
     sha256: str
     content_type: str
     session_id: str
+    channel_id: str = CHANNEL_ID  # the channel of the token that uploaded it
+
+
+@dataclass(frozen=True)
+class FakeChannel:
+    """One YouTube channel and the Google grant (refresh token) that reaches it."""
+    id: str = CHANNEL_ID
+    title: str = 'Fake Channel'
+    refresh_token: str = DEFAULT_REFRESH_TOKEN
+    thumbnail_url: str = ''  # '': an address of the fake CDN named after the id
+
+    def resource(self) -> dict[str, Any]:
+        """The channel as `channels?part=snippet` lists it."""
+        thumbnail = self.thumbnail_url or f'https://yt3.fake-cdn.invalid/{self.id}=s88-c-k'
+        return {'kind': 'youtube#channel', 'id': self.id,
+                'snippet': {'title': self.title, 'description': '', 'customUrl': f'@{self.id.lower()}',
+                            'thumbnails': {'default': {'url': thumbnail, 'width': 88, 'height': 88}}}}
 
 
 Answer = tuple[int, dict[str, Any], dict[str, str]]  # status (0: drop the connection), JSON body, headers
@@ -142,17 +160,25 @@ class ApiError(Exception):
 
 class FakeYouTube(FakeServer):
     """The fake API and token endpoint. Use as a context manager; `base_url` replaces both
-    https://www.googleapis.com and https://oauth2.googleapis.com."""
+    https://www.googleapis.com and https://oauth2.googleapis.com.
 
-    def __init__(self, *, refresh_tokens: tuple[str, ...] = (DEFAULT_REFRESH_TOKEN,),
-                 channel_title: str = 'Fake Channel', token_lifetime: int = 3599) -> None:
-        super().__init__()
-        self.refresh_tokens = set(refresh_tokens)
-        self.channel_title, self.token_lifetime = channel_title, token_lifetime
+    Each of `channels` is reached through its own refresh token (and the access tokens issued for it); without them,
+    one channel titled `channel_title` that all `refresh_tokens` reach, as does any not in `refresh_token_channels`.
+    """
+
+    def __init__(self, channels: list[FakeChannel] | None = None, *,
+                 refresh_tokens: tuple[str, ...] = (DEFAULT_REFRESH_TOKEN,), channel_title: str = 'Fake Channel',
+                 token_lifetime: int = 3599, latency: float = 0.0) -> None:
+        super().__init__(latency=latency)
+        self.refresh_tokens = {channel.refresh_token for channel in channels} if channels else set(refresh_tokens)
+        channels = channels or [FakeChannel(title=channel_title)]
+        self.channels = {channel.id: channel for channel in channels}
+        self.refresh_token_channels = {channel.refresh_token: channel.id for channel in channels}
+        self.token_lifetime = token_lifetime
         self.calls: list[Call] = []
         self.videos: list[FakeVideo] = []
         self.sessions: dict[str, UploadSession] = {}
-        self._access_tokens: dict[str, float] = {}  # token -> monotonic expiry
+        self._access_tokens: dict[str, tuple[float, str]] = {}  # token -> (monotonic expiry, channel id)
         self._faults = FaultQueue(KINDS)
         self._numbers = itertools.count(1)
 
@@ -164,11 +190,18 @@ class FakeYouTube(FakeServer):
     def revoke(self, refresh_token: str = DEFAULT_REFRESH_TOKEN) -> None:
         self.refresh_tokens.discard(refresh_token)
 
-    def issue_access_token(self) -> str:
-        """A working access token, as an earlier refresh would have handed out."""
+    def issue_access_token(self, refresh_token: str = DEFAULT_REFRESH_TOKEN) -> str:
+        """A working access token, as an earlier refresh of `refresh_token` would have handed out."""
         token = f'ya29.fake-{next(self._numbers)}-{secrets.token_urlsafe(8)}'
-        self._access_tokens[token] = time.monotonic() + self.token_lifetime
+        self._access_tokens[token] = (time.monotonic() + self.token_lifetime, self._channel_of(refresh_token))
         return token
+
+    def videos_on(self, channel_id: str) -> list[FakeVideo]:
+        """The videos uploaded to one channel, oldest first."""
+        return [video for video in self.videos if video.channel_id == channel_id]
+
+    def _channel_of(self, refresh_token: str) -> str:
+        return self.refresh_token_channels.get(refresh_token, next(iter(self.channels)))
 
     def calls_of(self, kind: str) -> list[Call]:
         return [call for call in self.calls if call.kind == kind]
@@ -212,11 +245,11 @@ class FakeYouTube(FakeServer):
             self._apply(fault, request)
         if kind == 'token':
             return 200, self._token(params), {}
-        self._authorise(request)
+        channel = self._authorise(request)
         if kind == 'channels':
-            return 200, self._channels(params), {}
+            return 200, self._channels(params, channel), {}
         if kind == 'insert':
-            return self._insert(request, params)
+            return self._insert(request, params, channel)
         raise ApiError(404, 'Not Found', 'notFound')
 
     def _apply(self, fault: fakes.Fault, request: Request) -> None:
@@ -237,21 +270,23 @@ class FakeYouTube(FakeServer):
             raise ApiError(401, 'The OAuth client was not found.', 'invalid_client', oauth=True)
         if params.get('refresh_token') not in self.refresh_tokens:
             raise ApiError(400, 'Token has been expired or revoked.', 'invalid_grant', oauth=True)
-        return {'access_token': self.issue_access_token(), 'expires_in': self.token_lifetime,
+        return {'access_token': self.issue_access_token(params['refresh_token']), 'expires_in': self.token_lifetime,
                 'scope': 'https://www.googleapis.com/auth/youtube.upload', 'token_type': 'Bearer'}
 
-    def _authorise(self, request: Request) -> None:
-        expiry = self._access_tokens.get(_bearer(request))
-        if expiry is None or expiry <= time.monotonic():
+    def _authorise(self, request: Request) -> FakeChannel:
+        """The channel the request's access token reaches."""
+        expiry, channel_id = self._access_tokens.get(_bearer(request), (0.0, ''))
+        if expiry <= time.monotonic():
             raise ApiError(401, 'Request had invalid authentication credentials.', 'authError')
+        return self.channels[channel_id]
 
-    def _channels(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _channels(self, params: dict[str, Any], channel: FakeChannel) -> dict[str, Any]:
         if params.get('mine') != 'true' or 'snippet' not in str(params.get('part', '')).split(','):
             raise ApiError(400, 'No filter selected. Expected one of: mine, id, forHandle.', 'missingRequiredParameter')
-        channel = {'kind': 'youtube#channel', 'id': CHANNEL_ID, 'snippet': {'title': self.channel_title}}
-        return {'kind': 'youtube#channelListResponse', 'pageInfo': {'totalResults': 1}, 'items': [channel]}
+        return {'kind': 'youtube#channelListResponse', 'pageInfo': {'totalResults': 1, 'resultsPerPage': 5},
+                'items': [channel.resource()]}
 
-    def _insert(self, request: Request, resource: dict[str, Any]) -> Answer:
+    def _insert(self, request: Request, resource: dict[str, Any], channel: FakeChannel) -> Answer:
         query = request.query_params
         if query.get('uploadType') != 'resumable' or not {'snippet', 'status'} <= set(query.get('part', '').split(',')):
             raise ApiError(400, "'uploadType=resumable' and 'part=snippet,status' are expected here")
@@ -263,7 +298,8 @@ class FakeYouTube(FakeServer):
             raise ApiError(400, 'The file is not a video.', 'invalidVideoMetadata', 'youtube.video')
         _check_metadata(resource)
         session = UploadSession(secrets.token_urlsafe(12), int(length), content_type,
-                                {name: resource.get(name) or {} for name in ('snippet', 'status')})
+                                {name: resource.get(name) or {} for name in ('snippet', 'status')},
+                                channel_id=channel.id)
         self.sessions[session.id] = session
         location = f'{self.base_url}{UPLOAD_PATH}?' + urlencode({'uploadType': 'resumable',
                                                                 'part': 'snippet,status', 'upload_id': session.id})
@@ -311,10 +347,10 @@ class FakeYouTube(FakeServer):
         snippet, status = session.resource['snippet'], session.resource['status']
         video_id = f'vid{next(self._numbers):08d}'
         session.video = {'kind': 'youtube#video', 'id': video_id,
-                         'snippet': {**snippet, 'channelId': CHANNEL_ID},
+                         'snippet': {**snippet, 'channelId': session.channel_id},
                          'status': {'uploadStatus': 'uploaded', 'privacyStatus': 'private', **status}}
         self.videos.append(FakeVideo(video_id, snippet, status, session.received, session.digest.hexdigest(),
-                                     session.content_type, session.id))
+                                     session.content_type, session.id, session.channel_id))
 
 
 class _Body:

@@ -23,6 +23,7 @@ PLATFORM = PlatformSpec(
             'Create a Meta app with the Instagram API (Instagram Login), add the redirect address below to its OAuth '
             'redirect URIs, and sign in with a professional (Business or Creator) Instagram account.'),
         same_account_key='user_id'),
+    describe=InstagramClient.describe,
     renew_within=REFRESH_WITHIN,
     pulls_media=MediaPull(photos_as_jpeg=True),  # Instagram takes JPEG photos only
     needs_public_url=N_(

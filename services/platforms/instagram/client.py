@@ -30,6 +30,7 @@ from services.platforms.base import (
 )
 from services.platforms.instagram.graph_errors import ContainerNotReady, processing_error, result_or_raise
 from services.platforms.instagram.rules import CAROUSEL as MAX_CAROUSEL_ITEMS
+from services.platforms.spec import AccountProfile
 
 NOT_READY_ATTEMPTS = 4  # media_publish calls while Instagram still says "not ready" after FINISHED
 REFRESH_WITHIN = timedelta(days=7)  # long-lived tokens last 60 days and can be renewed once a day old
@@ -59,6 +60,15 @@ class InstagramClient:
         """Ask Instagram whose token this is; returns '@username'. Raises a PlatformError."""
         me = await self._get(_token(account), 'me', {'fields': 'user_id,username'})
         return f'@{me.get("username") or me.get("user_id", "")}'
+
+    async def describe(self, account: Account) -> AccountProfile:
+        """Whose token this is: the professional account's id, name (else '@username') and profile picture address.
+        Raises a PlatformError."""
+        me = await self._get(_token(account), 'me', {'fields': 'user_id,username,name,profile_picture_url'})
+        username = me.get('username') or me.get('user_id', '')
+        return AccountProfile(remote_id=str(me.get('user_id') or me.get('id') or ''),
+                              name=str(me.get('name') or f'@{username}'),
+                              picture_url=str(me.get('profile_picture_url') or ''))
 
     async def refresh(self, account: Account) -> dict[str, str]:
         """A new long-lived token for the account's (at least a day old, unexpired) one.

@@ -32,6 +32,7 @@ PLATFORM = PlatformSpec(
          FormField('chat_id', N_('Chat'), placeholder='@mychannel')),
         N_('Enter both the bot token and the chat.')),
     account_name=_listed_name,
+    describe=TelegramClient.describe,
     pacing_s=1.0,  # about one message a second per chat
     credential_pacing_s=1 / 30,  # about 30 messages a second per bot, into all its chats
     channel_keys=('chat_id',),  # one bot posts into many chats

@@ -20,7 +20,11 @@ from services.platforms.base import (
     Retryable,
     send,
 )
+from services.platforms.spec import AccountProfile
+from services.platforms.telegram.errors import BOT_MAY_NOT_POST, BOT_NOT_IN_CHAT, BOT_REMOVED
 from services.platforms.telegram.rules import ALBUM as MAX_ALBUM_ITEMS
+
+SENDERS = frozenset({'creator', 'administrator', 'member'})  # may send into a group (not a channel) as they are
 
 
 class ChatMigrated(Rejected):
@@ -41,6 +45,33 @@ class TelegramClient:
         """Ask Telegram who the bot is; returns '@username' (or the first name). Raises a PlatformError."""
         bot = await self._call(_token(account), 'getMe')
         return f'@{bot["username"]}' if bot.get('username') else str(bot.get('first_name', ''))
+
+    async def describe(self, account: Account) -> AccountProfile:
+        """The account's chat as Telegram shows it: its id, title (or @username, or a person's name) and picture,
+        once the bot is found allowed to post there.
+
+        The picture is a file address of the Bot API that holds the bot token: the app fetches it on the server and
+        never hands it to a browser; Telegram keeps it valid for at least an hour. Raises Rejected with a msgid
+        (BOT_MAY_NOT_POST, BOT_NOT_IN_CHAT, BOT_REMOVED) when the bot may not post there, Rejected with Telegram's
+        words for a chat it cannot find or a bot thrown out, NeedsReconnect for a token it refuses, or Retryable.
+        """
+        token, chat_id = _token(account), account.credentials.get('chat_id', '')
+        if not chat_id:
+            raise NeedsReconnect('No Telegram chat is set for this account')
+        chat = await self._call(token, 'getChat', {'chat_id': chat_id})
+        bot = await self._call(token, 'getMe')
+        member = await self._call(token, 'getChatMember', {'chat_id': chat_id, 'user_id': bot['id']})
+        _check_may_post(member, str(chat.get('type') or ''))
+        return AccountProfile(remote_id=str(chat['id']), name=_chat_name(chat),
+                              picture_url=await self._photo_url(token, chat.get('photo') or {}))
+
+    async def _photo_url(self, token: str, photo: dict[str, Any]) -> str:
+        """Where the chat's picture (the larger one) is downloaded; '' when the chat has none."""
+        file_id = photo.get('big_file_id') or photo.get('small_file_id')
+        if not file_id:
+            return ''
+        found = await self._call(token, 'getFile', {'file_id': file_id})
+        return f'{self._base_url}/file/bot{token}/{found["file_path"]}' if found.get('file_path') else ''
 
     async def publish(self, content: PostContent, account: Account) -> PublishResult:
         """Send `content` to the account's chat; returns the first message's id and public link.
@@ -99,6 +130,32 @@ def result_or_raise(response: httpx.Response) -> Any:
     if code == 400 and parameters.get('migrate_to_chat_id'):
         raise ChatMigrated(description, new_chat_id=int(parameters['migrate_to_chat_id']))
     raise Rejected(description, status=code)
+
+
+def _check_may_post(member: dict[str, Any], chat_type: str) -> None:
+    """Raise Rejected (a msgid saying what to do) unless the bot, a ChatMember of a chat of `chat_type`, may post
+    there: in a channel as its creator or an administrator allowed to post; in a group unless left, removed or
+    restricted from sending."""
+    status = member.get('status')
+    if status == 'kicked':
+        raise Rejected(BOT_REMOVED, status=403)
+    if status == 'left':
+        raise Rejected(BOT_NOT_IN_CHAT, status=403)
+    if chat_type == 'channel':
+        allowed = status == 'creator' or (status == 'administrator' and member.get('can_post_messages') is True)
+    else:
+        allowed = status in SENDERS or (status == 'restricted' and member.get('can_send_messages') is not False)
+    if not allowed:
+        raise Rejected(BOT_MAY_NOT_POST, status=403)
+
+
+def _chat_name(chat: dict[str, Any]) -> str:
+    """A group's or channel's title; else its @username; else a person's name."""
+    if chat.get('title'):
+        return str(chat['title'])
+    if chat.get('username'):
+        return f'@{chat["username"]}'
+    return ' '.join(str(chat[part]) for part in ('first_name', 'last_name') if chat.get(part))
 
 
 def _request_for(content: PostContent) -> tuple[str, dict[str, Any], list[tuple[str, MediaFile]]]:

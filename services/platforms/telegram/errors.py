@@ -4,12 +4,16 @@ from __future__ import annotations
 from services.core.i18n import N_
 from services.platforms.spec import KnownError
 
+# also what the client says when the bot's rights in a chat it is asked about fall short
+BOT_REMOVED = N_('The bot was removed from the channel or group. Add it back as an administrator, then retry.')
+BOT_MAY_NOT_POST = N_('The bot may not post in this chat. Make it an administrator allowed to post messages, then '
+                      'retry.')
+BOT_NOT_IN_CHAT = N_('The bot is not a member of this chat. Add it to the channel or group as an administrator '
+                     'allowed to post messages, then try again.')
+
 KNOWN_ERRORS = (
-    KnownError(r'bot was kicked|bot is not a member',
-               N_('The bot was removed from the channel or group. Add it back as an administrator, then retry.')),
-    KnownError(r'need administrator rights|not enough rights|have no rights|CHAT_ADMIN_REQUIRED',
-               N_('The bot may not post in this chat. Make it an administrator allowed to post messages, then '
-                  'retry.')),
+    KnownError(r'bot was kicked|bot is not a member', BOT_REMOVED),
+    KnownError(r'need administrator rights|not enough rights|have no rights|CHAT_ADMIN_REQUIRED', BOT_MAY_NOT_POST),
     KnownError(r'bot was blocked by the user',
                N_('The person the bot writes to has blocked it. Ask them to unblock the bot, or post to another '
                   'chat.')),

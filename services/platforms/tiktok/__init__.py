@@ -33,6 +33,7 @@ PLATFORM = PlatformSpec(
     # the choices TikTok offers this creator replace these once it has named them
     options=(PostOption('privacy', N_('Who can see it'), PRIVACY),),
     posting_limits=TikTokClient.posting_limits,
+    describe=TikTokClient.describe,
     env_account=EnvAccount({'client_key': 'client_key', 'client_secret': 'client_secret',
                             'access_token': 'access_token', 'refresh_token': 'refresh_token'}),
     oauth=OAuthProvider(

@@ -32,7 +32,7 @@ from services.platforms.base import (
     read_span,
     send,
 )
-from services.platforms.spec import PostingLimits
+from services.platforms.spec import AccountProfile, PostingLimits
 
 TOKEN_PATH = '/v2/oauth/token/'
 CREATOR_INFO_PATH = '/v2/post/publish/creator_info/query/'
@@ -103,9 +103,16 @@ class TikTokClient:
 
     async def check(self, account: Account) -> str:
         """The creator's nickname (or '@username'). Raises a PlatformError."""
+        return (await self.describe(account)).name
+
+    async def describe(self, account: Account) -> AccountProfile:
+        """Who the creator is: the `open_id` stored at sign-in (else the username, as creator_info names no id), the
+        nickname (or '@username') and the avatar address. Raises a PlatformError."""
         info = await self.creator_info(account)
         nickname, username = info.get('creator_nickname'), info.get('creator_username')
-        return str(nickname) if nickname else f'@{username}' if username else ''
+        return AccountProfile(remote_id=account.credentials.get('open_id') or str(username or ''),
+                              name=str(nickname) if nickname else f'@{username}' if username else '',
+                              picture_url=str(info.get('creator_avatar_url') or ''))
 
     async def creator_info(self, account: Account) -> dict[str, Any]:
         """What the creator may post now: `privacy_level_options`, `max_video_post_duration_sec`,

@@ -24,6 +24,7 @@ PLATFORM = PlatformSpec(
               Setting('authorize_url', 'YOUTUBE_AUTHORIZE_URL', 'https://accounts.google.com', is_url=True)),
     options=(PostOption('title', N_('Video title')), PostOption('privacy', N_('Who can see it'), PRIVACY)),
     title_option='title',
+    describe=YouTubeClient.describe,
     env_account=EnvAccount({'client_id': 'client_id', 'client_secret': 'client_secret',
                             'refresh_token': 'refresh_token'}),
     oauth=OAuthProvider(

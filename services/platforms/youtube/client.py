@@ -34,6 +34,7 @@ from services.platforms.base import (
     read_span,
     send,
 )
+from services.platforms.spec import AccountProfile
 
 UPLOAD_UNIT = 256 * 1024  # every chunk but the last must be a multiple of this
 WATCH_URL = 'https://www.youtube.com/watch?v='
@@ -88,11 +89,20 @@ class YouTubeClient:
 
     async def check(self, account: Account) -> str:
         """The title of the account's channel (refreshing the access token when needed). Raises a PlatformError."""
+        return (await self.describe(account)).name
+
+    async def describe(self, account: Account) -> AccountProfile:
+        """The channel the account's grant reaches: its id, title and smallest thumbnail (refreshing the access token
+        when needed). Raises NeedsReconnect when the Google account has no channel, or another PlatformError."""
         body = await self._session(account).call(self._my_channels)
         items = body.get('items') or []
         if not items:
             raise NeedsReconnect('This Google account has no YouTube channel')
-        return str((items[0].get('snippet') or {}).get('title', ''))
+        snippet = items[0].get('snippet') or {}
+        thumbnails = snippet.get('thumbnails') or {}
+        pictures = [(thumbnails.get(size) or {}).get('url') for size in ('default', 'medium', 'high')]
+        return AccountProfile(remote_id=str(items[0].get('id') or ''), name=str(snippet.get('title') or ''),
+                              picture_url=next((str(url) for url in pictures if url), ''))
 
     async def publish(self, content: PostContent, account: Account) -> PublishResult:
         """Upload the one video in `content` with its title, description, tags, privacy and publishing time.
