@@ -181,6 +181,8 @@ class Engine:
         its credential's (sends with one bot into all its chats at least `credential_pacing_s` apart), then for a
         sending slot, then `claim`; yields the claim's answer, holding the slot until the block ends.
 
+        A paced channel's gap counts from the end of its previous request, when that request has surely reached
+        the platform: counted from the start, a request delayed on its way would arrive too close to the next.
         A delivery waiting for a gap holds no slot, so a paced burst to one channel leaves the slots to others.
         A gap counts as used only when the claim succeeds; a lost claim gives the slot straight back.
         """
@@ -188,7 +190,9 @@ class Engine:
         credential = self._pacing.setdefault(('credential', account_id), _Pace(asyncio.Lock()))
         channel_gap = self.settings.pacing_seconds.get(spec.name, 0.0)
         credential_gap = spec.credential_pacing_s if channel_gap > 0 else 0.0  # pacing off (a bench, a test): both
-        async with channel.lock:
+        await channel.lock.acquire()
+        paced = True
+        try:
             await _wait_gap(channel, channel_gap)
             async with credential.lock:
                 await _wait_gap(credential, credential_gap)
@@ -199,11 +203,19 @@ class Engine:
                     self._slots.release()
                     raise
                 if claimed:
-                    channel.last = credential.last = time.monotonic()
-        try:
-            yield claimed
+                    credential.last = time.monotonic()
+            if channel_gap <= 0 or not claimed:  # unpaced sends to one channel may overlap
+                channel.lock.release()
+                paced = False
+            try:
+                yield claimed
+            finally:
+                self._slots.release()
+                if claimed:
+                    channel.last = time.monotonic()
         finally:
-            self._slots.release()
+            if paced:
+                channel.lock.release()
 
 
 async def _wait_gap(pace: _Pace, gap: float) -> None:
