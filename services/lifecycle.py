@@ -1,6 +1,7 @@
 """What the app does when it starts and stops, apart from serving pages."""
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from services.connections import accounts, token_refresh
@@ -13,15 +14,16 @@ log = logging.getLogger(__name__)
 
 
 async def start_services(settings: Settings) -> None:
-    """Accounts from the environment, then recovery: files of cut-off uploads removed, interrupted deliveries marked,
-    queued posts resumed; then the scheduler loads every scheduled post. Token renewal and the sweep of unused
-    media then run in the background."""
+    """Accounts from the environment, then recovery: files of cut-off uploads removed, deliveries of a process that
+    is gone (lease run out) marked interrupted, and so every half lease from then on, queued posts resumed; then the
+    scheduler loads every scheduled post. Token renewal and the sweep of unused media then run in the background."""
     accounts.sync_env_accounts(settings)
     swept = cleanup.sweep_leftovers()
     if swept:
         log.info('removed %d file(s) left in the uploads folder by an interrupted upload', swept)
     publisher = engine.init_engine(settings)
-    resumable = engine.recover_after_restart()
+    resumable = engine.recover_abandoned()
+    publisher.watch_abandoned()
     for post_id in resumable:
         publisher.start(post_id)
     if resumable:
@@ -33,6 +35,8 @@ async def start_services(settings: Settings) -> None:
 
 async def stop_services() -> None:
     await due_timer.stop_scheduler()
+    with contextlib.suppress(RuntimeError):  # no engine was started
+        await engine.get_engine().stop()
     await token_refresh.stop_token_refresh()
     await cleanup.stop_unused_media_sweep()
     await close_http_client()

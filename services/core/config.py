@@ -36,6 +36,7 @@ class Settings:
     # Each platform's own settings (API addresses, credentials from the environment) by the keys its spec declares.
     platforms: dict[str, dict[str, str]] = field(default_factory=dict)
     publish_concurrency: int = 8
+    delivery_lease_seconds: float = 60.0  # how long a sending process's claim lasts unless it renews it
     publish_max_attempts: int = 5
     retry_base_seconds: float = 2.0
     # Seconds between two sends to the same account (<PLATFORM>_PACING_SECONDS; 0 turns pacing off).
@@ -101,6 +102,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
                                if setting.is_url else get(setting.env, setting.default) for setting in spec.settings}
                    for spec in specs},
         publish_concurrency=_int_setting('PUBLISH_CONCURRENCY', get('PUBLISH_CONCURRENCY', '8'), low=1, high=256),
+        delivery_lease_seconds=_float_setting('DELIVERY_LEASE_SECONDS', get('DELIVERY_LEASE_SECONDS', '60')),
         publish_max_attempts=_int_setting('PUBLISH_MAX_ATTEMPTS', get('PUBLISH_MAX_ATTEMPTS', '5'), low=1, high=50),
         retry_base_seconds=_float_setting('RETRY_BASE_SECONDS', get('RETRY_BASE_SECONDS', '2')),
         pacing_seconds={spec.name: _float_setting(f'{spec.name.upper()}_PACING_SECONDS',

@@ -179,6 +179,9 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=sa.Text)
     # JSON a platform client left to pick up an attempt a crash cut off (Instagram: the container it was publishing)
     resume_state: str | None = Field(default=None, sa_type=sa.Text)
+    # While publishing: the process sending it, which renews `lease_until`; past it, that process is gone
+    owner: str | None = Field(default=None, max_length=100)
+    lease_until: datetime | None = _time(index=True, nullable=True, default=False)
     created_at: datetime = _time()
     updated_at: datetime = _time()
     published_at: datetime | None = _time(nullable=True, default=False)

@@ -3,7 +3,8 @@
 A delivery is claimed with a conditional status change (pending → publishing, checked by its row count) only once
 it has a sending slot and its account's pacing gap, just before the request: so a double click, two tabs or two
 processes never send it twice, and a stop while it waits leaves it pending, to be sent after the restart. Only a
-delivery whose request may have reached the platform is found publishing after a crash (and becomes interrupted).
+delivery whose request may have reached the platform is found publishing after a crash; it becomes interrupted once
+the lease its process renewed has run out, so a process starting beside a live one never judges that one's sends.
 """
 from __future__ import annotations
 
@@ -13,10 +14,14 @@ import contextlib
 import functools
 import json
 import logging
+import os
 import random
+import socket
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlmodel import select
@@ -36,6 +41,7 @@ from services.core.models import (
     PostStatus,
     utcnow,
 )
+from services.core.periodic import Periodic
 from services.media import library
 from services.platforms import registry
 from services.platforms.base import Account, MediaFile, NeedsReconnect, OutcomeUnknown, PostContent, Rejected, Retryable
@@ -87,8 +93,17 @@ class _Window:
 
 
 class Engine:
+    """Sends deliveries for this process. Every delivery it claims carries its `instance` id and a lease it renews
+    while it holds the delivery, so other processes on the same database know it is alive."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.instance = f'{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}'
+        self._leases = Periodic('delivery leases', self.renew_leases, first_delay_s=settings.delivery_lease_seconds / 3,
+                                interval_s=settings.delivery_lease_seconds / 3)
+        self._recovery = Periodic('abandoned deliveries', _recover_in_thread,
+                                  first_delay_s=settings.delivery_lease_seconds / 2,
+                                  interval_s=settings.delivery_lease_seconds / 2)
         self._slots = asyncio.Semaphore(settings.publish_concurrency)
         self._pacing: dict[int, _Pace] = {}  # by channel
         self._windows: dict[int, _Window] = {}  # by account (credential)
@@ -145,7 +160,7 @@ class Engine:
         held = False  # still claimed from the attempt before, whose request may have reached the platform
         for attempt in range(1, self.settings.publish_max_attempts + 1):
             started = utcnow()
-            claim = functools.partial(_claim, delivery_id) if not held else lambda: True
+            claim = functools.partial(self._claim, delivery_id) if not held else lambda: True
             try:
                 async with self._turn(spec, channel_id, account_id, claim) as claimed:
                     if not claimed:
@@ -184,6 +199,39 @@ class Engine:
                 _finish(delivery_id, DeliveryStatus.PUBLISHED, Outcome.PUBLISHED, None, started,
                         remote_id=result.remote_id or None, remote_url=result.remote_url)
                 return
+
+    def _claim(self, delivery_id: int) -> bool:
+        """Take the delivery (pending → publishing) under this process's lease; False when another task, tab or
+        process has it."""
+        self._leases.start()
+        lease = utcnow() + timedelta(seconds=self.settings.delivery_lease_seconds)
+        with state.transaction() as change:
+            claimed = change.move_delivery(delivery_id, DeliveryStatus.PUBLISHING, only_from=[DeliveryStatus.PENDING],
+                                           attempt_count=Delivery.attempt_count + 1, last_error=None,
+                                           owner=self.instance, lease_until=lease)
+            if claimed:
+                change.announce_delivery(delivery_id)
+        return claimed
+
+    async def renew_leases(self) -> int:
+        """Extend the lease of every delivery this process is sending (or holds between two attempts); returns how
+        many. Runs every third of a lease while the engine has claimed anything."""
+        lease = utcnow() + timedelta(seconds=self.settings.delivery_lease_seconds)
+        with db.session() as session:
+            return session.exec(sa.update(Delivery).where(
+                Delivery.owner == self.instance, Delivery.status == DeliveryStatus.PUBLISHING,
+            ).values(lease_until=lease)).rowcount
+
+    def watch_abandoned(self) -> None:
+        """From now on, every half lease, judge deliveries whose sending process is gone (`recover_abandoned`):
+        a process killed beside this one is found out while this one runs, not at its next start."""
+        self._recovery.start()
+
+    async def stop(self) -> None:
+        """Stop renewing leases and watching others' (what is still claimed then is judged by its lease, as after
+        a crash)."""
+        await self._leases.stop()
+        await self._recovery.stop()
 
     async def wait_idle(self) -> None:
         """Wait until every publishing task started so far has ended (tests, shutdown)."""
@@ -247,17 +295,19 @@ async def _wait_gap(pace: _Pace, gap: float) -> None:
         await asyncio.sleep(wait)
 
 
-def recover_after_restart() -> list[int]:
-    """Deliveries left publishing by a crash become interrupted (never silently resent): their request may have
-    reached the platform.
+def recover_abandoned() -> list[int]:
+    """Deliveries whose sending process is gone (their lease ran out: a crash, a kill) become interrupted, never
+    silently resent: their request may have reached the platform. Deliveries a live process is sending (on this
+    database, from any machine) are left alone.
 
     Returns the ids of posts being published that still have pending deliveries: nothing of those was sent yet, so
     they may be resumed.
     """
+    now = utcnow()
     with state.transaction() as change:
         stuck = change.move_deliveries(DeliveryStatus.INTERRUPTED, only_from=[DeliveryStatus.PUBLISHING],
-                                       last_error=INTERRUPTED_REASON)
-        now = utcnow()
+                                       where=[sa.or_(Delivery.lease_until.is_(None), Delivery.lease_until < now)],
+                                       last_error=INTERRUPTED_REASON, owner=None, lease_until=None)
         for delivery_id, _post_id in stuck:
             change.record_attempt(delivery_id, Outcome.INTERRUPTED, now, error=INTERRUPTED_REASON)
             change.announce_delivery(delivery_id)
@@ -266,6 +316,10 @@ def recover_after_restart() -> list[int]:
         resumable = change.session.exec(select(Post.id).where(Post.status == PostStatus.PUBLISHING).where(
             sa.exists().where(Delivery.post_id == Post.id, Delivery.status == DeliveryStatus.PENDING))).all()
     return list(resumable)
+
+
+async def _recover_in_thread() -> None:
+    await asyncio.to_thread(recover_abandoned)
 
 
 def _may_have_arrived(error: Retryable, spec: PlatformSpec) -> bool:
@@ -302,16 +356,6 @@ def _prepare(delivery_id: int) -> tuple[str, int, int | None, PostContent] | Non
                                    .where(PostMedia.post_id == post.id).order_by(PostMedia.position)))
     account_id = channel.account_id if channel.status == AccountStatus.CONNECTED else None
     return delivery.platform, channel.id, account_id, _content_of(post, assets, delivery)
-
-
-def _claim(delivery_id: int) -> bool:
-    """Take the delivery (pending → publishing); False when another task, tab or process has it."""
-    with state.transaction() as change:
-        claimed = change.move_delivery(delivery_id, DeliveryStatus.PUBLISHING, only_from=[DeliveryStatus.PENDING],
-                                       attempt_count=Delivery.attempt_count + 1, last_error=None)
-        if claimed:
-            change.announce_delivery(delivery_id)
-    return claimed
 
 
 def _account(channel_id: int) -> Account | None:
@@ -359,7 +403,7 @@ def _wait_to_retry(delivery_id: int, error: str, started, *, held: bool) -> None
             change.session.exec(sa.update(Delivery).where(Delivery.id == delivery_id).values(
                 attempt_count=Delivery.attempt_count + 1, last_error=error, updated_at=utcnow()))
         elif not change.move_delivery(delivery_id, DeliveryStatus.PENDING, only_from=[DeliveryStatus.PUBLISHING],
-                                      last_error=error):
+                                      last_error=error, owner=None, lease_until=None):
             return
         change.record_attempt(delivery_id, Outcome.RETRY, started, error=error)
         change.announce_delivery(delivery_id)
@@ -373,7 +417,7 @@ def _finish(delivery_id: int, status: str, outcome: str, error: str | None, star
         if status == DeliveryStatus.PUBLISHED else {}
     with state.transaction() as change:
         if not change.move_delivery(delivery_id, status, only_from=[DeliveryStatus.PUBLISHING], last_error=error,
-                                    **published):
+                                    owner=None, lease_until=None, **published):
             log.warning('delivery %s was no longer being sent when it ended as %s', delivery_id, outcome)
             return
         change.record_attempt(delivery_id, outcome, started, error=error, remote_id=remote_id, remote_url=remote_url)

@@ -19,6 +19,7 @@ from tests.harness.builders import (
     draft,
     first_admin,
     in_state,
+    leases_run_out,
     listed,
     media_rows,
     missed,
@@ -33,6 +34,6 @@ from tests.harness.drivers import confirm_in_dialog, drop_files, reschedule_in_d
 
 __all__ = ['FAKE_ACCOUNTS', 'PASSWORD', 'SECRET_KEY', 'boot', 'boot_with_engine', 'channel_of', 'channels_of',
            'confirm_in_dialog', 'connected', 'deliveries_of', 'draft', 'drop_files', 'first_admin', 'in_state',
-           'listed', 'media_rows', 'missed', 'own_password',
+           'leases_run_out', 'listed', 'media_rows', 'missed', 'own_password',
            'post_of', 'process_env', 'queued', 'reschedule_in_dialog', 'scheduled', 'stop_services', 'teammate',
            'with_status']

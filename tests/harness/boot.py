@@ -45,8 +45,9 @@ async def stop_services() -> None:
 
 def process_env(**settings: str) -> dict[str, str]:
     """The environment of a real app process (`app_process.start_app`) with `settings`; like `boot`, on the
-    test's data folder and database unless they name a DATA_DIR."""
-    return app_process.app_env(**_with_defaults(settings))
+    test's data folder and database unless they name a DATA_DIR. Leases last 3 s (not a minute), so that what a
+    killed process was sending is judged within seconds."""
+    return app_process.app_env(**_with_defaults({'DELIVERY_LEASE_SECONDS': '3', **settings}))
 
 
 def _with_defaults(settings: dict[str, str]) -> dict[str, str]:

@@ -150,6 +150,13 @@ def with_status(post_id: int, status: str) -> int:
     return post_id
 
 
+def leases_run_out() -> None:
+    """What time does to the deliveries of a killed process: nobody renews their leases, which run out."""
+    with db.session() as session:
+        session.exec(sa.update(Delivery).where(Delivery.lease_until.is_not(None)).values(
+            lease_until=utcnow() - timedelta(seconds=1)))
+
+
 def post_of(post_id: int) -> Post:
     with db.session() as session:
         return session.get(Post, post_id)

@@ -158,6 +158,6 @@ async def test_retry_announces_the_delivery_queued_again_and_the_engine_sends_it
 async def test_an_interrupted_delivery_is_announced_with_its_settled_post(author):
     post = saved(author, SaveAction.PUBLISH)
     delivery_id = with_status(post.id, P.PUBLISHING, D.PUBLISHING)  # what a kill during the send leaves
-    resumable, heard = heard_while(engine.recover_after_restart)
+    resumable, heard = heard_while(engine.recover_abandoned)
     assert resumable == []
     assert [(e.delivery_id, e.status, e.post_status) for e in heard] == [(delivery_id, D.INTERRUPTED, P.FAILED)]

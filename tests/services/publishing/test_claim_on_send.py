@@ -20,7 +20,7 @@ from services.publishing import engine
 from services.team import users
 from tests.conftest import eventually
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeChat, FakeTelegram, Fault
-from tests.harness.builders import channels_of
+from tests.harness.builders import channels_of, leases_run_out
 
 SECOND_CHAT = -1005555555555
 LONG = 60.0  # a pacing gap or a backoff no test waits out: it only has to outlast the test
@@ -72,10 +72,13 @@ def outcomes_of(delivery_id: int) -> list[str]:
 
 
 async def stop(*tasks: asyncio.Task) -> None:
-    """What a kill does to the engine's work (the database keeps what was committed)."""
+    """What a kill does to the engine's work (the database keeps what was committed), and then time: the leases
+    of what it was sending run out."""
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    await engine.get_engine().stop()
+    leases_run_out()
 
 
 async def test_a_delivery_waiting_for_its_pacing_gap_stays_pending_and_is_resumed_after_a_stop(fake, author):
@@ -90,7 +93,7 @@ async def test_a_delivery_waiting_for_its_pacing_gap_stays_pending_and_is_resume
     assert (status_of(sent), status_of(waiting)) == (DeliveryStatus.PUBLISHING, DeliveryStatus.PENDING)
 
     await stop(*tasks)
-    assert engine.recover_after_restart() == [waiting_post]  # nothing of it left: it is sent after the restart
+    assert engine.recover_abandoned() == [waiting_post]  # nothing of it left: it is sent after the restart
     assert (status_of(sent), status_of(waiting)) == (DeliveryStatus.INTERRUPTED, DeliveryStatus.PENDING)
     assert editing.get_post(sent_post).post.status == PostStatus.FAILED
 
@@ -142,7 +145,7 @@ async def test_a_retry_that_did_not_take_effect_waits_pending(fake, author):
     await eventually(lambda: outcomes_of(delivery_id) == ['retry'])
     assert status_of(delivery_id) == DeliveryStatus.PENDING  # Telegram refused it: nothing is out there
     await stop(task)
-    assert engine.recover_after_restart() == [post_id]
+    assert engine.recover_abandoned() == [post_id]
     assert fake.sent == []
 
 
@@ -160,5 +163,5 @@ async def test_a_request_that_may_have_arrived_is_never_left_pending(fake, autho
     await eventually(lambda: outcomes_of(delivery_id) != [])
     assert status_of(delivery_id) != DeliveryStatus.PENDING
     await stop(task)
-    assert engine.recover_after_restart() == []  # never resent behind the user's back
+    assert engine.recover_abandoned() == []  # never resent behind the user's back
     assert status_of(delivery_id) in (DeliveryStatus.INTERRUPTED, DeliveryStatus.FAILED)

@@ -145,7 +145,7 @@ async def test_crash_mid_publish_leaves_it_interrupted_not_resent(publisher, fak
     delivery_id = delivery_of(post_id).id
     with db.session() as session:  # what a kill during the send leaves behind
         session.get(Delivery, delivery_id).status = DeliveryStatus.PUBLISHING
-    assert engine.recover_after_restart() == []
+    assert engine.recover_abandoned() == []
     delivery = delivery_of(post_id)
     assert delivery.status == DeliveryStatus.INTERRUPTED
     assert post_status(post_id) == PostStatus.FAILED
@@ -159,7 +159,7 @@ async def test_crash_mid_publish_leaves_it_interrupted_not_resent(publisher, fak
 async def test_queued_posts_are_resumed_after_a_restart(publisher):
     _runner, author = publisher
     post_id = queue_post(author)
-    assert engine.recover_after_restart() == [post_id]
+    assert engine.recover_abandoned() == [post_id]
 
 
 async def test_every_state_change_is_announced(publisher):
