@@ -5,6 +5,7 @@ import contextlib
 import logging
 
 from services.connections import accounts, token_refresh
+from services.core import event_bus
 from services.core.config import Settings
 from services.media import cleanup
 from services.platforms.base import close_http_client
@@ -17,6 +18,7 @@ async def start_services(settings: Settings) -> None:
     """Accounts from the environment, then recovery: files of cut-off uploads removed, deliveries of a process that
     is gone (lease run out) marked interrupted, and so every half lease from then on, queued posts resumed; then the
     scheduler loads every scheduled post. Token renewal and the sweep of unused media then run in the background."""
+    event_bus.start_listening(settings.database_url)
     accounts.sync_env_accounts(settings)
     swept = cleanup.sweep_leftovers()
     if swept:
@@ -34,6 +36,7 @@ async def start_services(settings: Settings) -> None:
 
 
 async def stop_services() -> None:
+    event_bus.stop_listening()
     await due_timer.stop_scheduler()
     with contextlib.suppress(RuntimeError):  # no engine was started
         await engine.get_engine().stop()

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from services.core import db, events
+from services.core import db, event_bus, events
 from services.core.models import Delivery, DeliveryAttempt, DeliveryStatus, Post, PostStatus, utcnow
 
 P, D = PostStatus, DeliveryStatus
@@ -167,6 +167,7 @@ def transaction() -> Iterator[Change]:
         change = Change(session)
         yield change
         announced = change.events()
+        event_bus.notify(session, announced)  # other processes hear it when, and only if, this commits
     for event in announced:
         events.emit(event)
 

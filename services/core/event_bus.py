@@ -1,0 +1,114 @@
+"""Change events across processes on PostgreSQL.
+
+Each event is sent with NOTIFY inside the transaction that made the change, so other processes get it when (and
+only if) it commits; a listener thread hands the other processes' events to this process's listeners, as if they
+had happened here. On SQLite the app is one process and events stay in it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from services.core import events
+
+log = logging.getLogger(__name__)
+CHANNEL = 'app_events'
+ORIGIN = uuid.uuid4().hex  # this process: its own events are already emitted here
+MAX_ERROR = 2000  # NOTIFY carries at most 8000 bytes; a platform's error can be longer
+RECONNECT_S = 2.0
+
+_listener: _Listener | None = None
+
+
+def notify(session: Session, announced: list[events.DeliveryChanged | events.PostScheduleChanged]) -> None:
+    """Queue `announced` for the other processes in `session`'s transaction (PostgreSQL only)."""
+    if session.get_bind().dialect.name != 'postgresql':
+        return
+    for event in announced:
+        session.exec(sa.select(sa.func.pg_notify(CHANNEL, encode(event))))
+
+
+def encode(event: events.DeliveryChanged | events.PostScheduleChanged, origin: str = ORIGIN) -> str:
+    if isinstance(event, events.PostScheduleChanged):
+        body = {'kind': 'schedule', 'post_id': event.post_id, 'status': event.status,
+                'scheduled_at': event.scheduled_at.isoformat() if event.scheduled_at else None}
+    else:
+        body = {'kind': 'delivery', **{name: getattr(event, name) for name in events.DeliveryChanged.__annotations__}}
+        body['error'] = (event.error or '')[:MAX_ERROR] or None
+    return json.dumps({**body, 'origin': origin})
+
+
+def decode(payload: str) -> events.DeliveryChanged | events.PostScheduleChanged | None:
+    """The event another process sent; None for one of this process's own, or one it cannot read."""
+    try:
+        body = json.loads(payload)
+        if body.pop('origin') == ORIGIN:
+            return None
+        if body.pop('kind') == 'schedule':
+            when = body['scheduled_at']
+            return events.PostScheduleChanged(body['post_id'], body['status'],
+                                              datetime.fromisoformat(when) if when else None)
+        return events.DeliveryChanged(**body)
+    except (ValueError, KeyError, TypeError):
+        log.warning('an event from another process could not be read: %.200s', payload)
+        return None
+
+
+def start_listening(database_url: str) -> None:
+    """Hear the other processes' events from now on (PostgreSQL only; once per process)."""
+    global _listener
+    url = sa.engine.make_url(database_url)
+    if not url.get_backend_name().startswith('postgresql') or _listener is not None:
+        return
+    _listener = _Listener(url.set(drivername='postgresql').render_as_string(hide_password=False))
+    _listener.start()
+
+
+def stop_listening() -> None:
+    global _listener
+    if _listener is not None:
+        _listener.stop()
+    _listener = None
+
+
+class _Listener(threading.Thread):
+    """LISTEN on a connection of its own; gone (the database restarted), it connects again."""
+
+    def __init__(self, dsn: str) -> None:
+        super().__init__(name='event listener', daemon=True)
+        self._dsn = dsn
+        self._stopping = threading.Event()
+        self.ready = threading.Event()  # listening: events committed from now on are heard
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.join(timeout=5)
+
+    def run(self) -> None:
+        import psycopg
+
+        while not self._stopping.is_set():
+            try:
+                with psycopg.connect(self._dsn, autocommit=True) as connection:
+                    connection.execute(f'LISTEN {CHANNEL}')
+                    self.ready.set()
+                    while not self._stopping.is_set():
+                        for notice in connection.notifies(timeout=0.5):
+                            event = decode(notice.payload)
+                            if event is not None:
+                                events.emit(event)
+            except psycopg.Error as error:
+                self.ready.clear()
+                log.warning('not hearing other processes for now (%s); trying again', error)
+                self._stopping.wait(RECONNECT_S)
+
+
+def wait_listening(timeout: float = 10.0) -> bool:
+    """Whether this process is listening (tests and start-up wait for it)."""
+    return _listener is not None and _listener.ready.wait(timeout)

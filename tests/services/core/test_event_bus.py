@@ -1,0 +1,92 @@
+"""On PostgreSQL, a change made by one process reaches the pages and scheduler of every other process (NOTIFY in
+the changing transaction, a LISTEN thread in each process)."""
+import json
+import os
+import threading
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+
+from services.core import db, event_bus, events
+from services.core.config import configure, load_settings
+from services.posts import state
+from services.team import users
+from tests.conftest import empty_postgres
+from tests.harness import draft
+
+POSTGRES_URL = os.environ.get('TEST_POSTGRES_URL', '')
+pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason='TEST_POSTGRES_URL is not set')
+
+
+@pytest.fixture
+def heard(tmp_path):
+    """This process on PostgreSQL, listening; what its listeners hear."""
+    settings = configure(load_settings({'DATABASE_URL': empty_postgres(POSTGRES_URL), 'DATA_DIR': str(tmp_path),
+                                        'SECRET_KEY': 's' * 40}, env_file=None))
+    db.init_db(settings.database_url)
+    users.forget_cached_state()
+    got, arrived = [], threading.Event()
+
+    def listener(event):
+        got.append(event)
+        arrived.set()
+
+    stop, stop_schedule = events.subscribe(listener), events.subscribe_schedule(listener)
+    event_bus.start_listening(settings.database_url)
+    assert event_bus.wait_listening()
+    yield got, arrived
+    stop()
+    stop_schedule()
+    event_bus.stop_listening()
+
+
+def other_process_notifies(payload: str) -> None:
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute('SELECT pg_notify(%s, %s)', (event_bus.CHANNEL, payload))
+
+
+def test_a_delivery_sent_by_another_process_is_heard_here(heard):
+    got, arrived = heard
+    sent = events.DeliveryChanged(post_id=7, delivery_id=9, platform='telegram', channel_id=3, status='published',
+                                  post_status='published', author_id=1, remote_url='https://t.me/news/5')
+    other_process_notifies(event_bus.encode(sent, origin='another-process'))
+    assert arrived.wait(10)
+    assert got == [sent]
+
+
+def test_a_schedule_change_made_by_another_process_is_heard_here(heard):
+    got, arrived = heard
+    moved = events.PostScheduleChanged(4, 'scheduled', datetime(2026, 12, 24, 9, tzinfo=UTC))
+    other_process_notifies(event_bus.encode(moved, origin='another-process'))
+    assert arrived.wait(10)
+    assert got == [moved]
+
+
+def test_this_processes_own_change_is_heard_once_and_a_rolled_back_one_not_at_all(heard):
+    got, arrived = heard
+    users.create_first_admin('author', 'a long password!', language='en', time_zone='UTC', ip='')
+    post_id = draft('Heard once')
+    got.clear()
+    with pytest.raises(RuntimeError), state.transaction() as change:
+        change.announce_post(post_id)
+        raise RuntimeError('the change fails')
+    with state.transaction() as change:
+        change.announce_post(post_id)
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:  # a marker sent after it, from elsewhere
+        connection.execute('SELECT pg_notify(%s, %s)', (event_bus.CHANNEL, json.dumps(
+            {'kind': 'schedule', 'post_id': -1, 'status': None, 'scheduled_at': None, 'origin': 'marker'})))
+    assert _eventually(lambda: any(event.post_id == -1 for event in got))
+    assert [event.post_id for event in got] == [post_id, -1]  # its own once (emitted here), the marker
+
+
+def _eventually(check, seconds: float = 10.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
