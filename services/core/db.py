@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -107,6 +108,16 @@ def session() -> Iterator[Session]:
         except BaseException:
             db.rollback()
             raise
+
+
+def database_now() -> datetime:
+    """The database's clock (aware UTC): the one clock every process on a shared database agrees on. SQLite is one
+    process's own file, so there it is this machine's clock."""
+    current = engine()
+    if current.dialect.name != 'postgresql':
+        return datetime.now(UTC)
+    with current.connect() as connection:
+        return connection.exec_driver_sql('SELECT CURRENT_TIMESTAMP').scalar_one().astimezone(UTC)
 
 
 def is_reachable() -> bool:

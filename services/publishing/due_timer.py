@@ -2,9 +2,10 @@
 
 At start every scheduled post is loaded as a job (job id = post id); posts that fell due while the app was down
 are published now when less late than the grace, else marked missed. Later changes arrive as PostScheduleChanged
-events. A job only hands its post to the engine, whose conditional updates in the database make a stale or
-doubled job harmless: a rescheduled post is not due yet, a cancelled one is no longer scheduled, a claimed
-delivery is not sent again.
+events (from other processes too, on PostgreSQL), and every SAFETY_NET_S the posts due by the database's clock are
+handed over again, should an event have been lost. A job only hands its post to the engine, whose conditional
+updates in the database make a stale or doubled job harmless: a rescheduled post is not due yet, a cancelled one
+is no longer scheduled, a claimed delivery is not sent again.
 """
 from __future__ import annotations
 
@@ -21,11 +22,13 @@ from sqlmodel import select
 
 from services.core import db, events
 from services.core.config import Settings
-from services.core.models import Post, PostStatus, utcnow
+from services.core.models import Post, PostStatus
+from services.core.periodic import Periodic
 from services.posts import state
 from services.publishing import engine
 
 log = logging.getLogger(__name__)
+SAFETY_NET_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ async def fire(post_id: int) -> None:
 class PostScheduler:
     def __init__(self, settings: Settings) -> None:
         self.grace = timedelta(minutes=settings.misfire_grace_minutes)
+        # the safety net under the events: a post scheduled by a process whose event never arrived still fires
+        self._safety_net = Periodic('due posts', self.fire_due, first_delay_s=SAFETY_NET_S, interval_s=SAFETY_NET_S)
         # misfire_grace_time=None: a job that fires late (a busy loop) still runs; lateness is judged at start only
         self._aps = AsyncIOScheduler(timezone=UTC, job_defaults={
             'misfire_grace_time': None, 'coalesce': True, 'max_instances': 1})
@@ -60,7 +65,7 @@ class PostScheduler:
         `now` replaces the clock for judging what fell due while the app was down (tests).
         """
         started = time.perf_counter()
-        now = now or utcnow()
+        now = now or db.database_now()
         self._unsubscribe = events.subscribe_schedule(self._schedule_changed)
         missed = mark_missed(now - self.grace)
         late, waiting = 0, 0
@@ -73,6 +78,7 @@ class PostScheduler:
                 waiting += 1
         self.loop = asyncio.get_running_loop()
         self._aps.start()
+        self._safety_net.start()
         return StartReport(waiting, late, missed, time.perf_counter() - started)
 
     async def stop(self) -> None:
@@ -80,9 +86,18 @@ class PostScheduler:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        await self._safety_net.stop()
         if self.running and self.loop is asyncio.get_running_loop():
             self._aps.shutdown(wait=False)
             await asyncio.sleep(0)  # AsyncIOScheduler shuts down in a loop callback: let it run
+
+    async def fire_due(self) -> int:
+        """Hand every scheduled post that is due by the database's clock to the engine (which sends it unless
+        another process has it); returns how many."""
+        due = await asyncio.to_thread(_due_posts)
+        for post_id in due:
+            engine.get_engine().start(post_id)
+        return len(due)
 
     def add(self, post_id: int, when: datetime) -> None:
         """(Re)place the job of `post_id` to fire at `when` (aware)."""
@@ -121,6 +136,13 @@ def mark_missed(cutoff: datetime) -> int:
         log.warning('%d scheduled post(s) fell due more than the grace period ago while the app was down: marked '
                     'missed (see the dashboard)', changed)
     return changed
+
+
+def _due_posts() -> list[int]:
+    now = db.database_now()
+    with db.session() as session:
+        return list(session.exec(select(Post.id).where(Post.status == PostStatus.SCHEDULED,
+                                                       Post.scheduled_at <= now)))
 
 
 def _scheduled_posts() -> list[tuple[int, datetime]]:

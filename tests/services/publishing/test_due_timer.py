@@ -251,3 +251,19 @@ async def test_cancelling_is_written_to_the_audit_log(author):
     with db.session() as session:
         event = session.exec(select(AuditEvent).where(AuditEvent.action == 'post.cancel')).one()
     assert (event.actor_id, event.target, event.ip) == (author.id, str(post_id), '10.0.0.7')
+
+
+async def test_a_post_scheduled_by_a_process_whose_event_never_arrived_still_fires_when_due(author):
+    jobs = await start()
+    with db.session() as session:  # written by another process; its event was lost
+        post = Post(author_id=author.id, text='Heard of late', status=PostStatus.SCHEDULED,
+                    scheduled_at=utcnow() - timedelta(seconds=1))
+        session.add(post)
+        session.flush()
+        post_id = post.id
+    assert jobs.next_run(post_id) is None
+
+    assert await jobs.fire_due() == 1
+
+    await engine.get_engine().wait_idle()
+    assert post_of(post_id).status != PostStatus.SCHEDULED  # taken by the engine (no delivery: nothing to send)
