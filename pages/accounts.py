@@ -9,6 +9,7 @@ from fastapi import Request
 from nicegui import APIRouter, ui
 
 from components.confirm import confirm
+from components.headings import heading
 from components.session import client_ip, guarded, page_user
 from components.status_badge import status_badge
 from components.theme import frame
@@ -44,7 +45,7 @@ def accounts_page(request: Request) -> None:
         forms = {spec.name: _OAuthForm(spec, user, settings) for spec in registry.all() if spec.oauth}
         listing = ui.refreshable(_account_list)
         listing(user, forms, listing.refresh)
-        ui.label(_('Connect an account')).classes('text-lg font-semibold mt-2')
+        heading(_('Connect an account')).classes('mt-2')
         for spec in registry.all():
             if spec.credential_form:
                 _credential_form(spec, user, listing.refresh)
@@ -89,7 +90,7 @@ def _account_card(account: PlatformAccount, user: User, forms: dict[str, _OAuthF
     needs_reconnect = account.status == AccountStatus.NEEDS_RECONNECT
     with ui.card().classes('w-full gap-1').mark(f'account-{account.id}'):
         with ui.row().classes('w-full items-center gap-3'):
-            ui.label(label).classes('font-semibold')
+            heading(label)
             ui.label(account.display_name or _('(name not known yet: use Test connection)')) \
                 .classes('text-gray-700 min-w-0 break-all').props('dir=auto')
             status_badge(account.status).mark(f'account-status-{account.id}')
@@ -163,7 +164,7 @@ class _OAuthForm:
         provider = self.spec.oauth
         id_label, secret_label, how = provider.client_id_label, provider.client_secret_label, provider.how
         with ui.card().classes('w-full gap-2').mark(f'connect-{self.platform}'):
-            ui.label(_('Connect %(platform)s', platform=self.label)).classes('font-semibold')
+            heading(_('Connect %(platform)s', platform=self.label), level=3)
             ui.label(_(how)).classes('text-sm text-gray-600')
             try:
                 callback = oauth.redirect_uri(self.platform, self.settings)
@@ -219,7 +220,7 @@ def _credential_form(spec: PlatformSpec, user: User, on_saved) -> None:
     """Connect an account of `spec` by typing its credentials: tested with the platform, then saved."""
     form = spec.credential_form
     with ui.card().classes('w-full gap-2').mark(f'connect-{spec.name}'):
-        ui.label(_(form.title)).classes('font-semibold')
+        heading(_(form.title), level=3)
         ui.label(_(form.help)).classes('text-sm text-gray-600')
         inputs = {field.name: ui.input(_(field.label), password=field.secret, placeholder=field.placeholder or None)
                   .props('outlined dense').classes('w-full').mark(field.name.replace('_', '-'))

@@ -11,6 +11,7 @@ from nicegui import APIRouter, events, ui
 from components.compose_buttons import problem_list, save_buttons
 from components.confirm import confirm
 from components.drop_zone import drop_zone
+from components.headings import heading
 from components.media_strip import media_strip
 from components.platform_picker import platform_picker, platform_warnings
 from components.post_preview import length_chip, post_preview
@@ -80,7 +81,7 @@ def compose_page(request: Request, post: int | None = None) -> None:
                 editor.build_main()
             with ui.column().classes('w-full md:w-80 gap-3'):
                 with ui.card().classes('w-full gap-2'):
-                    ui.label(_('Where it goes')).classes('font-semibold')
+                    heading(_('Where it goes'))
                     platform_picker(accounts, set(state.platforms), guarded(editor.toggle_platform),
                                     enabled=state.editable)
                 editor.build_side()
@@ -126,7 +127,7 @@ class _Editor:
         self.options_view()
         if state.editable:
             with ui.card().classes('w-full gap-2'):
-                ui.label(_('When')).classes('font-semibold')
+                heading(_('When'))
                 self.schedule_note = ui.refreshable(self._schedule_note)
                 self.schedule_note()
                 self.date_input, self.time_input = schedule_picker(self.day, self.at, self.user.timezone)
@@ -211,7 +212,7 @@ class _Editor:
             options = self.state.options.setdefault(spec.name, {})
             options.update(self.limit_options.get(spec.name, {}))
             with ui.card().classes('w-full gap-2').mark(f'options-{spec.name}'):
-                ui.label(spec.label).classes('font-semibold')
+                heading(spec.label)
                 for option in spec.options:
                     self._option_field(spec, option, options)
 
