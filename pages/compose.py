@@ -80,10 +80,6 @@ def compose_page(request: Request, post: int | None = None) -> None:
                 editor = _Editor(state, user, scheduled_at, accounts)
                 editor.build_main()
             with ui.column().classes('w-full md:w-80 gap-3'):
-                with ui.card().classes('w-full gap-2'):
-                    heading(_('Where it goes'))
-                    platform_picker(accounts, set(state.platforms), guarded(editor.toggle_platform),
-                                    enabled=state.editable)
                 editor.build_side()
         for spec in registry.all():
             account = accounts.get(spec.name)
@@ -123,6 +119,10 @@ class _Editor:
             drop_zone(guarded(self.upload), max_mb=get_settings().max_upload_mb)
         self.media_view = ui.refreshable(self._media)
         self.media_view()
+        # Where it goes, before its options, the time and the buttons: the order of Tab and of a phone's screen.
+        with ui.card().classes('w-full gap-2'):
+            heading(_('Where it goes'))
+            platform_picker(self.accounts, set(state.platforms), guarded(self.toggle_platform), enabled=state.editable)
         self.options_view = ui.refreshable(self._options)
         self.options_view()
         if state.editable:
