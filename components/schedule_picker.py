@@ -23,13 +23,13 @@ def schedule_picker(day: str, at: str, time_zone: str) -> tuple[ui.input, ui.inp
                 with ui.menu().props('no-parent-event') as date_menu:
                     ui.date().bind_value(date_input).props(f'minimal first-day-of-week={first_day}')
                 with date_input.add_slot('append'):
-                    ui.icon('event').on('click', date_menu.open).classes('cursor-pointer')
+                    _opener('event', _('Pick from a calendar'), date_menu)
             with ui.input(_('Time'), value=at).props('outlined dense mask="##:##"') \
                     .classes('w-32').mark('schedule-time') as time_input:
                 with ui.menu().props('no-parent-event') as time_menu:
                     ui.time().bind_value(time_input).props('format24h')
                 with time_input.add_slot('append'):
-                    ui.icon('schedule').on('click', time_menu.open).classes('cursor-pointer')
+                    _opener('schedule', _('Pick from a clock'), time_menu)
             ui.label(_('Time zone: %(zone)s', zone=time_zone)).classes('text-xs text-gray-600 self-center')
         written = ui.label().classes('text-sm text-gray-700').mark('schedule-written')
     # read with each field (its description), so a screen reader says the date in words too
@@ -38,6 +38,13 @@ def schedule_picker(day: str, at: str, time_zone: str) -> tuple[ui.input, ui.inp
         field.on_value_change(lambda: written.set_text(written_moment(language, date_input.value, time_input.value)))
     written.set_text(written_moment(language, day, at))
     return date_input, time_input
+
+
+def _opener(icon: str, label: str, menu: ui.menu) -> None:
+    """The picker's button: a named button a keyboard reaches (Enter or Space), not an icon only a pointer can. Its
+    name leaves out the field's own ('Date', 'Time'), which names the field alone."""
+    ui.button(icon=icon, on_click=menu.open).props(f'flat round dense color=grey-8 aria-label="{label}"') \
+        .tooltip(label)
 
 
 def written_moment(language: str, day: str | None, at: str | None) -> str:
