@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from nicegui import ui
 
 from components.confirm import confirm
+from components.headings import heading, name_dialog
 from components.schedule_picker import schedule_picker
 from components.session import client_ip, guarded
 from components.translate import _, current_language, explain
@@ -24,7 +25,7 @@ async def ask_which_time(ambiguous: AmbiguousTime, time_zone: str) -> int | None
     """0 for the first of the two instants, 1 for the second, None when the user backs out."""
     language = current_language()
     with ui.dialog() as dialog, ui.card():
-        ui.label(explain(ambiguous))
+        name_dialog(dialog, ui.label(explain(ambiguous)))
         for fold, instant in ((0, ambiguous.earlier), (1, ambiguous.later)):
             ui.button(format_datetime(language, instant, time_zone, style='full'),
                       on_click=lambda f=fold: dialog.submit(f)).props('outline').mark(f'fold-{fold}')
@@ -38,7 +39,7 @@ async def reschedule_dialog(post_id: int, current: datetime | None, user: User) 
     """Ask for a new date and time and move the post there; returns the new instant (UTC), None when not moved."""
     local = utc_to_local(current if current and current > utcnow() else utcnow() + timedelta(hours=1), user.timezone)
     with ui.dialog() as dialog, ui.card().classes('gap-3'):
-        ui.label(_('Reschedule')).classes('text-lg font-semibold')
+        name_dialog(dialog, heading(_('Reschedule')))
         date_input, time_input = schedule_picker(local.strftime('%Y-%m-%d'), local.strftime('%H:%M'), user.timezone)
         error = ui.label().classes('text-sm text-negative').mark('reschedule-error')
         error.set_visibility(False)

@@ -10,6 +10,7 @@ from nicegui import APIRouter, ui
 
 from components.channel_picker import channel_avatar
 from components.confirm import confirm
+from components.headings import heading
 from components.session import client_ip, guarded, page_user
 from components.status_badge import status_badge
 from components.theme import frame
@@ -45,7 +46,7 @@ def accounts_page(request: Request) -> None:
         forms = {spec.name: _OAuthForm(spec, user, settings) for spec in registry.all() if spec.oauth}
         listing = ui.refreshable(_account_list)
         listing(user, forms, listing.refresh)
-        ui.label(_('Connect an account')).classes('text-lg font-semibold mt-2')
+        heading(_('Connect an account')).classes('mt-2')
         for spec in registry.all():
             if spec.credential_form:
                 _credential_form(spec, user, listing.refresh)
@@ -93,7 +94,7 @@ def _channel_card(channel: Channel, user: User, forms: dict[str, _OAuthForm],
     with ui.card().classes('w-full gap-1').mark(f'account-{channel.id}'):
         with ui.row().classes('w-full items-center gap-3'):
             channel_avatar(channel)
-            ui.label(label).classes('font-semibold')
+            heading(label)
             ui.label(channels.title(channel) if channel.name or channel.remote_name
                      else _('(name not known yet: use Test connection)')) \
                 .classes('text-gray-700 min-w-0 break-all').props('dir=auto')
@@ -167,7 +168,7 @@ class _OAuthForm:
         provider = self.spec.oauth
         id_label, secret_label, how = provider.client_id_label, provider.client_secret_label, provider.how
         with ui.card().classes('w-full gap-2').mark(f'connect-{self.platform}'):
-            ui.label(_('Connect %(platform)s', platform=self.label)).classes('font-semibold')
+            heading(_('Connect %(platform)s', platform=self.label), level=3)
             ui.label(_(how)).classes('text-sm text-gray-600')
             try:
                 callback = oauth.redirect_uri(self.platform, self.settings)
@@ -223,7 +224,7 @@ def _credential_form(spec: PlatformSpec, user: User, on_saved) -> None:
     """Connect an account of `spec` by typing its credentials: tested with the platform, then saved."""
     form = spec.credential_form
     with ui.card().classes('w-full gap-2').mark(f'connect-{spec.name}'):
-        ui.label(_(form.title)).classes('font-semibold')
+        heading(_(form.title), level=3)
         ui.label(_(form.help)).classes('text-sm text-gray-600')
         inputs = {field.name: ui.input(_(field.label), password=field.secret, placeholder=field.placeholder or None)
                   .props('outlined dense').classes('w-full').mark(field.name.replace('_', '-'))

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from nicegui import APIRouter, run, ui
 
+from components.headings import heading
 from components.live_list import LiveList
 from components.live_redraw import Change, Changes
 from components.live_status import LivePage
@@ -111,7 +112,7 @@ class CalendarView:
                 self._go_button(forth, _('Next'), following, 'calendar-next')
             else:
                 self._today_button()
-            ui.label(self._period_title()).classes('text-lg font-medium').mark('calendar-period')
+            heading(self._period_title()).mark('calendar-period')
 
     def _today_button(self) -> None:
         ui.button(_('Today'), on_click=lambda: ui.navigate.to(self._url(start=self.today.isoformat()))) \
@@ -188,8 +189,8 @@ class CalendarView:
         with ui.grid().classes('w-full gap-2 grid-cols-1 md:grid-cols-7').mark(f'calendar-{self.view}'):
             for day in days:
                 with ui.column().mark(f'day-{day.isoformat()}') as box:
-                    ui.label(day_label(self.language, day, self.zone, 'MMMEd')) \
-                        .classes('text-xs font-semibold ' + ('text-primary' if day == self.today else 'text-gray-600'))
+                    heading(day_label(self.language, day, self.zone, 'MMMEd'), level=3, size='text-xs') \
+                        .classes('text-primary' if day == self.today else 'text-gray-600')
                     entries = LiveList(ui.column().classes('w-full min-w-0 gap-1'),
                                        lambda entry: self._entry(entry, compact=True), key=lambda entry: entry.id)
                     more = ui.link('', f'/calendar?view=list&start={day.isoformat()}').classes('text-xs')
@@ -249,8 +250,8 @@ class CalendarView:
     def _list_day(self, group: tuple[date, tuple[PostSummary, ...]]) -> None:
         day, entries = group
         with ui.column().classes('w-full gap-2'):
-            ui.label(day_label(self.language, day, self.zone, 'yMMMEd')) \
-                .classes('text-sm font-semibold text-gray-700 pt-2')
+            heading(day_label(self.language, day, self.zone, 'yMMMEd'), level=3, size='text-sm') \
+                .classes('text-gray-700 pt-2')
             for entry in entries:
                 self._entry(entry, compact=False)
 

@@ -12,6 +12,7 @@ from components.channel_picker import channel_picker, channel_warnings
 from components.compose_buttons import problem_list, save_buttons
 from components.confirm import confirm
 from components.drop_zone import drop_zone
+from components.headings import heading
 from components.media_strip import media_strip
 from components.post_preview import length_chip, post_preview
 from components.reschedule_dialog import ask_which_time
@@ -83,10 +84,6 @@ def compose_page(request: Request, post: int | None = None) -> None:
                 editor = _Editor(state, user, scheduled_at, known)
                 editor.build_main()
             with ui.column().classes('w-full md:w-80 gap-3'):
-                with ui.card().classes('w-full gap-2'):
-                    ui.label(_('Where it goes')).classes('font-semibold')
-                    channel_picker(known, set(state.channels), guarded(editor.toggle_channel),
-                                   enabled=state.editable)
                 editor.build_side()
         if state.editable:
             for channel in known:
@@ -126,11 +123,16 @@ class _Editor:
             drop_zone(guarded(self.upload), max_mb=get_settings().max_upload_mb)
         self.media_view = ui.refreshable(self._media)
         self.media_view()
+        # Where it goes, before its options, the time and the buttons: the order of Tab and of a phone's screen.
+        with ui.card().classes('w-full gap-2'):
+            heading(_('Where it goes'))
+            channel_picker(list(self.known.values()), set(state.channels), guarded(self.toggle_channel),
+                           enabled=state.editable)
         self.options_view = ui.refreshable(self._options)
         self.options_view()
         if state.editable:
             with ui.card().classes('w-full gap-2'):
-                ui.label(_('When')).classes('font-semibold')
+                heading(_('When'))
                 self.schedule_note = ui.refreshable(self._schedule_note)
                 self.schedule_note()
                 self.date_input, self.time_input = schedule_picker(self.day, self.at, self.user.timezone)
@@ -224,7 +226,7 @@ class _Editor:
             options = self.state.options.setdefault(spec.name, {})
             options.update(self.limit_options.get(spec.name, {}))
             with ui.card().classes('w-full gap-2').mark(f'options-{spec.name}'):
-                ui.label(spec.label).classes('font-semibold')
+                heading(spec.label)
                 for option in spec.options:
                     self._option_field(spec, option, options)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from nicegui import APIRouter, ui
 
+from components.headings import heading
 from components.live_list import LiveList
 from components.live_redraw import SharedRead
 from components.live_status import LivePage
@@ -126,14 +127,14 @@ class Dashboard:
         with ui.row().classes('w-full gap-3 items-start max-md:flex-col'):
             with ui.card().classes('flex-1 min-w-0 w-full gap-2').mark('due-next'):
                 with ui.row().classes('w-full items-center'):
-                    ui.label(_('Due next')).classes('text-lg font-semibold')
+                    heading(_('Due next'))
                     ui.space()
                     ui.link(_('Open the calendar'), '/calendar').classes('text-sm')
                 self.nothing_due = ui.label(_('Nothing is scheduled.')).classes('text-sm text-gray-600')
                 self.due_next = LiveList(ui.column().classes('w-full gap-2'), self._due_card, key=lambda s: s.id)
                 self._show_due_next(figures.due_next)
             with ui.card().classes('flex-1 min-w-0 w-full gap-2').mark('needs-attention'):
-                ui.label(_('Needs attention')).classes('text-lg font-semibold')
+                heading(_('Needs attention'))
                 with ui.row().classes('items-center gap-2 text-positive') as self.all_clear:
                     ui.icon('check_circle')
                     ui.label(_('All clear: nothing failed or was missed.')).classes('text-sm')
@@ -142,7 +143,7 @@ class Dashboard:
                 self.more_attention = ui.link('', '/history').classes('text-sm')
                 self._show_attention(figures.attention, figures.attention_total)
         with ui.card().classes('w-full gap-2').mark('platform-chart'):
-            ui.label(_('Posts per platform, last 30 days')).classes('text-lg font-semibold')
+            heading(_('Posts per platform, last 30 days'))
             self.chart = ui.refreshable(lambda counts: platform_bars(counts, self.language))
             self.chart(figures.by_platform)
 

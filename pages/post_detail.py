@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from nicegui import APIRouter, run, ui
 
+from components.headings import heading
 from components.live_status import LivePage
 from components.media_strip import media_strip
 from components.missed_actions import publish_now, reschedule_then
@@ -161,7 +162,7 @@ def _delivery_card(delivery: Delivery, attempts: list[DeliveryAttempt], live: Li
     label = registry.label(delivery.platform)
     with ui.card().classes('w-full min-w-0 gap-2').mark(f'delivery-{delivery.platform}'):
         with ui.row().classes('w-full items-center gap-2'):
-            ui.label(label).classes('font-semibold')
+            heading(label)
             live.track_delivery(delivery.id, status_badge(delivery.status).mark(f'status-{delivery.platform}'))
             if delivery.remote_url:
                 ui.link(_('View the post'), delivery.remote_url, new_tab=True)

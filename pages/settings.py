@@ -4,6 +4,7 @@ from __future__ import annotations
 from fastapi import Request
 from nicegui import APIRouter, app, run, ui
 
+from components.headings import heading
 from components.session import client_ip, guarded, page_user
 from components.theme import frame
 from components.translate import _, explain
@@ -28,7 +29,7 @@ def settings_page(request: Request) -> None:
                 ui.label(_('You signed in with a temporary password. Choose your own to continue.'))
         else:
             with ui.card().classes('w-full gap-2'):
-                ui.label(_('Language and time zone')).classes('font-semibold')
+                heading(_('Language and time zone'))
                 language = ui.select(dict(LANGUAGES), value=user.language, label=_('Language')) \
                     .props('outlined dense').classes('w-full max-w-xs').mark('language')
                 zone = ui.select(users.time_zones(), value=user.timezone, label=_('Time zone'), with_input=True) \
@@ -51,7 +52,7 @@ def settings_page(request: Request) -> None:
 def _password_form(user_id: int, *, first_choice: bool) -> None:
     """With `first_choice` (replacing a temporary password), the app opens once the password is chosen."""
     with ui.card().classes('w-full gap-2'):
-        ui.label(_('Change password')).classes('font-semibold')
+        heading(_('Change password'))
         current = ui.input(_('Current password'), password=True).props('outlined dense').classes('w-full max-w-xs') \
             .mark('current')
         new = ui.input(_('New password'), password=True, password_toggle_button=True).props('outlined dense') \

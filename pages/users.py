@@ -7,6 +7,7 @@ from fastapi import Request
 from nicegui import APIRouter, run, ui
 
 from components.confirm import confirm
+from components.headings import heading, name_dialog
 from components.session import client_ip, guarded, page_user
 from components.status_badge import status_badge
 from components.theme import frame
@@ -86,7 +87,7 @@ async def _reset(admin: User, member: User) -> None:
 
 def _show_once(username: str, password: str) -> None:
     with ui.dialog() as dialog, ui.card().classes('gap-2'):
-        ui.label(_('Temporary password for %(name)s', name=username)).classes('font-semibold')
+        name_dialog(dialog, heading(_('Temporary password for %(name)s', name=username)))
         with ui.row().classes('items-center gap-2 no-wrap'):
             ui.label(password).classes('font-mono text-lg select-all').props('dir=ltr').mark('temporary-password')
             ui.button(_('Copy'), icon='content_copy', on_click=lambda: _copy(password)).props('flat dense no-caps') \
@@ -112,7 +113,7 @@ def _copy(text: str) -> None:
 
 def _add_form(admin: User, roles: dict[str, str], on_added) -> None:
     with ui.card().classes('w-full gap-2'):
-        ui.label(_('Add a person')).classes('font-semibold')
+        heading(_('Add a person'))
         with ui.row().classes('w-full items-end gap-2'):
             name = ui.input(_('Username')).props('outlined dense').classes('w-48').mark('new-username')
             role = ui.select(roles, value=Role.EDITOR.value, label=_('Role')).props('outlined dense') \

@@ -72,10 +72,12 @@ def watched_page(context):
     return page
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str, *, full_page: bool = True) -> Path:
+    """tests/artifacts/`name`.png: the whole page, or (`full_page` False) what the window shows, as a user sees it:
+    a whole-page shot draws the fixed header where the page was scrolled to, and the skip link hidden above it."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f'{name}.png'
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

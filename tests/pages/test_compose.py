@@ -97,6 +97,23 @@ async def test_schedule_in_the_past_is_refused_and_the_form_is_kept(composer: Us
         assert session.exec(select(Post)).all() == []
 
 
+async def test_where_it_goes_comes_before_the_time_and_the_buttons_in_reading_and_tab_order(composer: User):
+    order = [marker for element in composer.client.layout.descendants() for marker in element._markers]
+    assert order.index('channel-picker') < order.index('schedule-date') < order.index('publish-now')
+
+
+async def test_the_chosen_date_and_time_are_also_written_the_way_the_users_language_writes_them(user: User, admin):
+    await open_signed_in(user, *ADMIN, path='/compose')
+    user.find(marker='schedule-date').elements.pop().set_value('2030-01-15')
+    user.find(marker='schedule-time').elements.pop().set_value('09:30')
+    await user.should_see(marker='schedule-written', content='Tuesday, January 15, 2030, 9:30\u202fAM')
+    user.find(marker='language-switch').elements.pop().set_value('ar')  # what a click on العربية does
+    await user.should_see('كتابة منشور', retries=40)
+    user.find(marker='schedule-date').elements.pop().set_value('2030-01-15')
+    user.find(marker='schedule-time').elements.pop().set_value('21:05')
+    await user.should_see(marker='schedule-written', content='الثلاثاء، 15 يناير 2030، 9:05 م')
+
+
 async def test_schedule_stores_the_post_with_pending_deliveries(composer: User):
     composer.find(marker='platform-telegram').elements.pop().set_value(True)
     composer.find(marker='post-text').type('See you tomorrow')
