@@ -120,7 +120,8 @@ def sample_posts(signed_in_page, tmp_path) -> dict[str, int]:
             post = Post(author_id=1, text=text, status=status, scheduled_at=when)
             session.add(post)
             session.flush()
-            delivery = Delivery(post_id=post.id, platform='telegram', status=delivery_status,
+            delivery = Delivery(post_id=post.id, platform='telegram', channel_id=telegram_channel(session),
+                                status=delivery_status,
                                 last_error='Bad Request: chat not found' if status == 'failed' else None)
             session.add(delivery)
             session.flush()
@@ -131,3 +132,12 @@ def sample_posts(signed_in_page, tmp_path) -> dict[str, int]:
         session.commit()
     engine.dispose()
     return ids
+
+
+def telegram_channel(session) -> int:
+    """The app's Telegram channel (from its environment), for rows a test writes straight into its database."""
+    from sqlmodel import select
+
+    from services.core.models import Channel
+
+    return session.exec(select(Channel.id).where(Channel.platform == 'telegram').order_by(Channel.id)).first()

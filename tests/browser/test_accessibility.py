@@ -19,7 +19,7 @@ from services.core import i18n
 from services.core.db import create_db_engine
 from services.core.models import Delivery, Post
 from tests.app_process import printed_setup_link
-from tests.browser.conftest import ARTIFACTS, PASSWORD, USERNAME
+from tests.browser.conftest import ARTIFACTS, PASSWORD, USERNAME, telegram_channel
 from tests.browser.test_compose_flow import DROP
 from tests.browser.test_touch_targets import PAGES as TOUR
 from tests.media_samples import make_image
@@ -84,7 +84,8 @@ def published_post(sample_posts, tmp_path) -> dict[str, int]:
                     scheduled_at=datetime.now(UTC) - timedelta(hours=1))
         session.add(post)
         session.flush()
-        session.add(Delivery(post_id=post.id, platform='telegram', status='published', remote_id='42'))
+        session.add(Delivery(post_id=post.id, platform='telegram', channel_id=telegram_channel(session),
+                             status='published', remote_id='42'))
         session.commit()
         post_id = post.id
     engine.dispose()

@@ -27,7 +27,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests import app_process
-from tests.browser.conftest import PASSWORD, USERNAME, screenshot, telegram_settings, watched_page
+from tests.browser.conftest import PASSWORD, USERNAME, screenshot, telegram_channel, telegram_settings, watched_page
 from tests.fakes.telegram import Fault
 
 LIVE = 15_000  # ms a change may take to reach the other browser (it takes well under a second)
@@ -81,7 +81,8 @@ def seed(data_dir: Path, posts: list[tuple[str, str, datetime | None]]) -> list[
             post = Post(author_id=1, text=text, status=status, scheduled_at=when)
             session.add(post)
             session.flush()
-            session.add(Delivery(post_id=post.id, platform='telegram', status='pending'))
+            session.add(Delivery(post_id=post.id, platform='telegram', channel_id=telegram_channel(session),
+                                 status='pending'))
             ids.append(post.id)
         session.commit()
     engine.dispose()

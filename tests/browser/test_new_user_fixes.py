@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from services.core import i18n
 from services.core.db import create_db_engine
 from services.core.models import Delivery, DeliveryAttempt, Post
-from tests.browser.conftest import screenshot, telegram_settings
+from tests.browser.conftest import screenshot, telegram_channel, telegram_settings
 
 LONG_ERROR = ('Forbidden: bot was kicked from the channel chat, so the message could not be delivered; the platform '
               'answered with https://api.telegram.org/bot123456:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijk/sendMessage and '
@@ -56,7 +56,7 @@ def add_post(engine, text: str, status: str, when: datetime, *, delivery: str = 
         post = Post(author_id=1, text=text, status=status, scheduled_at=when)
         session.add(post)
         session.flush()
-        row = Delivery(post_id=post.id, platform='telegram', status=delivery, account_id=1,
+        row = Delivery(post_id=post.id, platform='telegram', status=delivery, channel_id=telegram_channel(session),
                        last_error=errors[-1] if errors else None)
         session.add(row)
         session.flush()
