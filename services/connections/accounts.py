@@ -20,7 +20,7 @@ from services.core.crypto import decrypt_credentials, encrypt_credentials
 from services.core.models import AccountStatus, Channel, PlatformAccount, User, utcnow
 from services.platforms import registry
 from services.platforms.base import Account, NeedsReconnect, PlatformError
-from services.platforms.spec import PlatformSpec, PostingLimits
+from services.platforms.spec import AccountProfile, PlatformSpec, PostingLimits
 from services.team import audit, permissions
 
 ENV_SOURCE = 'env'
@@ -61,11 +61,13 @@ def credentials_of(account: PlatformAccount) -> Account:
 
 
 def save_account(platform: str, display_name: str, credentials: dict[str, str], *,
-                 account_id: int | None = None, actor: User | None = None, ip: str = '') -> PlatformAccount:
+                 account_id: int | None = None, actor: User | None = None, ip: str = '',
+                 profile: AccountProfile | None = None) -> PlatformAccount:
     """Create or update an account with freshly checked credentials; it is connected from now on, and so are its
     channels that needed reconnecting. A new account gets its first channel (with the credentials that are the
     channel's own, such as the chat: see `PlatformSpec.channel_keys`); credentials that an account of the platform
-    already holds (the same bot) add the channel to that account instead.
+    already holds (the same bot) add the channel to that account instead. `profile` (what the platform says the
+    account is: see profiles.describe) names the channel and gives it its picture.
 
     `actor` is the user connecting it (role checked, audited); None only for the accounts from the environment.
     """
@@ -96,8 +98,11 @@ def save_account(platform: str, display_name: str, credentials: dict[str, str], 
             audit.record(session, audit.Action.ACCOUNT_CONNECTED, actor_id=actor.id,
                          target=f'{platform}: {display_name}', ip=ip)
         session.refresh(account)
-    if is_new or address:
-        channels.add_channel(account.id, address, remote_name=display_name)
+    if is_new or address or profile is not None:
+        channels.add_channel(account.id, address, remote_name=profile.name if profile else display_name,
+                             remote_id=profile.remote_id if profile else '',
+                             picture_url=profile.picture_url if profile else '',
+                             connected_by=actor.id if actor else None)
     return account
 
 

@@ -1,5 +1,6 @@
-"""The Accounts page and the composer's account warnings: connecting through OAuth (the platform's side played by the
-fakes), accounts from the environment, Reconnect, PUBLIC_BASE_URL, TikTok's own privacy options."""
+"""The Channels page and the composer's channel warnings: connecting through OAuth (the platform's side played by the
+fakes; a second user of a platform is a second channel), another chat for a known bot, channels from the
+environment, rename, Reconnect, disconnect, PUBLIC_BASE_URL, TikTok's own privacy options."""
 from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
@@ -10,7 +11,7 @@ from nicegui import app, core, ui
 from nicegui.testing import User
 from nicegui.testing.user_navigate import UserNavigate
 
-from services.connections import accounts, oauth
+from services.connections import accounts, channels, oauth
 from services.core.config import get_settings
 from services.core.i18n import format_datetime
 from services.core.models import AccountStatus
@@ -94,7 +95,7 @@ def query_of(url: str) -> dict[str, str]:
 
 async def test_connect_runs_the_sign_in_and_shows_the_channel_with_its_token_expiry(youtube, public_url, user, admin):
     await signed_in(user)
-    await user.open('/accounts')
+    await user.open('/channels')
     await user.should_see('http://test/oauth/youtube/callback')
     user.find(marker='youtube-client-id').type(fake_youtube.DEFAULT_CLIENT_ID)
     user.find(marker='youtube-client-secret').type(fake_youtube.DEFAULT_CLIENT_SECRET)
@@ -109,10 +110,14 @@ async def test_connect_runs_the_sign_in_and_shows_the_channel_with_its_token_exp
 
     await user.should_see('YouTube is connected as Fake Channel.')
     account = accounts.list_accounts()[0]
+    [channel] = channels.list_channels()
     when = format_datetime('en', account.token_expires_at, 'Europe/Berlin')
     await user.should_see(f'Token valid until {when}; it is renewed automatically before then.')
-    await user.should_see(marker=f'account-status-{account.id}')
-    assert user.find(marker=f'account-status-{account.id}').elements.pop().text == 'Connected'
+    await user.should_see(marker=f'channel-status-{channel.id}')
+    assert user.find(marker=f'channel-status-{channel.id}').elements.pop().text == 'Connected'
+    assert (channel.remote_id, channel.remote_name) == (fake_youtube.CHANNEL_ID, 'Fake Channel')
+    connected = format_datetime('en', channel.created_at, 'Europe/Berlin')
+    await user.should_see(f'Connected by \u2068{ADMIN[0]}\u2069 on {connected}')
 
 
 async def test_callback_with_a_foreign_state_connects_nothing(youtube, public_url, user, admin):
@@ -133,7 +138,7 @@ async def test_callback_without_a_signed_in_session_goes_to_sign_in(youtube, pub
 
 async def test_environment_account_is_listed_tested_and_named(youtube_from_env, user, admin):
     await signed_in(user)
-    await user.open('/accounts')
+    await user.open('/channels')
     await user.should_see('Set by environment variables.')
     await user.should_see('(name not known yet: use Test connection)')
     user.find(marker='test-connection').click()
@@ -146,7 +151,7 @@ async def test_revoked_account_shows_reconnect_and_the_composer_warns(youtube_fr
     await signed_in(user)
     account = accounts.list_accounts()[0]
     youtube.revoke()
-    await user.open('/accounts')
+    await user.open('/channels')
     user.find(marker='test-connection').click()
     await user.should_see('YouTube did not accept these credentials. Check them and try again.', retries=40,
                           kind=ui.notification)
@@ -156,10 +161,11 @@ async def test_revoked_account_shows_reconnect_and_the_composer_warns(youtube_fr
                                                options={'youtube': {'title': 'Clip'}}), editing.SaveAction.DRAFT)
     await user.open(f'/compose?post={draft.id}')
     await user.should_see('YouTube needs reconnecting: it no longer accepts this account\'s sign-in, so nothing can '
-                          'be scheduled or published to it. Reconnect it on the Accounts page.')
+                          'be scheduled or published to it. Reconnect it on the Channels page.')
 
-    await user.open('/accounts')
-    user.find(marker=f'reconnect-{account.id}').click()  # the app is the one from the environment
+    await user.open('/channels')
+    [channel] = channels.list_channels()
+    user.find(marker=f'reconnect-{channel.id}').click()  # the app is the one from the environment
     authorize = await eventually(lambda: user.navigate.external)
     query = query_of(authorize[0])
     assert query['client_id'] == fake_youtube.DEFAULT_CLIENT_ID
@@ -175,7 +181,7 @@ async def test_revoked_account_shows_reconnect_and_the_composer_warns(youtube_fr
 
 async def test_without_public_base_url_the_pages_say_instagram_needs_it_and_why(instagram_from_env, user, admin):
     await signed_in(user)
-    await user.open('/accounts')
+    await user.open('/channels')
     await user.should_see(marker='instagram-needs-public-url')
     await user.should_see('it downloads every photo and video from this app')
     await user.should_see('Connecting YouTube in the app needs PUBLIC_BASE_URL: after you allow access, YouTube '
