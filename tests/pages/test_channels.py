@@ -11,17 +11,25 @@ from nicegui import app, core, ui
 from nicegui.testing import User
 from nicegui.testing.user_navigate import UserNavigate
 
-from services.connections import accounts, channels, oauth
+from services.connections import accounts, channels, oauth, pictures
+from services.core import i18n
 from services.core.config import get_settings
 from services.core.i18n import format_datetime
 from services.core.models import AccountStatus
+from services.platforms.telegram.errors import BOT_MAY_NOT_POST
 from services.posts import editing
+from services.publishing.engine import get_engine
+from services.team import users
 from services.web import oauth_callback as oauth_pages
 from tests.conftest import ADMIN, eventually, open_signed_in
+from tests.fakes import instagram as fake_instagram
 from tests.fakes import tiktok as fake_tiktok
 from tests.fakes import youtube as fake_youtube
-from tests.harness.builders import channels_of
-from tests.services.connections.test_oauth import OAuthTikTok, OAuthYouTube
+from tests.fakes.instagram import FakeIgUser
+from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeBot, FakeChat, FakeMember, FakeTelegram
+from tests.fakes.youtube import FakeChannel
+from tests.harness.builders import channels_of, deliveries_of
+from tests.services.connections.test_oauth import CLIENTS, OAuthInstagram, OAuthTikTok, OAuthYouTube
 
 YOUTUBE_ENV = {'YOUTUBE_CLIENT_ID': fake_youtube.DEFAULT_CLIENT_ID,
                'YOUTUBE_CLIENT_SECRET': fake_youtube.DEFAULT_CLIENT_SECRET,
@@ -204,3 +212,188 @@ async def test_composer_offers_the_privacy_levels_tiktok_allows_the_creator(tikt
                      == ['FOLLOWER_OF_CREATOR', 'SELF_ONLY'])
     await user.should_see('Followers')
     assert len(tiktok_from_env.calls_to('creator_info')) == 1
+
+
+BOT = FakeBot()
+SECOND_CHAT = FakeChat(id=-1002222222222, title='Arabic news', username='arabicnews',
+                       photo=b'\xff\xd8\xff\xe0fake-jpeg')
+READ_ONLY_CHAT = FakeChat(id=-1003333333333, title='Read only', username='readonly',
+                          members={BOT.id: FakeMember(status='administrator', can_post_messages=False)})
+
+
+@pytest.fixture
+def telegram_with_chats(monkeypatch):
+    """The fake Telegram knowing the environment's chat, a second chat and one where the bot may not post."""
+    with FakeTelegram(bots=[BOT], chats=[FakeChat(), SECOND_CHAT, READ_ONLY_CHAT]) as fake:
+        for name, value in {'TELEGRAM_API_URL': fake.base_url, 'TELEGRAM_BOT_TOKEN': DEFAULT_TOKEN,
+                            'TELEGRAM_CHAT_ID': str(DEFAULT_CHAT_ID), 'TELEGRAM_PACING_SECONDS': '0'}.items():
+            monkeypatch.setenv(name, value)
+        yield fake
+
+
+async def test_a_second_chat_is_added_to_the_known_bot_with_its_name_and_picture(telegram_with_chats, user, admin):
+    await signed_in(user)
+    await user.open('/channels')
+    [first] = channels.list_channels()
+    user.find(marker=f'another-chat-id-{first.account_id}').type('@arabicnews')
+    user.find(marker=f'add-channel-button-{first.account_id}').click()
+
+    await user.should_see('\u2068Telegram · Arabic news\u2069 was added.', kind=ui.notification, retries=40)
+    second = channels.list_channels()[1]
+    assert (second.account_id, second.address, second.remote_id, second.remote_name, second.status) == \
+        (first.account_id, {'chat_id': '@arabicnews'}, str(SECOND_CHAT.id), 'Arabic news', AccountStatus.CONNECTED)
+    await user.should_see(marker=f'channel-card-{second.id}', retries=20)
+    await user.should_see('Arabic news')
+    # the picture comes from the app, which fetched it; the Bot API's address (it holds the token) is in no page
+    sources = [image.source for image in user.find(ui.image).elements]
+    assert sources and all(source.startswith(f'/channel-picture/{second.id}?v=') for source in sources)
+    assert not any(DEFAULT_TOKEN in str(element._props) for element in user.find(ui.element).elements)
+    path, kind = pictures.stored(second, get_settings())
+    assert (path.read_bytes(), kind) == (SECOND_CHAT.photo, 'image/jpeg')
+
+
+async def test_a_chat_where_the_bot_may_not_post_is_refused_and_nothing_is_saved(telegram_with_chats, user, admin):
+    await signed_in(user)
+    await user.open('/channels')
+    [first] = channels.list_channels()
+    user.find(marker=f'another-chat-id-{first.account_id}').type('@readonly')
+    user.find(marker=f'add-channel-button-{first.account_id}').click()
+    await user.should_see('Telegram refused: The bot may not post in this chat. Make it an administrator allowed to '
+                          'post messages, then retry.', retries=40)
+    user.find(marker=f'another-chat-id-{first.account_id}').clear().type('@nosuchchat')
+    user.find(marker=f'add-channel-button-{first.account_id}').click()
+    await user.should_see('Telegram refused: Telegram cannot find this chat.', retries=40)
+    assert [channel.id for channel in channels.list_channels()] == [first.id]
+
+
+async def test_the_refusal_is_in_the_users_language(telegram_with_chats, user, admin):
+    users.set_language(admin.id, 'ar')
+    await signed_in(user)
+    await user.open('/channels')
+    [first] = channels.list_channels()
+    user.find(marker=f'another-chat-id-{first.account_id}').type('@readonly')
+    user.find(marker=f'add-channel-button-{first.account_id}').click()
+    await user.should_see(i18n.translate('ar', BOT_MAY_NOT_POST), retries=40)
+    assert i18n.translate('ar', BOT_MAY_NOT_POST) != BOT_MAY_NOT_POST
+    assert len(channels.list_channels()) == 1
+
+
+async def test_rename_gives_the_channel_the_teams_name_and_keeps_the_platforms(telegram_with_chats, user, admin):
+    await signed_in(user)
+    await user.open('/channels')
+    [channel] = channels.list_channels()
+    user.find(marker=f'test-connection-{channel.id}').click()
+    await user.should_see('Connected as Fake Channel.', kind=ui.notification, retries=40)
+    user.find(marker=f'rename-{channel.id}').click()
+    await user.should_see(marker='rename-input', retries=20)
+    user.find(marker='rename-input').clear().type('English news')
+    user.find(marker='rename-save').click()
+    await user.should_see('English news', retries=20)
+    await user.should_see('On Telegram: \u2068Fake Channel\u2069')
+    assert channels.get_channel(channel.id).name == 'English news'
+
+
+async def test_disconnect_asks_then_keeps_the_posts_history(telegram_with_chats, user, admin):
+    await signed_in(user)
+    [channel] = channels.list_channels()
+    post = editing.save_post(1, editing.PostInput(text='Already out', channels=[channel.id]),
+                             editing.SaveAction.PUBLISH)
+    await get_engine().publish_post(post.id)
+    await get_engine().wait_idle()
+    await user.open('/channels')
+    user.find(marker=f'disconnect-{channel.id}').click()
+    await user.should_see('Nothing scheduled goes to this channel now. Its published posts and their history stay.',
+                          retries=40)
+    await user.should_see('it comes back the next time the app starts')
+    user.find(marker='confirm-disconnect').click()
+    await user.should_see('was disconnected.', kind=ui.notification, retries=40)
+    await user.should_not_see(marker=f'channel-card-{channel.id}', retries=20)
+    await user.should_see('No channel is connected yet. Connect one below.')
+
+    assert channels.get_channel(channel.id).status == AccountStatus.DISCONNECTED
+    [delivery] = deliveries_of(post.id)
+    assert (delivery.channel_id, delivery.status) == (channel.id, 'published')
+    await user.open(f'/history/{post.id}')
+    await user.should_see('Already out')
+    await user.should_see(marker='delivery-telegram')
+    assert [badge.text for badge in user.find(marker='status-telegram').elements] == ['Published']
+
+
+async def connect_through_page(browser: User, platform: str, fake, **who) -> None:
+    """Connect on the Channels page: the app's id and secret, Connect, allow access as `who` at the platform's fake,
+    back to the callback."""
+    browser.navigate.external.clear()
+    await browser.open('/channels')
+    client_id, client_secret = CLIENTS[platform]
+    browser.find(marker=f'{platform}-client-id').type(client_id)
+    browser.find(marker=f'{platform}-client-secret').type(client_secret)
+    browser.find(marker=f'connect-{platform}-button').click()
+    query = query_of((await eventually(lambda: browser.navigate.external))[0])
+    challenge = (query['code_challenge'],) if platform == 'youtube' else ()
+    code = fake.grant(query['redirect_uri'], *challenge, **who)
+    await browser.open(f'/oauth/{platform}/callback?state={query["state"]}&code={code}')
+
+
+@pytest.fixture
+def instagram(monkeypatch):
+    with OAuthInstagram(users=[FakeIgUser()]) as fake:
+        monkeypatch.setenv('INSTAGRAM_API_URL', fake.base_url)
+        monkeypatch.setenv('INSTAGRAM_OAUTH_URL', fake.base_url)
+        yield fake
+
+
+async def test_two_instagram_users_become_two_channels_and_the_same_user_again_stays_one(instagram, public_url,
+                                                                                        user, admin):
+    await signed_in(user)
+    brand = FakeIgUser(user_id='17841400000000002', username='brand_shop', name='Brand Shop')
+    await connect_through_page(user, 'instagram', instagram, user=FakeIgUser())
+    await user.should_see('Instagram is connected as @fake_creator.')
+    await connect_through_page(user, 'instagram', instagram, user=brand)
+    await user.should_see('Instagram is connected as @brand_shop.')
+    await connect_through_page(user, 'instagram', instagram, user=brand)  # again: the same channel, new tokens
+
+    found = channels.list_channels(platform='instagram')
+    assert [(c.remote_id, c.remote_name, c.status) for c in found] == [
+        (fake_instagram.DEFAULT_USER_ID, 'Fake Creator', 'connected'), (brand.user_id, 'Brand Shop', 'connected')]
+    assert len({channel.account_id for channel in found}) == 2
+    await user.open('/channels')
+    await user.should_see('Fake Creator')
+    await user.should_see('Brand Shop')
+    assert len(user.find(marker='channels-of-instagram').elements) == 1
+    for channel in found:
+        await user.should_see(marker=f'channel-card-{channel.id}')
+
+
+PERSONAL = FakeChannel(id='UCpersonal00000000000000', title='Personal vlog', refresh_token='1//personal')
+
+
+@pytest.fixture
+def two_youtube_channels(monkeypatch):
+    with OAuthYouTube(channels=[FakeChannel(), PERSONAL]) as fake:
+        monkeypatch.setenv('YOUTUBE_API_URL', fake.base_url)
+        monkeypatch.setenv('YOUTUBE_OAUTH_URL', fake.base_url)
+        yield fake
+
+
+async def test_two_youtube_channels_become_two_channels(two_youtube_channels, public_url, user, admin):
+    youtube = two_youtube_channels
+    await signed_in(user)
+    await connect_through_page(user, 'youtube', youtube, channel_id=fake_youtube.CHANNEL_ID)
+    await user.should_see('YouTube is connected as Fake Channel.')
+    await connect_through_page(user, 'youtube', youtube, channel_id=PERSONAL.id)
+    await user.should_see('YouTube is connected as Personal vlog.')
+    await connect_through_page(user, 'youtube', youtube, channel_id=PERSONAL.id)  # again: the same channel
+
+    found = channels.list_channels(platform='youtube')
+    assert [(c.remote_id, c.remote_name) for c in found] == [(fake_youtube.CHANNEL_ID, 'Fake Channel'),
+                                                              (PERSONAL.id, 'Personal vlog')]
+    assert len(accounts.list_accounts()) == 2
+    await user.should_see('Personal vlog')
+    await user.should_see(marker=f'channel-card-{found[0].id}')
+    await user.should_see(marker=f'channel-card-{found[1].id}')
+
+
+async def test_the_old_address_leads_to_the_channels_page(telegram_with_chats, user, admin):
+    await signed_in(user)
+    await user.open('/accounts')
+    await user.should_see(marker='channels-of-telegram')

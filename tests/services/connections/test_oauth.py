@@ -67,7 +67,7 @@ class OAuthYouTube(FakeYouTube):
         self.refresh_tokens.add(refresh_token)
         self.refresh_token_channels[refresh_token] = self.granted_channels.pop(str(params.get('code')),
                                                                                next(iter(self.channels)))
-        return {'access_token': self.issue_access_token(), 'expires_in': self.token_lifetime,
+        return {'access_token': self.issue_access_token(refresh_token), 'expires_in': self.token_lifetime,
                 'refresh_token': refresh_token, 'scope': 'https://www.googleapis.com/auth/youtube.upload',
                 'token_type': 'Bearer'}
 
