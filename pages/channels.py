@@ -109,7 +109,8 @@ def _channel_list(user: User, forms: dict[str, OAuthForm], on_changed: Callable[
 def _channel_card(channel: Channel, account: PlatformAccount | None, people: dict[int, str], user: User,
                   forms: dict[str, OAuthForm], on_changed: Callable[[], None]) -> None:
     label = registry.label(channel.platform)
-    from_env = account is not None and \
+    # the environment's own channels; not another chat added here to the environment's bot
+    from_env = account is not None and channel.connected_by is None and \
         accounts.credentials_of(account).credentials.get('source') == accounts.ENV_SOURCE
     needs_reconnect = channel.status == AccountStatus.NEEDS_RECONNECT
     language = current_language()
@@ -164,10 +165,10 @@ def _another_channel_form(spec: PlatformSpec, account: PlatformAccount, group: l
     added; nothing is saved when the platform refuses."""
     form = spec.credential_form
     fields = [field for field in form.fields if field.name in spec.channel_keys]
-    reaches = ', '.join(channels.title(channel) for channel in group if channel.account_id == account.id)
+    reaches = ', '.join(isolate(channels.title(channel)) for channel in group if channel.account_id == account.id)
     with ui.card().classes('w-full gap-2 bg-grey-1').mark(f'add-channel-{account.id}'):
         ui.label(_(form.another)).classes('font-semibold')
-        ui.label(_('Posts to: %(channels)s', channels=isolate(reaches))).classes('text-sm text-gray-600') \
+        ui.label(_('Posts to: %(channels)s', channels=reaches)).classes('text-sm text-gray-600') \
             .style('overflow-wrap: anywhere')
         with ui.row().classes('w-full items-start gap-2'):
             inputs = {field.name: ui.input(_(field.label), placeholder=field.placeholder or None)

@@ -231,14 +231,25 @@ def _sync_env_account(spec: PlatformSpec, values: dict[str, str]) -> None:
     addresses = _env_addresses(spec, values)
     credentials = {**values, **addresses[0], 'source': ENV_SOURCE, 'env_fingerprint': fingerprint}
     existing = _env_account(spec.name)
-    if existing is not None and credentials_of(existing).credentials.get('env_fingerprint') == fingerprint:
-        return
     # named by the platform at the first Test connection; until then by what the spec says names it, if any
     name_from = spec.env_account.name_from if spec.env_account else None
-    name = existing.display_name if existing else values.get(name_from, '') if name_from else ''
+    if existing is not None and credentials_of(existing).credentials.get('env_fingerprint') == fingerprint:
+        _bring_back(existing.id, addresses, name_from)
+        return
+    name = existing.display_name if existing else {**values, **addresses[0]}.get(name_from, '') if name_from else ''
     account = save_account(spec.name, name, credentials, account_id=existing.id if existing else None)
     for address in addresses[1:]:
         channels.add_channel(account.id, address, remote_name=address.get(name_from, '') if name_from else '')
+
+
+def _bring_back(account_id: int, addresses: list[dict[str, str]], name_from: str | None) -> None:
+    """A channel the environment names that was disconnected on the Channels page comes back at start (as the page
+    says it will) while the environment still names it."""
+    kept = {json.dumps(channel.address or {}, sort_keys=True) for channel in channels.list_channels()
+            if channel.account_id == account_id and channel.status != AccountStatus.DISCONNECTED}
+    for address in addresses:
+        if address and json.dumps(address, sort_keys=True) not in kept:
+            channels.add_channel(account_id, address, remote_name=address.get(name_from, '') if name_from else '')
 
 
 def _env_addresses(spec: PlatformSpec, values: dict[str, str]) -> list[dict[str, str]]:

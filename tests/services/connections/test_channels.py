@@ -89,3 +89,17 @@ async def test_a_picture_that_is_not_an_image_is_not_kept(telegram):
     channel = channels.keep_profile(channel.id, '1', 'A', f'{telegram.base_url}/not-a-picture')
     assert await pictures.fetch(channel, settings) is None
     assert pictures.stored(channel, settings) is None
+
+
+def test_a_chat_of_the_environment_disconnected_on_the_page_comes_back_at_the_next_start(telegram):
+    settings = boot_with(telegram, '@a,@b')
+    admin = first_admin()
+    accounts.sync_env_accounts(settings)
+    english, arabic = channels.list_channels()
+    channels.disconnect_channel(arabic.id, admin)
+    assert channels.get_channel(arabic.id).status == AccountStatus.DISCONNECTED
+
+    accounts.sync_env_accounts(settings)  # the next start, the environment unchanged
+
+    assert [(channel.id, channel.status) for channel in channels.list_channels()] == [
+        (english.id, AccountStatus.CONNECTED), (arabic.id, AccountStatus.CONNECTED)]
