@@ -27,6 +27,7 @@ from tests.fakes import tiktok as fake_tiktok
 from tests.fakes import youtube as fake_youtube
 from tests.fakes.instagram import FakeIgUser
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeBot, FakeChat, FakeMember, FakeTelegram
+from tests.fakes.tiktok_types import FakeCreator
 from tests.fakes.youtube import FakeChannel
 from tests.harness.builders import channels_of, deliveries_of
 from tests.services.connections.test_oauth import CLIENTS, OAuthInstagram, OAuthTikTok, OAuthYouTube
@@ -250,6 +251,12 @@ async def test_a_second_chat_is_added_to_the_known_bot_with_its_name_and_picture
     assert not any(DEFAULT_TOKEN in str(element._props) for element in user.find(ui.element).elements)
     path, kind = pictures.stored(second, get_settings())
     assert (path.read_bytes(), kind) == (SECOND_CHAT.photo, 'image/jpeg')
+    served = await user.http_client.get(sources[0])
+    assert (served.status_code, served.headers['content-type'], served.content) == \
+        (200, 'image/jpeg', SECOND_CHAT.photo)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(core.app), base_url='http://test') as anonymous:
+        refused = await anonymous.get(sources[0])
+    assert refused.status_code in (302, 303, 307) and refused.headers['location'].startswith('/login')
 
 
 async def test_a_chat_where_the_bot_may_not_post_is_refused_and_nothing_is_saved(telegram_with_chats, user, admin):
@@ -391,6 +398,30 @@ async def test_two_youtube_channels_become_two_channels(two_youtube_channels, pu
     await user.should_see('Personal vlog')
     await user.should_see(marker=f'channel-card-{found[0].id}')
     await user.should_see(marker=f'channel-card-{found[1].id}')
+
+
+SECOND_CREATOR = FakeCreator(open_id='second-open-id', username='second.creator', nickname='Second Creator',
+                             access_token='act.second', refresh_token='rft.second')
+
+
+@pytest.fixture
+def two_tiktok_creators(monkeypatch):
+    with OAuthTikTok(creators=[FakeCreator(), SECOND_CREATOR]) as fake:
+        monkeypatch.setenv('TIKTOK_API_URL', fake.base_url)
+        yield fake
+
+
+async def test_two_tiktok_creators_become_two_channels(two_tiktok_creators, public_url, user, admin):
+    await signed_in(user)
+    await connect_through_page(user, 'tiktok', two_tiktok_creators)
+    await user.should_see('TikTok is connected as Fake Creator.')
+    await connect_through_page(user, 'tiktok', two_tiktok_creators, open_id=SECOND_CREATOR.open_id)
+    await user.should_see('TikTok is connected as Second Creator.')
+
+    found = channels.list_channels(platform='tiktok')
+    assert [(c.remote_id, c.remote_name) for c in found] == [(fake_tiktok.DEFAULT_OPEN_ID, 'Fake Creator'),
+                                                              (SECOND_CREATOR.open_id, 'Second Creator')]
+    assert len({channel.account_id for channel in found}) == 2
 
 
 async def test_the_old_address_leads_to_the_channels_page(telegram_with_chats, user, admin):

@@ -78,10 +78,13 @@ class OAuthTikTok(FakeTikTok):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.codes: dict[str, str] = {}
+        self.granted_creators: dict[str, str] = {}  # code → the open_id of the creator who allowed access
 
-    def grant(self, redirect_uri: str) -> str:
+    def grant(self, redirect_uri: str, open_id: str | None = None) -> str:
+        """A code for the creator `open_id` (one of the fake's creators; by default its first)."""
         code = f'fake-code-{secrets.token_urlsafe(8)}'
         self.codes[code] = redirect_uri
+        self.granted_creators[code] = open_id or self.creators[0].open_id
         return code
 
     def _token(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -91,11 +94,13 @@ class OAuthTikTok(FakeTikTok):
             raise fake_tiktok.ApiError(401, 'invalid_client', 'Client key or secret is incorrect.')
         if self.codes.pop(str(params.get('code')), None) != params.get('redirect_uri'):
             raise fake_tiktok.ApiError(400, 'invalid_grant', 'Authorization code is expired.')
+        open_id = self.granted_creators.pop(str(params.get('code')))
+        creator = next(creator for creator in self.creators if creator.open_id == open_id)
         number = next(self._numbers)
-        access_token, self.refresh_token = f'act.fake-access-token-{number}', f'rft.fake-refresh-token-{number}'
-        self.access_tokens.add(access_token)
-        return {'open_id': 'fake-open-id', 'scope': ','.join(self.scopes), 'access_token': access_token,
-                'expires_in': 86400, 'refresh_token': self.refresh_token, 'refresh_expires_in': 31_536_000,
+        access_token, creator.refresh_token = f'act.fake-access-token-{number}', f'rft.fake-refresh-token-{number}'
+        creator.access_tokens.add(access_token)
+        return {'open_id': creator.open_id, 'scope': ','.join(self.scopes), 'access_token': access_token,
+                'expires_in': 86400, 'refresh_token': creator.refresh_token, 'refresh_expires_in': 31_536_000,
                 'token_type': 'Bearer'}
 
 
