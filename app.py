@@ -88,13 +88,13 @@ def main() -> None:
     from nicegui import app, ui
 
     from components import theme
-    from pages import accounts, audit, calendar, compose, history, home, login, post_detail, setup
+    from pages import audit, calendar, channels, compose, history, home, login, post_detail, setup
     from pages import settings as settings_page
     from pages import users as users_page
     from services import lifecycle
     from services.core import db
     from services.team import users
-    from services.web import access_gate, api, health, media_routes, oauth_callback, security_headers
+    from services.web import access_gate, api, channel_pictures, health, media_routes, oauth_callback, security_headers
 
     try:
         db.init_db(settings.database_url)
@@ -115,8 +115,8 @@ def main() -> None:
     access_gate.install()
     security_headers.install()  # outermost: it also covers the gate's own redirects
     api.install()
-    for module in (health, media_routes, setup, login, home, compose, calendar, history, post_detail, accounts,
-                   oauth_callback, settings_page, users_page, audit):
+    for module in (health, media_routes, channel_pictures, setup, login, home, compose, calendar, history, post_detail,
+                   channels, oauth_callback, settings_page, users_page, audit):
         app.include_router(module.router)
     async def start_services() -> None:
         await lifecycle.start_services(settings)

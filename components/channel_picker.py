@@ -9,6 +9,7 @@ from nicegui import ui
 
 from components.translate import _
 from services.connections import channels as channel_book
+from services.connections import pictures
 from services.core.config import get_settings
 from services.core.models import AccountStatus, Channel
 from services.platforms import registry
@@ -24,7 +25,7 @@ def channel_picker(channels: list[Channel], chosen: set[int], on_change: Callabl
         if not shown:
             with ui.row().classes('items-center gap-2'):
                 ui.label(_('No channel is connected yet.')).classes('text-sm text-gray-600')
-                ui.link(_('Connect one on the Channels page.'), '/accounts').classes('text-sm')
+                ui.link(_('Connect one on the Channels page.'), '/channels').classes('text-sm')
         for platform, group in groupby(shown, key=lambda channel: channel.platform):
             spec = registry.find(platform)
             with ui.column().classes('w-full gap-0').mark(f'channels-of-{platform}'):
@@ -60,12 +61,13 @@ def _channel_row(channel: Channel, chosen: bool, on_change: Callable[[int, bool]
 
 
 def channel_avatar(channel: Channel, size: str = '1.75rem') -> None:
-    """The channel's picture as the platform gives it, else its platform's icon."""
+    """The channel's picture as the platform gives it (served by the app: the platform's address may hold a token),
+    over its platform's icon, which shows where the picture cannot be had."""
     with ui.avatar(size=size, color='grey-2', text_color='primary').props('aria-hidden=true'):
-        if channel.picture_url:
-            ui.image(channel.picture_url).props('alt=""')
-        else:
-            ui.icon(registry.icon(channel.platform))
+        ui.icon(registry.icon(channel.platform))
+        picture = pictures.address(channel)
+        if picture:
+            ui.image(picture).props('alt="" no-spinner').classes('absolute inset-0 rounded-full')
 
 
 def channel_warnings(channels: list[Channel]) -> None:

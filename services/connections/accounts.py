@@ -20,7 +20,7 @@ from services.core.crypto import decrypt_credentials, encrypt_credentials
 from services.core.models import AccountStatus, Channel, PlatformAccount, User, utcnow
 from services.platforms import registry
 from services.platforms.base import Account, NeedsReconnect, PlatformError
-from services.platforms.spec import PlatformSpec, PostingLimits
+from services.platforms.spec import AccountProfile, PlatformSpec, PostingLimits
 from services.team import audit, permissions
 
 ENV_SOURCE = 'env'
@@ -61,11 +61,13 @@ def credentials_of(account: PlatformAccount) -> Account:
 
 
 def save_account(platform: str, display_name: str, credentials: dict[str, str], *,
-                 account_id: int | None = None, actor: User | None = None, ip: str = '') -> PlatformAccount:
+                 account_id: int | None = None, actor: User | None = None, ip: str = '',
+                 profile: AccountProfile | None = None) -> PlatformAccount:
     """Create or update an account with freshly checked credentials; it is connected from now on, and so are its
     channels that needed reconnecting. A new account gets its first channel (with the credentials that are the
     channel's own, such as the chat: see `PlatformSpec.channel_keys`); credentials that an account of the platform
-    already holds (the same bot) add the channel to that account instead.
+    already holds (the same bot) add the channel to that account instead. `profile` (what the platform says the
+    account is: see profiles.describe) names the channel and gives it its picture.
 
     `actor` is the user connecting it (role checked, audited); None only for the accounts from the environment.
     """
@@ -96,8 +98,11 @@ def save_account(platform: str, display_name: str, credentials: dict[str, str], 
             audit.record(session, audit.Action.ACCOUNT_CONNECTED, actor_id=actor.id,
                          target=f'{platform}: {display_name}', ip=ip)
         session.refresh(account)
-    if is_new or address:
-        channels.add_channel(account.id, address, remote_name=display_name)
+    if is_new or address or profile is not None:
+        channels.add_channel(account.id, address, remote_name=profile.name if profile else display_name,
+                             remote_id=profile.remote_id if profile else '',
+                             picture_url=profile.picture_url if profile else '',
+                             connected_by=actor.id if actor else None)
     return account
 
 
@@ -226,14 +231,25 @@ def _sync_env_account(spec: PlatformSpec, values: dict[str, str]) -> None:
     addresses = _env_addresses(spec, values)
     credentials = {**values, **addresses[0], 'source': ENV_SOURCE, 'env_fingerprint': fingerprint}
     existing = _env_account(spec.name)
-    if existing is not None and credentials_of(existing).credentials.get('env_fingerprint') == fingerprint:
-        return
     # named by the platform at the first Test connection; until then by what the spec says names it, if any
     name_from = spec.env_account.name_from if spec.env_account else None
-    name = existing.display_name if existing else values.get(name_from, '') if name_from else ''
+    if existing is not None and credentials_of(existing).credentials.get('env_fingerprint') == fingerprint:
+        _bring_back(existing.id, addresses, name_from)
+        return
+    name = existing.display_name if existing else {**values, **addresses[0]}.get(name_from, '') if name_from else ''
     account = save_account(spec.name, name, credentials, account_id=existing.id if existing else None)
     for address in addresses[1:]:
         channels.add_channel(account.id, address, remote_name=address.get(name_from, '') if name_from else '')
+
+
+def _bring_back(account_id: int, addresses: list[dict[str, str]], name_from: str | None) -> None:
+    """A channel the environment names that was disconnected on the Channels page comes back at start (as the page
+    says it will) while the environment still names it."""
+    kept = {json.dumps(channel.address or {}, sort_keys=True) for channel in channels.list_channels()
+            if channel.account_id == account_id and channel.status != AccountStatus.DISCONNECTED}
+    for address in addresses:
+        if address and json.dumps(address, sort_keys=True) not in kept:
+            channels.add_channel(account_id, address, remote_name=address.get(name_from, '') if name_from else '')
 
 
 def _env_addresses(spec: PlatformSpec, values: dict[str, str]) -> list[dict[str, str]]:

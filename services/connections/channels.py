@@ -21,6 +21,8 @@ from services.platforms import registry
 from services.platforms.base import Account
 from services.team import audit, permissions
 
+PICTURE_URL_LIMIT = 500  # Channel.picture_url's size
+
 
 class AmbiguousPlatform(UserError):
     """A platform was named where a channel is wanted, and it has several connected channels (or none)."""
@@ -134,9 +136,11 @@ def credentials_for(channel: Channel) -> Account | None:
 
 
 def add_channel(account_id: int, address: dict[str, str], *, name: str = '', remote_name: str = '',
-                remote_id: str = '', picture_url: str = '', actor: User | None = None, ip: str = '') -> Channel:
+                remote_id: str = '', picture_url: str = '', actor: User | None = None, ip: str = '',
+                connected_by: int | None = None) -> Channel:
     """Another channel posting with account `account_id`'s credentials at `address` (another chat of a known bot);
-    the same address again reconnects the channel already there. `actor` None only for the environment's."""
+    the same address again reconnects the channel already there. `actor` (role checked, audited) None only for the
+    environment's and for a caller that checked and audited already, naming the user as `connected_by`."""
     if actor is not None:
         permissions.require(actor, permissions.Action.MANAGE_ACCOUNTS, ip=ip)
     with db.session() as session:
@@ -147,10 +151,10 @@ def add_channel(account_id: int, address: dict[str, str], *, name: str = '', rem
                     if _same_address(channel.address, address, account)]
         channel = existing[0] if existing else Channel(platform=account.platform, account_id=account_id,
                                                        address=dict(address), name=name,
-                                                       connected_by=actor.id if actor else None)
+                                                       connected_by=actor.id if actor else connected_by)
         channel.remote_name = remote_name or channel.remote_name
         channel.remote_id = remote_id or channel.remote_id
-        channel.picture_url = picture_url or channel.picture_url
+        channel.picture_url = _storable(picture_url) or channel.picture_url
         channel.status, channel.updated_at = AccountStatus.CONNECTED, utcnow()
         session.add(channel)
         if actor is not None:
@@ -195,6 +199,37 @@ def disconnect_channel(channel_id: int, actor: User, *, ip: str = '') -> None:
         if account is not None and others is None:
             account.credentials_encrypted = encrypt_credentials({}, get_settings().secret_key)
             account.status, account.token_expires_at, account.updated_at = AccountStatus.DISCONNECTED, None, utcnow()
+
+
+def keep_profile(channel_id: int, remote_id: str, remote_name: str, picture_url: str) -> Channel | None:
+    """Who the platform says the channel is (see profiles.refresh_profile); it is connected from now on. Returns the
+    channel as kept, None when it is gone or disconnected meanwhile."""
+    with db.session() as session:
+        channel = session.get(Channel, channel_id)
+        if channel is None or channel.status == AccountStatus.DISCONNECTED:
+            return None
+        channel.remote_id, channel.remote_name = remote_id or channel.remote_id, remote_name or channel.remote_name
+        channel.picture_url = _storable(picture_url)
+        channel.status, channel.updated_at = AccountStatus.CONNECTED, utcnow()
+        session.add(channel)
+        session.flush()
+        session.refresh(channel)
+    return channel
+
+
+def set_status(channel_id: int, status: str) -> None:
+    """This channel alone is `status` now (e.g. its chat no longer lets the bot post; the bot's other chats are
+    fine); a disconnected channel stays disconnected."""
+    with db.session() as session:
+        channel = session.get(Channel, channel_id)
+        if channel is not None and channel.status != AccountStatus.DISCONNECTED:
+            channel.status, channel.updated_at = status, utcnow()
+            session.add(channel)
+
+
+def _storable(picture_url: str) -> str:
+    """A picture address longer than its column is not kept: the platform's icon is shown instead."""
+    return picture_url if len(picture_url) <= PICTURE_URL_LIMIT else ''
 
 
 def _channel_keys(channel_id: int) -> tuple[str, ...]:

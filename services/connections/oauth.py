@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
-from services.connections import accounts
+from services.connections import accounts, channels, profiles
 from services.core import db
 from services.core.config import Settings
 from services.core.crypto import decrypt_credentials, encrypt_credentials
@@ -28,7 +28,7 @@ from services.core.i18n import N_
 from services.core.models import OAuthState, PlatformAccount, User, utcnow
 from services.platforms import registry
 from services.platforms.base import Account, PlatformError
-from services.platforms.spec import CodeGrant, OAuthProvider
+from services.platforms.spec import AccountProfile, CodeGrant, OAuthProvider
 from services.team import permissions
 
 STATE_LIFETIME_S = 600.0
@@ -114,13 +114,13 @@ async def complete_authorization(platform: str, user: User, settings: Settings, 
     if error or not code:
         raise OAuthError(DENIED, platform=label, reason=error_description or error or 'no authorization code')
     try:
-        credentials, name = await _exchange(pending, code, settings)
+        credentials, name, profile = await _exchange(pending, code, settings)
     except PlatformError as failure:
         raise OAuthError(EXCHANGE_FAILED, platform=label, reason=failure.message) from failure
-    account_id = pending.account_id or _same_account(platform, credentials)
+    account_id = pending.account_id or _same_account(platform, credentials, profile)
     if account_id is not None:
         credentials = {**credentials, **accounts.env_markers(account_id)}
-    return accounts.save_account(platform, name, credentials, account_id=account_id, actor=user)
+    return accounts.save_account(platform, name, credentials, account_id=account_id, actor=user, profile=profile)
 
 
 def take_pending(state: str, platform: str, user_id: int, settings: Settings) -> PendingAuthorization:
@@ -163,8 +163,14 @@ def _challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b'=').decode('ascii')
 
 
-def _same_account(platform: str, credentials: dict[str, str]) -> int | None:
-    """An account of `platform` already stored for the same platform user (connected a second time)."""
+def _same_account(platform: str, credentials: dict[str, str], profile: AccountProfile | None) -> int | None:
+    """The account of `platform` already stored for the same platform user (connected a second time): the one whose
+    channel the platform knows by the same id, else the one holding the same user credential. Another user of the
+    platform gets an account (and a channel) of their own."""
+    if profile is not None and profile.remote_id:
+        for channel in channels.list_channels(platform=platform):
+            if channel.remote_id == profile.remote_id and channel.account_id is not None:
+                return channel.account_id
     provider = provider_of(platform)
     key = provider.same_account_key if provider else None
     if key is None or not credentials.get(key):
@@ -175,14 +181,15 @@ def _same_account(platform: str, credentials: dict[str, str]) -> int | None:
     return None
 
 
-async def _exchange(pending: PendingAuthorization, code: str, settings: Settings) -> tuple[dict[str, str], str]:
-    """The platform's own code exchange; then, unless it named the account, the client's check names it (and the
-    credentials it renewed on the way are the ones stored). Raises a PlatformError."""
+async def _exchange(pending: PendingAuthorization, code: str,
+                    settings: Settings) -> tuple[dict[str, str], str, AccountProfile | None]:
+    """The platform's own code exchange, then who the account is (its profile, when the platform can say; else the
+    client's check names it). The credentials renewed on the way are the ones stored. Raises a PlatformError."""
     spec = registry.get(pending.platform)
     grant = CodeGrant(code, pending.client_id, pending.client_secret, pending.redirect_uri, pending.code_verifier)
     credentials, name = await spec.oauth.exchange(grant, settings.platform(spec.name))
-    if name:
-        return credentials, name
     account = Account(spec.name, credentials)
-    name = await spec.client(settings.platform(spec.name)).check(account)
-    return account.credentials, name
+    profile = await profiles.describe(account, settings)
+    if not name:
+        name = profile.name if profile is not None else await spec.client(settings.platform(spec.name)).check(account)
+    return account.credentials, name, profile

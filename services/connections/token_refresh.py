@@ -1,7 +1,7 @@
 """Renewing platform tokens before they expire, so no post waits on, or fails for, a sign-in that ran out.
 
 `start_token_refresh` runs `refresh_due_tokens` every INTERVAL_S in the app's loop. An account whose token the
-platform refuses to renew (revoked, expired, app removed) is marked needs-reconnect: the Accounts page then shows
+platform refuses to renew (revoked, expired, app removed) is marked needs-reconnect: the Channels page then shows
 Reconnect, and the composer warns before anything is scheduled to it.
 """
 from __future__ import annotations

@@ -148,11 +148,14 @@ class FormField:
 
 @dataclass(frozen=True)
 class CredentialForm:
-    """Connecting by typing the credentials on the Accounts page; they are tested, then saved."""
+    """Connecting by typing the credentials on the Channels page; they are tested, then saved."""
     title: str  # msgid
     help: str  # msgid
     fields: tuple[FormField, ...]
     incomplete: str  # msgid: what to say when a field is left empty
+    # msgid: the title of the form adding another channel (its `channel_keys` fields) to credentials already
+    # connected, e.g. another chat of a bot; '' when the credentials reach one channel only
+    another: str = ''
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """GET /oauth/<platform>/callback: where a platform with its own sign-in sends the browser back after the user allowed
-(or refused) access. A plain route, not a page: it finishes the connection and redirects to /accounts, which shows
+(or refused) access. A plain route, not a page: it finishes the connection and redirects to /channels, which shows
 the outcome. The access gate lets only signed-in users reach it; `state` ties it to the user who clicked Connect.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from services.platforms import registry
 
 router = APIRouter()
 OUTCOME_KEY = 'oauth_outcome'
-ACCOUNTS_PATH = '/accounts'
+CHANNELS_PATH = '/channels'
 
 
 @router.get(oauth.CALLBACK_PATH, include_in_schema=False)
@@ -35,7 +35,7 @@ async def oauth_callback(request: Request, platform: str, state: str = '', code:
     else:
         _remember_outcome(oauth.CONNECTED, {'platform': registry.label(platform), 'name': account.display_name},
                           ok=True)
-    return RedirectResponse(ACCOUNTS_PATH, status_code=303)
+    return RedirectResponse(CHANNELS_PATH, status_code=303)
 
 
 def pop_outcome() -> tuple[str, dict[str, object], bool] | None:

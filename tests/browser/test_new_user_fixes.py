@@ -26,13 +26,13 @@ def words_in(language: str) -> dict[str, str]:
     return {'save_changes': say('Save changes'), 'unschedule': say('Unschedule'), 'scheduled': say('Scheduled'),
             'publish': say('Publish now'), 'no_platform': say('Choose at least one channel.'),
             'no_text': say('Write some text or add a photo or video.'), 'text': say('Text'),
-            'ready': say('Ready for every chosen platform.'), 'remove': say('Remove'), 'keep': say('Keep it'),
+            'ready': say('Ready for every chosen platform.'), 'disconnect': say('Disconnect'), 'keep': say('Keep it'),
             'today': say('Today'), 'list': say('List'), 'next': say('Next'), 'previous': say('Previous'),
             'published': say('Published'), 'from_today': say('From today, %(day)s', day=''),
             'still_scheduled': say('Changes saved. The post is still scheduled for %(when)s.', when=''),
             'unscheduled': say('Unscheduled: the post is a draft now and will not be published until you schedule it '
                                'again.'),
-            'from_env': say('This account is set by environment variables: it comes back the next time the app '
+            'from_env': say('This channel is set by environment variables: it comes back the next time the app '
                             'starts unless they are removed from the environment.')}
 
 
@@ -196,27 +196,27 @@ def test_leaving_the_composer_with_unsaved_work_asks_first(app_server, signed_in
     expect(page.get_by_text('0.0B')).to_have_count(0)
 
 
-def test_remove_on_the_accounts_page_asks_first(app_server, signed_in_page, database):
+def test_disconnect_on_the_channels_page_asks_first(app_server, signed_in_page, database):
     page = signed_in_page
     add_post(database, 'Due soon', 'scheduled', datetime.now(UTC) + timedelta(days=1))
     for language in ('ar', 'en'):
         words = in_language(page, app_server, language)
-        page.goto(app_server + '/accounts')
-        page.get_by_role('button', name=words['remove']).first.click()
+        page.goto(app_server + '/channels')
+        page.get_by_role('button', name=words['disconnect']).first.click()
         dialog = page.get_by_role('dialog')
         expect(dialog).to_contain_text(words['from_env'], timeout=15000)
         expect(dialog).to_contain_text('Telegram')
-        screenshot(page, f'new-user-remove-account-{language}')
+        screenshot(page, f'new-user-disconnect-channel-{language}')
         if language == 'ar':
             dialog.get_by_role('button', name=words['keep']).click()
             expect(page.get_by_role('dialog')).to_have_count(0)
-            page.goto(app_server + '/accounts')
-            expect(page.get_by_role('button', name=words['remove'])).to_have_count(1)
+            page.goto(app_server + '/channels')
+            expect(page.get_by_role('button', name=words['disconnect'])).to_have_count(1)
         else:
-            expect(dialog).to_contain_text('1 scheduled post goes to Telegram')
-            dialog.get_by_role('button', name=words['remove']).click()
-            expect(page.get_by_text('was removed.')).to_be_visible(timeout=15000)
-            expect(page.get_by_text('No account is connected yet. Connect one below.')).to_be_visible()
+            expect(dialog).to_contain_text('1 scheduled post goes to this channel.')
+            dialog.get_by_role('button', name=words['disconnect']).click()
+            expect(page.get_by_text('was disconnected.')).to_be_visible(timeout=15000)
+            expect(page.get_by_text('No channel is connected yet. Connect one below.')).to_be_visible()
     assert page.console_errors == []
 
 

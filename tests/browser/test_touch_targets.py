@@ -14,7 +14,7 @@ from tests.browser.conftest import screenshot
 
 MINIMUM = 40
 PAGES = ['/', '/compose', '/calendar', '/calendar?view=list', '/history', '/history?q=sale', '/history/{failed}',
-         '/history/{missed}', '/accounts', '/users', '/settings', '/audit']
+         '/history/{missed}', '/channels', '/users', '/settings', '/audit']
 
 SMALL_TARGETS = '''minimum => {
     const CONTROLS = 'button, a[href], [role=button], [role=checkbox], [role=switch], [role=radio], [role=tab], '

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import screenshot
 
 PAGES = {'home': '/', 'compose': '/compose', 'calendar': '/calendar', 'history': '/history',
-         'post': '/history/{missed}', 'accounts': '/accounts', 'users': '/users', 'audit': '/audit',
+         'post': '/history/{missed}', 'channels': '/channels', 'users': '/users', 'audit': '/audit',
          'settings': '/settings'}
 
 

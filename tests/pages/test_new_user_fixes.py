@@ -11,15 +11,20 @@ from nicegui.testing import User
 from sqlmodel import select
 
 from services.core import db
-from services.core.models import AuditEvent, PlatformAccount, Post, PostStatus, Role, utcnow
+from services.core.models import AccountStatus, AuditEvent, Channel, Post, PostStatus, Role, utcnow
 from services.core.models import User as Account
 from services.posts import actions, editing
 from services.posts.editing import PostInput, SaveAction
 from services.team import users
 from tests.conftest import ADMIN, eventually, on_sign_in_page, open_signed_in
 from tests.harness import in_state, scheduled
-from tests.harness.builders import channels_of, listed
+from tests.harness.builders import channels_of, connected, listed
 from tests.pages.test_role_matrix import member
+
+
+def connect(*platforms: str) -> None:
+    for platform in platforms:
+        connected(platform)
 
 
 @pytest.fixture
@@ -202,15 +207,16 @@ async def test_the_week_starts_on_the_day_it_starts_where_the_user_is(writer: Us
     await writer.should_see(marker=f'day-{(start + timedelta(days=6)).isoformat()}')
 
 
-async def test_remove_on_the_accounts_page_asks_and_says_what_it_means(writer: User):
+async def test_disconnect_on_the_channels_page_asks_and_says_what_it_means(writer: User):
     post_id = scheduled('Waiting for Telegram')
-    await writer.open('/accounts')
-    account_id = 1
-    writer.find(marker=f'remove-{account_id}').click()
-    await writer.should_see('1 scheduled post goes to Telegram', retries=40)
-    writer.find(marker='confirm-remove').click()
-    await writer.should_see('was removed.', kind=ui.notification, retries=40)
-    await writer.should_not_see(marker=f'account-{account_id}', retries=20)
+    await writer.open('/channels')
+    channel_id = 1
+    writer.find(marker=f'disconnect-{channel_id}').click()
+    await writer.should_see('1 scheduled post goes to this channel. It will fail unless the channel is connected '
+                            'again before it is due.', retries=40)
+    writer.find(marker='confirm-disconnect').click()
+    await writer.should_see('was disconnected.', kind=ui.notification, retries=40)
+    await writer.should_not_see(marker=f'channel-card-{channel_id}', retries=20)
     with db.session() as session:
-        assert session.get(PlatformAccount, account_id) is None
+        assert session.get(Channel, channel_id).status == AccountStatus.DISCONNECTED
     assert post_of(post_id).status == PostStatus.SCHEDULED  # it waits; it fails only if still nothing is connected

@@ -1,4 +1,4 @@
-"""Publishing from the pages: Publish now reaches the fake Telegram, status changes live, Retry, Accounts."""
+"""Publishing from the pages: Publish now reaches the fake Telegram, status changes live, Retry, Channels."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -70,8 +70,8 @@ async def test_failed_delivery_shows_why_and_retry_publishes_it(signed_in: User,
     await signed_in.should_see('View the post')
 
 
-async def test_accounts_page_adds_a_telegram_bot_after_testing_it(signed_in: User, telegram):
-    await signed_in.open('/accounts')
+async def test_channels_page_adds_a_telegram_bot_after_testing_it(signed_in: User, telegram):
+    await signed_in.open('/channels')
     await signed_in.should_see(str(DEFAULT_CHAT_ID))  # the account from the environment
     signed_in.find(marker='bot-token').type('111:wrong-token')
     signed_in.find(marker='chat-id').type('@fakechannel')
@@ -80,4 +80,4 @@ async def test_accounts_page_adds_a_telegram_bot_after_testing_it(signed_in: Use
     signed_in.find(marker='bot-token').clear().type(DEFAULT_TOKEN)
     signed_in.find(marker='save-telegram').click()
     await signed_in.should_see('Telegram is connected.', retries=40, kind=ui.notification)
-    await signed_in.should_see('@fakechannel (@fake_poster_bot)', retries=40)
+    await signed_in.should_see('Fake Channel', retries=40)  # the chat as Telegram names it

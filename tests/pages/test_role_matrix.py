@@ -23,7 +23,7 @@ from tests.harness.builders import channels_of
 
 ALL, WRITERS, ADMINS = {Role.ADMIN, Role.EDITOR, Role.VIEWER}, {Role.ADMIN, Role.EDITOR}, {Role.ADMIN}
 PAGES = {'/': ALL, '/calendar': ALL, '/history': ALL, '/settings': ALL,
-         '/compose': WRITERS, '/accounts': ADMINS, '/users': ADMINS, '/audit': ADMINS}
+         '/compose': WRITERS, '/channels': ADMINS, '/users': ADMINS, '/audit': ADMINS}
 
 
 async def member(admin, role: Role) -> tuple:

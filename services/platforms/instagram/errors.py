@@ -7,7 +7,7 @@ from services.platforms.spec import KnownError
 
 KNOWN_ERRORS = (
     KnownError(r'\bcode 190\b|access token',
-               N_('Instagram no longer accepts the sign-in. Reconnect the account on the Accounts page, then '
+               N_('Instagram no longer accepts the sign-in. Reconnect the account on the Channels page, then '
                   'retry.')),
     KnownError(r'\bcode 9007\b|\b2207027\b|not ready',
                N_('Instagram was still preparing the photo or video. Retry in a few minutes.')),

@@ -30,7 +30,7 @@ PLATFORM = PlatformSpec(
            'and the chat (a @channelname or a numeric id).'),
         (FormField('bot_token', N_('Bot token'), secret=True),
          FormField('chat_id', N_('Chat'), placeholder='@mychannel')),
-        N_('Enter both the bot token and the chat.')),
+        N_('Enter both the bot token and the chat.'), another=N_('Add a chat to this bot')),
     account_name=_listed_name,
     describe=TelegramClient.describe,
     pacing_s=1.0,  # about one message a second per chat

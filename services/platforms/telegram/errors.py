@@ -18,7 +18,7 @@ KNOWN_ERRORS = (
                N_('The person the bot writes to has blocked it. Ask them to unblock the bot, or post to another '
                   'chat.')),
     KnownError(r'chat not found',
-               N_('Telegram cannot find this chat. Check the chat (a @channelname or a numeric id) on the Accounts '
+               N_('Telegram cannot find this chat. Check the chat (a @channelname or a numeric id) on the Channels '
                   'page, then retry.')),
     KnownError(r'caption is too long',
                N_('The text is too long for a caption (at most 1,024 characters with photos or videos). Shorten it, '
@@ -28,6 +28,6 @@ KNOWN_ERRORS = (
     KnownError(r'Too Many Requests',
                N_('Telegram asked the app to slow down. It tries again by itself after the wait Telegram named.')),
     KnownError(r'^(Unauthorized|Not Found)$',
-               N_('Telegram does not accept the bot token. Enter the token from @BotFather again on the Accounts '
+               N_('Telegram does not accept the bot token. Enter the token from @BotFather again on the Channels '
                   'page.')),
 )

@@ -20,7 +20,7 @@ KNOWN_ERRORS = (
     KnownError(r'\bspam_risk',
                N_('TikTok held the post back as possible spam. Change the text, then retry later.')),
     KnownError(r'\b(access_token_invalid|scope_not_authorized|auth_removed)\b',
-               N_('TikTok no longer accepts the sign-in. Reconnect the account on the Accounts page, then retry.')),
+               N_('TikTok no longer accepts the sign-in. Reconnect the account on the Channels page, then retry.')),
     KnownError(r'\b(duration_check_failed|file_format_check_failed|frame_rate_check_failed|'
                r'picture_size_check_failed)\b',
                N_('TikTok refused the video file (length, format, frame rate or size). Use an MP4 of 23–60 fps '

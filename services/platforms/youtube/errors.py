@@ -16,10 +16,10 @@ KNOWN_ERRORS = (
                N_('YouTube does not allow this privacy setting for the channel. Choose another in the post, then '
                   'retry.')),
     KnownError(r'\b(forbidden|insufficientPermissions)\b',
-               N_('YouTube does not let this account upload to the channel. Reconnect it on the Accounts page with '
+               N_('YouTube does not let this account upload to the channel. Reconnect it on the Channels page with '
                   'the channel\'s owner, then retry.')),
     KnownError(r'invalid_grant|refused the YouTube authorization',
-               N_('Google no longer accepts the sign-in. Reconnect the account on the Accounts page, then retry.')),
+               N_('Google no longer accepts the sign-in. Reconnect the account on the Channels page, then retry.')),
     KnownError(r'\binvalidTitle\b',
                N_('YouTube refused the title. Keep it under 100 characters without < or >, then retry.')),
     KnownError(r'\binvalidDescription\b',

@@ -38,12 +38,16 @@ class OAuthYouTube(FakeYouTube):
         super().__init__(**options)
         self.codes: dict[str, str] = {}  # code → the redirect_uri it was given for
         self.challenges: dict[str, str] = {}  # code → its code_challenge
+        self.granted_channels: dict[str, str] = {}  # code → the channel whose owner allowed access
 
-    def grant(self, redirect_uri: str, code_challenge: str | None = None) -> str:
+    def grant(self, redirect_uri: str, code_challenge: str | None = None, channel_id: str | None = None) -> str:
+        """A code for `channel_id` (one of the fake's channels; by default its first)."""
         code = f'4/0fake-{secrets.token_urlsafe(8)}'
         self.codes[code] = redirect_uri
         if code_challenge:
             self.challenges[code] = code_challenge
+        if channel_id:
+            self.granted_channels[code] = channel_id
         return code
 
     def _token(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -61,7 +65,9 @@ class OAuthYouTube(FakeYouTube):
             raise fake_youtube.ApiError(400, 'Invalid code verifier.', 'invalid_grant', oauth=True)
         refresh_token = f'1//fake-refresh-{secrets.token_urlsafe(8)}'
         self.refresh_tokens.add(refresh_token)
-        return {'access_token': self.issue_access_token(), 'expires_in': self.token_lifetime,
+        self.refresh_token_channels[refresh_token] = self.granted_channels.pop(str(params.get('code')),
+                                                                               next(iter(self.channels)))
+        return {'access_token': self.issue_access_token(refresh_token), 'expires_in': self.token_lifetime,
                 'refresh_token': refresh_token, 'scope': 'https://www.googleapis.com/auth/youtube.upload',
                 'token_type': 'Bearer'}
 
@@ -72,10 +78,13 @@ class OAuthTikTok(FakeTikTok):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.codes: dict[str, str] = {}
+        self.granted_creators: dict[str, str] = {}  # code → the open_id of the creator who allowed access
 
-    def grant(self, redirect_uri: str) -> str:
+    def grant(self, redirect_uri: str, open_id: str | None = None) -> str:
+        """A code for the creator `open_id` (one of the fake's creators; by default its first)."""
         code = f'fake-code-{secrets.token_urlsafe(8)}'
         self.codes[code] = redirect_uri
+        self.granted_creators[code] = open_id or self.creators[0].open_id
         return code
 
     def _token(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -85,11 +94,13 @@ class OAuthTikTok(FakeTikTok):
             raise fake_tiktok.ApiError(401, 'invalid_client', 'Client key or secret is incorrect.')
         if self.codes.pop(str(params.get('code')), None) != params.get('redirect_uri'):
             raise fake_tiktok.ApiError(400, 'invalid_grant', 'Authorization code is expired.')
+        open_id = self.granted_creators.pop(str(params.get('code')))
+        creator = next(creator for creator in self.creators if creator.open_id == open_id)
         number = next(self._numbers)
-        access_token, self.refresh_token = f'act.fake-access-token-{number}', f'rft.fake-refresh-token-{number}'
-        self.access_tokens.add(access_token)
-        return {'open_id': 'fake-open-id', 'scope': ','.join(self.scopes), 'access_token': access_token,
-                'expires_in': 86400, 'refresh_token': self.refresh_token, 'refresh_expires_in': 31_536_000,
+        access_token, creator.refresh_token = f'act.fake-access-token-{number}', f'rft.fake-refresh-token-{number}'
+        creator.access_tokens.add(access_token)
+        return {'open_id': creator.open_id, 'scope': ','.join(self.scopes), 'access_token': access_token,
+                'expires_in': 86400, 'refresh_token': creator.refresh_token, 'refresh_expires_in': 31_536_000,
                 'token_type': 'Bearer'}
 
 
@@ -99,11 +110,15 @@ class OAuthInstagram(FakeInstagram):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.codes: dict[str, str] = {}
-        self.short_tokens: set[str] = set()
+        self.short_tokens: dict[str, FakeIgUser] = {}  # short-lived token → the account it is for
+        self.granted_users: dict[str, FakeIgUser] = {}  # code → the account that allowed access
 
-    def grant(self, redirect_uri: str) -> str:
+    def grant(self, redirect_uri: str, user: FakeIgUser | None = None) -> str:
+        """A code for `user` (its token is not used: the exchange gives the account new ones; by default the
+        fake's default account)."""
         code = f'AQfake{secrets.token_urlsafe(8)}'
         self.codes[code] = redirect_uri
+        self.granted_users[code] = user or FakeIgUser()
         return code
 
     async def _dispatch(self, method: str, parts: list[str], token: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -120,14 +135,14 @@ class OAuthInstagram(FakeInstagram):
                 self.codes.pop(str(params.get('code')), None) != params.get('redirect_uri'):
             raise GraphError(100, 'Invalid authorization code')
         short = f'IGQfakeShort{secrets.token_urlsafe(8)}'
-        self.short_tokens.add(short)
+        self.short_tokens[short] = self.granted_users.pop(str(params.get('code')), FakeIgUser())
         return {'data': [{'access_token': short, 'user_id': '2345678901', 'permissions': 'instagram_business_basic'}]}
 
     def _long_lived(self, token: str, params: dict[str, Any]) -> dict[str, Any]:
         if params.get('grant_type') != 'ig_exchange_token' or params.get('client_secret') != IG_APP_SECRET \
                 or token not in self.short_tokens:
             raise GraphError(190, 'Invalid OAuth access token')
-        long_lived = FakeIgUser(f'IGAAfakeLong{secrets.token_urlsafe(8)}')
+        long_lived = replace(self.short_tokens[token], token=f'IGAAfakeLong{secrets.token_urlsafe(8)}')
         self.users[long_lived.token] = long_lived
         return {'access_token': long_lived.token, 'token_type': 'bearer', 'expires_in': 5_183_944}
 

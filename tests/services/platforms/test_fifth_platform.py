@@ -144,7 +144,7 @@ async def test_a_post_reaches_the_fifth_platform_through_the_api(echo: FakeEcho,
 
 async def test_the_fifth_platforms_account_is_named_by_its_check(echo: FakeEcho, user: User, admin):
     await open_signed_in(user, *ADMIN)
-    await user.open('/accounts')
+    await user.open('/channels')
     await user.should_see('Echo')
     user.find(marker='test-connection').click()
     await eventually(lambda: [row.display_name for row in accounts.list_accounts()] == ['Echo Bot'])
