@@ -17,5 +17,5 @@ async def test_the_composer_settings_and_home_title_their_sections_with_headings
     assert headings(user) == ['h1 Write a post', 'h2 Where it goes', 'h2 When']
     await user.open('/settings')
     assert headings(user) == ['h1 Settings', 'h2 Language and time zone', 'h2 Change password']
-    await user.open('/accounts')
-    assert headings(user)[:3] == ['h1 Accounts', 'h2 Connect an account', 'h3 Add a Telegram bot']
+    await user.open('/channels')
+    assert headings(user)[:3] == ['h1 Channels', 'h2 Connect an account', 'h3 Add a Telegram bot']
