@@ -40,9 +40,9 @@ def save_buttons(status: str | None, *, editable: bool, on_save: Callable[[SaveA
                     .props('outline').mark('duplicate-post')
 
 
-def problem_list(messages: list[str]) -> None:
-    """What stops the post, one line each; a green line when nothing does."""
-    with ui.column().classes('w-full gap-1').mark('problems'):
+def problem_list(messages: list[str], *, ready: str | None = None, marker: str = 'problems') -> None:
+    """What stops the post, one line each; a green line (`ready`) when nothing does."""
+    with ui.column().classes('w-full gap-1').mark(marker):
         for message in messages:
             with ui.row().classes('compose-problem items-start gap-2 text-negative no-wrap').mark('problem'):
                 ui.icon('error_outline')
@@ -50,4 +50,4 @@ def problem_list(messages: list[str]) -> None:
         if not messages:
             with ui.row().classes('items-center gap-2 text-positive'):
                 ui.icon('check_circle')
-                ui.label(_('Ready for every chosen platform.')).classes('text-sm')
+                ui.label(ready or _('Ready for every chosen platform.')).classes('text-sm')

@@ -14,15 +14,15 @@ from services.platforms.spec import PreviewStyle
 GRID_SHOWN = 4  # an album preview shows this many; the last tile counts the rest
 
 
-def length_chip(platform: str, text: str, has_media: bool) -> None:
+def length_chip(platform: str, text: str, has_media: bool, *, marker: str | None = None) -> None:
     """The text's length as `platform` counts it (characters, UTF-16 units or bytes) against its limit; the unit is
-    named when it is not characters."""
+    named when it is not characters. Marked `marker`, else `count-<platform>`."""
     counter = registry.get(platform).counter
     used, limit = counter.count(text), counter.limit(has_media)
     color = 'negative' if used > limit else 'grey-8'
     unit = f' {_(counter.unit)}' if counter.unit else ''
     ui.chip(f'{registry.label(platform)} {used}/{limit}{unit}').props(f'outline dense color={color}') \
-        .mark(f'count-{platform}')
+        .mark(marker or f'count-{platform}')
 
 
 def post_preview(platform: str, text: str, media: list[MediaAsset], options: dict, *,

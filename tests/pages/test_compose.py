@@ -10,11 +10,9 @@ from sqlmodel import select
 
 from services.core import db
 from services.core.models import (
-    AccountStatus,
     Delivery,
     DeliveryStatus,
     MediaAsset,
-    PlatformAccount,
     Post,
     PostStatus,
     utcnow,
@@ -22,16 +20,14 @@ from services.core.models import (
 from services.core.timezones import utc_to_local
 from services.posts import editing
 from tests.conftest import ADMIN, eventually, open_signed_in
-from tests.harness.builders import channels_of
+from tests.harness.builders import channels_of, connected
 from tests.media_samples import make_image, make_renamed_exe, make_video
 
 
 @pytest.fixture
 async def composer(user: User, admin):
-    with db.session() as session:
-        for platform in ('telegram', 'instagram', 'youtube'):
-            session.add(PlatformAccount(platform=platform, display_name=f'@{platform}-team',
-                                        status=AccountStatus.CONNECTED))
+    for platform in ('telegram', 'instagram', 'youtube'):
+        connected(platform)
     await open_signed_in(user, *ADMIN)
     await user.open('/compose')
     return user
@@ -73,21 +69,22 @@ async def test_oversized_upload_is_refused_and_others_kept(composer: User, tmp_p
     await composer.should_see('small.webp', retries=40)
 
 
-async def test_platform_limits_are_shown_live(composer: User, tmp_path):
+async def test_platform_limits_are_shown_live_naming_each_channel(composer: User, tmp_path):
     composer.find(marker='platform-telegram').elements.pop().set_value(True)
     composer.find(marker='platform-instagram').elements.pop().set_value(True)
     composer.find(marker='platform-youtube').elements.pop().set_value(True)
     composer.find(marker='post-text').type('x' * 4100)
-    await composer.should_see('Telegram: a message may be 4096 characters; this one has 4100.')
-    await composer.should_see('Instagram needs at least one photo or video.')
-    await composer.should_see('Instagram: a caption may be 2200 characters; this one has 4100.')
-    await composer.should_see('YouTube needs exactly one video and nothing else.')
-    await composer.should_see('YouTube needs a title.')
+    await composer.should_see('Telegram · @fakechannel: a message may be 4096 characters; this one has 4100.')
+    await composer.should_see('Instagram · @fake_creator needs at least one photo or video.')
+    await composer.should_see('Instagram · @fake_creator: a caption may be 2200 characters; this one has 4100.')
+    await composer.should_see('YouTube · Fake Channel needs exactly one video and nothing else.')
+    await composer.should_see('YouTube · Fake Channel needs a title.')
 
 
-async def test_tiktok_without_an_account_cannot_be_chosen(composer: User):
-    await composer.should_see('Not connected: add it on the Accounts page.')
-    assert not composer.find(marker='platform-tiktok').elements.pop().enabled
+async def test_a_platform_without_a_channel_is_not_offered(composer: User):
+    await composer.should_see(marker='platform-youtube')
+    await composer.should_not_see(marker='platform-tiktok')
+    await composer.should_not_see('TikTok')
 
 
 async def test_schedule_in_the_past_is_refused_and_the_form_is_kept(composer: User):
