@@ -41,7 +41,7 @@ def post_preview(platform: str, text: str, media: list[MediaAsset], options: dic
             return
         _media(media, style.layout)
         if title:  # the video's title, large, with the description below it
-            ui.label(title).classes('text-base font-semibold leading-snug break-words').props('dir=auto') \
+            ui.label(title).classes('w-full text-base font-semibold leading-snug break-words').props('dir=auto') \
                 .mark(f'preview-{platform}-title')
         _caption(text, style, marker=f'preview-{platform}-text')
         if not (text or media or title):

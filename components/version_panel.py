@@ -58,8 +58,9 @@ class VersionPanel:
             if state.editable:
                 ui.button(_('Customise for this channel'), icon='tune', on_click=guarded(self.customise)) \
                     .props('outline dense no-caps').mark(f'customise-{channel.id}')
-        with ui.element('div').classes('w-full rounded border p-3 text-sm whitespace-pre-wrap bg-gray-50') \
-                .style('overflow-wrap: anywhere').props('dir=auto').mark(f'main-text-{channel.id}'):
+        with ui.element('div').classes('w-full rounded border border-gray-300 p-3 text-sm whitespace-pre-wrap') \
+                .classes('bg-gray-50').style('overflow-wrap: anywhere').props('dir=auto') \
+                .mark(f'main-text-{channel.id}'):
             ui.label(state.text or _('No text.')).classes('' if state.text else 'text-gray-600')
         media_strip(state.effective_for(channel).media, on_remove=None, on_move=None)
 

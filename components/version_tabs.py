@@ -39,7 +39,7 @@ def version_tabs(channels: list[Channel], marks: dict[int, TabMark], selected: i
     tabs = ui.tabs(value=tab_name(selected), on_change=lambda e: on_select(ids.get(e.value))) \
         .props('dense no-caps inline-label outside-arrows mobile-arrows align=left active-color=primary '
                'indicator-color=primary') \
-        .classes('w-full min-w-0 border-b text-gray-700').mark('version-tabs')
+        .classes('w-full min-w-0 border-b border-gray-300 text-gray-700').mark('version-tabs')
     with tabs:
         ui.tab(MAIN, _('Main post'), icon='edit_note').mark('tab-main')
         for channel in channels:
