@@ -33,6 +33,12 @@ class ComposeState:
         version = self.versions.get(channel_id)
         return version is not None and version.is_own
 
+    def takes_main_options(self, channels: list[Channel], names: set[str]) -> bool:
+        """Whether one of `channels` takes one of the main post's options `names` (its version does not set them
+        all)."""
+        return any(not names <= set((self.versions.get(channel.id) or Version()).options or {})
+                   for channel in channels)
+
     def effective_for(self, channel: Channel) -> Effective:
         """What `channel` gets: its version over the main post."""
         return effective(self.text, self.media, self.options, channel.platform, self.versions.get(channel.id))

@@ -34,19 +34,21 @@ def version_media(media: list[MediaAsset], chosen: list[int], *, channel_id: int
                     chosen + [i] if e.value else [c for c in chosen if c != i]) if on_change else None)
                 box.props(f'aria-label="{asset.original_name}"').mark(f'version-include-{channel_id}-{asset.id}') \
                     .set_enabled(on_change is not None)
-                with ui.element('div').classes('relative w-16 h-12 shrink-0 rounded overflow-hidden bg-gray-200'):
-                    ui.image(thumbnail_url(asset)).classes('w-full h-full').props('fit=cover alt=""')
+                # named by the tick beside it and the label after it
+                with ui.element('div').classes('relative w-16 h-12 shrink-0 rounded overflow-hidden bg-gray-200') \
+                        .props('aria-hidden=true'):
+                    ui.image(thumbnail_url(asset)).classes('w-full h-full').props('fit=cover')
                     if asset.mime_type.startswith('video/'):
                         ui.label(duration_label(asset.duration_s)) \
                             .classes('absolute bottom-0 end-0 bg-black/60 px-1 text-xs text-white')
                 ui.label(asset.original_name).classes('text-sm truncate min-w-0 flex-1')
                 if on_change is not None and included:
-                    # In RTL the row is mirrored, so "earlier" points to the inline start either way.
-                    ui.button(icon='chevron_left', on_click=lambda p=position: on_change(_moved(chosen, p, -1))) \
-                        .props(f'flat dense round size=sm aria-label="{earlier}"').classes('rtl:rotate-180') \
+                    # a list from top to bottom: earlier is up, in either direction of writing
+                    ui.button(icon='arrow_upward', on_click=lambda p=position: on_change(_moved(chosen, p, -1))) \
+                        .props(f'flat dense round size=sm aria-label="{earlier}"') \
                         .mark(f'version-earlier-{channel_id}-{asset.id}').set_enabled(position > 0)
-                    ui.button(icon='chevron_right', on_click=lambda p=position: on_change(_moved(chosen, p, 1))) \
-                        .props(f'flat dense round size=sm aria-label="{later}"').classes('rtl:rotate-180') \
+                    ui.button(icon='arrow_downward', on_click=lambda p=position: on_change(_moved(chosen, p, 1))) \
+                        .props(f'flat dense round size=sm aria-label="{later}"') \
                         .mark(f'version-later-{channel_id}-{asset.id}').set_enabled(position < len(chosen) - 1)
 
 

@@ -37,9 +37,10 @@ class VersionPanel:
     def build(self) -> None:
         channel, customised = self.channel, self.state.is_customised(self.channel.id)
         with ui.column().classes('w-full gap-3').mark(f'version-{channel.id}'):
-            with ui.row().classes('items-center gap-2 text-sm font-semibold text-primary'):
+            with ui.row().classes('w-full items-center gap-2 no-wrap text-sm font-semibold text-primary'):
                 ui.icon(registry.icon(channel.platform))
-                ui.label(channel_book.full_title(channel)).props('dir=auto').style('overflow-wrap: anywhere')
+                ui.label(channel_book.full_title(channel)).classes('min-w-0').props('dir=auto') \
+                    .style('overflow-wrap: anywhere')
             if customised:
                 self._own_version()
             else:
@@ -51,10 +52,11 @@ class VersionPanel:
 
     def _uses_main(self) -> None:
         channel, state = self.channel, self.state
-        with ui.row().classes('w-full items-center gap-2 rounded p-2 bg-blue-50 no-wrap') \
-                .mark(f'uses-main-{channel.id}'):
-            ui.icon('link').classes('text-primary')
-            ui.label(_('Uses the main post')).classes('text-sm flex-1')
+        # on a phone the button goes under the words rather than squeeze them into a column
+        with ui.row().classes('w-full items-center gap-2 rounded p-2 bg-blue-50').mark(f'uses-main-{channel.id}'):
+            with ui.row().classes('items-center gap-2 no-wrap flex-1 min-w-40'):
+                ui.icon('link').classes('text-primary')
+                ui.label(_('Uses the main post')).classes('text-sm')
             if state.editable:
                 ui.button(_('Customise for this channel'), icon='tune', on_click=guarded(self.customise)) \
                     .props('outline dense no-caps').mark(f'customise-{channel.id}')
@@ -79,9 +81,12 @@ class VersionPanel:
         if spec is not None and spec.options:
             with ui.card().classes('w-full gap-2').mark(f'version-options-{channel.id}'):
                 ui.label(_('Options for this channel')).classes('font-semibold')
-                option_fields(spec, dict(got.options), self._option_changed,
-                              choices=lambda name: self.choices(spec.name, name), marker=f'version-{channel.id}-',
-                              enabled=state.editable)
+                values = dict(got.options)
+                option_fields(spec, values, self._option_changed, choices=lambda name: self.choices(spec.name, name),
+                              marker=f'version-{channel.id}-', enabled=state.editable)
+                own = state.versions[channel.id].options or {}
+                if any(values.get(name) != value for name, value in own.items()):  # a choice no longer allowed
+                    state.change_version(channel.id, options={name: values.get(name) for name in own})
         if state.editable:
             ui.button(_('Reset to the main post'), icon='restart_alt', on_click=guarded(self.reset)) \
                 .props('flat no-caps color=negative').mark(f'reset-{channel.id}')
@@ -96,6 +101,8 @@ class VersionPanel:
                       on_change=guarded(self._media_changed) if self.state.editable else None)
 
     def _checks(self) -> None:
+        if not self.state.editable:  # a published post is not checked again
+            return
         problem_list(self.problems(), ready=_('Ready for this channel.'), marker=f'version-problems-{self.channel.id}')
 
     def _text_changed(self, event: Any) -> None:

@@ -39,7 +39,7 @@ def version_tabs(channels: list[Channel], marks: dict[int, TabMark], selected: i
     tabs = ui.tabs(value=tab_name(selected), on_change=lambda e: on_select(ids.get(e.value))) \
         .props('dense no-caps inline-label outside-arrows mobile-arrows align=left active-color=primary '
                'indicator-color=primary') \
-        .classes('w-full min-w-0 border-b border-gray-300 text-gray-700').mark('version-tabs')
+        .classes('version-tabs w-full min-w-0 border-b border-gray-300 text-gray-700').mark('version-tabs')
     with tabs:
         ui.tab(MAIN, _('Main post'), icon='edit_note').mark('tab-main')
         for channel in channels:
@@ -81,6 +81,8 @@ class ChannelTabs:
         self.marks: dict[int, TabMark] | None = None  # as the bar shows them
 
     def build_bar(self) -> None:
+        # the scroll arrows a phone shows at the ends are 36 px wide: big enough to tap at 40
+        ui.add_css('.version-tabs .q-tabs__arrow { min-width: 40px }')
         self.bar = ui.refreshable(self._bar)
         self.bar()
 

@@ -180,6 +180,7 @@ class _Editor:
         self.refusal = None
         self._recheck()
         self.previews.refresh()
+        self.options_view.refresh()  # the main post's options are shown while a channel still takes them
 
     def _version_rebuilt(self) -> None:
         """A channel was customised or reset: its tab is drawn again, and the main post's counters follow."""
@@ -236,6 +237,9 @@ class _Editor:
                 continue
             options = self.state.options.setdefault(spec.name, {})
             options.update(self.limit_options.get(spec.name, {}))
+            of_platform = [channel for channel in self.chosen if channel.platform == spec.name]
+            if not self.state.takes_main_options(of_platform, {option.name for option in spec.options}):
+                continue  # every channel of it sets them all in its own version
             with ui.card().classes('w-full gap-2').mark(f'options-{spec.name}'):
                 ui.label(spec.label).classes('font-semibold')
                 option_fields(spec, options, lambda name, value, o=options: (o.update({name: value}),

@@ -99,7 +99,9 @@ async def test_a_channel_without_its_own_version_shows_the_main_text_and_says_so
 
     await user.should_see('Uses the main post')
     await user.should_see('Customise for this channel')
-    await user.should_see('Said once for all')
+    shown = user.find(marker=f'main-text-{arabic}').elements.pop()
+    assert [label.text for label in shown.descendants() if isinstance(label, ui.label)] == ['Said once for all']
+    await user.should_not_see(marker=f'version-text-{arabic}')  # nothing to edit until it is customised
     await user.should_not_see(marker=f'reset-{arabic}')
 
 
