@@ -64,6 +64,7 @@ class VersionPanel:
                 .classes('bg-gray-50').style('overflow-wrap: anywhere').props('dir=auto') \
                 .mark(f'main-text-{channel.id}'):
             ui.label(state.text or _('No text.')).classes('' if state.text else 'text-gray-600')
+        self._counter()  # the main text cannot change while this tab is open
         media_strip(state.effective_for(channel).media, on_remove=None, on_move=None)
 
     def _own_version(self) -> None:

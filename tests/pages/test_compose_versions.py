@@ -101,6 +101,7 @@ async def test_a_channel_without_its_own_version_shows_the_main_text_and_says_so
     await user.should_see('Customise for this channel')
     shown = user.find(marker=f'main-text-{arabic}').elements.pop()
     assert [label.text for label in shown.descendants() if isinstance(label, ui.label)] == ['Said once for all']
+    assert texts(user, f'count-channel-{arabic}') == ['Telegram 17/4096']
     await user.should_not_see(marker=f'version-text-{arabic}')  # nothing to edit until it is customised
     await user.should_not_see(marker=f'reset-{arabic}')
 
