@@ -300,7 +300,8 @@ class _Editor:
             self.found = editing.problems_for(data, state.media, action)
         else:
             self.found = editing.problems_for(data, state.media, SaveAction.DRAFT) or \
-                check_post(editing.targets(data, state.media, self.chosen))
+                check_post(editing.targets(data, state.media, self.chosen),
+                           empty=not state.text.strip() and not state.media)
         self.loose = [time_problem, self.refusal]
 
     def problems_now(self, channel_id: int | None = None) -> list[str]:

@@ -20,14 +20,13 @@ from services.core.models import (
 from services.core.timezones import utc_to_local
 from services.posts import editing
 from tests.conftest import ADMIN, eventually, open_signed_in
-from tests.harness.builders import channels_of, connected
+from tests.harness.builders import channels_of, listed
 from tests.media_samples import make_image, make_renamed_exe, make_video
 
 
 @pytest.fixture
 async def composer(user: User, admin):
-    for platform in ('telegram', 'instagram', 'youtube'):
-        connected(platform)
+    listed('telegram', 'instagram', 'youtube')
     await open_signed_in(user, *ADMIN)
     await user.open('/compose')
     return user
@@ -74,11 +73,11 @@ async def test_platform_limits_are_shown_live_naming_each_channel(composer: User
     composer.find(marker='platform-instagram').elements.pop().set_value(True)
     composer.find(marker='platform-youtube').elements.pop().set_value(True)
     composer.find(marker='post-text').type('x' * 4100)
-    await composer.should_see('Telegram · @fakechannel: a message may be 4096 characters; this one has 4100.')
-    await composer.should_see('Instagram · @fake_creator needs at least one photo or video.')
-    await composer.should_see('Instagram · @fake_creator: a caption may be 2200 characters; this one has 4100.')
-    await composer.should_see('YouTube · Fake Channel needs exactly one video and nothing else.')
-    await composer.should_see('YouTube · Fake Channel needs a title.')
+    await composer.should_see('Telegram · @telegram-team: a message may be 4096 characters; this one has 4100.')
+    await composer.should_see('Instagram · @instagram-team needs at least one photo or video.')
+    await composer.should_see('Instagram · @instagram-team: a caption may be 2200 characters; this one has 4100.')
+    await composer.should_see('YouTube · @youtube-team needs exactly one video and nothing else.')
+    await composer.should_see('YouTube · @youtube-team needs a title.')
 
 
 async def test_a_platform_without_a_channel_is_not_offered(composer: User):
