@@ -1,7 +1,6 @@
 """Write a post: text, photos and videos, where it goes; save a draft, schedule it, or publish it now."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
@@ -10,62 +9,35 @@ from nicegui import APIRouter, events, ui
 
 from components.channel_picker import channel_picker, channel_warnings
 from components.compose_buttons import problem_list, save_buttons
-from components.confirm import confirm
+from components.compose_state import ComposeState, load_state
 from components.drop_zone import drop_zone
 from components.headings import heading
 from components.media_strip import media_strip
+from components.post_options import option_fields
 from components.post_preview import length_chip, post_preview
 from components.reschedule_dialog import ask_which_time
 from components.schedule_picker import schedule_picker
 from components.session import client_ip, guarded, page_user
 from components.theme import frame
-from components.translate import _, current_language, explain
+from components.translate import _, explain
 from components.unsaved_changes import UnsavedChanges
+from components.version_tabs import ChannelTabs
+from pages.compose_outcome import delete_after_asking, duplicate, leave_after_save, notify
 from services.connections import channels as channel_book
 from services.connections.accounts import posting_limits
 from services.core.config import get_settings
 from services.core.errors import UserError
-from services.core.i18n import N_, format_datetime
-from services.core.models import AccountStatus, Channel, MediaAsset, PostStatus, User, utcnow
+from services.core.models import AccountStatus, Channel, PostStatus, User, utcnow
 from services.core.timezones import AmbiguousTime, local_to_utc, utc_to_local
 from services.media import cleanup, library
 from services.platforms import registry
-from services.platforms.spec import PlatformSpec, PostOption
+from services.platforms.spec import Problem
 from services.posts import actions, editing
 from services.posts.checks import check_post
-from services.posts.editing import PostInput, PostRefused, SaveAction
-from services.posts.versions import Version, effective
-from services.web.browser_session import flash
+from services.posts.editing import PostRefused, SaveAction
 
 router = APIRouter()
 UPLOAD_CHUNK = 256 * 1024
-
-
-@dataclass
-class ComposeState:
-    post_id: int | None = None
-    text: str = ''
-    media: list[MediaAsset] = field(default_factory=list)
-    channels: list[int] = field(default_factory=list)
-    options: dict[str, dict] = field(default_factory=dict)  # by platform
-    versions: dict[int, Version] = field(default_factory=dict)  # by channel id
-    editable: bool = True
-    status: str = PostStatus.DRAFT
-
-    def as_input(self, scheduled_at: datetime | None = None) -> PostInput:
-        return PostInput(text=self.text, media_ids=[m.id for m in self.media], channels=list(self.channels),
-                         options=self.options, versions=dict(self.versions), scheduled_at=scheduled_at)
-
-
-def load_state(post_id: int | None) -> tuple[ComposeState, datetime | None]:
-    details = editing.get_post(post_id) if post_id else None
-    if details is None:
-        return ComposeState(), None
-    state = ComposeState(post_id=details.post.id, text=details.post.text, media=details.media,
-                         channels=details.channel_ids, options=dict(details.post.options or {}),
-                         versions=details.versions,
-                         editable=details.editable, status=details.post.status)
-    return state, details.post.scheduled_at
 
 
 @router.page('/compose')
@@ -93,7 +65,7 @@ def compose_page(request: Request, post: int | None = None) -> None:
 
 
 class _Editor:
-    """The composer's parts that change as the user types, adds media or picks platforms."""
+    """The composer's parts that change as the user types, adds media, picks channels or opens a channel's tab."""
 
     def __init__(self, state: ComposeState, user: User, scheduled_at: datetime | None,
                  known: list[Channel]) -> None:
@@ -109,27 +81,37 @@ class _Editor:
         self.attempted: SaveAction | None = None  # the last Publish/Schedule tried: its checks are shown from then on
         self.refusal: str | None = None  # why the last save was refused, when the form itself is not the reason
         self.unsaved = UnsavedChanges()
+        self.found: list[Problem] = []  # what stops the form now (see `_check`)
+        self.loose: list[str | None] = []  # what stops it that is no channel's own: the time, a refusal
+        self.tabs = ChannelTabs(state, lambda: self.chosen, on_select=self.select, on_edit=self._version_edited,
+                                on_rebuild=self._version_rebuilt, problems=self.problems_now,
+                                choices=lambda platform, name: self.choices.get((platform, name)))
 
     def build_main(self) -> None:
         state = self.state
-        # A long caption scrolls inside the box rather than pushing the buttons off the screen.
-        text = ui.textarea(_('Text'), value=state.text, on_change=self.text_changed) \
-            .props('outlined autogrow counter=false input-style="max-height: 18rem; overflow-y: auto"') \
-            .classes('w-full').mark('post-text')
-        text.set_enabled(state.editable)
-        self.counts = ui.refreshable(self._counts)
-        self.counts()
-        if state.editable:
-            drop_zone(guarded(self.upload), max_mb=get_settings().max_upload_mb)
-        self.media_view = ui.refreshable(self._media)
-        self.media_view()
-        # Where it goes, before its options, the time and the buttons: the order of Tab and of a phone's screen.
+        self._check()
+        # Where it goes first: it decides the tabs below; the order of Tab and of a phone's screen.
         with ui.card().classes('w-full gap-2'):
             heading(_('Where it goes'))
             channel_picker(list(self.known.values()), set(state.channels), guarded(self.toggle_channel),
                            enabled=state.editable)
-        self.options_view = ui.refreshable(self._options)
-        self.options_view()
+        self.tabs.found = self.found
+        self.tabs.build_bar()
+        with ui.column().classes('w-full gap-3').mark('main-post') as self.main_panel:
+            # A long caption scrolls inside the box rather than pushing the buttons off the screen.
+            text = ui.textarea(_('Text'), value=state.text, on_change=self.text_changed) \
+                .props('outlined autogrow counter=false dir=auto input-style="max-height: 18rem; overflow-y: auto"') \
+                .classes('w-full').mark('post-text')
+            text.set_enabled(state.editable)
+            self.counts = ui.refreshable(self._counts)
+            self.counts()
+            if state.editable:
+                drop_zone(guarded(self.upload), max_mb=get_settings().max_upload_mb)
+            self.media_view = ui.refreshable(self._media)
+            self.media_view()
+            self.options_view = ui.refreshable(self._options)
+            self.options_view()
+        self.tabs.build_panel()
         if state.editable:
             with ui.card().classes('w-full gap-2'):
                 heading(_('When'))
@@ -150,14 +132,22 @@ class _Editor:
         self.previews()
 
     def refresh(self) -> None:
-        for view in (self.counts, self.options_view, self.warnings_view, self.problems_view, self.previews):
+        """The main post or the channels changed: everything drawn from them."""
+        for view in (self.counts, self.options_view, self.warnings_view, self.previews):
             view.refresh()
+        self._recheck()
+
+    def _recheck(self) -> None:
+        """Check the form again and show it: the list, the tabs' marks, the open channel's own list."""
+        self._check()
+        self.problems_view.refresh()
+        self.tabs.follow(self.found)
 
     def _edited(self) -> None:
         """The form changed: it holds unsaved work, and a refusal of the form as it was no longer applies."""
         self.unsaved.changed()
         self.refusal = None
-        self.problems_view.refresh()
+        self._recheck()
 
     def text_changed(self, event: events.ValueChangeEventArguments) -> None:
         self.state.text = event.value or ''
@@ -179,14 +169,33 @@ class _Editor:
         self.state.channels = channels + [channel_id] if chosen else channels
         self.unsaved.changed()
         self.refusal = None
+        self.tabs.channels_changed()
         self.refresh()
+
+    def select(self, channel_id: int | None) -> None:
+        """The main post's tab (None) or a channel's was opened; the previews follow: all of them, or that one."""
+        self.main_panel.set_visibility(channel_id is None)
+        self.previews.refresh()
+
+    def _version_edited(self) -> None:
+        self.unsaved.changed()
+        self.refusal = None
+        self._recheck()
+        self.previews.refresh()
+        self.options_view.refresh()  # the main post's options are shown while a channel still takes them
+
+    def _version_rebuilt(self) -> None:
+        """A channel was customised or reset: its tab is drawn again, and the main post's counters follow."""
+        self.tabs.rebuild()
+        self.counts.refresh()
+        self._version_edited()
 
     async def upload(self, event: events.UploadEventArguments) -> None:
         try:
             asset = await library.store_upload(event.file.iterate(chunk_size=UPLOAD_CHUNK), event.file.name,
                                              uploaded_by=self.user.id)
         except UserError as refusal:
-            _notify(explain(refusal), 'negative')
+            notify(explain(refusal), 'negative')
             return
         if all(existing.id != asset.id for existing in self.state.media):
             self.state.media.append(asset)
@@ -208,11 +217,16 @@ class _Editor:
             items[index], items[target] = items[target], items[index]
             self.media_view.refresh()
             self.unsaved.changed()
+            self.previews.refresh()
 
     def _counts(self) -> None:
+        """The main text's length on each platform it goes to (a channel with its own text counts in its tab)."""
+        state = self.state
+        uses_main = [c for c in self.chosen if (state.versions.get(c.id) is None or
+                                                state.versions[c.id].text is None)]
         with ui.row().classes('gap-1'):
-            for platform in self.platforms:
-                length_chip(platform, self.state.text, bool(self.state.media))
+            for platform in dict.fromkeys(channel.platform for channel in uses_main):
+                length_chip(platform, state.text, bool(state.media))
 
     def _media(self) -> None:
         editable = self.state.editable
@@ -225,27 +239,15 @@ class _Editor:
                 continue
             options = self.state.options.setdefault(spec.name, {})
             options.update(self.limit_options.get(spec.name, {}))
+            of_platform = [channel for channel in self.chosen if channel.platform == spec.name]
+            if not self.state.takes_main_options(of_platform, {option.name for option in spec.options}):
+                continue  # every channel of it sets them all in its own version
             with ui.card().classes('w-full gap-2').mark(f'options-{spec.name}'):
                 heading(spec.label)
-                for option in spec.options:
-                    self._option_field(spec, option, options)
-
-    def _option_field(self, spec: PlatformSpec, option: PostOption, options: dict) -> None:
-        """One of the platform's options: free text (checked as it is typed), or a choice among those allowed."""
-        marker = f'{spec.name}-{option.name}'
-        if not option.choices:
-            ui.input(_(option.label), value=options.get(option.name, ''),
-                     on_change=lambda e: (options.update({option.name: e.value or ''}), self._light_refresh())) \
-                .props(f'outlined dense maxlength={option.max_length}').classes('w-full').mark(marker)
-            return
-        labels = {choice.value: choice.label for choice in option.choices}
-        choices = self.choices.get((spec.name, option.name)) or list(labels)
-        if options.get(option.name) not in choices:
-            options[option.name] = choices[0]
-        ui.select({value: _(labels.get(value, value)) for value in choices}, label=_(option.label),
-                  value=options[option.name],
-                  on_change=lambda e: (options.update({option.name: e.value}), self._light_refresh())) \
-            .props('outlined dense').classes('w-full').mark(marker)
+                option_fields(spec, options, lambda name, value, o=options: (o.update({name: value}),
+                                                                             self._light_refresh()),
+                              choices=lambda name, p=spec.name: self.choices.get((p, name)),
+                              enabled=self.state.editable)
 
     async def load_posting_limits(self, channel: Channel) -> None:
         """The choices and limits `channel`'s platform allows it (else the spec's defaults stay)."""
@@ -268,7 +270,7 @@ class _Editor:
     def _light_refresh(self) -> None:
         self.unsaved.changed()
         self.refusal = None
-        self.problems_view.refresh()
+        self._recheck()
         self.previews.refresh()
 
     def _chosen_time(self) -> tuple[datetime | None, str | None]:
@@ -283,22 +285,33 @@ class _Editor:
         except ValueError:
             return None, _('Enter the date as YYYY-MM-DD and the time as HH:MM.')
 
-    def problems_now(self) -> list[str]:
-        """What stops the form, as it is now, from being saved the way last tried (each message once); before
-        any try, what stops it from going to the chosen platforms."""
+    def _check(self) -> None:
+        """What stops the form, as it is now, from being saved the way last tried; before any try, what stops it
+        from going to the chosen channels. Kept in `found` (each problem names its channel, if it is one's) and
+        `loose`."""
         state, action, when, time_problem = self.state, self.attempted, None, None
+        if not state.editable:
+            self.found, self.loose = [], []
+            return
         if action == SaveAction.SCHEDULE:
             when, time_problem = self._chosen_time()
             if time_problem:  # every other check of scheduling; the time's own problem is said below
                 action = SaveAction.PUBLISH
         data = state.as_input(when)
         if action in (SaveAction.SCHEDULE, SaveAction.PUBLISH):
-            found = editing.problems_for(data, state.media, action)
+            self.found = editing.problems_for(data, state.media, action)
         else:
-            found = editing.problems_for(data, state.media, SaveAction.DRAFT) or \
+            self.found = editing.problems_for(data, state.media, SaveAction.DRAFT) or \
                 check_post(editing.targets(data, state.media, self.chosen),
                            empty=not state.text.strip() and not state.media)
-        messages = [_(problem.message, **problem.params) for problem in found] + [time_problem, self.refusal]
+        self.loose = [time_problem, self.refusal]
+
+    def problems_now(self, channel_id: int | None = None) -> list[str]:
+        """The messages of what stops the form (each once); with `channel_id`, only those of that channel."""
+        found = self.found if channel_id is None else [p for p in self.found if p.channel == channel_id]
+        messages = [_(problem.message, **problem.params) for problem in found]
+        if channel_id is None:
+            messages += self.loose
         return [message for message in dict.fromkeys(messages) if message]
 
     def _problems(self) -> None:
@@ -314,9 +327,9 @@ class _Editor:
     def _previews(self) -> None:
         if not self.state.channels:
             ui.label(_('Choose where the post goes to see a preview.')).classes('text-sm text-gray-600')
-        state = self.state
-        for channel in self.chosen:
-            got = effective(state.text, state.media, state.options, channel.platform, state.versions.get(channel.id))
+        shown = [channel for channel in self.chosen if self.tabs.selected in (None, channel.id)]
+        for channel in shown:
+            got = self.state.effective_for(channel)
             post_preview(channel.platform, got.text, got.media, got.options, channel=channel)
 
     def _schedule_note(self) -> None:
@@ -348,39 +361,26 @@ class _Editor:
                 await self.save(SaveAction.SCHEDULE, fold=choice)
             return
         except PostRefused:
-            self.problems_view.refresh()  # the list shows every reason, and keeps following the form
-            _notify(_('The post was not saved: fix what is listed above.'), 'negative')
+            self._recheck()  # the list shows every reason, and keeps following the form
+            notify(_('The post was not saved: fix what is listed above.'), 'negative')
             return
         except UserError as refusal:
             self.refusal = explain(refusal)
-            self.problems_view.refresh()
-            _notify(self.refusal, 'negative')
+            self._recheck()
+            notify(self.refusal, 'negative')
             return
         except ValueError:
-            self.problems_view.refresh()
-            _notify(_('The post was not saved: fix what is listed above.'), 'negative')
+            self._recheck()
+            notify(_('The post was not saved: fix what is listed above.'), 'negative')
             return
         self.unsaved.saved()
-        if action == SaveAction.PUBLISH:
-            flash(N_('Publishing started.'), kind='positive')
-        elif action == SaveAction.SCHEDULE:
-            when = format_datetime(current_language(), saved.scheduled_at, self.user.timezone, style='medium')
-            flash(N_('Changes saved. The post is still scheduled for %(when)s.') if was == PostStatus.SCHEDULED
-                  else N_('Scheduled for %(when)s.'), kind='positive', when=when)
-        if action != SaveAction.DRAFT:
-            ui.navigate.to(f'/history/{saved.id}')
-        elif was is None:
-            flash(N_('Draft saved.'), kind='positive')
-            ui.navigate.to(f'/compose?post={saved.id}')
-        else:  # stay on the page: the post is the draft being written
+        if not leave_after_save(action, was, saved, self.user):  # the draft goes on being written here
             self.attempted, self.saved_at = None, scheduled_at
             if was != PostStatus.DRAFT:  # it offers what a draft can do now
                 self.state.status = PostStatus.DRAFT
                 self.buttons.refresh()
                 self.schedule_note.refresh()
-            self.problems_view.refresh()
-            _notify(_('Unscheduled: the post is a draft now and will not be published until you schedule it again.')
-                    if was == PostStatus.SCHEDULED else _('Draft saved.'), 'positive')
+            self._recheck()
 
     def _unless_unchanged(self, chosen: datetime | None) -> datetime | None:
         """The stored time when the fields still show it: they hold minutes, and a post scheduled through the API
@@ -391,27 +391,7 @@ class _Editor:
         return chosen
 
     async def confirm_delete(self) -> None:
-        question = _('Delete this post? Its photos and videos are deleted too unless another post uses them.')
-        if not await confirm(question, keep=_('Cancel'), act=_('Delete'), marker='confirm-delete'):
-            return
-        try:
-            media_ids = editing.delete_post(self.state.post_id, self.user, ip=client_ip())
-        except UserError as refusal:
-            _notify(explain(refusal), 'negative')
-            return
-        for media_id in media_ids:
-            cleanup.delete_if_unused(media_id)
-        self.unsaved.saved()
-        flash(N_('The post was deleted.'), kind='positive')
-        ui.navigate.to('/history')
+        await delete_after_asking(self.state.post_id, self.user, self.unsaved)
 
     def duplicate(self) -> None:
-        copy = editing.duplicate_post(self.state.post_id, self.user)
-        flash(N_('A new draft was made from this post.'), kind='positive')
-        ui.navigate.to(f'/compose?post={copy.id}')
-
-
-def _notify(message: str, kind: str) -> None:
-    """At the top of the screen, where it covers no button of the form."""
-    ui.notify(message, type=kind, position='top', multi_line=True)
-
+        duplicate(self.state.post_id, self.user)

@@ -68,21 +68,22 @@ async def test_oversized_upload_is_refused_and_others_kept(composer: User, tmp_p
     await composer.should_see('small.webp', retries=40)
 
 
-async def test_platform_limits_are_shown_live(composer: User, tmp_path):
+async def test_platform_limits_are_shown_live_naming_each_channel(composer: User, tmp_path):
     composer.find(marker='platform-telegram').elements.pop().set_value(True)
     composer.find(marker='platform-instagram').elements.pop().set_value(True)
     composer.find(marker='platform-youtube').elements.pop().set_value(True)
     composer.find(marker='post-text').type('x' * 4100)
-    await composer.should_see('Telegram: a message may be 4096 characters; this one has 4100.')
-    await composer.should_see('Instagram needs at least one photo or video.')
-    await composer.should_see('Instagram: a caption may be 2200 characters; this one has 4100.')
-    await composer.should_see('YouTube needs exactly one video and nothing else.')
-    await composer.should_see('YouTube needs a title.')
+    await composer.should_see('Telegram · @telegram-team: a message may be 4096 characters; this one has 4100.')
+    await composer.should_see('Instagram · @instagram-team needs at least one photo or video.')
+    await composer.should_see('Instagram · @instagram-team: a caption may be 2200 characters; this one has 4100.')
+    await composer.should_see('YouTube · @youtube-team needs exactly one video and nothing else.')
+    await composer.should_see('YouTube · @youtube-team needs a title.')
 
 
-async def test_tiktok_without_an_account_cannot_be_chosen(composer: User):
-    await composer.should_see('Not connected: add it on the Accounts page.')
-    assert not composer.find(marker='platform-tiktok').elements.pop().enabled
+async def test_a_platform_without_a_channel_is_not_offered(composer: User):
+    await composer.should_see(marker='platform-youtube')
+    await composer.should_not_see(marker='platform-tiktok')
+    await composer.should_not_see('TikTok')
 
 
 async def test_schedule_in_the_past_is_refused_and_the_form_is_kept(composer: User):
