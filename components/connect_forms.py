@@ -138,8 +138,9 @@ def credential_form(spec: PlatformSpec, user: User, on_saved: Callable[[], None]
                 return
             try:
                 profile = await profiles.describe(candidate, get_settings())
-                accounts.save_account(spec.name, spec.listed_name(credentials, name), candidate.credentials,
-                                      actor=user, ip=client_ip(), profile=profile)
+                saved = accounts.save_account(spec.name, spec.listed_name(credentials, name), candidate.credentials,
+                                              actor=user, ip=client_ip(), profile=profile)
+                await profiles.keep_picture(saved.id, profile, get_settings())
             except PlatformError as error:
                 refuse(failure_text(spec.name, error))
                 return

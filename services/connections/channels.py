@@ -6,6 +6,7 @@ deleted: disconnected, it keeps its name and its posts' history.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -154,7 +155,7 @@ def add_channel(account_id: int, address: dict[str, str], *, name: str = '', rem
                                                        connected_by=actor.id if actor else connected_by)
         channel.remote_name = remote_name or channel.remote_name
         channel.remote_id = remote_id or channel.remote_id
-        channel.picture_url = _storable(picture_url) or channel.picture_url
+        channel.picture_url = _storable(picture_url, account) or channel.picture_url
         channel.status, channel.updated_at = AccountStatus.CONNECTED, utcnow()
         session.add(channel)
         if actor is not None:
@@ -209,7 +210,8 @@ def keep_profile(channel_id: int, remote_id: str, remote_name: str, picture_url:
         if channel is None or channel.status == AccountStatus.DISCONNECTED:
             return None
         channel.remote_id, channel.remote_name = remote_id or channel.remote_id, remote_name or channel.remote_name
-        channel.picture_url = _storable(picture_url)
+        account = session.get(PlatformAccount, channel.account_id) if channel.account_id else None
+        channel.picture_url = _storable(picture_url, account)
         channel.status, channel.updated_at = AccountStatus.CONNECTED, utcnow()
         session.add(channel)
         session.flush()
@@ -227,9 +229,20 @@ def set_status(channel_id: int, status: str) -> None:
             session.add(channel)
 
 
-def _storable(picture_url: str) -> str:
-    """A picture address longer than its column is not kept: the platform's icon is shown instead."""
+def _storable(picture_url: str, account: PlatformAccount | None) -> str:
+    """What is kept of a picture's address: the address itself, unless it carries one of the account's credentials
+    (Telegram's holds the bot token, which is kept only encrypted): then only its digest, which names the picture
+    fetched at once (`pictures.fetch(..., url=)`). One longer than its column is not kept: the platform's icon is
+    shown instead."""
+    stored = decrypt_credentials(account.credentials_encrypted, get_settings().secret_key) if account else {}
+    if any(len(value) >= 8 and value in picture_url for value in map(str, stored.values())):
+        return pictures_digest(picture_url)
     return picture_url if len(picture_url) <= PICTURE_URL_LIMIT else ''
+
+
+def pictures_digest(picture_url: str) -> str:
+    """The stand-in kept for a picture address that must not be stored."""
+    return 'sha256:' + hashlib.sha256(picture_url.encode()).hexdigest()
 
 
 def _channel_keys(channel_id: int) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ MAX_BYTES = 2 * 1024 * 1024
 TYPES = {b'\xff\xd8\xff': 'image/jpeg', b'\x89PNG\r\n\x1a\n': 'image/png', b'GIF87a': 'image/gif',
          b'GIF89a': 'image/gif'}  # by their first bytes; WebP is checked apart (RIFF....WEBP)
 ROUTE = '/channel-picture/{channel_id}'
+SECRET_ADDRESS = 'sha256:'  # what a channel keeps of an address that holds a credential (see channels._storable)
 
 
 def address(channel: Channel) -> str | None:
@@ -43,17 +44,19 @@ def stored(channel: Channel, settings: Settings) -> tuple[Path, str] | None:
     return (path, kind) if kind else None
 
 
-async def fetch(channel: Channel, settings: Settings) -> tuple[Path, str] | None:
+async def fetch(channel: Channel, settings: Settings, *, url: str | None = None) -> tuple[Path, str] | None:
     """The channel's picture, fetched from the platform unless already kept: an image (JPEG, PNG, GIF or WebP) up to
-    MAX_BYTES. None when it has none, or it cannot be fetched or is not such an image (the reason is logged, never
-    the address, which may hold a token)."""
+    MAX_BYTES. `url`: the platform's address when the channel keeps only its digest (one holding a credential).
+    None when it has none, or it cannot be fetched or is not such an image (the reason is logged, never the address,
+    which may hold a token)."""
     if not channel.picture_url:
         return None
     kept = stored(channel, settings)
-    if kept is not None:
+    source = url or (None if channel.picture_url.startswith(SECRET_ADDRESS) else channel.picture_url)
+    if kept is not None or source is None:
         return kept
     try:
-        body = await _download(channel.picture_url)
+        body = await _download(source)
     except (httpx.HTTPError, ValueError) as error:
         log.warning('The picture of channel %s could not be fetched: %s', channel.id, type(error).__name__)
         return None

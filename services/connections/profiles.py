@@ -48,7 +48,7 @@ async def refresh_profile(channel: Channel, settings: Settings) -> AccountProfil
         return None
     kept = channels.keep_profile(channel.id, profile.remote_id, profile.name, profile.picture_url)
     if kept is not None:
-        await pictures.fetch(kept, settings)
+        await pictures.fetch(kept, settings, url=profile.picture_url)
     return profile
 
 
@@ -80,6 +80,16 @@ async def add_to_account(account_id: int, address: dict[str, str], settings: Set
     channel = channels.add_channel(account_id, dict(known.address) if known and known.address else address,
                                    remote_name=profile.name, remote_id=profile.remote_id,
                                    picture_url=profile.picture_url, actor=actor, ip=ip)
-    await pictures.fetch(channel, settings)
+    await pictures.fetch(channel, settings, url=profile.picture_url)
     return channel
 
+
+
+async def keep_picture(account_id: int, profile: AccountProfile | None, settings: Settings) -> None:
+    """Fetch, now, the picture of the channel of account `account_id` that `profile` describes (just connected):
+    an address holding a credential is not kept, so it can be fetched only while it is at hand."""
+    if profile is None or not profile.picture_url:
+        return
+    for channel in channels.list_channels():
+        if channel.account_id == account_id and channel.remote_id == profile.remote_id:
+            await pictures.fetch(channel, settings, url=profile.picture_url)

@@ -59,8 +59,9 @@ async def test_test_connection_names_each_chat_and_a_chat_that_refuses_the_bot_a
     assert (english.remote_name, english.remote_id, english.status) == \
         ('English news', str(ENGLISH.id), AccountStatus.CONNECTED)
     assert closed.status == AccountStatus.NEEDS_RECONNECT
-    # the picture was fetched at once (Telegram's address holds the token and expires); pages get the app's own
-    assert DEFAULT_TOKEN in english.picture_url
+    # the picture was fetched at once (Telegram's address holds the token and expires); the token is not kept
+    # in the clear beside the encrypted credentials, only the address's digest; pages get the app's own address
+    assert DEFAULT_TOKEN not in english.picture_url and english.picture_url.startswith('sha256:')
     assert pictures.address(english).startswith(f'/channel-picture/{english.id}?v=')
     path, kind = pictures.stored(english, settings)
     assert (path.read_bytes(), kind) == (JPEG, 'image/jpeg')
