@@ -27,6 +27,8 @@ class Action:
     ACCOUNT_CONNECTED = 'account.connected'
     ACCOUNT_REMOVED = 'account.removed'  # a channel disconnected
     CHANNEL_RENAMED = 'channel.renamed'
+    CHANNEL_GROUP_SAVED = 'channel_group.saved'
+    CHANNEL_GROUP_DELETED = 'channel_group.deleted'
     POST_PUBLISHED = 'post.publish'
     POST_SCHEDULED = 'post.schedule'
     POST_RESCHEDULED = 'post.reschedule'
