@@ -85,8 +85,14 @@ def compose_page(request: Request, post: int | None = None) -> None:
             with ui.column().classes('w-full md:w-80 gap-3'):
                 with ui.card().classes('w-full gap-2'):
                     ui.label(_('Where it goes')).classes('font-semibold')
+
+                    def choose_group(ids: list[int]) -> None:  # a group's channels join the chosen ones in one go
+                        state.channels += [c for c in ids if c not in state.channels]
+                        editor.unsaved.changed()
+                        editor.refresh()
+
                     channel_picker(known, set(state.channels), guarded(editor.toggle_channel),
-                                   enabled=state.editable)
+                                   enabled=state.editable, on_group=guarded(choose_group))
                 editor.build_side()
         if state.editable:
             for channel in known:
