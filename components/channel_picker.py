@@ -34,14 +34,13 @@ def channel_picker(channels: list[Channel], chosen: set[int], on_change: Callabl
             return None
         return on_change(channel_id, value)
 
-    def pick(ids: tuple[int, ...]) -> None:
+    def pick(ids: tuple[int, ...]) -> object:
         added = [i for i in ids if i in boxes and boxes[i].enabled and not boxes[i].value
                  and _connected(channels, i)]
         quiet.update(added)
         for channel_id in added:
             boxes[channel_id].value = True
-        if added and on_group is not None:
-            on_group(added)
+        return on_group(added) if added and on_group is not None else None
 
     with ui.column().classes('w-full gap-2').mark('channel-picker'):
         if on_group is not None and enabled:
