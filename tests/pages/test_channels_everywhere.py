@@ -8,14 +8,17 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
+from components.channel_colours import PALETTE, colour_of
 from services.connections import channel_groups
 from services.connections import channels as channel_book
 from services.core.models import utcnow
 from services.posts import editing
 from services.posts.editing import PostInput, SaveAction
 from services.posts.versions import Version
+from services.publishing.engine import get_engine
 from services.team import users
-from tests.conftest import ADMIN, open_signed_in
+from tests.conftest import ADMIN, eventually, open_signed_in
+from tests.fakes.telegram import FakeChat
 from tests.harness import post_of
 from tests.harness.builders import group_of, telegram_chats
 
@@ -175,3 +178,38 @@ async def test_groups_are_made_renamed_and_deleted_on_their_page(user: User, adm
     user.find(marker='confirm-delete-group').click()
     await user.should_see('No group yet.', retries=20)
     assert channel_groups.list_groups() == []
+
+
+async def test_the_post_page_shows_each_channel_go_out_live_with_its_own_text(telegram, user: User, admin):
+    for chat_id, title in ((-1001, 'Arabic'), (-1002, 'English')):
+        telegram.add_chat(FakeChat(id=chat_id, title=title, username=title.lower()))
+    arabic, english = telegram_chats('Arabic', 'English')
+    await open_signed_in(user, *ADMIN)
+    post_id = post_to('Hello everyone', [arabic, english], days=None, versions={arabic: Version(text='مرحبا')})
+    await user.open(f'/history/{post_id}')
+
+    def statuses() -> set[str]:  # looked up afresh: the deliveries section is redrawn as they change
+        return {user.find(marker=f'status-channel-{c}').elements.pop().text for c in (arabic, english)}
+
+    assert statuses() == {'Waiting'}
+    editing.save_post(1, PostInput(text='Hello everyone', channels=[arabic, english],
+                                   versions={arabic: Version(text='مرحبا')}), SaveAction.PUBLISH, post_id=post_id)
+    await get_engine().publish_post(post_id)
+    await get_engine().wait_idle()
+    await eventually(lambda: statuses() == {'Published'})
+    assert sorted((m.chat_id, m.text) for m in telegram.sent) == [(-1002, 'Hello everyone'), (-1001, 'مرحبا')]
+
+
+def test_every_channel_colour_writes_readable_text_on_its_tint_and_on_white():
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    def contrast(ink: str, paper: str) -> float:
+        light, dark = sorted((luminance(ink), luminance(paper)), reverse=True)
+        return (light + 0.05) / (dark + 0.05)
+
+    assert len({colour_of(channel_id) for channel_id in range(1, 9)}) == 8  # eight channels, eight colours
+    assert colour_of(3) == colour_of(3)
+    assert min(contrast(ink, paper) for ink, tint in PALETTE for paper in (tint, '#ffffff')) >= 4.5
