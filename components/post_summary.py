@@ -49,7 +49,7 @@ def day_label(language: str, day: date, time_zone: str, skeleton: str = 'MMMEd')
 
 def where_it_goes(summary: PostSummary, channels: dict[int, Channel]) -> None:
     """A chip per channel (in its colour) and the number of photos and videos."""
-    with ui.row().classes('gap-1 items-center min-w-0'):
+    with ui.row().classes('w-full gap-1 items-center min-w-0'):
         for platform, channel_id in zip(summary.platforms, summary.channel_ids, strict=True):
             channel_chip(channels.get(channel_id), platform, marker=f'goes-{summary.id}-{channel_id}')
         if summary.media_count:

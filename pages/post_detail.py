@@ -111,7 +111,7 @@ class _PostView:
         if details is None:
             return
         with ui.card().classes('w-full'):
-            ui.label(details.post.text or _('(no text)')).classes('whitespace-pre-wrap break-words')
+            ui.label(details.post.text or _('(no text)')).classes('whitespace-pre-wrap break-words').props('dir=auto')
             media_strip(details.media, on_remove=None, on_move=None)
 
     def _deliveries(self, details: editing.PostDetails | None, attempts: dict[int, list[DeliveryAttempt]]) -> None:
