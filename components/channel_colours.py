@@ -27,14 +27,19 @@ def colour_of(channel_id: int) -> tuple[str, str]:
     return PALETTE[channel_id % len(PALETTE)]
 
 
-def channel_chip(channel: Channel | None, platform: str, *, marker: str = '') -> None:
-    """The channel's icon and full title on its own colour (a channel gone from the database: its platform)."""
+def channel_chip(channel: Channel | None, platform: str, *, marker: str = '', short: bool = False) -> None:
+    """The channel's icon and full title on its own colour (a channel gone from the database: its platform);
+    `short`, where room is scarce: its own title beside the platform's icon, the full title in a tooltip."""
     ink, tint = colour_of(channel.id) if channel else PALETTE[-1]
     with ui.row().classes('items-center gap-1 rounded px-1 text-xs no-wrap max-w-full overflow-hidden') \
             .style(f'color: {ink}; background-color: {tint}') as chip:
         ui.icon(registry.icon(platform), size='0.9rem').classes('shrink-0')
-        ui.label(channel_book.full_title(channel) if channel else registry.label(platform)) \
+        full = channel_book.full_title(channel) if channel else registry.label(platform)
+        ui.label(channel_book.title(channel) if channel and short else full) \
             .classes('min-w-0 truncate').props('dir=auto')
+    if short:
+        chip.tooltip(full)
+        chip.props['aria-label'] = full
     if marker:
         chip.mark(marker)
 

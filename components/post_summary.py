@@ -47,11 +47,11 @@ def day_label(language: str, day: date, time_zone: str, skeleton: str = 'MMMEd')
     return format_datetime(language, noon, time_zone, style=_pattern(language, skeleton))
 
 
-def where_it_goes(summary: PostSummary, channels: dict[int, Channel]) -> None:
-    """A chip per channel (in its colour) and the number of photos and videos."""
+def where_it_goes(summary: PostSummary, channels: dict[int, Channel], *, compact: bool = False) -> None:
+    """A chip per channel (in its colour; `compact`: its own title only) and the number of photos and videos."""
     with ui.row().classes('w-full gap-1 items-center min-w-0'):
         for platform, channel_id in zip(summary.platforms, summary.channel_ids, strict=True):
-            channel_chip(channels.get(channel_id), platform, marker=f'goes-{summary.id}-{channel_id}')
+            channel_chip(channels.get(channel_id), platform, marker=f'goes-{summary.id}-{channel_id}', short=compact)
         if summary.media_count:
             with ui.row().classes('items-center gap-1 text-xs text-gray-600 no-wrap'):
                 ui.icon('perm_media', size='0.9rem')
@@ -71,8 +71,8 @@ def summary_card(summary: PostSummary, when: str, *, compact: bool = False, cloc
             ui.label(when).classes('text-xs font-semibold text-gray-700')
             if clock is not None:
                 clock.label(summary.scheduled_at or summary.updated_at).mark(f'relative-{summary.id}')
-        ui.label(summary.text or _('(no text)')) \
+        ui.label(summary.text or _('(no text)')).props('dir=auto') \
             .classes('text-sm break-words ' + ('line-clamp-2' if compact else 'line-clamp-3'))
-        where_it_goes(summary, channels)
+        where_it_goes(summary, channels, compact=compact)
         with ui.row().classes('w-full gap-0 justify-end items-center') as actions:
             yield actions
