@@ -39,7 +39,6 @@ def channel_chip(channel: Channel | None, platform: str, *, marker: str = '', sh
             .classes('min-w-0 truncate').props('dir=auto')
     if short:
         chip.tooltip(full)
-        chip.props['aria-label'] = full
     if marker:
         chip.mark(marker)
 
@@ -51,8 +50,8 @@ def channel_edge(channel_id: int | None) -> str:
 
 def channel_legend(channels: list[Channel], label: str) -> None:
     """Which colour is which channel: a swatch, the picture and the name of each."""
-    with ui.row().classes('w-full items-center gap-x-3 gap-y-1 text-xs').mark('channel-legend') as legend:
-        legend.props['aria-label'] = label
+    with ui.row().classes('w-full items-center gap-x-3 gap-y-1 text-xs').mark('channel-legend'):
+        ui.label(label).classes('sr-only')
         for channel in channels:
             with ui.row().classes('items-center gap-1 no-wrap').mark(f'legend-{channel.id}'):
                 ui.element('span').classes('inline-block w-3 h-3 rounded-sm') \

@@ -56,15 +56,18 @@ def create_group(name: str, channel_ids: Sequence[int], actor: User, *, ip: str 
     channel) or Forbidden."""
     permissions.require(actor, permissions.Action.WRITE_POSTS, ip=ip)
     name = _valid_name(name)
-    with db.session() as session:
-        _refuse_taken(session, name, None)
-        group = ChannelGroup(name=name, created_by=actor.id)
-        session.add(group)
-        session.flush()
-        _replace_members(session, group.id, channel_ids)
-        audit.record(session, audit.Action.CHANNEL_GROUP_SAVED, actor_id=actor.id, target=name, ip=ip,
-                     detail=_members_detail(channel_ids))
-        group_id = group.id
+    try:
+        with db.session() as session:
+            _refuse_taken(session, name, None)
+            group = ChannelGroup(name=name, created_by=actor.id)
+            session.add(group)
+            session.flush()
+            _replace_members(session, group.id, channel_ids)
+            audit.record(session, audit.Action.CHANNEL_GROUP_SAVED, actor_id=actor.id, target=name, ip=ip,
+                         detail=_members_detail(channel_ids))
+            group_id = group.id
+    except sa.exc.IntegrityError as clash:  # the same name, saved by someone else a moment before
+        raise UserError(N_('There is already a group named %(name)s.'), name=name) from clash
     return get_group(group_id)
 
 
