@@ -300,7 +300,8 @@ class _Editor:
             found = editing.problems_for(data, state.media, action)
         else:
             found = editing.problems_for(data, state.media, SaveAction.DRAFT) or \
-                check_post(editing.targets(data, state.media, self.chosen))
+                check_post(editing.targets(data, state.media, self.chosen),
+                           empty=not state.text.strip() and not state.media)
         messages = [_(problem.message, **problem.params) for problem in found] + [time_problem, self.refusal]
         return [message for message in dict.fromkeys(messages) if message]
 

@@ -213,7 +213,8 @@ class PlatformSpec:
     oauth: OAuthProvider | None = None
     account_name: Callable[[Mapping[str, str], str], str] | None = None  # (credentials, checked name) → listed name
     pacing_s: float = 0.0  # default seconds between two sends to one channel
-    credential_pacing_s: float = 0.0  # seconds between two sends with one credential (one bot, many chats)
+    # at most this many sends in any this many seconds with one credential (one bot into all its chats); None: no limit
+    credential_limit: tuple[int, float] | None = None
     # credentials that belong to one channel, not to the credential it shares (a Telegram chat id): each channel
     # keeps its own in `Channel.address`
     channel_keys: tuple[str, ...] = ()

@@ -30,20 +30,20 @@ class Target:
     channel: int | None = None
 
 
-def check_post(targets: Sequence[Target]) -> list[Problem]:
+def check_post(targets: Sequence[Target], *, empty: bool = False) -> list[Problem]:
     """Everything that stops this post from going to each of `targets`; empty when it may go (a platform no longer
-    registered has no rules here: it has no connected channel either). Each problem names its channel."""
+    registered has no rules here: it has no connected channel either). Each problem names its channel. `empty`:
+    the post itself has neither text nor media (said when no channel is chosen yet)."""
     problems: list[Problem] = []
     if not targets:
         problems.append(Problem(N_('Choose at least one channel.')))
-        return problems
-    empty = [target for target in targets if not target.text.strip() and not target.media]
-    if len(empty) == len(targets):
+    empty_targets = [target for target in targets if not target.text.strip() and not target.media]
+    if (empty and not targets) or (targets and len(empty_targets) == len(targets)):
         problems.append(Problem(N_('Write some text or add a photo or video.')))
     else:
         problems.extend(Problem(N_('%(platform)s gets neither text nor a photo or video. Write its version or reset '
                                    'it to the main post.'), {'platform': target.name}, target.platform,
-                                target.channel) for target in empty)
+                                target.channel) for target in empty_targets)
     for target in targets:
         spec = registry.find(target.platform)
         for rule in spec.rules if spec else ():

@@ -104,7 +104,7 @@ def problems_for(data: PostInput, assets: list[MediaAsset], action: SaveAction, 
     if action == SaveAction.DRAFT:
         return []
     chosen = _chosen_channels(data)
-    problems = check_post(targets(data, assets, chosen))
+    problems = check_post(targets(data, assets, chosen), empty=not data.text.strip() and not assets)
     for channel in chosen:
         if channel.status != AccountStatus.CONNECTED:
             problems.append(Problem(N_('%(platform)s is not connected. Reconnect it on the Channels page first.'),

@@ -8,6 +8,7 @@ delivery whose request may have reached the platform is found publishing after a
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import functools
 import json
@@ -15,7 +16,7 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlmodel import select
@@ -65,11 +66,32 @@ class _Pace:
     last: float = 0.0
 
 
+@dataclass
+class _Window:
+    """At most `limit` sends in any `seconds`: the times of the latest sends, oldest first."""
+    lock: asyncio.Lock
+    limit: int
+    seconds: float
+    sent: collections.deque = field(default_factory=collections.deque)
+
+    async def wait(self) -> None:
+        while len(self.sent) >= self.limit:
+            wait = self.sent[0] + self.seconds - time.monotonic()
+            if wait <= 0:
+                self.sent.popleft()
+            else:
+                await asyncio.sleep(wait)
+
+    def used(self) -> None:
+        self.sent.append(time.monotonic())
+
+
 class Engine:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._slots = asyncio.Semaphore(settings.publish_concurrency)
-        self._pacing: dict[tuple[str, int], _Pace] = {}
+        self._pacing: dict[int, _Pace] = {}  # by channel
+        self._windows: dict[int, _Window] = {}  # by account (credential)
         self._tasks: set[asyncio.Task] = set()
         try:
             self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
@@ -178,20 +200,25 @@ class Engine:
     async def _turn(self, spec: PlatformSpec, channel_id: int, account_id: int,
                     claim: Callable[[], bool]) -> AsyncIterator[bool]:
         """Wait for the channel's pacing gap (sends to one channel at least the platform's interval apart) and for
-        its credential's (sends with one bot into all its chats at least `credential_pacing_s` apart), then for a
+        its credential's window (at most `credential_limit` sends with one bot into all its chats), then for a
         sending slot, then `claim`; yields the claim's answer, holding the slot until the block ends.
 
+        A paced channel's gap counts from the end of its previous request, when that request has surely reached
+        the platform: counted from the start, a request delayed on its way would arrive too close to the next.
         A delivery waiting for a gap holds no slot, so a paced burst to one channel leaves the slots to others.
         A gap counts as used only when the claim succeeds; a lost claim gives the slot straight back.
         """
-        channel = self._pacing.setdefault(('channel', channel_id), _Pace(asyncio.Lock()))
-        credential = self._pacing.setdefault(('credential', account_id), _Pace(asyncio.Lock()))
+        channel = self._pacing.setdefault(channel_id, _Pace(asyncio.Lock()))
         channel_gap = self.settings.pacing_seconds.get(spec.name, 0.0)
-        credential_gap = spec.credential_pacing_s if channel_gap > 0 else 0.0  # pacing off (a bench, a test): both
-        async with channel.lock:
+        # pacing off (a bench against a fake without limits, a test) turns both off
+        count, seconds = spec.credential_limit if spec.credential_limit and channel_gap > 0 else (1_000_000, 1.0)
+        credential = self._windows.setdefault(account_id, _Window(asyncio.Lock(), count, seconds))
+        await channel.lock.acquire()
+        paced = True
+        try:
             await _wait_gap(channel, channel_gap)
             async with credential.lock:
-                await _wait_gap(credential, credential_gap)
+                await credential.wait()
                 await self._slots.acquire()
                 try:
                     claimed = claim()
@@ -199,11 +226,19 @@ class Engine:
                     self._slots.release()
                     raise
                 if claimed:
-                    channel.last = credential.last = time.monotonic()
-        try:
-            yield claimed
+                    credential.used()
+            if channel_gap <= 0 or not claimed:  # unpaced sends to one channel may overlap
+                channel.lock.release()
+                paced = False
+            try:
+                yield claimed
+            finally:
+                self._slots.release()
+                if claimed:
+                    channel.last = time.monotonic()
         finally:
-            self._slots.release()
+            if paced:
+                channel.lock.release()
 
 
 async def _wait_gap(pace: _Pace, gap: float) -> None:

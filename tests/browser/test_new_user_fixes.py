@@ -24,7 +24,7 @@ def words_in(language: str) -> dict[str, str]:
         return i18n.translate(language, msgid, **{name: '\0' for name in params}).split('\0')[0].strip()
 
     return {'save_changes': say('Save changes'), 'unschedule': say('Unschedule'), 'scheduled': say('Scheduled'),
-            'publish': say('Publish now'), 'no_platform': say('Choose at least one platform.'),
+            'publish': say('Publish now'), 'no_platform': say('Choose at least one channel.'),
             'no_text': say('Write some text or add a photo or video.'), 'text': say('Text'),
             'ready': say('Ready for every chosen platform.'), 'remove': say('Remove'), 'keep': say('Keep it'),
             'today': say('Today'), 'list': say('List'), 'next': say('Next'), 'previous': say('Previous'),

@@ -12,11 +12,14 @@ from tests.harness.boot import SECRET_KEY, boot, boot_with_engine, process_env, 
 from tests.harness.builders import (
     FAKE_ACCOUNTS,
     PASSWORD,
+    channel_of,
+    channels_of,
     connected,
     deliveries_of,
     draft,
     first_admin,
     in_state,
+    listed,
     media_rows,
     missed,
     own_password,
@@ -28,7 +31,8 @@ from tests.harness.builders import (
 )
 from tests.harness.drivers import confirm_in_dialog, drop_files, reschedule_in_dialog
 
-__all__ = ['FAKE_ACCOUNTS', 'PASSWORD', 'SECRET_KEY', 'boot', 'boot_with_engine', 'confirm_in_dialog', 'connected',
-           'deliveries_of', 'draft', 'drop_files', 'first_admin', 'in_state', 'media_rows', 'missed', 'own_password',
+__all__ = ['FAKE_ACCOUNTS', 'PASSWORD', 'SECRET_KEY', 'boot', 'boot_with_engine', 'channel_of', 'channels_of',
+           'confirm_in_dialog', 'connected', 'deliveries_of', 'draft', 'drop_files', 'first_admin', 'in_state',
+           'listed', 'media_rows', 'missed', 'own_password',
            'post_of', 'process_env', 'queued', 'reschedule_in_dialog', 'scheduled', 'stop_services', 'teammate',
            'with_status']

@@ -77,6 +77,14 @@ def connected(platform: str) -> int:
     return accounts.save_account(platform, display_name, credentials).id
 
 
+def listed(*platforms: str) -> list[int]:
+    """A connected channel of each platform, named @<platform>-team, whose credentials no fake knows: enough for
+    pages that show, check and save posts but never send them. Returns the channels' ids."""
+    for platform in platforms:
+        accounts.save_account(platform, f'@{platform}-team', {'access_token': f'{platform}-token'})
+    return channels_of(platforms)
+
+
 def channel_of(platform: str) -> int:
     """The id of the first channel of `platform`; a disconnected one (no credentials, as a channel whose account
     was removed) when none was ever connected."""

@@ -10,11 +10,9 @@ from sqlmodel import select
 
 from services.core import db
 from services.core.models import (
-    AccountStatus,
     Delivery,
     DeliveryStatus,
     MediaAsset,
-    PlatformAccount,
     Post,
     PostStatus,
     utcnow,
@@ -22,16 +20,13 @@ from services.core.models import (
 from services.core.timezones import utc_to_local
 from services.posts import editing
 from tests.conftest import ADMIN, eventually, open_signed_in
-from tests.harness.builders import channels_of
+from tests.harness.builders import channels_of, listed
 from tests.media_samples import make_image, make_renamed_exe, make_video
 
 
 @pytest.fixture
 async def composer(user: User, admin):
-    with db.session() as session:
-        for platform in ('telegram', 'instagram', 'youtube'):
-            session.add(PlatformAccount(platform=platform, display_name=f'@{platform}-team',
-                                        status=AccountStatus.CONNECTED))
+    listed('telegram', 'instagram', 'youtube')
     await open_signed_in(user, *ADMIN)
     await user.open('/compose')
     return user

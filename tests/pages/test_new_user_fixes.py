@@ -11,28 +11,21 @@ from nicegui.testing import User
 from sqlmodel import select
 
 from services.core import db
-from services.core.models import AccountStatus, AuditEvent, PlatformAccount, Post, PostStatus, Role, utcnow
+from services.core.models import AuditEvent, PlatformAccount, Post, PostStatus, Role, utcnow
 from services.core.models import User as Account
 from services.posts import actions, editing
 from services.posts.editing import PostInput, SaveAction
 from services.team import users
 from tests.conftest import ADMIN, eventually, on_sign_in_page, open_signed_in
 from tests.harness import in_state, scheduled
-from tests.harness.builders import channels_of
+from tests.harness.builders import channels_of, listed
 from tests.pages.test_role_matrix import member
-
-
-def connect(*platforms: str) -> None:
-    with db.session() as session:
-        for platform in platforms:
-            session.add(PlatformAccount(platform=platform, display_name=f'@{platform}-team',
-                                        status=AccountStatus.CONNECTED))
 
 
 @pytest.fixture
 async def writer(user: User, admin) -> User:
     """The admin, signed in, with Telegram and YouTube connected."""
-    connect('telegram', 'youtube')
+    listed('telegram', 'youtube')
     await open_signed_in(user, *ADMIN)
     return user
 
@@ -79,12 +72,12 @@ async def test_a_refused_post_lists_each_problem_once_and_the_list_follows_the_f
     writer.find(marker='publish-now').click()
     await writer.should_see('The post was not saved: fix what is listed above.', kind=ui.notification, retries=40)
     with writer.scope(marker='problems'):
-        await writer.should_see('Choose at least one platform.')
+        await writer.should_see('Choose at least one channel.')
         await writer.should_see('Write some text or add a photo or video.')
     writer.find(marker='post-text').type('A video for the channel')
     writer.find(marker='platform-youtube').click()
     await writer.should_not_see('Write some text or add a photo or video.', retries=20)
-    await writer.should_not_see('Choose at least one platform.')
+    await writer.should_not_see('Choose at least one channel.')
     writer.find(marker='publish-now').click()
     await writer.should_see('The post was not saved', kind=ui.notification, retries=40)
     shown = [label.text for label in writer.find(marker='problems').elements.pop().descendants()
@@ -143,7 +136,7 @@ async def test_the_temporary_password_can_be_copied(user: User, admin):
 
 async def test_a_viewer_is_not_offered_writing_or_editing(user: User, admin):
     viewer, password = await member(admin, Role.VIEWER)
-    connect('telegram')
+    listed('telegram')
     post_id = scheduled('For everyone to read')
     await open_signed_in(user, viewer.username, password, path='/history')
     await user.should_see(marker='post-list')

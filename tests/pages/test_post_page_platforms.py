@@ -9,8 +9,9 @@ from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import select
 
+from services.connections import accounts
 from services.core import db
-from services.core.models import AccountStatus, Delivery, DeliveryStatus, MediaAsset, PlatformAccount, Post, PostStatus
+from services.core.models import Delivery, DeliveryStatus, MediaAsset, Post, PostStatus
 from services.core.models import User as Account
 from services.posts import editing
 from services.posts.editing import PostInput, SaveAction
@@ -124,10 +125,8 @@ async def test_a_sent_post_offers_a_named_duplicate_that_makes_a_new_draft(user:
 
 
 async def composer_with(user: User, *platforms: str) -> User:
-    with db.session() as session:
-        for platform in platforms:
-            session.add(PlatformAccount(platform=platform, display_name=f'@{platform}-team',
-                                        status=AccountStatus.CONNECTED))
+    for platform in platforms:
+        accounts.save_account(platform, f'@{platform}-team', {'access_token': f'{platform}-token'})
     await open_signed_in(user, *ADMIN, '/compose')
     for platform in platforms:
         user.find(marker=f'platform-{platform}').elements.pop().set_value(True)

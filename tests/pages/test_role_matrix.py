@@ -11,7 +11,7 @@ import httpx
 import pytest
 from nicegui.testing import User
 
-from services.connections import accounts
+from services.connections import accounts, channels
 from services.core import db
 from services.core.models import DeliveryStatus, PostStatus, Role, utcnow
 from services.posts import actions, editing
@@ -55,8 +55,9 @@ SERVICE_ACTIONS = {  # name: (the roles allowed, what doing it takes)
     'connect an account': (ADMINS, lambda who: accounts.save_account('telegram', '@chan', {'bot_token': '1:x',
                                                                                           'chat_id': '@chan'},
                                                                      actor=who)),
-    'remove an account': (ADMINS, lambda who: accounts.remove_account(
-        accounts.save_account('telegram', '@gone', {'bot_token': '1:y', 'chat_id': '@gone'}).id, who)),
+    'disconnect a channel': (ADMINS, lambda who: channels.disconnect_channel(channels.add_channel(
+        accounts.save_account('telegram', '@gone', {'bot_token': '1:y', 'chat_id': '@gone'}).id,
+        {'chat_id': '@gone'}).id, who)),
     'add a user': (ADMINS, lambda who: users.create_user(who, 'newcomer', Role.VIEWER, language='en',
                                                           time_zone='UTC', ip='')),
     'change a role': (ADMINS, lambda who: users.set_role(who, who.id, who.role, ip='')),

@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import select
 
+from services.connections import accounts
 from services.core import db
 from services.core.models import Delivery, DeliveryAttempt, DeliveryStatus, PostStatus
 from services.media import library
@@ -24,21 +25,35 @@ from tests.fakes import instagram as fake_instagram
 from tests.fakes import telegram as fake_telegram
 from tests.fakes import tiktok as fake_tiktok
 from tests.fakes import youtube as fake_youtube
-from tests.harness import boot, connected, first_admin, stop_services
+from tests.harness import FAKE_ACCOUNTS, boot, connected, first_admin, stop_services
 from tests.harness.builders import channels_of
 from tests.media_samples import make_video
 
 PLATFORMS = ['telegram', 'instagram', 'youtube', 'tiktok']
 
 
-class FourFakes:
-    """The four fakes and a media server, started and stopped together; `environ` points the app at them."""
+# The second account of each platform: another chat of the same bot, another Instagram user, YouTube channel and
+# TikTok creator, each with its own credentials.
+SECOND_CHAT = fake_telegram.FakeChat(id=-1002000000002, title='Second Channel', username='secondchannel')
+SECOND_IG = fake_instagram.FakeIgUser(token='IGAAFakeSecondUsersToken', user_id='17841400000000002',
+                                      username='second_creator', name='Second Creator')
+SECOND_YT = fake_youtube.FakeChannel(id='UCsecondChannel0000000002', title='Second Channel',
+                                     refresh_token='1//second-refresh-token')
+SECOND_TT = fake_tiktok.FakeCreator(open_id='second-open-id', username='second.creator', nickname='Second Creator',
+                                    access_token='act.second-access-token', refresh_token='rft.second-refresh-token')
 
-    def __init__(self, *, tiktok_rate_limits: dict[str, int] | None = None) -> None:
-        self.telegram = fake_telegram.FakeTelegram()
-        self.instagram = fake_instagram.FakeInstagram(polls_to_finish=0)
-        self.youtube = fake_youtube.FakeYouTube()
-        self.tiktok = fake_tiktok.FakeTikTok(processing_polls=0, rate_limits=tiktok_rate_limits)
+
+class FourFakes:
+    """The four fakes and a media server, started and stopped together; `environ` points the app at them. Each fake
+    also knows a second account (SECOND_*), connected by `connect_accounts(both=True)`."""
+
+    def __init__(self, *, tiktok_rate_limits: dict[str, int] | None = None, latency: float = 0.0) -> None:
+        self.telegram = fake_telegram.FakeTelegram(chats=[fake_telegram.FakeChat(), SECOND_CHAT], latency=latency)
+        self.instagram = fake_instagram.FakeInstagram([fake_instagram.FakeIgUser(), SECOND_IG], polls_to_finish=0,
+                                                      latency=latency)
+        self.youtube = fake_youtube.FakeYouTube([fake_youtube.FakeChannel(), SECOND_YT], latency=latency)
+        self.tiktok = fake_tiktok.FakeTikTok([fake_tiktok.FakeCreator(), SECOND_TT], processing_polls=0,
+                                             rate_limits=tiktok_rate_limits, latency=latency)
         media_app = FastAPI()
         media_app.include_router(media_routes.router)
         self.media_server = BackgroundServer(media_app)
@@ -63,9 +78,20 @@ class FourFakes:
                 **{f'{platform.upper()}_PACING_SECONDS': '0' for platform in PLATFORMS}}
 
     @staticmethod
-    def connect_accounts() -> None:
+    def connect_accounts(*, both: bool = False) -> None:
+        """The first account of each platform; with `both`, the second too (a channel each)."""
         for platform in PLATFORMS:
             connected(platform)
+        if both:
+            accounts.save_account('telegram', '@secondchannel', {**FAKE_ACCOUNTS['telegram'][1],
+                                                                 'chat_id': str(SECOND_CHAT.id)})
+            accounts.save_account('instagram', '@second_creator', {'access_token': SECOND_IG.token,
+                                                                   'user_id': SECOND_IG.user_id})
+            accounts.save_account('youtube', SECOND_YT.title, {**FAKE_ACCOUNTS['youtube'][1],
+                                                               'refresh_token': SECOND_YT.refresh_token})
+            accounts.save_account('tiktok', SECOND_TT.nickname, {**FAKE_ACCOUNTS['tiktok'][1],
+                                                                 'access_token': SECOND_TT.access_token,
+                                                                 'refresh_token': SECOND_TT.refresh_token})
 
 
 async def store_video(path: Path, author_id: int):
