@@ -36,6 +36,7 @@ class LivePage:
         self.loop = asyncio.get_running_loop()
         self.post_badges: dict[int, ui.badge] = {}
         self.delivery_badges: dict[int, tuple[ui.badge, str]] = {}
+        self.delivery_titles: dict[int, str] = {}  # the channel each tracked delivery goes to, as announced
         self.sections: list[Section] = []
         self.client.on_delete(events.subscribe(self._heard))
         self.client.on_delete(events.subscribe_schedule(self._heard))
@@ -44,8 +45,11 @@ class LivePage:
     def track_post(self, post_id: int, badge: ui.badge) -> None:
         self.post_badges[post_id] = badge
 
-    def track_delivery(self, delivery_id: int, badge: ui.badge, prefix: str = '') -> None:
+    def track_delivery(self, delivery_id: int, badge: ui.badge, prefix: str = '', *, title: str = '') -> None:
+        """Repaint `badge` (its text after `prefix`) when the delivery changes; `title` names its channel in what is
+        announced (else the prefix, else the platform)."""
         self.delivery_badges[delivery_id] = (badge, prefix)
+        self.delivery_titles[delivery_id] = title or prefix
 
     def watch(self, relevant: Callable[[Change], bool], read: Callable[[Changes], Awaitable[T | None]],
               draw: Callable[[T], Awaitable[None] | None]) -> None:
@@ -85,11 +89,14 @@ class LivePage:
         if event.post_id in self.post_badges or event.delivery_id in self.delivery_badges \
                 or event.author_id == self.user_id:
             msgid = STATUS.get(event.status, (event.status, ''))[0]
-            self.announcer.text = f'{registry.label(event.platform)} · {i18n.translate(self.language, msgid)}'
+            self.announcer.text = f'{self._where(event)} · {i18n.translate(self.language, msgid)}'
         if event.author_id == self.user_id and event.status == 'failed':
-            platform = registry.label(event.platform)
+            platform = self._where(event)
             with self.client:
                 ui.notify(i18n.translate(self.language, FAILED_NOTICE, platform=platform), type='negative')
+
+    def _where(self, event: events.DeliveryChanged) -> str:
+        return self.delivery_titles.get(event.delivery_id) or registry.label(event.platform)
 
     def _paint(self, badge: ui.badge, status: str, prefix: str) -> None:
         if badge.is_deleted:  # its row was redrawn or removed

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from nicegui import APIRouter, run, ui
 
+from components.channel_colours import channel_legend
+from components.channel_filter import as_query, channel_select, chosen_channel_ids
 from components.headings import heading
 from components.live_list import LiveList
 from components.live_redraw import Change, Changes
@@ -24,9 +26,10 @@ from components.session import guarded, page_user
 from components.status_badge import status_badge
 from components.theme import frame
 from components.translate import _, browser_region, current_language, ngettext
+from services.connections import channels as channel_book
 from services.core import events
 from services.core.i18n import N_, direction
-from services.core.models import PostStatus, User, utcnow
+from services.core.models import AccountStatus, PostStatus, User, utcnow
 from services.core.timezones import first_day_of_week, utc_to_local
 from services.posts import overview
 from services.posts.overview import ON_CALENDAR, PostSummary
@@ -40,7 +43,8 @@ ARROW_CSS = '[dir] .calendar-arrow .q-icon { direction: ltr; }'
 
 
 @router.page('/calendar')
-def calendar_page(request: Request, view: str = 'week', start: str | None = None, after: str | None = None) -> None:
+def calendar_page(request: Request, view: str = 'week', start: str | None = None, after: str | None = None,
+                  channel: int | None = None, group: int | None = None) -> None:
     user = page_user(request)
     view = view if view in VIEWS else 'week'
     today = utc_to_local(utcnow(), user.timezone).date()
@@ -49,7 +53,7 @@ def calendar_page(request: Request, view: str = 'week', start: str | None = None
     except ValueError:
         anchor = today
     with frame(_('Calendar'), user):
-        CalendarView(user, view, anchor, today, _parse_after(after)).build()
+        CalendarView(user, view, anchor, today, _parse_after(after), (channel, group)).build()
 
 
 def _parse_after(raw: str | None) -> tuple[datetime, int] | None:
@@ -67,8 +71,13 @@ def day_start(day: date, time_zone: str) -> datetime:
 
 
 class CalendarView:
-    def __init__(self, user: User, view: str, anchor: date, today: date, after: tuple[datetime, int] | None) -> None:
+    def __init__(self, user: User, view: str, anchor: date, today: date, after: tuple[datetime, int] | None,
+                 only: tuple[int | None, int | None] = (None, None)) -> None:
         self.user, self.view, self.anchor, self.today, self.after = user, view, anchor, today, after
+        self.only = only  # (channel, group) the page is filtered by
+        self.channel_ids = chosen_channel_ids(*only)  # None: every channel
+        self.known = channel_book.list_channels()
+        self.channels = {channel.id: channel for channel in self.known}
         self.language = current_language()
         self.zone = user.timezone
         self.first_weekday = first_day_of_week(self.language, self.zone, browser_region())
@@ -80,6 +89,9 @@ class CalendarView:
     def build(self) -> None:
         self._toolbar()
         ui.label(_('Times are shown in %(zone)s.', zone=self.zone)).classes('text-xs text-gray-600')
+        shown = [c for c in self.known if self.channel_ids is None or c.id in self.channel_ids]
+        channel_legend([c for c in shown if c.status != AccountStatus.DISCONNECTED or self.channel_ids is not None],
+                       _('Colours of the channels'))
         if self.view == 'list':
             self._list(self._read_list())
         else:
@@ -87,10 +99,12 @@ class CalendarView:
         LivePage(self.user.id).watch(self._relevant, self._read_changed, self._draw_changed)
 
     def _url(self, **changes: str) -> str:
-        params = {'view': self.view, 'start': self.anchor.isoformat(), **changes}
+        channel, group = self.only
+        params = {'view': self.view, 'start': self.anchor.isoformat(),
+                  **({'group': group} if group else {'channel': channel} if channel else {}), **changes}
         if params['view'] == 'list' and 'start' not in changes:  # the list starts today unless told otherwise
             del params['start']
-        return '/calendar?' + '&'.join(f'{key}={value}' for key, value in params.items())
+        return '/calendar?' + '&'.join(f'{key}={value}' for key, value in params.items() if value != '')
 
     def _toolbar(self) -> None:
         with ui.row().classes('w-full items-center gap-2 flex-wrap'):
@@ -113,6 +127,10 @@ class CalendarView:
             else:
                 self._today_button()
             heading(self._period_title()).mark('calendar-period')
+            ui.space()
+            picked = channel_select(self.known, *self.only)
+            picked.on_value_change(
+                lambda e: ui.navigate.to(self._url(**{'channel': '', 'group': '', **as_query(e.value)})))
 
     def _today_button(self) -> None:
         ui.button(_('Today'), on_click=lambda: ui.navigate.to(self._url(start=self.today.isoformat()))) \
@@ -179,7 +197,8 @@ class CalendarView:
 
     def _read_days(self, days: list[date]) -> dict[date, tuple[list[PostSummary], int]]:
         bounds = [(day_start(day, self.zone), day_start(day + timedelta(days=1), self.zone)) for day in days]
-        return dict(zip(days, overview.upcoming_by_day(bounds, PER_DAY[self.view], ON_CALENDAR), strict=True))
+        return dict(zip(days, overview.upcoming_by_day(bounds, PER_DAY[self.view], ON_CALENDAR, self.channel_ids),
+                        strict=True))
 
     def _days_grid(self) -> None:
         days = self._days()
@@ -193,7 +212,7 @@ class CalendarView:
                         .classes('text-primary' if day == self.today else 'text-gray-600')
                     entries = LiveList(ui.column().classes('w-full min-w-0 gap-1'),
                                        lambda entry: self._entry(entry, compact=True), key=lambda entry: entry.id)
-                    more = ui.link('', f'/calendar?view=list&start={day.isoformat()}').classes('text-xs')
+                    more = ui.link('', self._url(view='list', start=day.isoformat())).classes('text-xs')
                 self.cells[day] = _Cell(box, entries, more)
                 self._fill_cell(day, *found[day])
         self.empty.set_visibility(not any(self.totals.values()))
@@ -220,7 +239,8 @@ class CalendarView:
     def _read_list(self) -> list[PostSummary]:
         start = day_start(self.anchor, self.zone) if self.after is None else self.after[0]
         end = utcnow() + timedelta(days=400)
-        return overview.upcoming(start, end, limit=LIST_PAGE + 1, after=self.after, statuses=ON_CALENDAR)
+        return overview.upcoming(start, end, limit=LIST_PAGE + 1, after=self.after, statuses=ON_CALENDAR,
+                                 channel_ids=self.channel_ids)
 
     def _list(self, entries: list[PostSummary]) -> None:
         self.list_empty = ui.label(_('Nothing is scheduled yet.')).classes('text-gray-600').mark('calendar-empty')
@@ -228,7 +248,7 @@ class CalendarView:
                                   key=lambda group: group[0])
         self.later_key = ''
         self.later = ui.button(_('Later posts'), icon='expand_more',
-                               on_click=lambda: ui.navigate.to(f'/calendar?view=list&after={self.later_key}')) \
+                               on_click=lambda: ui.navigate.to(self._url(view='list', after=self.later_key))) \
             .props('flat')
         self._show_list(entries)
 
@@ -259,7 +279,8 @@ class CalendarView:
 
     def _entry(self, entry: PostSummary, *, compact: bool) -> None:
         with ui.element('div').classes('calendar-entry w-full min-w-0'), \
-                summary_card(entry, time_of_day(self.language, entry.scheduled_at, self.zone), compact=compact):
+                summary_card(entry, time_of_day(self.language, entry.scheduled_at, self.zone), compact=compact,
+                             channels=self.channels, coloured=True):
             if entry.status not in (PostStatus.SCHEDULED, PostStatus.MISSED):  # it went out (or is going out)
                 status_badge(entry.status).classes('me-auto').mark(f'entry-status-{entry.id}')
                 self._action('open_in_new', _('Open'), f'open-{entry.id}', compact,

@@ -94,7 +94,7 @@ class _Editor:
         with ui.card().classes('w-full gap-2'):
             heading(_('Where it goes'))
             channel_picker(list(self.known.values()), set(state.channels), guarded(self.toggle_channel),
-                           enabled=state.editable)
+                           enabled=state.editable, on_group=guarded(self.choose_group))
         self.tabs.found = self.found
         self.tabs.build_bar()
         with ui.column().classes('w-full gap-3').mark('main-post') as self.main_panel:
@@ -167,6 +167,14 @@ class _Editor:
     def toggle_channel(self, channel_id: int, chosen: bool) -> None:
         channels = [c for c in self.state.channels if c != channel_id]
         self.state.channels = channels + [channel_id] if chosen else channels
+        self.unsaved.changed()
+        self.refusal = None
+        self.tabs.channels_changed()
+        self.refresh()
+
+    def choose_group(self, ids: list[int]) -> None:
+        """A group's channels join the chosen ones in one go."""
+        self.state.channels += [c for c in ids if c not in self.state.channels]
         self.unsaved.changed()
         self.refusal = None
         self.tabs.channels_changed()

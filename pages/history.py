@@ -1,4 +1,4 @@
-"""Every post, newest first, with each platform's status (live); filters, search, and paging that stays fast."""
+"""Every post, newest first, with each channel's status (live); filters, search, and paging that stays fast."""
 from __future__ import annotations
 
 from datetime import date, time, timedelta
@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from fastapi import Request
 from nicegui import APIRouter, run, ui
 
+from components.channel_filter import as_query, channel_select, chosen_channel_ids
 from components.live_redraw import Change, Changes
 from components.live_status import LivePage
 from components.missed_actions import missed_actions
@@ -16,10 +17,11 @@ from components.session import page_user
 from components.status_badge import STATUS, status_badge
 from components.theme import frame
 from components.translate import _
+from services.connections import channels as channel_book
 from services.core import events
 from services.core.errors import UserError
 from services.core.i18n import format_datetime
-from services.core.models import DeliveryStatus, PostStatus, User
+from services.core.models import Channel, DeliveryStatus, PostStatus, User
 from services.core.timezones import local_to_utc
 from services.platforms import registry
 from services.posts import editing
@@ -32,21 +34,26 @@ PAGE_SIZE = 25
 
 @router.page('/history')
 def history_page(request: Request, before: int | None = None, status: str = '', platform: str = '',
-                 author: int | None = None, since: str = '', until: str = '', q: str = '') -> None:
+                 author: int | None = None, since: str = '', until: str = '', q: str = '', channel: int | None = None,
+                 group: int | None = None) -> None:
     user = page_user(request)
-    query = {'status': status, 'platform': platform, 'author': author or '', 'since': since, 'until': until, 'q': q}
+    query = {'status': status, 'platform': platform, 'author': author or '', 'since': since, 'until': until, 'q': q,
+             'channel': channel or '', 'group': group or ''}
     filters = PostFilter(status=status or None, platform=platform or None, author_id=author,
-                         since=_day_start(since, user), until=_day_start(until, user, next_day=True), search=q)
+                         since=_day_start(since, user), until=_day_start(until, user, next_day=True), search=q,
+                         channel_ids=chosen_channel_ids(channel, group))
     page = editing.list_posts(filters, before_id=before, limit=PAGE_SIZE + 1)
     more, page = len(page) > PAGE_SIZE, page[:PAGE_SIZE]
+    known = channel_book.list_channels()
     with frame(_('Posts'), user):
         live = LivePage(user.id)
-        _filter_bar(query, may_write=permissions.can(user, permissions.Action.WRITE_POSTS))
+        _filter_bar(query, known, may_write=permissions.can(user, permissions.Action.WRITE_POSTS))
         empty_text = _('No posts match.') if any(query.values()) else _('No posts yet.')
-        _PostList(page, filters, query, live, user, first_page=before is None, more=more, empty_text=empty_text)
+        _PostList(page, filters, query, live, user, first_page=before is None, more=more, empty_text=empty_text,
+                  channels={c.id: c for c in known})
 
 
-def _filter_bar(query: dict, *, may_write: bool) -> None:
+def _filter_bar(query: dict, known: list[Channel], *, may_write: bool) -> None:
     statuses = {'': _('Any status')} | {s.value: _(STATUS[s.value][0]) for s in PostStatus}
     platforms = {'': _('Any platform')} | {spec.name: spec.label for spec in registry.all()}
     authors = {'': _('Anyone')} | {str(u.id): u.username for u in users.list_users()}
@@ -58,6 +65,7 @@ def _filter_bar(query: dict, *, may_write: bool) -> None:
                 .classes('w-40').mark('filter-status')
             platform = ui.select(platforms, value=query['platform'], label=_('Platform')).props('outlined dense') \
                 .classes('w-36').mark('filter-platform')
+            channel = channel_select(known, query['channel'] or None, query['group'] or None)
             author = ui.select(authors, value=str(query['author']), label=_('Author')).props('outlined dense') \
                 .classes('w-36')
             since = ui.input(_('From'), value=query['since']).props('outlined dense type=date').classes('w-40')
@@ -65,7 +73,8 @@ def _filter_bar(query: dict, *, may_write: bool) -> None:
 
             def apply() -> None:
                 chosen = {'q': search.value or '', 'status': status.value or '', 'platform': platform.value or '',
-                          'author': author.value or '', 'since': since.value or '', 'until': until.value or ''}
+                          'author': author.value or '', 'since': since.value or '', 'until': until.value or '',
+                          **as_query(channel.value)}
                 ui.navigate.to('/history?' + urlencode({k: v for k, v in chosen.items() if v}))
 
             search.on('keydown.enter', apply)
@@ -82,8 +91,9 @@ class _PostList:
     the oldest beyond a page leave at the bottom, for Older posts."""
 
     def __init__(self, page: list[editing.PostDetails], filters: PostFilter, query: dict, live: LivePage, user: User,
-                 *, first_page: bool, more: bool, empty_text: str) -> None:
+                 *, first_page: bool, more: bool, empty_text: str, channels: dict[int, Channel]) -> None:
         self.filters, self.query, self.live, self.user, self.first_page = filters, query, live, user, first_page
+        self.channels = channels
         self.clock = RelativeTimes(live.language)
         with ui.card().classes('w-full items-center py-8') as self.empty:
             ui.label(empty_text).classes('text-lg').mark('empty-state')
@@ -91,7 +101,7 @@ class _PostList:
         self.rows: dict[int, _PostRow] = {}
         with ui.column().classes('w-full gap-2').mark('post-list') as self.column:
             for details in page:
-                self.rows[details.post.id] = _PostRow(details, live, self.clock, user)
+                self.rows[details.post.id] = _PostRow(details, live, self.clock, user, self.channels)
         self.older = ui.button(_('Older posts'), icon='expand_more', on_click=self._older).props('flat').mark('older')
         self.older.set_visibility(more)
         live.watch(self._relevant, self._read, self._draw)
@@ -123,7 +133,7 @@ class _PostList:
         for details in sorted(newest, key=lambda d: d.post.id):
             if details.post.id > top:
                 with self.column:
-                    self.rows[details.post.id] = _PostRow(details, self.live, self.clock, self.user)
+                    self.rows[details.post.id] = _PostRow(details, self.live, self.clock, self.user, self.channels)
                 self.rows[details.post.id].card.move(target_index=0)
         for post_id in sorted(self.rows)[:-PAGE_SIZE]:
             self.rows.pop(post_id).card.delete()
@@ -138,8 +148,9 @@ class _PostList:
 class _PostRow:
     """One post of the list, redrawn in place when it changes."""
 
-    def __init__(self, details: editing.PostDetails, live: LivePage, clock: RelativeTimes, user: User) -> None:
-        self.live, self.clock, self.user = live, clock, user
+    def __init__(self, details: editing.PostDetails, live: LivePage, clock: RelativeTimes, user: User,
+                 channels: dict[int, Channel]) -> None:
+        self.live, self.clock, self.user, self.channels = live, clock, user, channels
         self.card = ui.card().classes('w-full gap-1 hover:shadow-md').mark(f'post-{details.post.id}')
         self.redraw(details)
 
@@ -164,25 +175,31 @@ class _PostRow:
                 ui.label(post.text[:200] or _('(no text)')).classes('text-sm break-words line-clamp-2')
                 with ui.row().classes('gap-1'):
                     for delivery in details.deliveries:
-                        prefix = registry.label(delivery.platform)
+                        prefix = _channel_title(self.channels, delivery.channel_id, delivery.platform)
                         if post.status == PostStatus.DRAFT:  # where it would go; nothing is waiting yet
                             ui.badge(prefix).props('outline rounded color=grey-7').classes('px-2 py-1') \
-                                .mark(f'platform-{post.id}-{delivery.platform}')
+                                .mark(f'platform-{post.id}-{delivery.platform} channel-{post.id}-{delivery.channel_id}')
                         else:
-                            self.live.track_delivery(delivery.id, status_badge(delivery.status, prefix), prefix)
-            _failures(details)
+                            self.live.track_delivery(delivery.id, status_badge(delivery.status, prefix)
+                                                     .mark(f'channel-{post.id}-{delivery.channel_id}'), prefix)
+            _failures(details, self.channels)
             if post.status == PostStatus.MISSED:
                 with ui.row().classes('w-full justify-end gap-1'):
                     missed_actions(post.id, post.scheduled_at, self.user)  # the change redraws this row live
         return True
 
 
-def _failures(details: editing.PostDetails) -> None:
+def _channel_title(channels: dict[int, Channel], channel_id: int, platform: str) -> str:
+    channel = channels.get(channel_id)
+    return channel_book.full_title(channel) if channel else registry.label(platform)
+
+
+def _failures(details: editing.PostDetails, channels: dict[int, Channel]) -> None:
     """Why a delivery of the post failed, under its row, so the reason and the next step show without opening it."""
     for delivery in details.deliveries:
         if delivery.last_error and delivery.status in (DeliveryStatus.FAILED, DeliveryStatus.INTERRUPTED):
             with ui.row().classes('w-full no-wrap items-start gap-2 text-xs text-negative'):
-                ui.label(registry.label(delivery.platform)).classes('font-semibold')
+                ui.label(_channel_title(channels, delivery.channel_id, delivery.platform)).classes('font-semibold')
                 platform_error(delivery.platform, delivery.last_error,
                                marker=f'list-error-{details.post.id}-{delivery.platform}', classes='min-w-0 flex-1')
 

@@ -1,4 +1,4 @@
-"""Home: a summary of the team's posts, what is due next, what needs attention, and posts per platform."""
+"""Home: a summary of the team's posts, what is due next, what needs attention, and posts per channel."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from nicegui import APIRouter, ui
 
+from components.channel_picker import channel_avatar
 from components.headings import heading
 from components.live_list import LiveList
 from components.live_redraw import SharedRead
@@ -17,10 +18,10 @@ from components.session import page_user
 from components.status_badge import STATUS, status_badge, status_text
 from components.theme import frame
 from components.translate import _, current_language, ngettext
+from services.connections import channels as channel_book
 from services.core import i18n
 from services.core.i18n import N_
 from services.core.models import PostStatus, User
-from services.platforms import registry
 from services.posts import editing, overview
 from services.posts.overview import PostSummary
 from services.team import permissions
@@ -53,7 +54,7 @@ class Figures:
     due_next: list[PostSummary]
     attention: list[PostSummary]
     attention_total: int
-    by_platform: dict[str, dict[str, int]]
+    by_channel: dict[int, dict[str, int]]
 
     @property
     def empty(self) -> bool:
@@ -63,7 +64,7 @@ class Figures:
 def read_figures() -> Figures:
     attention, total = overview.needs_attention(ATTENTION)
     return Figures(editing.status_counts(days=30), overview.due_next(DUE_NEXT), attention, total,
-                   overview.platform_status_counts(days=30))
+                   overview.channel_status_counts(days=30))
 
 
 FIGURES = SharedRead(read_figures)  # after a change, every open Home page shares one read
@@ -98,8 +99,8 @@ class Dashboard:
             return
         self._show_due_next(figures.due_next)
         self._show_attention(figures.attention, figures.attention_total)
-        if figures.by_platform != shown.by_platform:
-            await self.chart.refresh(figures.by_platform)
+        if figures.by_channel != shown.by_channel:
+            await self.chart.refresh(figures.by_channel)
 
     def _summary(self, counts: dict[str, int]) -> list[ui.label]:
         """The four totals; returns their labels, whose numbers change in place."""
@@ -143,9 +144,9 @@ class Dashboard:
                 self.more_attention = ui.link('', '/history').classes('text-sm')
                 self._show_attention(figures.attention, figures.attention_total)
         with ui.card().classes('w-full gap-2').mark('platform-chart'):
-            heading(_('Posts per platform, last 30 days'))
-            self.chart = ui.refreshable(lambda counts: platform_bars(counts, self.language))
-            self.chart(figures.by_platform)
+            heading(_('Posts per channel, last 30 days'))
+            self.chart = ui.refreshable(lambda counts: channel_bars(counts, self.language))
+            self.chart(figures.by_channel)
 
     def _when(self, summary: PostSummary) -> str:
         return moment(self.language, summary.scheduled_at or summary.updated_at, self.user.timezone)
@@ -186,20 +187,22 @@ class Dashboard:
                 .props('flat dense no-caps size=sm').mark(f'open-{summary.id}')
 
 
-def platform_bars(counts: dict[str, dict[str, int]], language: str) -> None:
-    """One stacked bar per platform (scaled to the busiest), its numbers written out beneath for every reader."""
+def channel_bars(counts: dict[int, dict[str, int]], language: str) -> None:
+    """One stacked bar per channel (scaled to the busiest; in the order channels are listed), its numbers written
+    out beneath for every reader."""
     if not counts:
         ui.label(_('No posts in the last 30 days.')).classes('text-sm text-gray-600')
         return
     busiest = max(sum(by_status.values()) for by_status in counts.values())
-    for platform in [name for name in registry.names() if name in counts]:
-        by_status = counts[platform]
+    for channel in [channel for channel in channel_book.list_channels() if channel.id in counts]:
+        by_status = counts[channel.id]
         total = sum(by_status.values())
         ordered = [(s, by_status[s]) for s in CHART_ORDER if by_status.get(s)] + \
                   [(s, n) for s, n in by_status.items() if s not in CHART_ORDER and n]
-        with ui.column().classes('w-full gap-1').mark(f'bar-{platform}'):
-            with ui.row().classes('w-full items-baseline gap-2'):
-                ui.label(registry.label(platform)).classes('font-medium')
+        with ui.column().classes('w-full gap-1').mark(f'bar-{channel.platform} bar-channel-{channel.id}'):
+            with ui.row().classes('w-full items-center gap-2'):
+                channel_avatar(channel, '1.25rem')
+                ui.label(channel_book.full_title(channel)).classes('font-medium').props('dir=auto')
                 ui.label(i18n.format_number(language, total)).classes('text-sm text-gray-600')
             with ui.row().classes('w-full h-4 gap-0 no-wrap rounded overflow-hidden bg-gray-100'):
                 with ui.row().classes('h-full gap-0 no-wrap').style(f'width: {100 * total / busiest:.1f}%'):

@@ -1,4 +1,4 @@
-"""One post: its text and media, each platform's status (live), the attempt log, links, and Retry."""
+"""One post: its text and media, each channel's version and status (live), the attempt log, links, and Retry."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from fastapi import Request
 from nicegui import APIRouter, run, ui
 
+from components.channel_picker import channel_avatar
 from components.headings import heading
 from components.live_status import LivePage
 from components.media_strip import media_strip
@@ -16,12 +17,14 @@ from components.session import client_ip, guarded, page_user
 from components.status_badge import status_badge
 from components.theme import frame
 from components.translate import _, explain
+from services.connections import channels as channel_book
 from services.core.errors import UserError
 from services.core.i18n import N_, format_datetime
-from services.core.models import Delivery, DeliveryAttempt, DeliveryStatus, PostStatus, User
+from services.core.models import Channel, Delivery, DeliveryAttempt, DeliveryStatus, MediaAsset, Post, PostStatus, User
 from services.platforms import registry
 from services.platforms.spec import MediaFacts, SummaryLine
 from services.posts import actions, editing
+from services.posts.versions import Version, of_delivery
 from services.team import permissions
 from services.web.browser_session import flash
 
@@ -30,7 +33,7 @@ router = APIRouter()
 OUTCOMES = {'published': N_('Published'), 'retry': N_('Failed, will retry'), 'failed': N_('Failed'),
             'rejected': N_('Refused by the platform'), 'needs_reconnect': N_('Account needs reconnecting'),
             'interrupted': N_('Interrupted')}
-RECONNECT_HINT = N_('Reconnect the account on the Accounts page, then retry.')
+RECONNECT_HINT = N_('Reconnect the channel on the Channels page, then retry.')
 RETRYABLE = {DeliveryStatus.FAILED, DeliveryStatus.INTERRUPTED}
 WHEN = {PostStatus.SCHEDULED: N_('Due %(when)s'), PostStatus.MISSED: N_('Was due %(when)s')}
 WRITTEN = N_('Written %(when)s')
@@ -109,16 +112,16 @@ class _PostView:
         if details is None:
             return
         with ui.card().classes('w-full'):
-            ui.label(details.post.text or _('(no text)')).classes('whitespace-pre-wrap break-words')
+            ui.label(details.post.text or _('(no text)')).classes('whitespace-pre-wrap break-words').props('dir=auto')
             media_strip(details.media, on_remove=None, on_move=None)
 
     def _deliveries(self, details: editing.PostDetails | None, attempts: dict[int, list[DeliveryAttempt]]) -> None:
         if details is None:
             return
-        facts = editing.media_facts(details.media)
+        channels = channel_book.channels_by_id(details.channel_ids)
         for delivery in details.deliveries:
-            _delivery_card(delivery, attempts.get(delivery.id, []), self.live, self.user,
-                           _what_goes(delivery.platform, details.post.options, facts))
+            _delivery_card(details.post, details.media, delivery, channels.get(delivery.channel_id),
+                           attempts.get(delivery.id, []), self.live, self.user)
 
 
 @dataclass(frozen=True)
@@ -135,14 +138,15 @@ def _parts(details: editing.PostDetails | None, attempts: dict[int, list[Deliver
         return _Parts((), (), ())
     post = details.post
     return _Parts((post.status, post.scheduled_at, post.created_at), (post.text, tuple(m.id for m in details.media)),
-                  (repr(post.options), tuple((d.id, d.status, d.last_error, d.remote_url, len(attempts.get(d.id, [])))
-                                             for d in details.deliveries)))
+                  (repr(post.options), post.text, tuple(m.id for m in details.media),
+                   tuple((d.id, d.channel_id, d.status, d.last_error, d.remote_url, len(attempts.get(d.id, [])), d.text,
+                          repr(d.media_ids), repr(d.options)) for d in details.deliveries)))
 
 
-def _what_goes(platform: str, options: dict | None, media: list[MediaFacts]) -> list[SummaryLine]:
+def _what_goes(platform: str, options: dict, media: list[MediaFacts]) -> list[SummaryLine]:
     """The platform's own choices for the post (a title, who can see it, the kind of post), as its spec words them."""
     spec = registry.find(platform)
-    return spec.summary((options or {}).get(platform, {}), media) if spec else []
+    return spec.summary(options, media) if spec else []
 
 
 def _summary_lines(platform: str, lines: list[SummaryLine]) -> None:
@@ -156,28 +160,42 @@ def _summary_lines(platform: str, lines: list[SummaryLine]) -> None:
                     .props('dir=auto').mark(f'sent-{platform}-value')
 
 
-def _delivery_card(delivery: Delivery, attempts: list[DeliveryAttempt], live: LivePage, user: User,
-                   sent: list[SummaryLine]) -> None:
-    language = live.language
-    label = registry.label(delivery.platform)
-    with ui.card().classes('w-full min-w-0 gap-2').mark(f'delivery-{delivery.platform}'):
+def _delivery_card(post: Post, media: list[MediaAsset], delivery: Delivery, channel: Channel | None,
+                   attempts: list[DeliveryAttempt], live: LivePage, user: User) -> None:
+    """The post on one channel: the channel, its live status, what it gets when it has a version of its own, the
+    platform's choices, why it failed and every attempt."""
+    language, platform = live.language, delivery.platform
+    label = channel_book.full_title(channel) if channel else registry.label(platform)
+    got = of_delivery(post, delivery, media)
+    with ui.card().classes('w-full min-w-0 gap-2') \
+            .mark(f'delivery-{platform} delivery-channel-{delivery.channel_id}'):
         with ui.row().classes('w-full items-center gap-2'):
-            heading(label)
-            live.track_delivery(delivery.id, status_badge(delivery.status).mark(f'status-{delivery.platform}'))
+            if channel is not None:
+                channel_avatar(channel)
+            heading(label).classes('min-w-0').props('dir=auto').style('overflow-wrap: anywhere')
+            live.track_delivery(delivery.id, status_badge(delivery.status)
+                                .mark(f'status-{platform} status-channel-{delivery.channel_id}'), title=label)
+            if Version.of(delivery).is_own:
+                ui.badge(_('Own version')).props('outline color=primary').mark(f'own-{delivery.channel_id}')
             if delivery.remote_url:
                 ui.link(_('View the post'), delivery.remote_url, new_tab=True)
             ui.space()
             if delivery.status in RETRYABLE:
                 ui.button(_('Retry'), icon='refresh', on_click=guarded(lambda d=delivery.id: _retry(d, user))) \
-                    .props('unelevated dense').mark(f'retry-{delivery.platform}')
-        _summary_lines(delivery.platform, sent)
+                    .props('unelevated dense').mark(f'retry-{platform} retry-channel-{delivery.channel_id}')
+        if delivery.text is not None:
+            ui.label(got.text or _('(no text)')).classes('whitespace-pre-wrap break-words text-sm') \
+                .props('dir=auto').mark(f'version-text-{delivery.channel_id}')
+        if delivery.media_ids is not None:
+            media_strip(got.media, on_remove=None, on_move=None)
+        _summary_lines(platform, _what_goes(platform, got.options, editing.media_facts(got.media)))
         if delivery.last_error and delivery.status in RETRYABLE:
-            platform_error(delivery.platform, delivery.last_error, marker=f'error-{delivery.platform}',
+            platform_error(platform, delivery.last_error, marker=f'error-{platform}',
                            classes='text-sm text-negative')
             if attempts and attempts[-1].outcome == 'needs_reconnect':
                 ui.label(_(RECONNECT_HINT)).classes('text-sm text-negative')
         if attempts:
-            _attempt_log(delivery.platform, attempts, language, user.timezone)
+            _attempt_log(platform, attempts, language, user.timezone)
 
 
 def _attempt_log(platform: str, attempts: list, language: str, time_zone: str) -> None:

@@ -159,6 +159,23 @@ class Channel(SQLModel, table=True):
     updated_at: datetime = _time()
 
 
+class ChannelGroup(SQLModel, table=True):
+    """A saved set of channels the team picks or filters by in one go ("Arabic channels", "Client A")."""
+
+    __tablename__ = 'channel_groups'
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    created_by: int | None = Field(default=None, foreign_key='users.id', ondelete='SET NULL')
+    created_at: datetime = _time()
+    updated_at: datetime = _time()
+
+
+class ChannelGroupMember(SQLModel, table=True):
+    __tablename__ = 'channel_group_members'
+    group_id: int = Field(foreign_key='channel_groups.id', primary_key=True, ondelete='CASCADE')
+    channel_id: int = Field(foreign_key='channels.id', primary_key=True, index=True, ondelete='CASCADE')
+
+
 class Delivery(SQLModel, table=True):
     """One post on one channel, with the channel's own version of it: `text`, `media_ids` (a choice and order of
     the post's media) and `options`, each None where the channel takes the post's own."""

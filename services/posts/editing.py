@@ -217,6 +217,7 @@ class PostFilter:
     status: str | None = None
     platform: str | None = None
     channel_id: int | None = None
+    channel_ids: tuple[int, ...] | None = None  # a group's channels: posts going to any of them (none: no post)
     author_id: int | None = None
     since: datetime | None = None  # created at or after (aware)
     until: datetime | None = None  # created before (aware)
@@ -245,6 +246,9 @@ def list_posts(filters: PostFilter | None = None, *, before_id: int | None = Non
         query = query.where(sa.exists().where(Delivery.post_id == Post.id, Delivery.platform == filters.platform))
     if filters.channel_id:
         query = query.where(sa.exists().where(Delivery.post_id == Post.id, Delivery.channel_id == filters.channel_id))
+    if filters.channel_ids is not None:
+        query = query.where(sa.exists().where(Delivery.post_id == Post.id,
+                                              Delivery.channel_id.in_(list(filters.channel_ids))))
     if filters.search.strip():
         pattern = '%' + filters.search.strip().replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_') + '%'
         query = query.where(Post.text.ilike(pattern, escape='\\'))

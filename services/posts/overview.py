@@ -6,6 +6,7 @@ deliveries.post_id/status, however many posts exist.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,6 +36,7 @@ class PostSummary:
     updated_at: datetime
     deliveries: tuple[tuple[str, str], ...]  # (platform, delivery status), in the order they were chosen
     media_count: int
+    channel_ids: tuple[int, ...] = ()  # of each delivery, in the same order
 
     @property
     def platforms(self) -> list[str]:
@@ -46,13 +48,15 @@ class PostSummary:
 
 
 def upcoming(start: datetime, end: datetime, *, limit: int = 200, after: tuple[datetime, int] | None = None,
-             statuses: tuple[str, ...] = WAITING) -> list[PostSummary]:
-    """Posts in one of `statuses` (scheduled ones unless told) due in [start, end), soonest first, at most `limit`.
+             statuses: tuple[str, ...] = WAITING, channel_ids: Sequence[int] | None = None) -> list[PostSummary]:
+    """Posts in one of `statuses` (scheduled ones unless told) due in [start, end), soonest first, at most `limit`;
+    with `channel_ids`, only those going to one of these channels.
 
     For the next page pass the last one shown as `after` = (scheduled_at, id).
     """
     query = _summary_columns().where(Post.status.in_(statuses), Post.scheduled_at >= start,
-                                     Post.scheduled_at < end).order_by(Post.scheduled_at, Post.id).limit(limit)
+                                     Post.scheduled_at < end, *_to_channels(channel_ids)) \
+        .order_by(Post.scheduled_at, Post.id).limit(limit)
     if after is not None:
         at, post_id = after
         query = query.where(sa.or_(Post.scheduled_at > at, sa.and_(Post.scheduled_at == at, Post.id > post_id)))
@@ -65,26 +69,36 @@ def count_upcoming(start: datetime, end: datetime) -> int:
         return _count_scheduled(session, start, end)
 
 
-def upcoming_by_day(days: list[tuple[datetime, datetime]], per_day: int,
-                    statuses: tuple[str, ...] = WAITING) -> list[tuple[list[PostSummary], int]]:
+def upcoming_by_day(days: list[tuple[datetime, datetime]], per_day: int, statuses: tuple[str, ...] = WAITING,
+                    channel_ids: Sequence[int] | None = None) -> list[tuple[list[PostSummary], int]]:
     """For each [start, end) in `days` (the user's local days, in UTC): its first `per_day` posts in one of
-    `statuses` and how many it has in all. Two small indexed queries a day, in one session, so a crowded month stays
-    quick."""
+    `statuses` (going to one of `channel_ids`, when given) and how many it has in all. Two small indexed queries a
+    day, in one session, so a crowded month stays quick."""
     with db.session() as session:
         picked, totals = [], []
         for start, end in days:
             rows = session.exec(_summary_columns().where(
-                Post.status.in_(statuses), Post.scheduled_at >= start, Post.scheduled_at < end)
-                .order_by(Post.scheduled_at, Post.id).limit(per_day)).all()
+                Post.status.in_(statuses), Post.scheduled_at >= start, Post.scheduled_at < end,
+                *_to_channels(channel_ids)).order_by(Post.scheduled_at, Post.id).limit(per_day)).all()
             picked.append(rows)
-            totals.append(len(rows) if len(rows) < per_day else _count_scheduled(session, start, end, statuses))
+            totals.append(len(rows) if len(rows) < per_day else
+                          _count_scheduled(session, start, end, statuses, channel_ids))
         summaries = {summary.id: summary for summary in _summaries(session, [row for rows in picked for row in rows])}
     return [([summaries[row[0]] for row in rows], total) for rows, total in zip(picked, totals, strict=True)]
 
 
-def _count_scheduled(session: Session, start: datetime, end: datetime, statuses: tuple[str, ...] = WAITING) -> int:
+def _count_scheduled(session: Session, start: datetime, end: datetime, statuses: tuple[str, ...] = WAITING,
+                     channel_ids: Sequence[int] | None = None) -> int:
     return session.exec(select(sa.func.count()).select_from(Post).where(
-        Post.status.in_(statuses), Post.scheduled_at >= start, Post.scheduled_at < end)).one()
+        Post.status.in_(statuses), Post.scheduled_at >= start, Post.scheduled_at < end,
+        *_to_channels(channel_ids))).one()
+
+
+def _to_channels(channel_ids: Sequence[int] | None) -> list:
+    """The condition 'goes to one of `channel_ids`' (none when None: every post)."""
+    if channel_ids is None:
+        return []
+    return [sa.exists().where(Delivery.post_id == Post.id, Delivery.channel_id.in_(list(channel_ids)))]
 
 
 def scheduled_count_to(channel_id: int) -> int:
@@ -119,23 +133,23 @@ def needs_attention(limit: int = 10) -> tuple[list[PostSummary], int]:
         return _summaries(session, rows), total
 
 
-def platform_status_counts(days: int = 30, *, now: datetime | None = None) -> dict[str, dict[str, int]]:
-    """{platform: {status: posts}} for posts created or scheduled in the last `days` days.
+def channel_status_counts(days: int = 30, *, now: datetime | None = None) -> dict[int, dict[str, int]]:
+    """{channel id: {status: posts}} for posts created or scheduled in the last `days` days.
 
-    The status is the post's state on that platform: its delivery's status, except that a delivery still
+    The status is the post's state on that channel: its delivery's status, except that a delivery still
     waiting shows what the post waits as (scheduled, missed, draft).
     """
     since = (now or utcnow()) - timedelta(days=days)
-    query = (select(Delivery.platform, Delivery.status, Post.status, sa.func.count())
+    query = (select(Delivery.channel_id, Delivery.status, Post.status, sa.func.count())
              .join(Post, Post.id == Delivery.post_id)
              .where(sa.or_(Post.created_at >= since, Post.scheduled_at >= since))
-             .group_by(Delivery.platform, Delivery.status, Post.status))
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+             .group_by(Delivery.channel_id, Delivery.status, Post.status))
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     with db.session() as session:
-        for platform, delivery_status, post_status, n in session.exec(query):
+        for channel_id, delivery_status, post_status, n in session.exec(query):
             shown = post_status if delivery_status == DeliveryStatus.PENDING else delivery_status
-            counts[platform][shown] += n
-    return {platform: dict(by_status) for platform, by_status in counts.items()}
+            counts[channel_id][shown] += n
+    return {channel_id: dict(by_status) for channel_id, by_status in counts.items()}
 
 
 def _summary_columns():
@@ -147,11 +161,14 @@ def _summaries(session: Session, rows: list) -> list[PostSummary]:
     if not ids:
         return []
     deliveries: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for post_id, platform, status in session.exec(select(Delivery.post_id, Delivery.platform, Delivery.status)
-                                                  .where(Delivery.post_id.in_(ids)).order_by(Delivery.id)):
+    channels: dict[int, list[int]] = defaultdict(list)
+    for post_id, platform, status, channel_id in session.exec(
+            select(Delivery.post_id, Delivery.platform, Delivery.status, Delivery.channel_id)
+            .where(Delivery.post_id.in_(ids)).order_by(Delivery.id)):
         deliveries[post_id].append((platform, status))
+        channels[post_id].append(channel_id)
     media = dict(session.exec(select(PostMedia.post_id, sa.func.count()).where(PostMedia.post_id.in_(ids))
                               .group_by(PostMedia.post_id)).all())
     return [PostSummary(post_id, text or '', status, scheduled_at, updated_at, tuple(deliveries[post_id]),
-                        media.get(post_id, 0))
+                        media.get(post_id, 0), tuple(channels[post_id]))
             for post_id, text, status, scheduled_at, updated_at in rows]

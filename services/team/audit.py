@@ -1,13 +1,14 @@
 """The audit log: who did what, when, from where."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from services.core import db
-from services.core.models import AuditEvent
+from services.core.models import AuditEvent, Delivery
 
 
 class Action:
@@ -27,6 +28,8 @@ class Action:
     ACCOUNT_CONNECTED = 'account.connected'
     ACCOUNT_REMOVED = 'account.removed'  # a channel disconnected
     CHANNEL_RENAMED = 'channel.renamed'
+    CHANNEL_GROUP_SAVED = 'channel_group.saved'
+    CHANNEL_GROUP_DELETED = 'channel_group.deleted'
     POST_PUBLISHED = 'post.publish'
     POST_SCHEDULED = 'post.schedule'
     POST_RESCHEDULED = 'post.reschedule'
@@ -63,8 +66,13 @@ def last_success(db: Session, target: str) -> datetime | None:
 
 
 def list_events(*, before_id: int | None = None, limit: int = 50, action: str | None = None,
-                actor_id: int | None = None, target: str | None = None) -> list[AuditEvent]:
-    """Newest first, `limit` at a time (keyset paging on the id: as fast on page 2,000 as on page 1)."""
+                actor_id: int | None = None, target: str | None = None,
+                about_channels: tuple[Sequence[int], Sequence[str]] | None = None) -> list[AuditEvent]:
+    """Newest first, `limit` at a time (keyset paging on the id: as fast on page 2,000 as on page 1).
+
+    `about_channels` = (channel ids, the targets they were recorded under): only the rows about those channels and
+    about posts going to them.
+    """
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)
@@ -74,6 +82,11 @@ def list_events(*, before_id: int | None = None, limit: int = 50, action: str | 
         query = query.where(AuditEvent.actor_id == actor_id)
     if target:
         query = query.where(AuditEvent.target == target)
+    if about_channels is not None:
+        channel_ids, targets = about_channels
+        posts = select(sa.cast(Delivery.post_id, sa.String)).where(Delivery.channel_id.in_(list(channel_ids)))
+        query = query.where(sa.or_(AuditEvent.target.in_(list(targets)),
+                                   sa.and_(AuditEvent.action.startswith('post.'), AuditEvent.target.in_(posts))))
     with db.session() as session:
         return list(session.exec(query))
 

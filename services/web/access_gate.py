@@ -28,6 +28,7 @@ LOGIN_PATH = '/login'
 SETTINGS_PATH = '/settings'
 PAGE_PERMISSIONS = {
     '/compose': permissions.Action.WRITE_POSTS,
+    '/channel-groups': permissions.Action.WRITE_POSTS,
     '/channels': permissions.Action.MANAGE_ACCOUNTS,
     '/users': permissions.Action.MANAGE_USERS,
     '/audit': permissions.Action.READ_AUDIT,

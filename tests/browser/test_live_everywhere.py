@@ -4,7 +4,7 @@ Which change is watched on which page (each change and each page at least once):
 
 | change made in A                              | B watches      | B sees                                        |
 |-----------------------------------------------|----------------|-----------------------------------------------|
-| publish now (a new post, from the composer)   | Posts          | the post on top, Telegram · Published         |
+| publish now (a new post, from the composer)   | Posts          | the post on top, Telegram · chat · Published   |
 | delete (a draft, from the composer)           | Posts          | its row gone                                  |
 | retry a failed delivery (the fake fails once) | the post page  | Retry gone, the link to the post              |
 | edit (a draft's text), then publish it now    | the post page  | the new text; then Published, Open not Edit   |
@@ -153,7 +153,7 @@ def test_every_change_made_in_one_browser_appears_in_the_other(app_server, runni
     compose(actor, app_server, 'Fresh from the composer')
     publish_now(actor)
     fresh = card_of(watcher, 'Fresh from the composer')
-    expect(fresh.get_by_text('Telegram · Published')).to_be_visible(timeout=LIVE)
+    expect(fresh.get_by_text(re.compile(r'^Telegram · .+ · Published$'))).to_be_visible(timeout=LIVE)  # its channel
     expect(watcher.locator('.q-card').filter(has_text='Telegram ·').first).to_contain_text('Fresh from the composer')
     compose(actor, app_server, 'A draft nobody needs', to_delete)
     actor.get_by_role('button', name='Delete').click()

@@ -178,3 +178,22 @@ def media_rows(count: int) -> list[int]:
         session.add_all(assets)
         session.flush()
         return [asset.id for asset in assets]
+
+
+# --- channels ---
+
+def telegram_chats(*names: str) -> list[int]:
+    """One channel per name, all chats of the fake's one bot (one account, as the Channels page adds them), with
+    chat ids -1001, -1002, ...; returns their ids."""
+    for number, name in enumerate(names, start=1):
+        accounts.save_account('telegram', name, {'bot_token': telegram.DEFAULT_TOKEN, 'chat_id': f'-100{number}'})
+    return [channel.id for channel in channels.list_channels(platform='telegram')][-len(names):]
+
+
+def group_of(name: str, channel_ids: Sequence[int]) -> int:
+    """A channel group made by the first administrator."""
+    from services.connections import channel_groups
+
+    with db.session() as session:
+        admin = session.exec(select(User).where(User.role == Role.ADMIN).order_by(User.id)).first()
+    return channel_groups.create_group(name, channel_ids, admin).id

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from nicegui.testing import User
 
+from services.connections import channels as channel_book
 from services.posts import editing
 from services.publishing.engine import get_engine
 from tests.conftest import ADMIN, eventually, open_signed_in
@@ -28,4 +29,5 @@ async def test_a_delivery_that_gets_published_is_announced_in_the_live_region(te
     editing.save_post(1, editing.PostInput(text='Heard, not seen', channels=channels_of(['telegram'])),
                       editing.SaveAction.PUBLISH, post_id=draft.id)
     await get_engine().publish_post(draft.id)
-    await eventually(lambda: region.text == 'Telegram · Published')
+    channel = channel_book.full_title(channel_book.get_channel(channels_of(['telegram'])[0]))
+    await eventually(lambda: region.text == f'{channel} · Published')  # the channel it went to, by name

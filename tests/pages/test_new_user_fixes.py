@@ -10,6 +10,7 @@ from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import select
 
+from services.connections import channels as channel_book
 from services.core import db
 from services.core.models import AccountStatus, AuditEvent, Channel, Post, PostStatus, Role, utcnow
 from services.core.models import User as Account
@@ -159,10 +160,11 @@ async def test_the_posts_list_shows_no_waiting_for_drafts_and_no_due_time_for_ca
     actions.cancel(cancelled)
     await writer.open('/history')
     await writer.should_see(marker=f'platform-{draft}-telegram')
+    channel = channel_book.full_title(channel_book.get_channel(channels_of(['telegram'])[0]))  # badges name it
     with writer.scope(marker=f'post-{draft}'):
-        await writer.should_not_see('Telegram · Waiting')
+        await writer.should_not_see(f'{channel} · Waiting')
     with writer.scope(marker=f'post-{cancelled}'):
-        await writer.should_see('Telegram · Cancelled')
+        await writer.should_see(f'{channel} · Cancelled')
         await writer.should_not_see('in 3 days')
         await writer.should_see('now')
 
