@@ -9,18 +9,13 @@ the lease its process renewed has run out, so a process starting beside a live o
 from __future__ import annotations
 
 import asyncio
-import collections
-import contextlib
 import functools
 import json
 import logging
 import os
 import random
 import socket
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -47,6 +42,7 @@ from services.platforms import registry
 from services.platforms.base import Account, MediaFile, NeedsReconnect, OutcomeUnknown, PostContent, Rejected, Retryable
 from services.platforms.spec import PlatformSpec
 from services.posts import state, versions
+from services.publishing.pacing import Turns
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300.0
@@ -66,32 +62,6 @@ class Outcome:
     INTERRUPTED = 'interrupted'
 
 
-@dataclass
-class _Pace:
-    lock: asyncio.Lock
-    last: float = 0.0
-
-
-@dataclass
-class _Window:
-    """At most `limit` sends in any `seconds`: the times of the latest sends, oldest first."""
-    lock: asyncio.Lock
-    limit: int
-    seconds: float
-    sent: collections.deque = field(default_factory=collections.deque)
-
-    async def wait(self) -> None:
-        while len(self.sent) >= self.limit:
-            wait = self.sent[0] + self.seconds - time.monotonic()
-            if wait <= 0:
-                self.sent.popleft()
-            else:
-                await asyncio.sleep(wait)
-
-    def used(self) -> None:
-        self.sent.append(time.monotonic())
-
-
 class Engine:
     """Sends deliveries for this process. Every delivery it claims carries its `instance` id and a lease it renews
     while it holds the delivery, so other processes on the same database know it is alive."""
@@ -104,9 +74,7 @@ class Engine:
         self._recovery = Periodic('abandoned deliveries', _recover_in_thread,
                                   first_delay_s=settings.delivery_lease_seconds / 2,
                                   interval_s=settings.delivery_lease_seconds / 2)
-        self._slots = asyncio.Semaphore(settings.publish_concurrency)
-        self._pacing: dict[int, _Pace] = {}  # by channel
-        self._windows: dict[int, _Window] = {}  # by account (credential)
+        self._turns = Turns(settings)
         self._tasks: set[asyncio.Task] = set()
         try:
             self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
@@ -156,13 +124,14 @@ class Engine:
             return
         spec = registry.get(platform)
         client = spec.client(self.settings.platform(spec.name))
+        gap = self.settings.pacing_seconds.get(spec.name, 0.0)
         account: Account | None = None  # read once claimed: token renewal leaves accounts with a send under way alone
         held = False  # still claimed from the attempt before, whose request may have reached the platform
         for attempt in range(1, self.settings.publish_max_attempts + 1):
             started = utcnow()
             claim = functools.partial(self._claim, delivery_id) if not held else lambda: True
             try:
-                async with self._turn(spec, channel_id, account_id, claim) as claimed:
+                async with self._turns.take(spec, channel_id, account_id, gap, claim) as claimed:
                     if not claimed:
                         return
                     # its store keeps a renewed token or a moved chat the moment it changes
@@ -243,57 +212,6 @@ class Engine:
             return min(float(retry_after), MAX_BACKOFF_SECONDS)
         base = self.settings.retry_base_seconds * 2 ** (attempt - 1)
         return min(base * (0.5 + random.random()), MAX_BACKOFF_SECONDS)
-
-    @contextlib.asynccontextmanager
-    async def _turn(self, spec: PlatformSpec, channel_id: int, account_id: int,
-                    claim: Callable[[], bool]) -> AsyncIterator[bool]:
-        """Wait for the channel's pacing gap (sends to one channel at least the platform's interval apart) and for
-        its credential's window (at most `credential_limit` sends with one bot into all its chats), then for a
-        sending slot, then `claim`; yields the claim's answer, holding the slot until the block ends.
-
-        A paced channel's gap counts from the end of its previous request, when that request has surely reached
-        the platform: counted from the start, a request delayed on its way would arrive too close to the next.
-        A delivery waiting for a gap holds no slot, so a paced burst to one channel leaves the slots to others.
-        A gap counts as used only when the claim succeeds; a lost claim gives the slot straight back.
-        """
-        channel = self._pacing.setdefault(channel_id, _Pace(asyncio.Lock()))
-        channel_gap = self.settings.pacing_seconds.get(spec.name, 0.0)
-        # pacing off (a bench against a fake without limits, a test) turns both off
-        count, seconds = spec.credential_limit if spec.credential_limit and channel_gap > 0 else (1_000_000, 1.0)
-        credential = self._windows.setdefault(account_id, _Window(asyncio.Lock(), count, seconds))
-        await channel.lock.acquire()
-        paced = True
-        try:
-            await _wait_gap(channel, channel_gap)
-            async with credential.lock:
-                await credential.wait()
-                await self._slots.acquire()
-                try:
-                    claimed = claim()
-                except BaseException:
-                    self._slots.release()
-                    raise
-                if claimed:
-                    credential.used()
-            if channel_gap <= 0 or not claimed:  # unpaced sends to one channel may overlap
-                channel.lock.release()
-                paced = False
-            try:
-                yield claimed
-            finally:
-                self._slots.release()
-                if claimed:
-                    channel.last = time.monotonic()
-        finally:
-            if paced:
-                channel.lock.release()
-
-
-async def _wait_gap(pace: _Pace, gap: float) -> None:
-    wait = pace.last + gap - time.monotonic()
-    if gap > 0 and wait > 0:
-        await asyncio.sleep(wait)
-
 
 def recover_abandoned() -> list[int]:
     """Deliveries whose sending process is gone (their lease ran out: a crash, a kill) become interrupted, never
