@@ -68,3 +68,11 @@ def load_state(post_id: int | None) -> tuple[ComposeState, datetime | None]:
                          channels=details.channel_ids, options=dict(details.post.options or {}),
                          versions=details.versions, editable=details.editable, status=details.post.status)
     return state, details.post.scheduled_at
+
+
+def unless_unchanged(saved_at: datetime | None, chosen: datetime | None) -> datetime | None:
+    """The stored time when the When fields still show it: they hold minutes, and a post scheduled through the API
+    may be due at a second within one, which a save that did not move it should keep."""
+    if chosen is not None and saved_at is not None and chosen == saved_at.replace(second=0, microsecond=0):
+        return saved_at
+    return chosen

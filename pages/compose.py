@@ -9,7 +9,7 @@ from nicegui import APIRouter, events, ui
 
 from components.channel_picker import channel_picker, channel_warnings
 from components.compose_buttons import problem_list, save_buttons
-from components.compose_state import ComposeState, load_state
+from components.compose_state import ComposeState, load_state, unless_unchanged
 from components.drop_zone import drop_zone
 from components.headings import heading
 from components.media_strip import media_strip
@@ -165,16 +165,15 @@ class _Editor:
         return [self.known[c] for c in self.state.channels if c in self.known]
 
     def toggle_channel(self, channel_id: int, chosen: bool) -> None:
-        channels = [c for c in self.state.channels if c != channel_id]
-        self.state.channels = channels + [channel_id] if chosen else channels
-        self.unsaved.changed()
-        self.refusal = None
-        self.tabs.channels_changed()
-        self.refresh()
+        others = [c for c in self.state.channels if c != channel_id]
+        self._choose(others + [channel_id] if chosen else others)
 
     def choose_group(self, ids: list[int]) -> None:
         """A group's channels join the chosen ones in one go."""
-        self.state.channels += [c for c in ids if c not in self.state.channels]
+        self._choose(self.state.channels + [c for c in ids if c not in self.state.channels])
+
+    def _choose(self, channels: list[int]) -> None:
+        self.state.channels = channels
         self.unsaved.changed()
         self.refusal = None
         self.tabs.channels_changed()
@@ -356,11 +355,11 @@ class _Editor:
         scheduled_at = None
         try:
             if action == SaveAction.SCHEDULE:
-                scheduled_at = self._unless_unchanged(local_to_utc(
+                scheduled_at = unless_unchanged(self.saved_at, local_to_utc(
                     date.fromisoformat(self.date_input.value), time.fromisoformat(self.time_input.value),
                     self.user.timezone, fold=fold))
             elif action == SaveAction.DRAFT and self.saved_at:  # an unscheduled post keeps the time it had
-                scheduled_at = self._unless_unchanged(self._chosen_time()[0])
+                scheduled_at = unless_unchanged(self.saved_at, self._chosen_time()[0])
             saved = actions.save(self.user.id, self.state.as_input(scheduled_at), action,
                                  post_id=self.state.post_id, actor=self.user, ip=client_ip())
         except AmbiguousTime as ambiguous:
@@ -389,14 +388,6 @@ class _Editor:
                 self.buttons.refresh()
                 self.schedule_note.refresh()
             self._recheck()
-
-    def _unless_unchanged(self, chosen: datetime | None) -> datetime | None:
-        """The stored time when the fields still show it: they hold minutes, and a post scheduled through the API
-        may be due at a second within one, which a save that did not move it should keep."""
-        if chosen is not None and self.saved_at is not None and chosen == self.saved_at.replace(second=0,
-                                                                                               microsecond=0):
-            return self.saved_at
-        return chosen
 
     async def confirm_delete(self) -> None:
         await delete_after_asking(self.state.post_id, self.user, self.unsaved)
