@@ -97,13 +97,13 @@ def media_facts(assets: list[MediaAsset]) -> list[MediaFacts]:
 
 
 def problems_for(data: PostInput, assets: list[MediaAsset], action: SaveAction, *,
-                 now: datetime | None = None) -> list[Problem]:
+                 now: datetime | None = None, chosen: list[Channel] | None = None) -> list[Problem]:
     """Why `data` cannot be saved with `action` (a draft only needs to fit the database)."""
     if len(data.text) > MAX_TEXT:
         return [Problem(N_('The text is too long to save (over %(limit)s characters).'), {'limit': MAX_TEXT})]
     if action == SaveAction.DRAFT:
         return []
-    chosen = _chosen_channels(data)
+    chosen = _chosen_channels(data) if chosen is None else chosen
     problems = check_post(targets(data, assets, chosen), empty=not data.text.strip() and not assets)
     for channel in chosen:
         if channel.status != AccountStatus.CONNECTED:
@@ -134,7 +134,8 @@ def save_post(author_id: int, data: PostInput, action: SaveAction, *, post_id: i
     with state.transaction() as change:
         session = change.session
         assets = _assets_in_order(session, data.media_ids)
-        problems = problems_for(data, assets, action, now=now)
+        chosen = _chosen_channels(data)
+        problems = problems_for(data, assets, action, now=now, chosen=chosen)
         if problems:
             raise PostRefused(problems)
         status = STATUS_AFTER[action]
@@ -142,7 +143,6 @@ def save_post(author_id: int, data: PostInput, action: SaveAction, *, post_id: i
         before = (current.status, current.scheduled_at) if current is not None else None
         post = _move_editable(change, post_id, status) if post_id else change.new_post(author_id, status)
         post.text = data.text
-        chosen = _chosen_channels(data)
         post.options = {p: dict(o) for p, o in data.options.items() if p in {c.platform for c in chosen}}
         # published now is due now: the calendar shows it on the day it went out
         post.scheduled_at = utcnow() if action == SaveAction.PUBLISH else data.scheduled_at
@@ -216,8 +216,7 @@ def delete_post(post_id: int, actor: User, *, ip: str = '') -> list[int]:
 class PostFilter:
     status: str | None = None
     platform: str | None = None
-    channel_id: int | None = None
-    channel_ids: tuple[int, ...] | None = None  # a group's channels: posts going to any of them (none: no post)
+    channel_ids: tuple[int, ...] | None = None  # a channel, or a group's: posts going to any of them (none: no post)
     author_id: int | None = None
     since: datetime | None = None  # created at or after (aware)
     until: datetime | None = None  # created before (aware)
@@ -244,8 +243,6 @@ def list_posts(filters: PostFilter | None = None, *, before_id: int | None = Non
         query = query.where(Post.created_at < filters.until)
     if filters.platform:
         query = query.where(sa.exists().where(Delivery.post_id == Post.id, Delivery.platform == filters.platform))
-    if filters.channel_id:
-        query = query.where(sa.exists().where(Delivery.post_id == Post.id, Delivery.channel_id == filters.channel_id))
     if filters.channel_ids is not None:
         query = query.where(sa.exists().where(Delivery.post_id == Post.id,
                                               Delivery.channel_id.in_(list(filters.channel_ids))))

@@ -188,7 +188,8 @@ def list_posts(request: Request, user: Annotated[User, Depends(api_user)],
                before: int | None = Query(default=None, ge=1, le=MAX_ID),
                limit: int = Query(default=25, ge=1, le=100)) -> list[PostOut]:
     _require(request, user, permissions.Action.READ)
-    found = editing.list_posts(PostFilter(status=status, platform=platform, channel_id=channel), before_id=before,
+    found = editing.list_posts(PostFilter(status=status, platform=platform,
+                                          channel_ids=(channel,) if channel else None), before_id=before,
                                limit=limit)
     return [_post_out(d.post, d.deliveries) for d in found]
 
