@@ -57,6 +57,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.fake_process import FakeProcess  # noqa: E402
 from services.connections import accounts  # noqa: E402
 from services.core import db  # noqa: E402
 from services.core.models import Delivery, Post, PostStatus, utcnow  # noqa: E402
@@ -113,8 +114,8 @@ OBSERVER_JS = """(ids) => {
 }"""
 
 
-# The fake runs in a process of its own: in this one, the Playwright driver for every page and the socket client
-# would hold the GIL when the fake stamps and answers, and their delay would count as the app's.
+# The fake notes the wall-clock time it accepted each message (by its text), in a process of its own
+# (bench/fake_process.py): here, the Playwright driver for every page and the socket client would hold the GIL.
 TIMED_TELEGRAM = """
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
@@ -130,30 +131,10 @@ class TimedTelegram(FakeTelegram):
         super()._record(method, chat, params, received, media, messages)
 
 with TimedTelegram() as fake:
-    print(fake.base_url, flush=True)
+    print(json.dumps(fake.base_url), flush=True)
     sys.stdin.readline()
     print(json.dumps(fake.answered), flush=True)
 """
-
-
-class TimedTelegram:
-    """The fake Telegram in its own process, noting the wall-clock time it accepted each message (by its text)."""
-
-    def __enter__(self) -> TimedTelegram:
-        self.process = subprocess.Popen([sys.executable, '-c', TIMED_TELEGRAM, str(ROOT)], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True)
-        self.base_url = self.process.stdout.readline().strip()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        """Ask for the times (kept in `answered`), then stop the fake."""
-        self.answered: dict[str, float] = {}
-        with contextlib.suppress(OSError, ValueError):
-            self.process.stdin.write('\n')
-            self.process.stdin.flush()
-            self.answered = json.loads(self.process.stdout.readline())
-        self.process.kill()
-        self.process.wait(timeout=10)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -344,9 +325,9 @@ async def run(page_count: int, lead: float, socket_clients: int) -> None:
 
     if not Path(CHROMIUM).exists():
         sys.exit('Debian chromium is missing: apt-get install -y chromium')
-    with tempfile.TemporaryDirectory() as tmp, TimedTelegram() as fake:
+    with tempfile.TemporaryDirectory() as tmp, FakeProcess(TIMED_TELEGRAM) as fake:
         data = Path(tmp)
-        env = app_env(DATA_DIR=str(data / 'data'), SECRET_KEY='b' * 40, TELEGRAM_API_URL=fake.base_url,
+        env = app_env(DATA_DIR=str(data / 'data'), SECRET_KEY='b' * 40, TELEGRAM_API_URL=fake.urls,
                       TELEGRAM_BOT_TOKEN=DEFAULT_TOKEN, TELEGRAM_CHAT_ID=str(DEFAULT_CHAT_ID),
                       TELEGRAM_PACING_SECONDS='0')
         t0 = time.time()
@@ -404,7 +385,7 @@ async def run(page_count: int, lead: float, socket_clients: int) -> None:
             app.terminate()
             app.wait(timeout=30)
 
-    answered = fake.answered
+    answered = fake.report
     times = sorted(answered[text] for text in due if text in answered)
     lateness = [answered[text] - due[text] for text in due if text in answered]
     latencies, to_socket, socket_to_dom, missing = [], [], [], 0

@@ -150,13 +150,14 @@ class Change:
         return events.PostScheduleChanged(post_id, *(row or (None, None)))
 
     def _delivery_event(self, delivery_id: int) -> events.DeliveryChanged:
-        delivery, post = self.session.exec(select(Delivery, Post).join(Post, Post.id == Delivery.post_id)
-                                           .where(Delivery.id == delivery_id)
-                                           .execution_options(populate_existing=True)).one()
-        return events.DeliveryChanged(post_id=post.id, delivery_id=delivery.id, platform=delivery.platform,
-                                      channel_id=delivery.channel_id,
-                                      status=delivery.status, post_status=post.status, author_id=post.author_id,
-                                      error=delivery.last_error, remote_url=delivery.remote_url)
+        # columns, not objects: this runs after every change of every delivery, often many at once
+        row = self.session.exec(select(Delivery.post_id, Delivery.platform, Delivery.channel_id, Delivery.status,
+                                       Post.status, Post.author_id, Delivery.last_error, Delivery.remote_url)
+                                .join(Post, Post.id == Delivery.post_id).where(Delivery.id == delivery_id)).one()
+        post_id, platform, channel_id, status, post_status, author_id, error, remote_url = row
+        return events.DeliveryChanged(post_id=post_id, delivery_id=delivery_id, platform=platform,
+                                      channel_id=channel_id, status=status, post_status=post_status,
+                                      author_id=author_id, error=error, remote_url=remote_url)
 
 
 @contextmanager

@@ -17,6 +17,7 @@ import random
 import socket
 import uuid
 from datetime import timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import select
@@ -106,21 +107,18 @@ class Engine:
 
     async def publish_post(self, post_id: int) -> None:
         """Send every pending delivery of a post that is due, concurrently."""
-        pending = _pending_deliveries_of_due_post(post_id)
-        await asyncio.gather(*(self.run_delivery(delivery_id) for delivery_id in pending))
+        pending = _prepare(post_id, _pending_deliveries_of_due_post(post_id))
+        await asyncio.gather(*(self.run_delivery(prepared) for prepared in pending))
 
-    async def run_delivery(self, delivery_id: int) -> None:
+    async def run_delivery(self, prepared: Prepared) -> None:
         """Send one pending delivery, retrying what may be retried. Does nothing when another task has it.
 
         It stays pending while it waits for its account's pacing gap and a sending slot, and is claimed only then;
         a claim lost to another task or process gives the slot and the gap back to the next delivery.
         """
-        prepared = _prepare(delivery_id)
-        if prepared is None:
-            return
-        platform, channel_id, account_id, content = prepared
+        delivery_id, platform, channel_id, account_id, content = prepared
         if account_id is None:
-            _fail_unsent(delivery_id, NO_ACCOUNT_REASON)
+            await asyncio.to_thread(_fail_unsent, delivery_id, NO_ACCOUNT_REASON)
             return
         spec = registry.get(platform)
         client = spec.client(self.settings.platform(spec.name))
@@ -137,36 +135,37 @@ class Engine:
                     # its store keeps a renewed token or a moved chat the moment it changes
                     account = account or _account(channel_id)
                     if account is None:
-                        _finish(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, NO_ACCOUNT_REASON, started)
+                        await _end(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, NO_ACCOUNT_REASON, started)
                         return
                     started = utcnow()
                     result = await client.publish(content, account)
             except Retryable as error:
                 if _may_have_arrived(error, spec):
                     log.warning('delivery %s may or may not have arrived: %s', delivery_id, error.message)
-                    _finish(delivery_id, DeliveryStatus.INTERRUPTED, Outcome.INTERRUPTED, ANSWER_LOST_REASON, started)
+                    await _end(delivery_id, DeliveryStatus.INTERRUPTED, Outcome.INTERRUPTED, ANSWER_LOST_REASON,
+                               started)
                     return
                 if attempt == self.settings.publish_max_attempts:
-                    _finish(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, error.message, started)
+                    await _end(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, error.message, started)
                     return
                 held = isinstance(error, OutcomeUnknown)
-                _wait_to_retry(delivery_id, error.message, started, held=held)
+                await asyncio.to_thread(_wait_to_retry, delivery_id, error.message, started, held=held)
                 await asyncio.sleep(self._backoff(attempt, error.retry_after))
             except NeedsReconnect as error:
                 accounts.mark_needs_reconnect(account_id)
-                _finish(delivery_id, DeliveryStatus.FAILED, Outcome.NEEDS_RECONNECT, error.message, started)
+                await _end(delivery_id, DeliveryStatus.FAILED, Outcome.NEEDS_RECONNECT, error.message, started)
                 return
             except Rejected as error:
-                _finish(delivery_id, DeliveryStatus.FAILED, Outcome.REJECTED, error.message, started)
+                await _end(delivery_id, DeliveryStatus.FAILED, Outcome.REJECTED, error.message, started)
                 return
             except Exception as error:  # noqa: BLE001 - a bug must fail this delivery, not hang it in publishing
                 log.exception('delivery %s failed unexpectedly', delivery_id)
-                _finish(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, f'{type(error).__name__}: {error}',
-                        started)
+                await _end(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, f'{type(error).__name__}: {error}',
+                           started)
                 return
             else:
-                _finish(delivery_id, DeliveryStatus.PUBLISHED, Outcome.PUBLISHED, None, started,
-                        remote_id=result.remote_id or None, remote_url=result.remote_url)
+                await _end(delivery_id, DeliveryStatus.PUBLISHED, Outcome.PUBLISHED, None, started,
+                           remote_id=result.remote_id or None, remote_url=result.remote_url)
                 return
 
     def _claim(self, delivery_id: int) -> bool:
@@ -260,20 +259,36 @@ def _pending_deliveries_of_due_post(post_id: int) -> list[int]:
                                                            Delivery.status == DeliveryStatus.PENDING)))
 
 
-def _prepare(delivery_id: int) -> tuple[str, int, int | None, PostContent] | None:
-    """(platform, channel id, id of the account it sends with or None when the channel is not connected, content)
-    of a pending delivery; None when it is not pending (sent, or another task has it). Read before it waits for its
-    turn, so that once claimed, only the request itself stands between the claim and the platform."""
+class Prepared(NamedTuple):
+    """A pending delivery read before it waits for its turn, so that once claimed, only the request itself stands
+    between the claim and the platform. `account_id` is None when its channel is not connected."""
+    delivery_id: int
+    platform: str
+    channel_id: int
+    account_id: int | None
+    content: PostContent
+
+
+def _prepare(post_id: int, delivery_ids: list[int]) -> list[Prepared]:
+    """The deliveries among `delivery_ids` that are still pending (not sent, no other task has them), read together
+    with their post, media and channels in one session: a post to many channels waits for one read, not one each."""
+    if not delivery_ids:
+        return []
     with db.session() as session:
-        delivery = session.get(Delivery, delivery_id)
-        if delivery is None or delivery.status != DeliveryStatus.PENDING:
-            return None
-        channel = session.get(Channel, delivery.channel_id)
-        post = session.get(Post, delivery.post_id)
+        post = session.get(Post, post_id)
+        deliveries = session.exec(select(Delivery).where(Delivery.id.in_(delivery_ids),
+                                                         Delivery.status == DeliveryStatus.PENDING)).all()
+        by_id = {channel.id: channel for channel in session.exec(
+            select(Channel).where(Channel.id.in_({delivery.channel_id for delivery in deliveries})))}
         assets = list(session.exec(select(MediaAsset).join(PostMedia, PostMedia.media_id == MediaAsset.id)
-                                   .where(PostMedia.post_id == post.id).order_by(PostMedia.position)))
-    account_id = channel.account_id if channel.status == AccountStatus.CONNECTED else None
-    return delivery.platform, channel.id, account_id, _content_of(post, assets, delivery)
+                                   .where(PostMedia.post_id == post_id).order_by(PostMedia.position)))
+    prepared = []
+    for delivery in deliveries:
+        channel = by_id[delivery.channel_id]
+        account_id = channel.account_id if channel.status == AccountStatus.CONNECTED else None
+        prepared.append(Prepared(delivery.id, delivery.platform, channel.id, account_id,
+                                 _content_of(post, assets, delivery)))
+    return prepared
 
 
 def _account(channel_id: int) -> Account | None:
@@ -327,6 +342,13 @@ def _wait_to_retry(delivery_id: int, error: str, started, *, held: bool) -> None
         change.announce_delivery(delivery_id)
 
 
+async def _end(delivery_id: int, status: str, outcome: str, error: str | None, started,
+               **published: str | None) -> None:
+    """`_finish` in a worker thread: the event loop meanwhile sends other deliveries (a bot's twenty chats, due at
+    once, would otherwise wait for each other's bookkeeping)."""
+    await asyncio.to_thread(_finish, delivery_id, status, outcome, error, started, **published)
+
+
 def _finish(delivery_id: int, status: str, outcome: str, error: str | None, started, *,
             remote_id: str | None = None, remote_url: str | None = None) -> None:
     """End a claimed delivery (publishing → published or failed) with the attempt that ended it."""
@@ -339,7 +361,7 @@ def _finish(delivery_id: int, status: str, outcome: str, error: str | None, star
             log.warning('delivery %s was no longer being sent when it ended as %s', delivery_id, outcome)
             return
         change.record_attempt(delivery_id, outcome, started, error=error, remote_id=remote_id, remote_url=remote_url)
-        change.settle_post(change.session.get(Delivery, delivery_id).post_id)
+        change.settle_post(_post_of(change, delivery_id))
         change.announce_delivery(delivery_id)
 
 
@@ -351,8 +373,12 @@ def _fail_unsent(delivery_id: int, reason: str) -> None:
                                     last_error=reason):
             return
         change.record_attempt(delivery_id, Outcome.FAILED, now, error=reason)
-        change.settle_post(change.session.get(Delivery, delivery_id).post_id)
+        change.settle_post(_post_of(change, delivery_id))
         change.announce_delivery(delivery_id)
+
+
+def _post_of(change: state.Change, delivery_id: int) -> int:
+    return change.session.exec(select(Delivery.post_id).where(Delivery.id == delivery_id)).one()
 
 
 _engine: Engine | None = None

@@ -95,9 +95,3 @@ async def _wait_gap(pace: _Pace, gap: float) -> None:
     wait = pace.last + gap - time.monotonic()
     if gap > 0 and wait > 0:
         await asyncio.sleep(wait)
-
-
-async def _wait_gap(pace: _Pace, gap: float) -> None:
-    wait = pace.last + gap - time.monotonic()
-    if gap > 0 and wait > 0:
-        await asyncio.sleep(wait)
