@@ -135,9 +135,10 @@ def audit_actions(target: str) -> list[str]:
 
 
 def empty_postgres(url: str) -> str:
-    """Drop everything in the PostgreSQL database at `url` and return the URL."""
+    """Drop everything in this test process's PostgreSQL database at `url` (`own_postgres`) and return its URL."""
     import sqlalchemy as sa
 
+    url = own_postgres(url)
     scheme, _, rest = url.partition('://')
     engine = sa.create_engine(f'{SUPPORTED_DB_SCHEMES[scheme]}://{rest}')
     with engine.begin() as connection:
@@ -145,3 +146,29 @@ def empty_postgres(url: str) -> str:
         connection.exec_driver_sql('CREATE SCHEMA public')
     engine.dispose()
     return url
+
+
+_own_databases: dict[str, str] = {}
+
+
+def own_postgres(url: str) -> str:
+    """The database at `url`; under pytest-xdist, a database of this worker's own beside it (`<name>_gw0`, created
+    at first use: the role needs CREATEDB), since every test empties the database it uses."""
+    import sqlalchemy as sa
+
+    worker = os.environ.get('PYTEST_XDIST_WORKER')
+    if not worker:
+        return url
+    if url not in _own_databases:
+        scheme, _, rest = url.partition('://')
+        base = sa.engine.make_url(f'{SUPPORTED_DB_SCHEMES[scheme]}://{rest}')
+        name = f'{base.database}_{worker}'
+        engine = sa.create_engine(base, isolation_level='AUTOCOMMIT')
+        with engine.connect() as connection:
+            if not connection.execute(sa.text('SELECT 1 FROM pg_database WHERE datname = :name'),
+                                      {'name': name}).first():
+                connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        engine.dispose()
+        _own_databases[url] = f'{scheme}://' + base.set(database=name).render_as_string(
+            hide_password=False).partition('://')[2]
+    return _own_databases[url]

@@ -12,7 +12,7 @@ from services.core import db, event_bus, events
 from services.core.config import configure, load_settings
 from services.posts import state
 from services.team import users
-from tests.conftest import empty_postgres
+from tests.conftest import empty_postgres, own_postgres
 from tests.harness import draft
 
 POSTGRES_URL = os.environ.get('TEST_POSTGRES_URL', '')
@@ -42,7 +42,7 @@ def heard(tmp_path):
 
 
 def other_process_notifies(payload: str) -> None:
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+    with psycopg.connect(own_postgres(POSTGRES_URL), autocommit=True) as connection:
         connection.execute('SELECT pg_notify(%s, %s)', (event_bus.CHANNEL, payload))
 
 
@@ -73,7 +73,8 @@ def test_this_processes_own_change_is_heard_once_and_a_rolled_back_one_not_at_al
         raise RuntimeError('the change fails')
     with state.transaction() as change:
         change.announce_post(post_id)
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:  # a marker sent after it, from elsewhere
+    # a marker sent after it, from elsewhere
+    with psycopg.connect(own_postgres(POSTGRES_URL), autocommit=True) as connection:
         connection.execute('SELECT pg_notify(%s, %s)', (event_bus.CHANNEL, json.dumps(
             {'kind': 'schedule', 'post_id': -1, 'status': None, 'scheduled_at': None, 'origin': 'marker'})))
     assert _eventually(lambda: any(event.post_id == -1 for event in got))
