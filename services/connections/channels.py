@@ -99,10 +99,7 @@ class ChannelCredentials:
         with db.session() as session:
             channel = session.get(Channel, self.channel_id)
             account = session.get(PlatformAccount, channel.account_id) if channel and channel.account_id else None
-        if account is None:
-            return {}
-        return {**decrypt_credentials(account.credentials_encrypted, get_settings().secret_key),
-                **{name: str(value) for name, value in (channel.address or {}).items()}}
+        return _merged(channel, account)
 
     def save(self, changes: dict[str, str]) -> None:
         from services.connections import accounts  # accounts creates the first channel of an account
@@ -121,6 +118,27 @@ class ChannelCredentials:
             account_id = channel.account_id
         if shared and account_id is not None:
             accounts.update_credentials(account_id, shared)
+
+
+def _merged(channel: Channel | None, account: PlatformAccount | None) -> dict[str, str]:
+    if channel is None or account is None:
+        return {}
+    return {**decrypt_credentials(account.credentials_encrypted, get_settings().secret_key),
+            **{name: str(value) for name, value in (channel.address or {}).items()}}
+
+
+def sending_account(channel_id: int) -> Account | None:
+    """`credentials_for` the channel, read in one session, if it is connected; None when it is not (it was
+    disconnected meanwhile) or its account is gone. The engine asks this just before each send."""
+    with db.session() as session:
+        channel = session.get(Channel, channel_id)
+        if channel is None or channel.status != AccountStatus.CONNECTED or channel.account_id is None:
+            return None
+        credentials = _merged(channel, session.get(PlatformAccount, channel.account_id))
+    if not credentials:
+        return None
+    return Account(platform=channel.platform, display_name=title(channel), id=channel.account_id,
+                   credentials=credentials, store=ChannelCredentials(channel.id))
 
 
 def credentials_for(channel: Channel) -> Account | None:

@@ -133,7 +133,7 @@ class Engine:
                     if not claimed:
                         return
                     # its store keeps a renewed token or a moved chat the moment it changes
-                    account = account or _account(channel_id)
+                    account = account or channels.sending_account(channel_id)
                     if account is None:
                         await _end(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, NO_ACCOUNT_REASON, started)
                         return
@@ -289,12 +289,6 @@ def _prepare(post_id: int, delivery_ids: list[int]) -> list[Prepared]:
         prepared.append(Prepared(delivery.id, delivery.platform, channel.id, account_id,
                                  _content_of(post, assets, delivery)))
     return prepared
-
-
-def _account(channel_id: int) -> Account | None:
-    """The channel's current credentials; None when it was disconnected meanwhile."""
-    channel = channels.get_channel(channel_id)
-    return channels.credentials_for(channel) if channel and channel.status == AccountStatus.CONNECTED else None
 
 
 def _content_of(post: Post, assets: list[MediaAsset], delivery: Delivery) -> PostContent:
