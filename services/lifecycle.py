@@ -9,7 +9,7 @@ from services.core import event_bus
 from services.core.config import Settings
 from services.media import cleanup
 from services.platforms.base import close_http_client
-from services.publishing import due_timer, engine
+from services.publishing import due_timer, engine, records
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ async def start_services(settings: Settings) -> None:
     if swept:
         log.info('removed %d file(s) left in the uploads folder by an interrupted upload', swept)
     publisher = engine.init_engine(settings)
-    resumable = engine.recover_abandoned()
+    resumable = records.recover_abandoned()
     publisher.watch_abandoned()
     for post_id in resumable:
         publisher.start(post_id)

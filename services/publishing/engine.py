@@ -10,59 +10,34 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 import os
 import random
 import socket
 import uuid
 from datetime import timedelta
-from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlmodel import select
 
 from services.connections import accounts, channels
 from services.core import db
 from services.core.config import Settings
-from services.core.i18n import N_
 from services.core.models import (
-    AccountStatus,
-    Channel,
     Delivery,
     DeliveryStatus,
-    MediaAsset,
-    Post,
-    PostMedia,
-    PostStatus,
     utcnow,
 )
 from services.core.periodic import Periodic
-from services.media import library
 from services.platforms import registry
-from services.platforms.base import Account, MediaFile, NeedsReconnect, OutcomeUnknown, PostContent, Rejected, Retryable
+from services.platforms.base import Account, NeedsReconnect, OutcomeUnknown, Rejected, Retryable
 from services.platforms.spec import PlatformSpec
-from services.posts import state, versions
+from services.posts import state
+from services.publishing import records
 from services.publishing.pacing import Turns
+from services.publishing.records import Outcome
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300.0
-INTERRUPTED_REASON = N_('The app stopped while this was being sent, so it may or may not have arrived. '
-                        'Check the platform, then retry if it is missing.')
-NO_ACCOUNT_REASON = N_('This channel is not connected. Connect it on the Channels page, then retry.')
-ANSWER_LOST_REASON = N_('The platform\'s answer was lost after this was sent, so it may or may not have arrived. '
-                        'Check the platform, then retry if it is missing.')
-
-
-class Outcome:
-    PUBLISHED = 'published'
-    RETRY = 'retry'
-    FAILED = 'failed'
-    REJECTED = 'rejected'
-    NEEDS_RECONNECT = 'needs_reconnect'
-    INTERRUPTED = 'interrupted'
-
-
 class Engine:
     """Sends deliveries for this process. Every delivery it claims carries its `instance` id and a lease it renews
     while it holds the delivery, so other processes on the same database know it is alive."""
@@ -72,7 +47,7 @@ class Engine:
         self.instance = f'{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}'
         self._leases = Periodic('delivery leases', self.renew_leases, first_delay_s=settings.delivery_lease_seconds / 3,
                                 interval_s=settings.delivery_lease_seconds / 3)
-        self._recovery = Periodic('abandoned deliveries', _recover_in_thread,
+        self._recovery = Periodic('abandoned deliveries', records.recover_in_thread,
                                   first_delay_s=settings.delivery_lease_seconds / 2,
                                   interval_s=settings.delivery_lease_seconds / 2)
         self._turns = Turns(settings)
@@ -107,10 +82,10 @@ class Engine:
 
     async def publish_post(self, post_id: int) -> None:
         """Send every pending delivery of a post that is due, concurrently."""
-        pending = _prepare(post_id, _pending_deliveries_of_due_post(post_id))
+        pending = records.prepare(post_id, records.pending_of_due_post(post_id))
         await asyncio.gather(*(self.run_delivery(prepared) for prepared in pending))
 
-    async def run_delivery(self, prepared: Prepared) -> None:
+    async def run_delivery(self, prepared: records.Prepared) -> None:
         """Send one pending delivery, retrying what may be retried. Does nothing when another task has it.
 
         It stays pending while it waits for its account's pacing gap and a sending slot, and is claimed only then;
@@ -118,8 +93,9 @@ class Engine:
         """
         delivery_id, platform, channel_id, account_id, content = prepared
         if account_id is None:
-            await asyncio.to_thread(_fail_unsent, delivery_id, NO_ACCOUNT_REASON)
+            await asyncio.to_thread(records.fail_unsent, delivery_id, records.NO_ACCOUNT_REASON)
             return
+        end = functools.partial(records.end, delivery_id)
         spec = registry.get(platform)
         client = spec.client(self.settings.platform(spec.name))
         gap = self.settings.pacing_seconds.get(spec.name, 0.0)
@@ -135,36 +111,36 @@ class Engine:
                     # its store keeps a renewed token or a moved chat the moment it changes
                     account = account or channels.sending_account(channel_id)
                     if account is None:
-                        await _end(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, NO_ACCOUNT_REASON, started)
+                        await end(DeliveryStatus.FAILED, Outcome.FAILED, records.NO_ACCOUNT_REASON, started)
                         return
                     started = utcnow()
                     result = await client.publish(content, account)
             except Retryable as error:
                 if _may_have_arrived(error, spec):
                     log.warning('delivery %s may or may not have arrived: %s', delivery_id, error.message)
-                    await _end(delivery_id, DeliveryStatus.INTERRUPTED, Outcome.INTERRUPTED, ANSWER_LOST_REASON,
+                    await end(DeliveryStatus.INTERRUPTED, Outcome.INTERRUPTED, records.ANSWER_LOST_REASON,
                                started)
                     return
                 if attempt == self.settings.publish_max_attempts:
-                    await _end(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, error.message, started)
+                    await end(DeliveryStatus.FAILED, Outcome.FAILED, error.message, started)
                     return
                 held = isinstance(error, OutcomeUnknown)
-                await asyncio.to_thread(_wait_to_retry, delivery_id, error.message, started, held=held)
+                await asyncio.to_thread(records.wait_to_retry, delivery_id, error.message, started, held=held)
                 await asyncio.sleep(self._backoff(attempt, error.retry_after))
             except NeedsReconnect as error:
                 accounts.mark_needs_reconnect(account_id)
-                await _end(delivery_id, DeliveryStatus.FAILED, Outcome.NEEDS_RECONNECT, error.message, started)
+                await end(DeliveryStatus.FAILED, Outcome.NEEDS_RECONNECT, error.message, started)
                 return
             except Rejected as error:
-                await _end(delivery_id, DeliveryStatus.FAILED, Outcome.REJECTED, error.message, started)
+                await end(DeliveryStatus.FAILED, Outcome.REJECTED, error.message, started)
                 return
             except Exception as error:  # noqa: BLE001 - a bug must fail this delivery, not hang it in publishing
                 log.exception('delivery %s failed unexpectedly', delivery_id)
-                await _end(delivery_id, DeliveryStatus.FAILED, Outcome.FAILED, f'{type(error).__name__}: {error}',
+                await end(DeliveryStatus.FAILED, Outcome.FAILED, f'{type(error).__name__}: {error}',
                            started)
                 return
             else:
-                await _end(delivery_id, DeliveryStatus.PUBLISHED, Outcome.PUBLISHED, None, started,
+                await end(DeliveryStatus.PUBLISHED, Outcome.PUBLISHED, None, started,
                            remote_id=result.remote_id or None, remote_url=result.remote_url)
                 return
 
@@ -212,167 +188,10 @@ class Engine:
         base = self.settings.retry_base_seconds * 2 ** (attempt - 1)
         return min(base * (0.5 + random.random()), MAX_BACKOFF_SECONDS)
 
-def recover_abandoned() -> list[int]:
-    """Deliveries whose sending process is gone (their lease ran out: a crash, a kill) become interrupted, never
-    silently resent: their request may have reached the platform. Deliveries a live process is sending (on this
-    database, from any machine) are left alone.
-
-    Returns the ids of posts being published that still have pending deliveries: nothing of those was sent yet, so
-    they may be resumed.
-    """
-    now = utcnow()
-    with state.transaction() as change:
-        stuck = change.move_deliveries(DeliveryStatus.INTERRUPTED, only_from=[DeliveryStatus.PUBLISHING],
-                                       where=[sa.or_(Delivery.lease_until.is_(None), Delivery.lease_until < now)],
-                                       last_error=INTERRUPTED_REASON, owner=None, lease_until=None)
-        for delivery_id, _post_id in stuck:
-            change.record_attempt(delivery_id, Outcome.INTERRUPTED, now, error=INTERRUPTED_REASON)
-            change.announce_delivery(delivery_id)
-        for post_id in {post_id for _delivery_id, post_id in stuck}:
-            change.settle_post(post_id)
-        resumable = change.session.exec(select(Post.id).where(Post.status == PostStatus.PUBLISHING).where(
-            sa.exists().where(Delivery.post_id == Post.id, Delivery.status == DeliveryStatus.PENDING))).all()
-    return list(resumable)
-
-
-async def _recover_in_thread() -> None:
-    await asyncio.to_thread(recover_abandoned)
-
-
 def _may_have_arrived(error: Retryable, spec: PlatformSpec) -> bool:
     """Whether sending again could post twice: the answer to a publish was lost, and the platform's client cannot
     find out at the next attempt whether it went up. The user looks, then retries."""
     return isinstance(error, OutcomeUnknown) and not spec.finds_lost_posts
-
-
-def _pending_deliveries_of_due_post(post_id: int) -> list[int]:
-    """A scheduled post that is due, or one queued for now, moves to publishing and its pending deliveries are
-    returned; nothing for any other post."""
-    with state.transaction() as change:
-        if change.move_post(post_id, PostStatus.PUBLISHING, only_from=[PostStatus.SCHEDULED],
-                            where=[Post.scheduled_at <= utcnow()]):
-            change.announce_post(post_id)
-        session = change.session
-        if session.exec(select(Post.status).where(Post.id == post_id)).first() != PostStatus.PUBLISHING:
-            return []
-        return list(session.exec(select(Delivery.id).where(Delivery.post_id == post_id,
-                                                           Delivery.status == DeliveryStatus.PENDING)))
-
-
-class Prepared(NamedTuple):
-    """A pending delivery read before it waits for its turn, so that once claimed, only the request itself stands
-    between the claim and the platform. `account_id` is None when its channel is not connected."""
-    delivery_id: int
-    platform: str
-    channel_id: int
-    account_id: int | None
-    content: PostContent
-
-
-def _prepare(post_id: int, delivery_ids: list[int]) -> list[Prepared]:
-    """The deliveries among `delivery_ids` that are still pending (not sent, no other task has them), read together
-    with their post, media and channels in one session: a post to many channels waits for one read, not one each."""
-    if not delivery_ids:
-        return []
-    with db.session() as session:
-        post = session.get(Post, post_id)
-        deliveries = session.exec(select(Delivery).where(Delivery.id.in_(delivery_ids),
-                                                         Delivery.status == DeliveryStatus.PENDING)).all()
-        by_id = {channel.id: channel for channel in session.exec(
-            select(Channel).where(Channel.id.in_({delivery.channel_id for delivery in deliveries})))}
-        assets = list(session.exec(select(MediaAsset).join(PostMedia, PostMedia.media_id == MediaAsset.id)
-                                   .where(PostMedia.post_id == post_id).order_by(PostMedia.position)))
-    prepared = []
-    for delivery in deliveries:
-        channel = by_id[delivery.channel_id]
-        account_id = channel.account_id if channel.status == AccountStatus.CONNECTED else None
-        prepared.append(Prepared(delivery.id, delivery.platform, channel.id, account_id,
-                                 _content_of(post, assets, delivery)))
-    return prepared
-
-
-def _content_of(post: Post, assets: list[MediaAsset], delivery: Delivery) -> PostContent:
-    """What goes to the delivery's channel: its own version where it has one, else the post's."""
-    spec = registry.get(delivery.platform)
-    version = versions.of_delivery(post, delivery, assets)
-    files = tuple(_media_file(asset, spec) for asset in version.media)
-    return PostContent(text=version.text, media=files, options=version.options,
-                       resume=json.loads(delivery.resume_state or '{}'),
-                       checkpoint=functools.partial(_save_resume_state, delivery.id))
-
-
-def _save_resume_state(delivery_id: int, state: dict) -> None:
-    """Written before the client takes a step it must not repeat blindly, so it survives a crash during it."""
-    with db.session() as session:
-        session.exec(sa.update(Delivery).where(Delivery.id == delivery_id).values(
-            resume_state=json.dumps(state) if state else None))
-
-
-def _media_file(asset, spec: PlatformSpec) -> MediaFile:
-    mime, url = asset.mime_type, None
-    if spec.pulls_media is not None:
-        try:
-            if spec.pulls_media.photos_as_jpeg and not asset.mime_type.startswith('video/'):
-                mime, url = 'image/jpeg', library.signed_jpeg_url(asset)
-            else:
-                url = library.signed_url(asset)
-        except library.PublicUrlMissing:
-            url = None  # the client refuses with the reason, which the user then sees
-    return MediaFile(library.media_path(asset), mime, asset.width, asset.height, asset.duration_s, url=url)
-
-
-def _wait_to_retry(delivery_id: int, error: str, started, *, held: bool) -> None:
-    """Log a failed attempt that will be tried again. A request that did not take effect gives the delivery back
-    (publishing → pending) while it waits; one that may have reached the platform (`held`) keeps it claimed, so a
-    stop meanwhile leaves it interrupted rather than sent twice."""
-    with state.transaction() as change:
-        if held:
-            change.session.exec(sa.update(Delivery).where(Delivery.id == delivery_id).values(
-                attempt_count=Delivery.attempt_count + 1, last_error=error, updated_at=utcnow()))
-        elif not change.move_delivery(delivery_id, DeliveryStatus.PENDING, only_from=[DeliveryStatus.PUBLISHING],
-                                      last_error=error, owner=None, lease_until=None):
-            return
-        change.record_attempt(delivery_id, Outcome.RETRY, started, error=error)
-        change.announce_delivery(delivery_id)
-
-
-async def _end(delivery_id: int, status: str, outcome: str, error: str | None, started,
-               **published: str | None) -> None:
-    """`_finish` in a worker thread: the event loop meanwhile sends other deliveries (a bot's twenty chats, due at
-    once, would otherwise wait for each other's bookkeeping)."""
-    await asyncio.to_thread(_finish, delivery_id, status, outcome, error, started, **published)
-
-
-def _finish(delivery_id: int, status: str, outcome: str, error: str | None, started, *,
-            remote_id: str | None = None, remote_url: str | None = None) -> None:
-    """End a claimed delivery (publishing → published or failed) with the attempt that ended it."""
-    now = utcnow()
-    published = {'remote_id': remote_id, 'remote_url': remote_url, 'published_at': now, 'resume_state': None} \
-        if status == DeliveryStatus.PUBLISHED else {}
-    with state.transaction() as change:
-        if not change.move_delivery(delivery_id, status, only_from=[DeliveryStatus.PUBLISHING], last_error=error,
-                                    owner=None, lease_until=None, **published):
-            log.warning('delivery %s was no longer being sent when it ended as %s', delivery_id, outcome)
-            return
-        change.record_attempt(delivery_id, outcome, started, error=error, remote_id=remote_id, remote_url=remote_url)
-        change.settle_post(_post_of(change, delivery_id))
-        change.announce_delivery(delivery_id)
-
-
-def _fail_unsent(delivery_id: int, reason: str) -> None:
-    """A pending delivery that cannot be sent at all fails with `reason` (pending → failed), nothing sent."""
-    now = utcnow()
-    with state.transaction() as change:
-        if not change.move_delivery(delivery_id, DeliveryStatus.FAILED, only_from=[DeliveryStatus.PENDING],
-                                    last_error=reason):
-            return
-        change.record_attempt(delivery_id, Outcome.FAILED, now, error=reason)
-        change.settle_post(_post_of(change, delivery_id))
-        change.announce_delivery(delivery_id)
-
-
-def _post_of(change: state.Change, delivery_id: int) -> int:
-    return change.session.exec(select(Delivery.post_id).where(Delivery.id == delivery_id)).one()
 
 
 _engine: Engine | None = None

@@ -15,7 +15,7 @@ from services.core.models import Delivery, DeliveryStatus, Post, PostStatus, utc
 from services.platforms import base
 from services.posts import actions, editing
 from services.posts.editing import PostInput, SaveAction
-from services.publishing import due_timer, engine
+from services.publishing import due_timer, engine, records
 from services.team import users
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram
 from tests.harness.builders import channels_of
@@ -158,6 +158,6 @@ async def test_retry_announces_the_delivery_queued_again_and_the_engine_sends_it
 async def test_an_interrupted_delivery_is_announced_with_its_settled_post(author):
     post = saved(author, SaveAction.PUBLISH)
     delivery_id = with_status(post.id, P.PUBLISHING, D.PUBLISHING)  # what a kill during the send leaves
-    resumable, heard = heard_while(engine.recover_abandoned)
+    resumable, heard = heard_while(records.recover_abandoned)
     assert resumable == []
     assert [(e.delivery_id, e.status, e.post_status) for e in heard] == [(delivery_id, D.INTERRUPTED, P.FAILED)]

@@ -16,7 +16,7 @@ from services.core.models import Delivery, DeliveryAttempt, DeliveryStatus, Post
 from services.platforms import base
 from services.posts import editing
 from services.posts.editing import PostInput, SaveAction
-from services.publishing import engine
+from services.publishing import engine, records
 from services.team import users
 from tests.conftest import eventually
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeChat, FakeTelegram, Fault
@@ -93,7 +93,7 @@ async def test_a_delivery_waiting_for_its_pacing_gap_stays_pending_and_is_resume
     assert (status_of(sent), status_of(waiting)) == (DeliveryStatus.PUBLISHING, DeliveryStatus.PENDING)
 
     await stop(*tasks)
-    assert engine.recover_abandoned() == [waiting_post]  # nothing of it left: it is sent after the restart
+    assert records.recover_abandoned() == [waiting_post]  # nothing of it left: it is sent after the restart
     assert (status_of(sent), status_of(waiting)) == (DeliveryStatus.INTERRUPTED, DeliveryStatus.PENDING)
     assert editing.get_post(sent_post).post.status == PostStatus.FAILED
 
@@ -145,7 +145,7 @@ async def test_a_retry_that_did_not_take_effect_waits_pending(fake, author):
     await eventually(lambda: outcomes_of(delivery_id) == ['retry'])
     assert status_of(delivery_id) == DeliveryStatus.PENDING  # Telegram refused it: nothing is out there
     await stop(task)
-    assert engine.recover_abandoned() == [post_id]
+    assert records.recover_abandoned() == [post_id]
     assert fake.sent == []
 
 
@@ -163,5 +163,5 @@ async def test_a_request_that_may_have_arrived_is_never_left_pending(fake, autho
     await eventually(lambda: outcomes_of(delivery_id) != [])
     assert status_of(delivery_id) != DeliveryStatus.PENDING
     await stop(task)
-    assert engine.recover_abandoned() == []  # never resent behind the user's back
+    assert records.recover_abandoned() == []  # never resent behind the user's back
     assert status_of(delivery_id) in (DeliveryStatus.INTERRUPTED, DeliveryStatus.FAILED)

@@ -21,7 +21,7 @@ from services.core.models import (
 )
 from services.platforms import base
 from services.posts import actions
-from services.publishing import engine
+from services.publishing import engine, records
 from tests.fakes.telegram import FakeTelegram, Fault
 from tests.harness import boot, connected, first_admin, queued, stop_services
 
@@ -145,7 +145,7 @@ async def test_crash_mid_publish_leaves_it_interrupted_not_resent(publisher, fak
     delivery_id = delivery_of(post_id).id
     with db.session() as session:  # what a kill during the send leaves behind
         session.get(Delivery, delivery_id).status = DeliveryStatus.PUBLISHING
-    assert engine.recover_abandoned() == []
+    assert records.recover_abandoned() == []
     delivery = delivery_of(post_id)
     assert delivery.status == DeliveryStatus.INTERRUPTED
     assert post_status(post_id) == PostStatus.FAILED
@@ -159,7 +159,7 @@ async def test_crash_mid_publish_leaves_it_interrupted_not_resent(publisher, fak
 async def test_queued_posts_are_resumed_after_a_restart(publisher):
     _runner, author = publisher
     post_id = queue_post(author)
-    assert engine.recover_abandoned() == [post_id]
+    assert records.recover_abandoned() == [post_id]
 
 
 async def test_every_state_change_is_announced(publisher):
@@ -208,4 +208,4 @@ async def test_a_clients_checkpoint_is_kept_with_the_delivery_until_it_is_publis
     delivery.resume_state = '{"step": "halfway"}'  # as a crash would have left it
     with db.session() as session:
         post = session.get(Post, post_id)
-    assert engine._content_of(post, [], delivery).resume == {'step': 'halfway'}
+    assert records.content_of(post, [], delivery).resume == {'step': 'halfway'}

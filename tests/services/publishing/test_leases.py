@@ -15,7 +15,7 @@ from services.core.models import Delivery, DeliveryAttempt, DeliveryStatus
 from services.platforms import base
 from services.posts import editing
 from services.posts.editing import PostInput, SaveAction
-from services.publishing import engine
+from services.publishing import engine, records
 from services.team import users
 from tests.conftest import eventually
 from tests.fakes.telegram import FakeTelegram, Fault
@@ -63,7 +63,7 @@ async def test_a_process_starting_beside_a_live_one_leaves_its_sends_alone(sendi
     sent = reload(delivery_id)
     assert (sent.status, sent.owner) == (DeliveryStatus.PUBLISHING, process_a.instance)
 
-    assert engine.recover_abandoned() == []  # what process B does when it starts, and every half lease
+    assert records.recover_abandoned() == []  # what process B does when it starts, and every half lease
 
     assert reload(delivery_id).status == DeliveryStatus.PUBLISHING
 
@@ -83,10 +83,10 @@ async def test_the_sends_of_a_process_that_is_gone_become_interrupted_once_their
     task.cancel()  # process A is killed: nothing renews its lease any more
     await asyncio.gather(task, return_exceptions=True)
     await process_a.stop()
-    assert engine.recover_abandoned() == [] and reload(delivery_id).status == DeliveryStatus.PUBLISHING
+    assert records.recover_abandoned() == [] and reload(delivery_id).status == DeliveryStatus.PUBLISHING
 
     leases_run_out()
-    engine.recover_abandoned()
+    records.recover_abandoned()
 
     gone = reload(delivery_id)
     assert (gone.status, gone.owner, gone.lease_until) == (DeliveryStatus.INTERRUPTED, None, None)

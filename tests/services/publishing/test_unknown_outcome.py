@@ -9,7 +9,7 @@ import pytest
 from services.core.models import DeliveryStatus, PostStatus
 from services.platforms import registry
 from services.posts import actions
-from services.publishing import engine
+from services.publishing import records
 from tests.fakes.telegram import Fault
 from tests.services.publishing import test_engine
 from tests.services.publishing.test_engine import attempts_of, delivery_of, post_status, queue_post
@@ -36,7 +36,7 @@ async def test_message_whose_answer_was_lost_arrives_once_and_the_delivery_says_
     assert [(m.method, m.text) for m in fake.sent] == [('sendMessage', 'Sent once')]
     delivery = delivery_of(post_id)
     assert (delivery.status, delivery.attempt_count) == (DeliveryStatus.INTERRUPTED, 1)
-    assert delivery.last_error == engine.ANSWER_LOST_REASON
+    assert delivery.last_error == records.ANSWER_LOST_REASON
     assert 'may or may not have arrived' in delivery.last_error
     assert [a.outcome for a in attempts_of(delivery.id)] == ['interrupted']
     assert post_status(post_id) == PostStatus.FAILED

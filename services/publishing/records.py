@@ -1,0 +1,205 @@
+"""What the engine reads and writes about deliveries besides claiming them: a due post's pending deliveries, read
+together; the end of each attempt, in the attempt log with the post's status settled; and the judging of deliveries
+whose sending process is gone."""
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from services.core import db
+from services.core.i18n import N_
+from services.core.models import (
+    AccountStatus,
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    MediaAsset,
+    Post,
+    PostMedia,
+    PostStatus,
+    utcnow,
+)
+from services.media import library
+from services.platforms import registry
+from services.platforms.base import MediaFile, PostContent
+from services.platforms.spec import PlatformSpec
+from services.posts import state, versions
+
+log = logging.getLogger(__name__)
+INTERRUPTED_REASON = N_('The app stopped while this was being sent, so it may or may not have arrived. '
+                        'Check the platform, then retry if it is missing.')
+NO_ACCOUNT_REASON = N_('This channel is not connected. Connect it on the Channels page, then retry.')
+ANSWER_LOST_REASON = N_('The platform\'s answer was lost after this was sent, so it may or may not have arrived. '
+                        'Check the platform, then retry if it is missing.')
+
+
+class Outcome:
+    PUBLISHED = 'published'
+    RETRY = 'retry'
+    FAILED = 'failed'
+    REJECTED = 'rejected'
+    NEEDS_RECONNECT = 'needs_reconnect'
+    INTERRUPTED = 'interrupted'
+
+
+def recover_abandoned() -> list[int]:
+    """Deliveries whose sending process is gone (their lease ran out: a crash, a kill) become interrupted, never
+    silently resent: their request may have reached the platform. Deliveries a live process is sending (on this
+    database, from any machine) are left alone.
+
+    Returns the ids of posts being published that still have pending deliveries: nothing of those was sent yet, so
+    they may be resumed.
+    """
+    now = utcnow()
+    with state.transaction() as change:
+        stuck = change.move_deliveries(DeliveryStatus.INTERRUPTED, only_from=[DeliveryStatus.PUBLISHING],
+                                       where=[sa.or_(Delivery.lease_until.is_(None), Delivery.lease_until < now)],
+                                       last_error=INTERRUPTED_REASON, owner=None, lease_until=None)
+        for delivery_id, _post_id in stuck:
+            change.record_attempt(delivery_id, Outcome.INTERRUPTED, now, error=INTERRUPTED_REASON)
+            change.announce_delivery(delivery_id)
+        for post_id in {post_id for _delivery_id, post_id in stuck}:
+            change.settle_post(post_id)
+        resumable = change.session.exec(select(Post.id).where(Post.status == PostStatus.PUBLISHING).where(
+            sa.exists().where(Delivery.post_id == Post.id, Delivery.status == DeliveryStatus.PENDING))).all()
+    return list(resumable)
+
+
+async def recover_in_thread() -> None:
+    await asyncio.to_thread(recover_abandoned)
+
+
+def pending_of_due_post(post_id: int) -> list[int]:
+    """A scheduled post that is due, or one queued for now, moves to publishing and its pending deliveries are
+    returned; nothing for any other post."""
+    with state.transaction() as change:
+        if change.move_post(post_id, PostStatus.PUBLISHING, only_from=[PostStatus.SCHEDULED],
+                            where=[Post.scheduled_at <= utcnow()]):
+            change.announce_post(post_id)
+        session = change.session
+        if session.exec(select(Post.status).where(Post.id == post_id)).first() != PostStatus.PUBLISHING:
+            return []
+        return list(session.exec(select(Delivery.id).where(Delivery.post_id == post_id,
+                                                           Delivery.status == DeliveryStatus.PENDING)))
+
+
+class Prepared(NamedTuple):
+    """A pending delivery read before it waits for its turn, so that once claimed, only the request itself stands
+    between the claim and the platform. `account_id` is None when its channel is not connected."""
+    delivery_id: int
+    platform: str
+    channel_id: int
+    account_id: int | None
+    content: PostContent
+
+
+def prepare(post_id: int, delivery_ids: list[int]) -> list[Prepared]:
+    """The deliveries among `delivery_ids` that are still pending (not sent, no other task has them), read together
+    with their post, media and channels in one session: a post to many channels waits for one read, not one each."""
+    if not delivery_ids:
+        return []
+    with db.session() as session:
+        post = session.get(Post, post_id)
+        deliveries = session.exec(select(Delivery).where(Delivery.id.in_(delivery_ids),
+                                                         Delivery.status == DeliveryStatus.PENDING)).all()
+        by_id = {channel.id: channel for channel in session.exec(
+            select(Channel).where(Channel.id.in_({delivery.channel_id for delivery in deliveries})))}
+        assets = list(session.exec(select(MediaAsset).join(PostMedia, PostMedia.media_id == MediaAsset.id)
+                                   .where(PostMedia.post_id == post_id).order_by(PostMedia.position)))
+    prepared = []
+    for delivery in deliveries:
+        channel = by_id[delivery.channel_id]
+        account_id = channel.account_id if channel.status == AccountStatus.CONNECTED else None
+        prepared.append(Prepared(delivery.id, delivery.platform, channel.id, account_id,
+                                 content_of(post, assets, delivery)))
+    return prepared
+
+
+def content_of(post: Post, assets: list[MediaAsset], delivery: Delivery) -> PostContent:
+    """What goes to the delivery's channel: its own version where it has one, else the post's."""
+    spec = registry.get(delivery.platform)
+    version = versions.of_delivery(post, delivery, assets)
+    files = tuple(_media_file(asset, spec) for asset in version.media)
+    return PostContent(text=version.text, media=files, options=version.options,
+                       resume=json.loads(delivery.resume_state or '{}'),
+                       checkpoint=functools.partial(save_resume_state, delivery.id))
+
+
+def save_resume_state(delivery_id: int, state: dict) -> None:
+    """Written before the client takes a step it must not repeat blindly, so it survives a crash during it."""
+    with db.session() as session:
+        session.exec(sa.update(Delivery).where(Delivery.id == delivery_id).values(
+            resume_state=json.dumps(state) if state else None))
+
+
+def _media_file(asset, spec: PlatformSpec) -> MediaFile:
+    mime, url = asset.mime_type, None
+    if spec.pulls_media is not None:
+        try:
+            if spec.pulls_media.photos_as_jpeg and not asset.mime_type.startswith('video/'):
+                mime, url = 'image/jpeg', library.signed_jpeg_url(asset)
+            else:
+                url = library.signed_url(asset)
+        except library.PublicUrlMissing:
+            url = None  # the client refuses with the reason, which the user then sees
+    return MediaFile(library.media_path(asset), mime, asset.width, asset.height, asset.duration_s, url=url)
+
+
+def wait_to_retry(delivery_id: int, error: str, started, *, held: bool) -> None:
+    """Log a failed attempt that will be tried again. A request that did not take effect gives the delivery back
+    (publishing → pending) while it waits; one that may have reached the platform (`held`) keeps it claimed, so a
+    stop meanwhile leaves it interrupted rather than sent twice."""
+    with state.transaction() as change:
+        if held:
+            change.session.exec(sa.update(Delivery).where(Delivery.id == delivery_id).values(
+                attempt_count=Delivery.attempt_count + 1, last_error=error, updated_at=utcnow()))
+        elif not change.move_delivery(delivery_id, DeliveryStatus.PENDING, only_from=[DeliveryStatus.PUBLISHING],
+                                      last_error=error, owner=None, lease_until=None):
+            return
+        change.record_attempt(delivery_id, Outcome.RETRY, started, error=error)
+        change.announce_delivery(delivery_id)
+
+
+async def end(delivery_id: int, status: str, outcome: str, error: str | None, started,
+               **published: str | None) -> None:
+    """`finish` in a worker thread: the event loop meanwhile sends other deliveries (a bot's twenty chats, due at
+    once, would otherwise wait for each other's bookkeeping)."""
+    await asyncio.to_thread(finish, delivery_id, status, outcome, error, started, **published)
+
+
+def finish(delivery_id: int, status: str, outcome: str, error: str | None, started, *,
+            remote_id: str | None = None, remote_url: str | None = None) -> None:
+    """End a claimed delivery (publishing → published or failed) with the attempt that ended it."""
+    now = utcnow()
+    published = {'remote_id': remote_id, 'remote_url': remote_url, 'published_at': now, 'resume_state': None} \
+        if status == DeliveryStatus.PUBLISHED else {}
+    with state.transaction() as change:
+        if not change.move_delivery(delivery_id, status, only_from=[DeliveryStatus.PUBLISHING], last_error=error,
+                                    owner=None, lease_until=None, **published):
+            log.warning('delivery %s was no longer being sent when it ended as %s', delivery_id, outcome)
+            return
+        change.record_attempt(delivery_id, outcome, started, error=error, remote_id=remote_id, remote_url=remote_url)
+        change.settle_post(post_of(change, delivery_id))
+        change.announce_delivery(delivery_id)
+
+
+def fail_unsent(delivery_id: int, reason: str) -> None:
+    """A pending delivery that cannot be sent at all fails with `reason` (pending → failed), nothing sent."""
+    now = utcnow()
+    with state.transaction() as change:
+        if not change.move_delivery(delivery_id, DeliveryStatus.FAILED, only_from=[DeliveryStatus.PENDING],
+                                    last_error=reason):
+            return
+        change.record_attempt(delivery_id, Outcome.FAILED, now, error=reason)
+        change.settle_post(post_of(change, delivery_id))
+        change.announce_delivery(delivery_id)
+
+
+def post_of(change: state.Change, delivery_id: int) -> int:
+    return change.session.exec(select(Delivery.post_id).where(Delivery.id == delivery_id)).one()
