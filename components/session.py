@@ -10,7 +10,7 @@ from nicegui import context, ui
 
 from services.core.models import User
 from services.team import auth
-from services.web.browser_session import check_current_session, end_session
+from services.web.browser_session import check_current_session
 
 
 def client_ip() -> str:
@@ -24,15 +24,16 @@ def page_user(request: Request) -> User:
 
 
 def guarded(handler: Callable) -> Callable:
-    """Run an event handler only while the session is still valid; otherwise end it and go to sign-in."""
+    """Run an event handler only while the session is still valid; otherwise open the page again, where the access
+    gate ends the session, says why and offers to sign in (and come back)."""
 
     @functools.wraps(handler)
     async def run(*args, **kwargs):
         try:
             check_current_session()
-        except auth.SessionInvalid as error:
-            end_session(error.message, **error.params)
-            ui.navigate.to('/login')
+        except auth.SessionInvalid:
+            request = context.client.request
+            ui.navigate.to(request.url.path + (f'?{request.url.query}' if request.url.query else ''))
             return None
         result = handler(*args, **kwargs)
         return await result if inspect.isawaitable(result) else result

@@ -11,14 +11,14 @@ from nicegui.elements.mixins.text_element import TextElement
 from nicegui.translations import translations as nicegui_translations
 
 from components.language_switch import language_switch
-from components.session import client_ip, guarded
+from components.session import guarded
 from components.translate import _, current_language
 from services.core import i18n
 from services.core.i18n import N_
 from services.core.models import User
-from services.team import auth, users
+from services.team import users
 from services.team.permissions import Action, can
-from services.web.browser_session import end_session, pop_flash
+from services.web.browser_session import pop_flash, sign_out_check
 
 FONTS_DIR = Path(__file__).parent / 'fonts'
 QUASAR_LANGUAGE = {'en': 'en-US', 'ar': 'ar'}
@@ -211,6 +211,4 @@ def _switch_language(user: User, language: str) -> None:
 
 
 def _sign_out(user: User) -> None:
-    auth.record_sign_out(user, ip=client_ip())
-    end_session(N_('You have signed out.'))
-    ui.navigate.to('/login')
+    ui.navigate.to(f'/logout?check={sign_out_check(user)}')  # the answer to a request forgets the cookie

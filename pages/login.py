@@ -1,6 +1,7 @@
 """Sign in, and come back to the page first asked for. A plain HTML form (see pages/plain_page.py)."""
 from __future__ import annotations
 
+import hmac
 from html import escape
 
 from fastapi import APIRouter, Form, Request
@@ -12,12 +13,13 @@ from services.core.config import get_settings
 from services.core.i18n import N_
 from services.team import auth
 from services.team.auth import AuthError
-from services.web.browser_session import pop_flash, safe_next, start_session
+from services.web.browser_session import drop_token, end_session, pop_flash, safe_next, sign_out_check, start_session
 
 router = APIRouter()
 
 FORM = plain_page.template('login.html')
-INFO_MESSAGES = {N_('You have signed out.'), N_('Please sign in to continue.')}
+SIGNED_OUT = N_('You have signed out.')
+INFO_MESSAGES = {SIGNED_OUT, N_('Please sign in to continue.')}
 FORM_EXPIRED = N_('The sign-in form had expired. Please sign in again.')
 
 
@@ -47,8 +49,22 @@ async def login_submit(request: Request, username: str = Form(''), password: str
         return _render(request, language=language, next_path=next, username=username,
                        notice=(refusal, {}, 'error'), status_code=status)
     await plain_page.new_session_id(request)
-    start_session(user, token)
-    return RedirectResponse(safe_next(next), status_code=303)
+    answer = RedirectResponse(safe_next(next), status_code=303)
+    start_session(request, answer, user, token)
+    return answer
+
+
+@router.get('/logout')
+def sign_out(request: Request, check: str = '') -> RedirectResponse:
+    """The sign-out link of the signed-in pages (see `sign_out_check`); the access gate let only a session through."""
+    user = request.state.user
+    if not hmac.compare_digest(check, sign_out_check(user)):
+        return RedirectResponse('/')
+    auth.record_sign_out(user, ip=request.client.host if request.client else '')
+    end_session(SIGNED_OUT)
+    answer = RedirectResponse('/login', status_code=303)
+    drop_token(answer)
+    return answer
 
 
 def _render(request: Request, *, language: str, next_path: str, notice: plain_page.Notice | None = None,

@@ -12,7 +12,7 @@ from services.core.config import get_settings
 from services.core.i18n import LANGUAGES, N_
 from services.team import auth, users
 from services.team.auth import AuthError
-from services.web.browser_session import TOKEN_KEY, flash
+from services.web.browser_session import flash, hand_over
 
 CHANGED = N_('Your password has been changed. Other sessions were signed out.')
 
@@ -75,7 +75,7 @@ def _password_form(user_id: int, *, first_choice: bool) -> None:
                 return
             if changed is None:
                 return
-            app.storage.user[TOKEN_KEY] = auth.issue_token(changed, get_settings().secret_key)
+            hand_over(auth.issue_token(changed, get_settings().secret_key))
             if first_choice:
                 flash(CHANGED, kind='positive')
                 ui.navigate.to('/')

@@ -80,8 +80,9 @@ async def setup_submit(request: Request, code: str = Form(''), csrf: str = Form(
         return _render_form(request, **again, notice=(refusal, {}, 'error'), status_code=400)
     setup_code.forget()
     await plain_page.new_session_id(request)
-    start_session(user, auth.issue_token(user, get_settings().secret_key))
-    return RedirectResponse('/', status_code=303)
+    answer = RedirectResponse('/', status_code=303)
+    start_session(request, answer, user, auth.issue_token(user, get_settings().secret_key))
+    return answer
 
 
 def _client_ip(request: Request) -> str:

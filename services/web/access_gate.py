@@ -16,10 +16,11 @@ from services.core.i18n import N_
 from services.team import permissions, users
 from services.team.auth import SessionInvalid
 from services.web.api_errors import language
-from services.web.browser_session import check_current_session, end_session, flash, login_url
+from services.web.browser_session import check_request_session, drop_token, end_session, flash, keep_token, login_url
 
 # The API authenticates each request with a bearer token of its own.
-OPEN_PREFIXES = ('/_nicegui', '/fonts/', '/healthz', '/favicon', '/media/signed/', '/api/', '/docs', '/openapi.json')
+OPEN_PREFIXES = ('/_nicegui', '/fonts/', '/healthz', '/readyz', '/favicon', '/media/signed/', '/api/', '/docs',
+                 '/openapi.json')
 UPLOAD_PATH = re.compile(r'^(/_nicegui/client/[^/]+/upload/[^/]+|/api/v1/media)$')
 MULTIPART_OVERHEAD = 64 * 1024
 SETUP_PATH = '/setup'
@@ -50,16 +51,28 @@ async def access_gate(request: Request, call_next):
     if path == SETUP_PATH:
         return RedirectResponse(LOGIN_PATH, status_code=303)  # also for a form sent after the admin was created
     try:
-        request.state.user = check_current_session().user
+        session = check_request_session(request)
     except SessionInvalid as refusal:
         if path == LOGIN_PATH:
             return await call_next(request)
         next_path = path + (f'?{request.url.query}' if request.url.query else '')
         end_session(refusal.message, **refusal.params)
-        return RedirectResponse(login_url(next_path))
+        answer = RedirectResponse(login_url(next_path))
+        drop_token(answer)
+        return answer
+    request.state.renewed_token = session.renewed_token
+    answer = await _let_through(request, call_next, session.user)
+    if session.renewed_token:
+        keep_token(request, answer, session.renewed_token)
+    return answer
+
+
+async def _let_through(request: Request, call_next, user):
+    """A signed-in user's request: to the page, or away from a page they may not open (yet)."""
+    request.state.user = user
+    path = request.url.path
     if path == LOGIN_PATH:
         return RedirectResponse('/')
-    user = request.state.user
     if user.must_change_password and path != SETTINGS_PATH:
         return RedirectResponse(SETTINGS_PATH)
     needed = PAGE_PERMISSIONS.get(path)

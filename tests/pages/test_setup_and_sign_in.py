@@ -10,6 +10,7 @@ from sqlmodel import select
 from services.core import db
 from services.core.models import Role
 from services.core.models import User as Account
+from services.web.browser_session import SESSION_COOKIE
 from tests.conftest import ADMIN, audit_actions, on_sign_in_page, open_signed_in, sign_in
 
 
@@ -216,11 +217,15 @@ async def test_change_password_needs_the_current_one(user: User, admin):
                           kind=ui.notification)
 
 
-def stored_session() -> dict:
-    from nicegui import app
+def session_token(user: User) -> str:
+    return user.http_client.cookies[SESSION_COOKIE]
 
-    # the simulated browser's own storage: the one its sign-in started (the one before it holds no token)
-    return next(storage for storage in app.storage._users.values() if 'token' in storage)
+
+def replace_session_token(user: User, token: str) -> None:
+    """The browser's session cookie, replaced (as an attacker or an old cookie would)."""
+    cookie = next(cookie for cookie in user.http_client.cookies.jar if cookie.name == SESSION_COOKIE)
+    user.http_client.cookies.delete(SESSION_COOKIE)
+    user.http_client.cookies.set(SESSION_COOKIE, token, domain=cookie.domain, path=cookie.path)
 
 
 async def test_expired_token_leads_to_sign_in_and_back(user: User, admin):
@@ -231,8 +236,8 @@ async def test_expired_token_leads_to_sign_in_and_back(user: User, admin):
     from services.team import auth
 
     await open_signed_in(user, *ADMIN)
-    stored_session()['token'] = auth.issue_token(admin, get_settings().secret_key,
-                                                 now=utcnow() - timedelta(minutes=31))
+    replace_session_token(user, auth.issue_token(admin, get_settings().secret_key,
+                                                 now=utcnow() - timedelta(minutes=31)))
     await user.open('/?view=week')
     await on_sign_in_page(user, 'Your session has expired. Please sign in again.')
     response = await sign_in(user, *ADMIN, form_url=str(user.plain_page.url))
@@ -241,9 +246,8 @@ async def test_expired_token_leads_to_sign_in_and_back(user: User, admin):
 
 async def test_tampered_token_leads_to_sign_in(user: User, admin):
     await open_signed_in(user, *ADMIN)
-    session = stored_session()
-    header, claims, signature = session['token'].split('.')
-    session['token'] = f'{header}.{claims}.{signature[::-1]}'
+    header, claims, signature = session_token(user).split('.')
+    replace_session_token(user, f'{header}.{claims}.{signature[::-1]}')
     await user.open('/')
     await on_sign_in_page(user, 'Your session is not valid. Please sign in again.')
 
@@ -257,10 +261,10 @@ async def test_active_user_token_is_renewed(user: User, admin):
 
     await open_signed_in(user, *ADMIN)
     aging = auth.issue_token(admin, get_settings().secret_key, now=utcnow() - timedelta(minutes=20))
-    stored_session()['token'] = aging
+    replace_session_token(user, aging)
     await user.open('/')
     await user.should_see(marker='welcome')
-    renewed = stored_session()['token']
+    renewed = session_token(user)
     assert renewed != aging
     assert auth.decode_token(renewed, get_settings().secret_key)['exp'] > utcnow().timestamp() + 29 * 60
 
