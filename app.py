@@ -94,7 +94,16 @@ def main() -> None:
     from services import lifecycle
     from services.core import db
     from services.team import users
-    from services.web import access_gate, api, channel_pictures, health, media_routes, oauth_callback, security_headers
+    from services.web import (
+        access_gate,
+        api,
+        channel_pictures,
+        health,
+        media_routes,
+        oauth_callback,
+        route_cookie,
+        security_headers,
+    )
 
     try:
         db.init_db(settings.database_url)
@@ -113,6 +122,7 @@ def main() -> None:
 
     theme.install()
     access_gate.install()
+    route_cookie.install()
     security_headers.install()  # outermost: it also covers the gate's own redirects
     api.install()
     for module in (health, media_routes, channel_pictures, setup, login, home, compose, calendar, history, post_detail,

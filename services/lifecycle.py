@@ -12,6 +12,12 @@ from services.platforms.base import close_http_client
 from services.publishing import due_timer, engine, records
 
 log = logging.getLogger(__name__)
+_ready = False
+
+
+def is_ready() -> bool:
+    """Whether this process takes work: its services have started and it is not shutting down."""
+    return _ready
 
 
 async def start_services(settings: Settings) -> None:
@@ -33,13 +39,21 @@ async def start_services(settings: Settings) -> None:
     await due_timer.start_scheduler(settings)
     token_refresh.start_token_refresh(settings)
     cleanup.start_unused_media_sweep()
+    global _ready
+    _ready = True
 
 
 async def stop_services() -> None:
-    event_bus.stop_listening()
+    """Shutting down (SIGTERM, a rolling restart): not ready any more, no post fired here, what is being sent gets
+    its grace period and the rest goes back to the other processes (see Engine.drain)."""
+    global _ready
+    _ready = False
     await due_timer.stop_scheduler()
     with contextlib.suppress(RuntimeError):  # no engine was started
-        await engine.get_engine().stop()
+        publisher = engine.get_engine()
+        await publisher.drain()
+        await publisher.stop()
+    event_bus.stop_listening()
     await token_refresh.stop_token_refresh()
     await cleanup.stop_unused_media_sweep()
     await close_http_client()

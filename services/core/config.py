@@ -37,6 +37,8 @@ class Settings:
     platforms: dict[str, dict[str, str]] = field(default_factory=dict)
     publish_concurrency: int = 8
     delivery_lease_seconds: float = 60.0  # how long a sending process's claim lasts unless it renews it
+    shutdown_grace_seconds: float = 8.0  # on SIGTERM, how long requests under way get to finish
+    route_name: str = ''  # behind a proxy with several processes: this one's name in the proxy's route cookie
     publish_max_attempts: int = 5
     retry_base_seconds: float = 2.0
     # Seconds between two sends to the same account (<PLATFORM>_PACING_SECONDS; 0 turns pacing off).
@@ -103,6 +105,8 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
                    for spec in specs},
         publish_concurrency=_int_setting('PUBLISH_CONCURRENCY', get('PUBLISH_CONCURRENCY', '8'), low=1, high=256),
         delivery_lease_seconds=_float_setting('DELIVERY_LEASE_SECONDS', get('DELIVERY_LEASE_SECONDS', '60')),
+        shutdown_grace_seconds=_float_setting('SHUTDOWN_GRACE_SECONDS', get('SHUTDOWN_GRACE_SECONDS', '8')),
+        route_name=get('ROUTE_NAME', '').strip(),
         publish_max_attempts=_int_setting('PUBLISH_MAX_ATTEMPTS', get('PUBLISH_MAX_ATTEMPTS', '5'), low=1, high=50),
         retry_base_seconds=_float_setting('RETRY_BASE_SECONDS', get('RETRY_BASE_SECONDS', '2')),
         pacing_seconds={spec.name: _float_setting(f'{spec.name.upper()}_PACING_SECONDS',

@@ -92,11 +92,13 @@ class Change:
                                  ).rowcount == 1
 
     def move_delivery(self, delivery_id: int, to: str, *, only_from: Iterable[str] | None = None,
-                      **values: Any) -> bool:
-        """Move the delivery to `to` if its status is one that may (narrowed to `only_from`); other columns take
-        `values`. False when it was not in such a status (another task or process has moved it). Raises IllegalMove."""
+                      where: Iterable[Any] = (), **values: Any) -> bool:
+        """Move the delivery to `to` if its status is one that may (narrowed to `only_from`) and it meets `where`;
+        other columns take `values`. False when it was not in such a status (another task or process has moved it).
+        Raises IllegalMove."""
         sources = _sources(DELIVERY_MOVES, to, only_from)
-        moved = self.session.exec(sa.update(Delivery).where(Delivery.id == delivery_id, Delivery.status.in_(sources))
+        moved = self.session.exec(sa.update(Delivery).where(Delivery.id == delivery_id, Delivery.status.in_(sources),
+                                                            *where)
                                   .values(status=to, updated_at=utcnow(), **values)).rowcount
         return moved == 1
 

@@ -15,7 +15,7 @@ import os
 import random
 import socket
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -47,11 +47,12 @@ class Engine:
         self.instance = f'{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}'
         self._leases = Periodic('delivery leases', self.renew_leases, first_delay_s=settings.delivery_lease_seconds / 3,
                                 interval_s=settings.delivery_lease_seconds / 3)
-        self._recovery = Periodic('abandoned deliveries', records.recover_in_thread,
+        self._recovery = Periodic('abandoned deliveries', self._recover,
                                   first_delay_s=settings.delivery_lease_seconds / 2,
                                   interval_s=settings.delivery_lease_seconds / 2)
         self._turns = Turns(settings)
         self._tasks: set[asyncio.Task] = set()
+        self._draining = asyncio.Event()
         try:
             self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
@@ -76,20 +77,25 @@ class Engine:
             raise RuntimeError('the engine has no event loop to publish on')
 
     def _spawn(self, post_id: int) -> None:
+        if self._draining.is_set():
+            return  # another process sends it (its deliveries are free), or this one after its restart
         task = asyncio.create_task(self.publish_post(post_id), name=f'publish post {post_id}')
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def publish_post(self, post_id: int) -> None:
         """Send every pending delivery of a post that is due, concurrently."""
-        pending = records.prepare(post_id, records.pending_of_due_post(post_id))
+        pending = records.prepare(post_id, records.pending_of_due_post(post_id), self.instance, self._lease())
+        if pending:
+            self._leases.start()
         await asyncio.gather(*(self.run_delivery(prepared) for prepared in pending))
 
     async def run_delivery(self, prepared: records.Prepared) -> None:
         """Send one pending delivery, retrying what may be retried. Does nothing when another task has it.
 
-        It stays pending while it waits for its account's pacing gap and a sending slot, and is claimed only then;
-        a claim lost to another task or process gives the slot and the gap back to the next delivery.
+        It stays pending (reserved by this process) while it waits for its account's pacing gap and a sending slot,
+        and is claimed only then; a claim lost to another task or process gives the slot and the gap back to the next
+        delivery. Once the process drains, what it has not sent is given back for another process.
         """
         delivery_id, platform, channel_id, account_id, content = prepared
         if account_id is None:
@@ -107,6 +113,7 @@ class Engine:
             try:
                 async with self._turns.take(spec, channel_id, account_id, gap, claim) as claimed:
                     if not claimed:
+                        records.release(self.instance, delivery_id)
                         return
                     # its store keeps a renewed token or a moved chat the moment it changes
                     account = account or channels.sending_account(channel_id)
@@ -126,7 +133,10 @@ class Engine:
                     return
                 held = isinstance(error, OutcomeUnknown)
                 await asyncio.to_thread(records.wait_to_retry, delivery_id, error.message, started, held=held)
-                await asyncio.sleep(self._backoff(attempt, error.retry_after))
+                if await self._drained_within(self._backoff(attempt, error.retry_after)):
+                    if not held:  # a held one may have reached the platform: its lease decides
+                        records.release(self.instance, delivery_id)
+                    return
             except NeedsReconnect as error:
                 accounts.mark_needs_reconnect(account_id)
                 await end(DeliveryStatus.FAILED, Outcome.NEEDS_RECONNECT, error.message, started)
@@ -145,26 +155,52 @@ class Engine:
                 return
 
     def _claim(self, delivery_id: int) -> bool:
-        """Take the delivery (pending → publishing) under this process's lease; False when another task, tab or
-        process has it."""
-        self._leases.start()
-        lease = utcnow() + timedelta(seconds=self.settings.delivery_lease_seconds)
+        """Take the delivery this process reserved (pending → publishing) under its lease; False when another
+        process has it (its reservation ran out meanwhile) or this one is draining."""
+        if self._draining.is_set():
+            return False
         with state.transaction() as change:
             claimed = change.move_delivery(delivery_id, DeliveryStatus.PUBLISHING, only_from=[DeliveryStatus.PENDING],
+                                           where=[Delivery.owner == self.instance],
                                            attempt_count=Delivery.attempt_count + 1, last_error=None,
-                                           owner=self.instance, lease_until=lease)
+                                           lease_until=self._lease())
             if claimed:
                 change.announce_delivery(delivery_id)
         return claimed
 
+    def _lease(self) -> datetime:
+        return utcnow() + timedelta(seconds=self.settings.delivery_lease_seconds)
+
     async def renew_leases(self) -> int:
-        """Extend the lease of every delivery this process is sending (or holds between two attempts); returns how
-        many. Runs every third of a lease while the engine has claimed anything."""
-        lease = utcnow() + timedelta(seconds=self.settings.delivery_lease_seconds)
+        """Extend the lease of every delivery this process is sending or has reserved (waiting for its turn or to
+        retry); returns how many. Runs every third of a lease while the engine has work."""
         with db.session() as session:
             return session.exec(sa.update(Delivery).where(
-                Delivery.owner == self.instance, Delivery.status == DeliveryStatus.PUBLISHING,
-            ).values(lease_until=lease)).rowcount
+                Delivery.owner == self.instance,
+                Delivery.status.in_([DeliveryStatus.PUBLISHING, DeliveryStatus.PENDING]),
+            ).values(lease_until=self._lease())).rowcount
+
+    async def _recover(self) -> None:
+        """`records.recover_abandoned`, then send here what it found free (another process drained or died)."""
+        for post_id in await asyncio.to_thread(records.recover_abandoned):
+            self.start(post_id)
+
+    async def drain(self) -> None:
+        """Stop taking work (SIGTERM, a rolling restart): nothing more is claimed, waits to retry end, requests under
+        way get `shutdown_grace_seconds` to finish; everything not sent is given back, pending, for another process
+        (or this one's next start). A request still under way then is left to its lease."""
+        self._draining.set()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=self.settings.shutdown_grace_seconds)
+        await asyncio.to_thread(records.release, self.instance)
+
+    async def _drained_within(self, seconds: float) -> bool:
+        """Wait `seconds` (before a retry); True at once if the process starts draining meanwhile."""
+        try:
+            await asyncio.wait_for(self._draining.wait(), timeout=seconds)
+        except TimeoutError:
+            return False
+        return True
 
     def watch_abandoned(self) -> None:
         """From now on, every half lease, judge deliveries whose sending process is gone (`recover_abandoned`):

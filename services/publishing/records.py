@@ -7,6 +7,7 @@ import asyncio
 import functools
 import json
 import logging
+from datetime import datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -53,8 +54,8 @@ def recover_abandoned() -> list[int]:
     silently resent: their request may have reached the platform. Deliveries a live process is sending (on this
     database, from any machine) are left alone.
 
-    Returns the ids of posts being published that still have pending deliveries: nothing of those was sent yet, so
-    they may be resumed.
+    Returns the ids of posts being published that have pending deliveries no live process works on (given back by a
+    process that stopped, or reserved by one that is gone): nothing of those was sent yet, so they may be resumed.
     """
     now = utcnow()
     with state.transaction() as change:
@@ -67,12 +68,9 @@ def recover_abandoned() -> list[int]:
         for post_id in {post_id for _delivery_id, post_id in stuck}:
             change.settle_post(post_id)
         resumable = change.session.exec(select(Post.id).where(Post.status == PostStatus.PUBLISHING).where(
-            sa.exists().where(Delivery.post_id == Post.id, Delivery.status == DeliveryStatus.PENDING))).all()
+            sa.exists().where(Delivery.post_id == Post.id, Delivery.status == DeliveryStatus.PENDING,
+                              sa.or_(Delivery.owner.is_(None), Delivery.lease_until < now)))).all()
     return list(resumable)
-
-
-async def recover_in_thread() -> None:
-    await asyncio.to_thread(recover_abandoned)
 
 
 def pending_of_due_post(post_id: int) -> list[int]:
@@ -99,15 +97,23 @@ class Prepared(NamedTuple):
     content: PostContent
 
 
-def prepare(post_id: int, delivery_ids: list[int]) -> list[Prepared]:
-    """The deliveries among `delivery_ids` that are still pending (not sent, no other task has them), read together
-    with their post, media and channels in one session: a post to many channels waits for one read, not one each."""
+def prepare(post_id: int, delivery_ids: list[int], owner: str, lease: datetime) -> list[Prepared]:
+    """The deliveries among `delivery_ids` that are still pending and free (no live process working on them),
+    reserved for `owner` until `lease` (renewed while it works on them) and read together with their post, media and
+    channels in one session: a post to many channels waits for one read, not one each."""
+    if not delivery_ids:
+        return []
+    with db.session() as session:
+        delivery_ids = list(session.exec(sa.update(Delivery).where(
+            Delivery.id.in_(delivery_ids), Delivery.status == DeliveryStatus.PENDING, _free(owner),
+        ).values(owner=owner, lease_until=lease).returning(Delivery.id)).scalars())
     if not delivery_ids:
         return []
     with db.session() as session:
         post = session.get(Post, post_id)
         deliveries = session.exec(select(Delivery).where(Delivery.id.in_(delivery_ids),
-                                                         Delivery.status == DeliveryStatus.PENDING)).all()
+                                                         Delivery.status == DeliveryStatus.PENDING,
+                                                         Delivery.owner == owner)).all()
         by_id = {channel.id: channel for channel in session.exec(
             select(Channel).where(Channel.id.in_({delivery.channel_id for delivery in deliveries})))}
         assets = list(session.exec(select(MediaAsset).join(PostMedia, PostMedia.media_id == MediaAsset.id)
@@ -119,6 +125,20 @@ def prepare(post_id: int, delivery_ids: list[int]) -> list[Prepared]:
         prepared.append(Prepared(delivery.id, delivery.platform, channel.id, account_id,
                                  content_of(post, assets, delivery)))
     return prepared
+
+
+def release(owner: str, delivery_id: int | None = None) -> None:
+    """Give back what `owner` reserved and has not sent (the one delivery, or all): pending, free for any process."""
+    with db.session() as session:
+        session.exec(sa.update(Delivery).where(
+            Delivery.owner == owner, Delivery.status == DeliveryStatus.PENDING,
+            *([Delivery.id == delivery_id] if delivery_id is not None else []),
+        ).values(owner=None, lease_until=None))
+
+
+def _free(owner: str):
+    """Pending deliveries no live process works on: never reserved, given back, or their owner's lease ran out."""
+    return sa.or_(Delivery.owner.is_(None), Delivery.owner == owner, Delivery.lease_until < utcnow())
 
 
 def content_of(post: Post, assets: list[MediaAsset], delivery: Delivery) -> PostContent:
@@ -152,15 +172,15 @@ def _media_file(asset, spec: PlatformSpec) -> MediaFile:
 
 
 def wait_to_retry(delivery_id: int, error: str, started, *, held: bool) -> None:
-    """Log a failed attempt that will be tried again. A request that did not take effect gives the delivery back
-    (publishing → pending) while it waits; one that may have reached the platform (`held`) keeps it claimed, so a
-    stop meanwhile leaves it interrupted rather than sent twice."""
+    """Log a failed attempt that will be tried again. A request that did not take effect moves the delivery back to
+    pending (still reserved by its process) while it waits; one that may have reached the platform (`held`) keeps it
+    claimed, so a stop meanwhile leaves it interrupted rather than sent twice."""
     with state.transaction() as change:
         if held:
             change.session.exec(sa.update(Delivery).where(Delivery.id == delivery_id).values(
                 attempt_count=Delivery.attempt_count + 1, last_error=error, updated_at=utcnow()))
         elif not change.move_delivery(delivery_id, DeliveryStatus.PENDING, only_from=[DeliveryStatus.PUBLISHING],
-                                      last_error=error, owner=None, lease_until=None):
+                                      last_error=error):  # still reserved by its process, which waits to retry
             return
         change.record_attempt(delivery_id, Outcome.RETRY, started, error=error)
         change.announce_delivery(delivery_id)

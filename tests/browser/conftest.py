@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.app_process import app_env, printed_setup_link, start_app, stop_app
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram
@@ -12,6 +13,8 @@ from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / 'tests' / 'artifacts'
 CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
+# The suite runs on both cores (pytest-xdist): a page beside another test's browser and app takes longer to change.
+expect.set_options(timeout=15_000)
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
                  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
 
