@@ -1,10 +1,11 @@
-"""Your own settings: language, time zone, password."""
+"""Your own settings: language, time zone, notifications, password."""
 from __future__ import annotations
 
 from fastapi import Request
 from nicegui import APIRouter, app, run, ui
 
 from components.headings import heading
+from components.notification_choices import notification_choices
 from components.session import client_ip, guarded, page_user
 from components.theme import frame
 from components.translate import _, explain
@@ -46,6 +47,7 @@ def settings_page(request: Request) -> None:
                     ui.navigate.reload()
 
                 ui.button(_('Save'), on_click=guarded(save_preferences)).props('unelevated').mark('save-preferences')
+            notification_choices(user)
         _password_form(user.id, first_choice=user.must_change_password)
 
 

@@ -1,0 +1,70 @@
+"""The bell in the header and the notification choices on Settings, as a signed-in user sees them."""
+from __future__ import annotations
+
+from nicegui import ui
+from nicegui.testing import User
+
+from services.core import db
+from services.core.models import User as Person
+from services.notifications import inbox
+from services.notifications.kinds import Choice, Kind
+from tests.conftest import ADMIN, open_signed_in
+from tests.harness import draft
+from tests.harness.builders import channel_of
+
+
+def a_failed_post(text: str) -> int:
+    post_id = draft(text)
+    with db.session() as session:
+        inbox.tell(session, Kind.DELIVERY_FAILED, post_id=post_id, channel_id=channel_of('telegram'),
+                   detail='Bad Request: chat not found')
+    return post_id
+
+
+async def test_the_bell_counts_unread_and_leads_to_the_post(user: User, admin):
+    post_id = a_failed_post('Launch day')
+    await open_signed_in(user, *ADMIN)
+    await user.should_see(marker='bell-count')
+    assert user.find(marker='bell-count').elements.pop().text == '1'
+    user.find(marker='bell').click()
+    await user.should_see('“Launch day” could not be published to Telegram.')
+    await user.should_see('Bad Request: chat not found')
+    user.find(marker='notification-1').click()
+    await user.should_see(marker='post-status', retries=40)
+    assert user.back_history[-1] == f'/history/{post_id}'
+    assert inbox.unread_count(admin.id) == 0
+
+
+async def test_mark_all_read_empties_the_count(user: User, admin):
+    a_failed_post('one')
+    a_failed_post('two')
+    await open_signed_in(user, *ADMIN)
+    assert user.find(marker='bell-count').elements.pop().text == '2'
+    user.find(marker='bell').click()
+    user.find(marker='mark-all-read').click()
+    await user.should_not_see(marker='mark-all-read')
+    assert inbox.unread_count(admin.id) == 0
+    await user.should_not_see(marker='bell-count')
+
+
+async def test_an_empty_bell_says_so(user: User, admin):
+    await open_signed_in(user, *ADMIN)
+    user.find(marker='bell').click()
+    await user.should_see(marker='no-notifications')
+
+
+async def test_settings_keep_each_choice_and_the_email_address(user: User, admin):
+    await open_signed_in(user, *ADMIN, path='/settings')
+    user.find(marker=f'choice-{Kind.DELIVERY_FAILED}').elements.pop().set_value(Choice.EMAIL.value)
+    user.find(marker=f'choice-{Kind.POST_MISSED}').elements.pop().set_value(Choice.NEVER.value)
+    user.find(marker='email').type('not an address')
+    user.find(marker='save-choices').click()
+    await user.should_see('That does not look like an email address.')
+    user.find(marker='email').clear().type('admin@example.com')
+    user.find(marker='save-choices').click()
+    await user.should_see('Your notification choices were saved.', kind=ui.notification)
+    with db.session() as session:
+        saved = session.get(Person, admin.id)
+    assert saved.email == 'admin@example.com'
+    assert saved.notify_choices[Kind.DELIVERY_FAILED] == Choice.EMAIL
+    assert saved.notify_choices[Kind.POST_MISSED] == Choice.NEVER
