@@ -1,6 +1,7 @@
 """The bell in the header and the notification choices on Settings, as a signed-in user sees them."""
 from __future__ import annotations
 
+import pytest
 from nicegui import ui
 from nicegui.testing import User
 
@@ -9,6 +10,7 @@ from services.core.models import User as Person
 from services.notifications import inbox
 from services.notifications.kinds import Choice, Kind
 from tests.conftest import ADMIN, open_signed_in
+from tests.fakes.mail_server import MailServer
 from tests.harness import draft
 from tests.harness.builders import channel_of
 
@@ -68,3 +70,26 @@ async def test_settings_keep_each_choice_and_the_email_address(user: User, admin
     assert saved.email == 'admin@example.com'
     assert saved.notify_choices[Kind.DELIVERY_FAILED] == Choice.EMAIL
     assert saved.notify_choices[Kind.POST_MISSED] == Choice.NEVER
+
+
+@pytest.fixture
+def mail_server(monkeypatch):
+    """A real SMTP server the app is configured for through its environment (before `user` starts the app)."""
+    with MailServer() as server:
+        for name, value in server.settings.items():
+            monkeypatch.setenv(name, value)
+        yield server
+
+
+async def test_send_a_test_email_arrives_or_says_why_not(mail_server, user: User, admin):
+    await open_signed_in(user, *ADMIN, path='/settings')
+    user.find(marker='test-email').click()
+    await user.should_see('Enter your email address and save it first.')
+    user.find(marker='email').type('admin@example.com')
+    user.find(marker='save-choices').click()
+    user.find(marker='test-email').click()
+    await user.should_see('A test email was sent to admin@example.com.', kind=ui.notification, retries=40)
+    assert len(mail_server.to('admin@example.com')) == 1
+    mail_server.stop()
+    user.find(marker='test-email').click()
+    await user.should_see(f'The mail server 127.0.0.1:{mail_server.port} could not be reached', retries=40)
