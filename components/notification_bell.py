@@ -21,7 +21,7 @@ class NotificationBell:
                 .props(f'flat round color=white aria-label="{label}"').mark('bell') as self.button:
             self.count = ui.badge('', color='negative').props('floating rounded').mark('bell-count')
             with ui.menu().props('max-width=24rem'):
-                self.items = ui.column().classes('gap-0 w-80 max-w-[90vw]')
+                self.items = ui.column().classes('gap-0').style('width: min(20rem, calc(100vw - 5rem))')
         ui.timer(REFRESH_S, self.refresh_count)
         self.refresh_count()
 

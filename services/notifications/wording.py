@@ -23,8 +23,16 @@ def message(entry: Entry, language: str, time_zone: str) -> str:
     when = ''
     if entry.kind == 'token_expiring' and entry.detail:
         when = i18n.format_datetime(language, datetime.fromisoformat(entry.detail), time_zone, style='short')
+    if i18n.direction(language) == 'rtl':
+        excerpt, channel = _isolated(excerpt), _isolated(channel)
     return i18n.translate(language, MESSAGES[entry.kind], post=excerpt or i18n.translate(language, UNNAMED_POST),
                           channel=channel, when=when)
+
+
+def _isolated(text: str) -> str:
+    """`text` in Unicode first-strong isolates: a Latin post or channel name inside an Arabic sentence keeps its
+    own direction without reordering the sentence around it."""
+    return f'\u2068{text}\u2069' if text else ''
 
 
 def platform_error(entry: Entry) -> str:

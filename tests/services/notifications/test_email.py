@@ -74,7 +74,7 @@ async def test_a_failed_delivery_sends_one_email_in_each_readers_language(mail_s
     [arabic] = mail_server.to('layla@example.com')
     assert arabic['Subject'] == 'إبداعات مجهولة: تعذّر نشر منشور'
     text, html = bodies(arabic)
-    assert 'تعذّر نشر «Launch day»' in text
+    assert 'تعذّر نشر «\u2068Launch day\u2069»' in text
     assert '<html lang="ar" dir="rtl">' in html
 
 
@@ -143,7 +143,7 @@ async def test_the_daily_digest_comes_once_at_the_users_time_in_their_zone(team,
     [digest] = mail_server.to('layla@example.com')
     assert digest['Subject'] == 'إبداعات مجهولة: ملخصك اليومي، إشعاران'
     text, _html = bodies(digest)
-    assert '«First»' in text and '«Second»' in text
+    assert '«\u2068First\u2069»' in text and '«\u2068Second\u2069»' in text
 
 
 async def test_send_a_test_email_reaches_the_user_or_says_why_not(team, mail_server):
