@@ -13,6 +13,7 @@ from services.core.config import get_settings
 from services.core.i18n import LANGUAGES, N_
 from services.team import auth, users
 from services.team.auth import AuthError
+from services.team.permissions import Action, can
 from services.web.browser_session import TOKEN_KEY, flash
 
 CHANGED = N_('Your password has been changed. Other sessions were signed out.')
@@ -48,6 +49,12 @@ def settings_page(request: Request) -> None:
 
                 ui.button(_('Save'), on_click=guarded(save_preferences)).props('unelevated').mark('save-preferences')
             notification_choices(user)
+            if can(user, Action.MANAGE_WEBHOOKS):
+                with ui.card().classes('w-full gap-2').mark('webhooks-card'):
+                    heading(_('Webhooks'))
+                    ui.label(_('Send the app\'s events (a post published, a delivery failed, …) to your other '
+                               'tools.')).classes('text-sm text-gray-700')
+                    ui.link(_('Manage webhooks'), '/webhooks').mark('manage-webhooks')
         _password_form(user.id, first_choice=user.must_change_password)
 
 

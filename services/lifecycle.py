@@ -18,8 +18,8 @@ log = logging.getLogger(__name__)
 async def start_services(settings: Settings) -> None:
     """Accounts from the environment, then recovery: files of cut-off uploads removed, deliveries of a process that
     is gone (lease run out) marked interrupted, and so every half lease from then on, queued posts resumed; then the
-    scheduler loads every scheduled post. Token renewal, the sweep of unused media and the outbox (emails) then run in
-    the background."""
+    scheduler loads every scheduled post. Token renewal, the sweep of unused media and the outbox (emails, webhooks)
+    then run in the background."""
     event_bus.start_listening(settings.database_url)
     accounts.sync_env_accounts(settings)
     swept = cleanup.sweep_leftovers()

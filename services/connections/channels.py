@@ -18,8 +18,7 @@ from services.core.crypto import decrypt_credentials, encrypt_credentials
 from services.core.errors import UserError
 from services.core.i18n import N_
 from services.core.models import AccountStatus, Channel, PlatformAccount, User, utcnow
-from services.notifications import inbox
-from services.notifications.kinds import Kind
+from services.notifications import moves as outgoing
 from services.platforms import registry
 from services.platforms.base import Account
 from services.team import audit, permissions
@@ -228,7 +227,7 @@ def set_status(channel_id: int, status: str) -> None:
         channel = session.get(Channel, channel_id)
         if channel is not None and channel.status != AccountStatus.DISCONNECTED:
             if status == AccountStatus.NEEDS_RECONNECT and channel.status == AccountStatus.CONNECTED:
-                inbox.tell(session, Kind.CHANNEL_NEEDS_RECONNECT, channel_id=channel_id)
+                outgoing.channel_needs_reconnect(session, channel_id)
             channel.status, channel.updated_at = status, utcnow()
             session.add(channel)
 

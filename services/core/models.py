@@ -275,8 +275,9 @@ class OutboxMessage(SQLModel, table=True):
     __tablename__ = 'outbox'
     __table_args__ = (sa.Index('ix_outbox_sent_next_try', 'sent_at', 'next_try_at'),)
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=16)  # 'email'
-    user_id: int | None = Field(default=None, foreign_key='users.id', index=True, ondelete='CASCADE')
+    kind: str = Field(max_length=16)  # 'email' or 'webhook'
+    user_id: int | None = Field(default=None, foreign_key='users.id', index=True, ondelete='CASCADE')  # an email's
+    webhook_id: int | None = Field(default=None, foreign_key='webhooks.id', index=True, ondelete='CASCADE')
     payload: dict = Field(default_factory=dict, sa_type=sa.JSON)
     attempts: int = Field(default=0)
     next_try_at: datetime = _time()
@@ -285,3 +286,30 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = _time()
     sent_at: datetime | None = _time(nullable=True, default=False)
+    # Not tried again: the receiver answered with a redirect (never followed) or kept refusing; "Send again" can
+    given_up_at: datetime | None = _time(nullable=True, default=False)
+
+
+class Webhook(SQLModel, table=True):
+    """An address an administrator entered that gets the events it asked for, as JSON signed with its secret."""
+
+    __tablename__ = 'webhooks'
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=500)
+    events: list = Field(default_factory=list, sa_type=sa.JSON)
+    secret_encrypted: str = Field(sa_type=sa.Text)  # Fernet, as platform credentials
+    created_by: int | None = Field(default=None, foreign_key='users.id', ondelete='SET NULL')
+    created_at: datetime = _time()
+
+
+class WebhookAttempt(SQLModel, table=True):
+    """One try at one webhook call (an outbox row) and the receiver's answer."""
+
+    __tablename__ = 'webhook_attempts'
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_id: int = Field(foreign_key='outbox.id', index=True, ondelete='CASCADE')
+    webhook_id: int = Field(foreign_key='webhooks.id', index=True, ondelete='CASCADE')
+    started_at: datetime = _time()
+    status_code: int | None = None
+    answer: str = Field(default='', sa_type=sa.Text)  # the start of the receiver's body, or why there was none
+    ok: bool = Field(default=False)

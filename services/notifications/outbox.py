@@ -20,7 +20,7 @@ from services.core.config import Settings
 from services.core.i18n import N_
 from services.core.models import Notification, OutboxMessage, User
 from services.core.periodic import Periodic
-from services.notifications import digests, emails, inbox, mail
+from services.notifications import digests, emails, inbox, mail, webhooks
 
 log = logging.getLogger(__name__)
 INTERVAL_S = 5.0
@@ -61,7 +61,7 @@ class OutboxSender:
         with db.session() as session:
             now = db.database_now()
             due = select(OutboxMessage.id).where(
-                OutboxMessage.sent_at.is_(None), OutboxMessage.next_try_at <= now,
+                OutboxMessage.sent_at.is_(None), OutboxMessage.given_up_at.is_(None), OutboxMessage.next_try_at <= now,
                 sa.or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
             ).order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)
             ids = list(session.exec(due))
@@ -71,7 +71,8 @@ class OutboxSender:
         return ids
 
     def send(self, message_id: int) -> bool:
-        """Send one claimed row; True when the server took it. A refusal sets the row's next try (see module)."""
+        """Send one claimed row (an email, or a webhook call); True when the other side took it. A refusal sets the
+        row's next try (see module)."""
         with db.session() as session:
             row = session.get(OutboxMessage, message_id)
             if row is None or row.owner != self.instance or row.sent_at is not None:
@@ -80,6 +81,8 @@ class OutboxSender:
             found = session.exec(select(Notification).where(
                 Notification.id.in_(row.payload.get('notifications', [])))).all()
             entries = inbox.entries(session, found)
+        if row.kind == webhooks.KIND:
+            return self._call_webhook(row)
         if user is None or not user.email or not entries:  # done with: nobody to send it to now, or nothing
             self._finish(message_id, error='nothing to send: no recipient address or notifications')
             return False
@@ -90,12 +93,30 @@ class OutboxSender:
             mail.send(self.settings.smtp, mail.message(self.settings.smtp, user.email, email.subject, email.text,
                                                        email.html, language=email.language, reference=reference))
         except mail.MailError as error:
-            wait = min(self.settings.outbox_retry_seconds * 2 ** (row.attempts - 1), MAX_WAIT_S)
-            log.warning('email %s not sent (try %s, next in %.0f s): %s', message_id, row.attempts, wait, error)
-            self._release(message_id, str(error), db.database_now() + timedelta(seconds=wait))
+            self._retry_later(row, str(error))
             return False
         self._finish(message_id)
         return True
+
+    def _call_webhook(self, row: OutboxMessage) -> bool:
+        outcome = webhooks.call(row)
+        if outcome.ok:
+            self._finish(row.id)
+        elif outcome.final:
+            log.warning('webhook call %s given up: %s %s', row.id, outcome.status_code, outcome.answer)
+            with db.session() as session:
+                session.exec(sa.update(OutboxMessage).where(OutboxMessage.id == row.id,
+                                                            OutboxMessage.owner == self.instance)
+                             .values(given_up_at=db.database_now(), owner=None, lease_until=None,
+                                     last_error=outcome.answer))
+        else:
+            self._retry_later(row, f'{outcome.status_code or ""} {outcome.answer}'.strip())
+        return outcome.ok
+
+    def _retry_later(self, row: OutboxMessage, error: str) -> None:
+        wait = min(self.settings.outbox_retry_seconds * 2 ** (row.attempts - 1), MAX_WAIT_S)
+        log.warning('%s %s not sent (try %s, next in %.0f s): %s', row.kind, row.id, row.attempts, wait, error)
+        self._release(row.id, error, db.database_now() + timedelta(seconds=wait))
 
     def _finish(self, message_id: int, error: str | None = None) -> None:
         with db.session() as session:

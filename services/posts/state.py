@@ -4,7 +4,7 @@ Every status change in the app is made through a `Change` (from `transaction()`)
 the row's current status, checked by its row count, so a post or delivery that another task, tab or process moved
 meanwhile is never changed behind its back. A change announces what it changed (`announce_post` or
 `announce_delivery`, once per change and subject); the event goes out after the commit, never for a rollback.
-The people to tell of a move (a delivery failed, a post missed) are notified in the same transaction.
+The people and webhooks to tell of a move (a delivery failed, a post missed) are written in the same transaction.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from services.core import db, event_bus, events
 from services.core.models import Delivery, DeliveryAttempt, DeliveryStatus, Post, PostStatus, utcnow
-from services.notifications import inbox
+from services.notifications import moves as outgoing
 
 P, D = PostStatus, DeliveryStatus
 
@@ -67,6 +67,7 @@ class Change:
         post = Post(author_id=author_id, status=status)
         self.session.add(post)
         self.session.flush()
+        self.moves.append(('post', post.id, status))
         return post
 
     def new_delivery(self, post_id: int, platform: str, channel_id: int) -> Delivery:
@@ -177,7 +178,7 @@ def transaction() -> Iterator[Change]:
     with db.session() as session:
         change = Change(session)
         yield change
-        inbox.tell_of_moves(session, change.moves)
+        outgoing.after_moves(session, change.moves)
         announced = change.events()
         event_bus.notify(session, announced)  # other processes hear it when, and only if, this commits
     for event in announced:

@@ -1,4 +1,5 @@
-"""The bell in the header and the notification choices on Settings, as a signed-in user sees them."""
+"""The bell in the header, the notification choices on Settings and the Webhooks page, as a signed-in user sees
+them."""
 from __future__ import annotations
 
 import pytest
@@ -6,13 +7,17 @@ from nicegui import ui
 from nicegui.testing import User
 
 from services.core import db
+from services.core.config import get_settings
+from services.core.models import Role
 from services.core.models import User as Person
-from services.notifications import inbox
+from services.notifications import inbox, webhooks
 from services.notifications.kinds import Choice, Kind
+from services.notifications.outbox import OutboxSender
 from tests.conftest import ADMIN, open_signed_in
 from tests.fakes.mail_server import MailServer
-from tests.harness import draft
-from tests.harness.builders import channel_of
+from tests.fakes.webhook_receiver import WebhookReceiver
+from tests.harness import draft, scheduled
+from tests.harness.builders import channel_of, listed, own_password, teammate
 
 
 def a_failed_post(text: str) -> int:
@@ -93,3 +98,45 @@ async def test_send_a_test_email_arrives_or_says_why_not(mail_server, user: User
     mail_server.stop()
     user.find(marker='test-email').click()
     await user.should_see(f'The mail server 127.0.0.1:{mail_server.port} could not be reached', retries=40)
+
+
+@pytest.fixture
+def receiver():
+    with WebhookReceiver() as server:
+        yield server
+
+
+async def test_an_admin_adds_a_webhook_sees_its_calls_and_sends_one_again(receiver, user: User, admin):
+    await open_signed_in(user, *ADMIN, path='/settings')
+    user.find(marker='manage-webhooks').click()
+    await user.should_see(marker='new-webhook')
+    user.find(marker='webhook-url').type('ftp://example.com')
+    user.find(marker='add-webhook').click()
+    await user.should_see('Enter the full address the calls go to, starting with https:// (or http://).')
+    user.find(marker='webhook-url').clear().type(receiver.base_url + '/hook')
+    user.find(marker='event-post.scheduled').click()
+    user.find(marker='add-webhook').click()
+    await user.should_see(marker='webhook-secret')
+    receiver.secret = user.find(marker='webhook-secret').elements.pop().value
+    [webhook] = webhooks.list_webhooks()
+    listed('telegram')
+    scheduled('Tomorrow')
+    assert await OutboxSender(get_settings()).run_once() == 1
+    [body] = receiver.verified
+    assert body['event'] == 'post.scheduled'
+    await user.open('/webhooks')
+    [call] = webhooks.recent_calls(webhook.id)
+    await user.should_see('200 · ok')
+    await user.should_see('Delivered')
+    user.find(marker=f'send-again-{call.id}').click()
+    await user.should_see('The call will be sent again in a moment.', kind=ui.notification)
+    await user.should_see('Will retry')
+    assert len(webhooks.recent_calls(webhook.id)) == 2
+
+
+async def test_an_editor_has_no_webhooks(user: User, admin):
+    teammate('edna', Role.EDITOR)
+    await open_signed_in(user, 'edna', own_password('edna'), path='/settings')
+    await user.should_not_see(marker='manage-webhooks')
+    await user.open('/webhooks')
+    await user.should_not_see(marker='new-webhook')
