@@ -8,7 +8,7 @@ from services.connections import accounts, token_refresh
 from services.core import event_bus
 from services.core.config import Settings
 from services.media import cleanup
-from services.notifications import outbox
+from services.notifications import outbox, risks
 from services.platforms.base import close_http_client
 from services.publishing import due_timer, engine
 
@@ -18,8 +18,8 @@ log = logging.getLogger(__name__)
 async def start_services(settings: Settings) -> None:
     """Accounts from the environment, then recovery: files of cut-off uploads removed, deliveries of a process that
     is gone (lease run out) marked interrupted, and so every half lease from then on, queued posts resumed; then the
-    scheduler loads every scheduled post. Token renewal, the sweep of unused media and the outbox (emails, webhooks)
-    then run in the background."""
+    scheduler loads every scheduled post. Token renewal, the sweep of unused media, the outbox (emails, webhooks)
+    and the warnings of posts due soon then run in the background."""
     event_bus.start_listening(settings.database_url)
     accounts.sync_env_accounts(settings)
     swept = cleanup.sweep_leftovers()
@@ -36,6 +36,7 @@ async def start_services(settings: Settings) -> None:
     token_refresh.start_token_refresh(settings)
     cleanup.start_unused_media_sweep()
     outbox.start_outbox(settings)
+    risks.start_watch()
 
 
 async def stop_services() -> None:
@@ -46,4 +47,5 @@ async def stop_services() -> None:
     await token_refresh.stop_token_refresh()
     await cleanup.stop_unused_media_sweep()
     await outbox.stop_outbox()
+    await risks.stop_watch()
     await close_http_client()

@@ -13,6 +13,7 @@ class Kind(StrEnum):
     POST_MISSED = 'post_missed'
     CHANNEL_NEEDS_RECONNECT = 'channel_needs_reconnect'
     TOKEN_EXPIRING = 'token_expiring'
+    POST_AT_RISK = 'post_at_risk'
 
 
 class Choice(StrEnum):
@@ -29,6 +30,7 @@ KIND_LABELS: dict[str, str] = {
     Kind.POST_MISSED: N_('A post missed its time'),
     Kind.CHANNEL_NEEDS_RECONNECT: N_('A channel needs reconnecting'),
     Kind.TOKEN_EXPIRING: N_('A channel\'s sign-in will expire'),
+    Kind.POST_AT_RISK: N_('A scheduled post would fail'),
 }
 CHOICE_LABELS: dict[str, str] = {
     Choice.IN_APP: N_('In the app'),
@@ -45,8 +47,9 @@ MESSAGES: dict[str, str] = {
     Kind.CHANNEL_NEEDS_RECONNECT: N_('%(channel)s needs reconnecting: posts to it will fail until it is.'),
     Kind.TOKEN_EXPIRING: N_('The sign-in of %(channel)s will expire on %(when)s and could not be renewed: reconnect '
                             'it before then.'),
+    Kind.POST_AT_RISK: N_('“%(post)s” would fail on %(channel)s: %(reason)s. Fix it before it is due.'),
 }
-POST_KINDS = frozenset({Kind.DELIVERY_FAILED, Kind.POST_INTERRUPTED, Kind.POST_MISSED})
+POST_KINDS = frozenset({Kind.DELIVERY_FAILED, Kind.POST_INTERRUPTED, Kind.POST_MISSED, Kind.POST_AT_RISK})
 
 
 def choice_of(user: User, kind: str, *, is_author: bool) -> str:

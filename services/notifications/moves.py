@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sqlmodel import Session, select
 
 from services.core.models import Channel, Delivery, DeliveryStatus, Post, PostStatus
-from services.notifications import inbox, webhooks
+from services.notifications import inbox, risks, webhooks
 from services.notifications.kinds import Kind
 
 POST_EVENTS = {PostStatus.PUBLISHED: 'post.published', PostStatus.PARTLY_PUBLISHED: 'post.published',
@@ -24,6 +24,8 @@ def after_moves(session: Session, moves: Iterable[tuple[str, int, str]]) -> None
         if table == 'post' and status in POST_EVENTS:
             post = session.exec(select(Post.id, Post.status, Post.scheduled_at, Post.text)
                                 .where(Post.id == row_id)).first()
+            if post is not None and status == PostStatus.SCHEDULED:
+                risks.warn(session, row_id, stage='scheduled')
             if post is not None:
                 webhooks.queue(session, POST_EVENTS[status], {
                     'post_id': post[0], 'status': post[1], 'text': post[3],

@@ -25,8 +25,9 @@ def message(entry: Entry, language: str, time_zone: str) -> str:
         when = i18n.format_datetime(language, datetime.fromisoformat(entry.detail), time_zone, style='short')
     if i18n.direction(language) == 'rtl':
         excerpt, channel = _isolated(excerpt), _isolated(channel)
+    reason = i18n.translate(language, entry.detail) if entry.kind == 'post_at_risk' and entry.detail else ''
     return i18n.translate(language, MESSAGES[entry.kind], post=excerpt or i18n.translate(language, UNNAMED_POST),
-                          channel=channel, when=when)
+                          channel=channel, when=when, reason=reason)
 
 
 def _isolated(text: str) -> str:
@@ -37,7 +38,7 @@ def _isolated(text: str) -> str:
 
 def platform_error(entry: Entry) -> str:
     """The platform's own words, where there are some (shown as given: they are not ours to translate)."""
-    return '' if entry.kind == 'token_expiring' else entry.detail
+    return '' if entry.kind in ('token_expiring', 'post_at_risk') else entry.detail
 
 
 def link(entry: Entry) -> str:
