@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 INTERVAL_S = 5.0
 BATCH = 20
 MAX_WAIT_S = 3600.0
+SEND_TIMEOUT_S = max(mail.TIMEOUT_S, webhooks.TIMEOUT_S)  # a send may take this long: a lease outlasts it
 NO_ADDRESS = N_('Enter your email address and save it first.')
 
 
@@ -47,17 +48,18 @@ class OutboxSender:
         """Queue due digests, then send every due row; returns how many were sent."""
         await asyncio.to_thread(digests.queue_due)
         sent = 0
-        while True:
-            claimed = await asyncio.to_thread(self.claim)
-            results = [await asyncio.to_thread(self.send, message_id) for message_id in claimed]
-            sent += sum(results)
-            if len(claimed) < BATCH or not all(results):  # the rest waits for the next run
-                return sent
+        # One row per claim: its lease need only outlast one send. A refusal ends the run (a server that is down
+        # is asked once per run, not once per waiting row).
+        while claimed := await asyncio.to_thread(self.claim, 1):
+            if not await asyncio.to_thread(self.send, claimed[0]):
+                break
+            sent += 1
+        return sent
 
     def claim(self, limit: int = BATCH) -> list[int]:
         """Take up to `limit` due rows under this sender's lease (rows another process holds are skipped, not waited
         for); returns their ids."""
-        lease = timedelta(seconds=self.settings.delivery_lease_seconds)
+        lease = timedelta(seconds=self.settings.delivery_lease_seconds + SEND_TIMEOUT_S)
         with db.session() as session:
             now = db.database_now()
             due = select(OutboxMessage.id).where(
