@@ -11,6 +11,7 @@ from nicegui.elements.mixins.text_element import TextElement
 from nicegui.translations import translations as nicegui_translations
 
 from components.language_switch import language_switch
+from components.notification_bell import notification_bell
 from components.session import guarded
 from components.translate import _, current_language
 from services.core import i18n
@@ -183,6 +184,7 @@ def frame(title: str, user: User) -> Iterator[ui.column]:
                     ui.label(_(label))
         ui.space()
         language_switch(on_change=guarded(lambda language: _switch_language(user, language)), dark=True)
+        notification_bell(user)
         _user_menu(user)
     flash = pop_flash()
     if flash:

@@ -44,7 +44,7 @@ ABOUT_CELL = '''
 REFUSED = {  # what a refused request wanted (the target of a 'forbidden' row)
     'read': N_('Reading posts'), 'write_posts': N_('Writing posts'), 'publish': N_('Publishing'),
     'manage_accounts': N_('Managing accounts'), 'manage_users': N_('Managing users'),
-    'read_audit': N_('Reading the audit log'),
+    'read_audit': N_('Reading the audit log'), 'manage_webhooks': N_('Managing webhooks'),
 }
 
 

@@ -1,10 +1,11 @@
-"""Your own settings: language, time zone, password."""
+"""Your own settings: language, time zone, notifications, password."""
 from __future__ import annotations
 
 from fastapi import Request
 from nicegui import APIRouter, app, run, ui
 
 from components.headings import heading
+from components.notification_choices import notification_choices
 from components.session import client_ip, guarded, page_user
 from components.theme import frame
 from components.translate import _, explain
@@ -12,6 +13,7 @@ from services.core.config import get_settings
 from services.core.i18n import LANGUAGES, N_
 from services.team import auth, users
 from services.team.auth import AuthError
+from services.team.permissions import Action, can
 from services.web.browser_session import flash, hand_over
 
 CHANGED = N_('Your password has been changed. Other sessions were signed out.')
@@ -46,6 +48,13 @@ def settings_page(request: Request) -> None:
                     ui.navigate.reload()
 
                 ui.button(_('Save'), on_click=guarded(save_preferences)).props('unelevated').mark('save-preferences')
+            notification_choices(user)
+            if can(user, Action.MANAGE_WEBHOOKS):
+                with ui.card().classes('w-full gap-2').mark('webhooks-card'):
+                    heading(_('Webhooks'))
+                    ui.label(_('Send the app\'s events (a post published, a delivery failed, …) to your other '
+                               'tools.')).classes('text-sm text-gray-700')
+                    ui.link(_('Manage webhooks'), '/webhooks').mark('manage-webhooks')
         _password_form(user.id, first_choice=user.must_change_password)
 
 

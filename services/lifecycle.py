@@ -8,6 +8,7 @@ from services.connections import accounts, token_refresh
 from services.core import event_bus
 from services.core.config import Settings
 from services.media import cleanup
+from services.notifications import outbox, risks
 from services.platforms.base import close_http_client
 from services.publishing import due_timer, engine, records
 
@@ -23,7 +24,8 @@ def is_ready() -> bool:
 async def start_services(settings: Settings) -> None:
     """Accounts from the environment, then recovery: files of cut-off uploads removed, deliveries of a process that
     is gone (lease run out) marked interrupted, and so every half lease from then on, queued posts resumed; then the
-    scheduler loads every scheduled post. Token renewal and the sweep of unused media then run in the background."""
+    scheduler loads every scheduled post. Token renewal, the sweep of unused media, the outbox (emails, webhooks)
+    and the warnings of posts due soon then run in the background."""
     event_bus.start_listening(settings.database_url)
     accounts.sync_env_accounts(settings)
     swept = cleanup.sweep_leftovers()
@@ -39,6 +41,8 @@ async def start_services(settings: Settings) -> None:
     await due_timer.start_scheduler(settings)
     token_refresh.start_token_refresh(settings)
     cleanup.start_unused_media_sweep()
+    outbox.start_outbox(settings)
+    risks.start_watch()
     global _ready
     _ready = True
 
@@ -56,4 +60,6 @@ async def stop_services() -> None:
     event_bus.stop_listening()
     await token_refresh.stop_token_refresh()
     await cleanup.stop_unused_media_sweep()
+    await outbox.stop_outbox()
+    await risks.stop_watch()
     await close_http_client()

@@ -17,7 +17,8 @@ pytest_plugins = ['nicegui.testing.user_plugin']
 ADMIN = ('admin', 'correct horse battery')
 # The app's settings a developer's shell may hold: every test starts without them.
 APP_SETTINGS = ('DATABASE_URL', 'SECRET_KEY', 'HOST', 'PORT', 'MAX_UPLOAD_MB', 'PUBLIC_BASE_URL')
-APP_SETTING_PREFIXES = ('TELEGRAM_', 'INSTAGRAM_', 'YOUTUBE_', 'TIKTOK_', 'PUBLISH_', 'RETRY_', 'MISFIRE_')
+APP_SETTING_PREFIXES = ('TELEGRAM_', 'INSTAGRAM_', 'YOUTUBE_', 'TIKTOK_', 'PUBLISH_', 'RETRY_', 'MISFIRE_', 'SMTP_',
+                        'OUTBOX_')
 
 
 @pytest.fixture(autouse=True)

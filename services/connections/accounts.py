@@ -18,6 +18,7 @@ from services.core import db
 from services.core.config import Settings, get_settings
 from services.core.crypto import decrypt_credentials, encrypt_credentials
 from services.core.models import AccountStatus, Channel, PlatformAccount, User, utcnow
+from services.notifications import moves as outgoing
 from services.platforms import registry
 from services.platforms.base import Account, NeedsReconnect, PlatformError
 from services.platforms.spec import AccountProfile, PlatformSpec, PostingLimits
@@ -160,6 +161,8 @@ def _set_status(account_id: int, status: str, display_name: str | None = None) -
             account.display_name = display_name
         for channel in session.exec(select(Channel).where(Channel.account_id == account_id,
                                                           Channel.status != AccountStatus.DISCONNECTED)):
+            if status == AccountStatus.NEEDS_RECONNECT and channel.status == AccountStatus.CONNECTED:
+                outgoing.channel_needs_reconnect(session, channel.id)
             channel.status, channel.updated_at = status, utcnow()
             session.add(channel)
 

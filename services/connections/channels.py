@@ -18,6 +18,7 @@ from services.core.crypto import decrypt_credentials, encrypt_credentials
 from services.core.errors import UserError
 from services.core.i18n import N_
 from services.core.models import AccountStatus, Channel, PlatformAccount, User, utcnow
+from services.notifications import moves as outgoing
 from services.platforms import registry
 from services.platforms.base import Account
 from services.team import audit, permissions
@@ -243,6 +244,8 @@ def set_status(channel_id: int, status: str) -> None:
     with db.session() as session:
         channel = session.get(Channel, channel_id)
         if channel is not None and channel.status != AccountStatus.DISCONNECTED:
+            if status == AccountStatus.NEEDS_RECONNECT and channel.status == AccountStatus.CONNECTED:
+                outgoing.channel_needs_reconnect(session, channel_id)
             channel.status, channel.updated_at = status, utcnow()
             session.add(channel)
 

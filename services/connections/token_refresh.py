@@ -17,8 +17,10 @@ from sqlmodel import select
 from services.connections import accounts
 from services.core import db
 from services.core.config import Settings
-from services.core.models import AccountStatus, Delivery, DeliveryStatus, PlatformAccount, utcnow
+from services.core.models import AccountStatus, Channel, Delivery, DeliveryStatus, PlatformAccount, utcnow
 from services.core.periodic import Periodic
+from services.notifications import inbox
+from services.notifications.kinds import Kind
 from services.platforms import registry
 from services.platforms.base import NeedsReconnect, PlatformError, TokenSession
 
@@ -78,10 +80,23 @@ async def refresh_due_tokens(settings: Settings, *, now: datetime | None = None)
             log.warning('could not renew the token of %s account %s: %s', row.platform, row.id, error.message)
             _not_before[row.id] = time.monotonic() + RETRY_AFTER_FAILURE_S
             summary.failed.append(row.id)
+            _warn_of_expiry(row)
         else:
             _not_before.pop(row.id, None)
             summary.refreshed.append(row.id)
     return summary
+
+
+def _warn_of_expiry(account: PlatformAccount) -> None:
+    """A token that could not be renewed and will run out: its channels' people are told, once per expiry date."""
+    if account.token_expires_at is None:
+        return
+    with db.session() as session:
+        for channel_id in session.exec(select(Channel.id).where(Channel.account_id == account.id,
+                                                                Channel.status == AccountStatus.CONNECTED)):
+            inbox.tell(session, Kind.TOKEN_EXPIRING, channel_id=channel_id,
+                       detail=account.token_expires_at.isoformat(),
+                       key=f'token:{channel_id}:{account.token_expires_at.isoformat()}')
 
 
 def start_token_refresh(settings: Settings) -> None:

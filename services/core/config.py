@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,6 +19,24 @@ SUPPORTED_DB_SCHEMES = {
     'postgresql': 'postgresql+psycopg',
     'postgresql+psycopg': 'postgresql+psycopg',
 }
+
+
+SMTP_SECURITY = ('starttls', 'tls', 'none')  # STARTTLS on a plain port (587), TLS from the start (465), neither
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where emails go out; no `host` means email is not set up (notifications stay in the app)."""
+    host: str = ''
+    port: int = 587
+    user: str = ''
+    password: str = ''
+    sender: str = ''  # SMTP_FROM
+    security: str = 'starttls'
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host and self.sender)
 
 
 class ConfigError(Exception):
@@ -45,6 +64,9 @@ class Settings:
     pacing_seconds: dict[str, float] = field(default_factory=dict)
     # Posts that fell due while the app was down are still published at start-up when less late than this.
     misfire_grace_minutes: int = 15
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    # The first wait before an email or webhook call the other side did not take is tried again; it doubles each time.
+    outbox_retry_seconds: float = 30.0
 
     @property
     def uploads_dir(self) -> Path:
@@ -114,7 +136,23 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
                         for spec in specs},
         misfire_grace_minutes=_int_setting('MISFIRE_GRACE_MINUTES', get('MISFIRE_GRACE_MINUTES', '15'),
                                            low=0, high=7 * 24 * 60),
+        smtp=_smtp_settings(get),
+        outbox_retry_seconds=_float_setting('OUTBOX_RETRY_SECONDS', get('OUTBOX_RETRY_SECONDS', '30')),
     )
+
+
+def _smtp_settings(get: Callable[..., str]) -> SmtpSettings:
+    security = get('SMTP_SECURITY', 'starttls').lower()
+    if security not in SMTP_SECURITY:
+        raise ConfigError(f'SMTP_SECURITY must be one of {", ".join(SMTP_SECURITY)}, got {security!r}')
+    default_port = '465' if security == 'tls' else '587'
+    smtp = SmtpSettings(host=get('SMTP_HOST'), port=_int_setting('SMTP_PORT', get('SMTP_PORT', default_port),
+                                                                   low=1, high=65535),
+                        user=get('SMTP_USER'), password=get('SMTP_PASSWORD'), sender=get('SMTP_FROM'),
+                        security=security)
+    if smtp.host and not smtp.sender:
+        raise ConfigError('SMTP_FROM must be set with SMTP_HOST: it is the address emails come from')
+    return smtp
 
 
 def _int_setting(name: str, raw: str, *, low: int, high: int) -> int:

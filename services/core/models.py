@@ -83,6 +83,11 @@ class User(SQLModel, table=True):
     session_version: int = Field(default=1)
     # Set for a temporary password an admin gave out: the user must choose their own at the next sign-in.
     must_change_password: bool = Field(default=False)
+    email: str = Field(default='', max_length=254)  # where notifications are emailed ('' = none)
+    # What the user hears of each notification kind: {kind: 'in_app' | 'email' | 'digest' | 'never'}; a kind not in
+    # it takes the default of services/notifications/kinds.py
+    notify_choices: dict = Field(default_factory=dict, sa_type=sa.JSON)
+    digest_time: str = Field(default='08:00', max_length=5)  # HH:MM in the user's time zone
     created_at: datetime = _time()
 
 
@@ -243,3 +248,68 @@ class OAuthState(SQLModel, table=True):
     redirect_uri: str = Field(max_length=500)
     account_id: int | None = Field(default=None)  # the account a Reconnect updates
     expires_at: datetime = _time(index=True)
+
+
+class Notification(SQLModel, table=True):
+    """One thing one user is told of (a delivery failed, a channel needs reconnecting...), in the bell until read."""
+
+    __tablename__ = 'notifications'
+    __table_args__ = (sa.Index('ix_notifications_user_read', 'user_id', 'read_at'),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key='users.id', ondelete='CASCADE')
+    kind: str = Field(max_length=32)
+    post_id: int | None = Field(default=None, foreign_key='posts.id', index=True, ondelete='CASCADE')
+    channel_id: int | None = Field(default=None, foreign_key='channels.id', ondelete='SET NULL')
+    detail: str = Field(default='', sa_type=sa.Text)  # the platform's error, as it gave it
+    # Told once per key (a token's expiry date): a second warning of the same thing is not written
+    key: str = Field(default='', max_length=200)
+    in_digest: bool = Field(default=False)  # waits for the user's daily digest email
+    read_at: datetime | None = _time(nullable=True, default=False)
+    created_at: datetime = _time(index=True)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An email or a webhook call, written in the transaction of the change it tells of and sent from here: claimed
+    under a lease like a delivery (a crash neither loses nor doubles it), retried later while the server is away."""
+
+    __tablename__ = 'outbox'
+    __table_args__ = (sa.Index('ix_outbox_sent_next_try', 'sent_at', 'next_try_at'),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # 'email' or 'webhook'
+    user_id: int | None = Field(default=None, foreign_key='users.id', index=True, ondelete='CASCADE')  # an email's
+    webhook_id: int | None = Field(default=None, foreign_key='webhooks.id', index=True, ondelete='CASCADE')
+    payload: dict = Field(default_factory=dict, sa_type=sa.JSON)
+    attempts: int = Field(default=0)
+    next_try_at: datetime = _time()
+    owner: str | None = Field(default=None, max_length=100)
+    lease_until: datetime | None = _time(nullable=True, default=False)
+    last_error: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = _time()
+    sent_at: datetime | None = _time(nullable=True, default=False)
+    # Not tried again: the receiver answered with a redirect (never followed) or kept refusing; "Send again" can
+    given_up_at: datetime | None = _time(nullable=True, default=False)
+
+
+class Webhook(SQLModel, table=True):
+    """An address an administrator entered that gets the events it asked for, as JSON signed with its secret."""
+
+    __tablename__ = 'webhooks'
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=500)
+    events: list = Field(default_factory=list, sa_type=sa.JSON)
+    secret_encrypted: str = Field(sa_type=sa.Text)  # Fernet, as platform credentials
+    created_by: int | None = Field(default=None, foreign_key='users.id', ondelete='SET NULL')
+    created_at: datetime = _time()
+
+
+class WebhookAttempt(SQLModel, table=True):
+    """One try at one webhook call (an outbox row) and the receiver's answer."""
+
+    __tablename__ = 'webhook_attempts'
+    id: int | None = Field(default=None, primary_key=True)
+    outbox_id: int = Field(foreign_key='outbox.id', index=True, ondelete='CASCADE')
+    webhook_id: int = Field(foreign_key='webhooks.id', index=True, ondelete='CASCADE')
+    started_at: datetime = _time()
+    status_code: int | None = None
+    answer: str = Field(default='', sa_type=sa.Text)  # the start of the receiver's body, or why there was none
+    ok: bool = Field(default=False)

@@ -4,6 +4,7 @@ Every status change in the app is made through a `Change` (from `transaction()`)
 the row's current status, checked by its row count, so a post or delivery that another task, tab or process moved
 meanwhile is never changed behind its back. A change announces what it changed (`announce_post` or
 `announce_delivery`, once per change and subject); the event goes out after the commit, never for a rollback.
+The people and webhooks to tell of a move (a delivery failed, a post missed) are written in the same transaction.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlmodel import Session, select
 
 from services.core import db, event_bus, events
 from services.core.models import Delivery, DeliveryAttempt, DeliveryStatus, Post, PostStatus, utcnow
+from services.notifications import moves as outgoing
 
 P, D = PostStatus, DeliveryStatus
 
@@ -56,6 +58,7 @@ class Change:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._announced: dict[tuple[str, int], None] = {}
+        self.moves: list[tuple[str, int, str]] = []  # ('post' or 'delivery', id, the status it moved to)
 
     def new_post(self, author_id: int, status: str) -> Post:
         """A new post in `status` (draft, scheduled or publishing), added to the session and flushed."""
@@ -64,6 +67,7 @@ class Change:
         post = Post(author_id=author_id, status=status)
         self.session.add(post)
         self.session.flush()
+        self.moves.append(('post', post.id, status))
         return post
 
     def new_delivery(self, post_id: int, platform: str, channel_id: int) -> Delivery:
@@ -78,13 +82,17 @@ class Change:
         sources = _sources(POST_MOVES, to, only_from)
         moved = self.session.exec(sa.update(Post).where(Post.id == post_id, Post.status.in_(sources), *where)
                                   .values(status=to, updated_at=utcnow(), **values)).rowcount
+        if moved == 1:
+            self.moves.append(('post', post_id, to))
         return moved == 1
 
     def move_posts(self, to: str, *, only_from: Iterable[str] | None = None, where: Iterable[Any] = ()) -> list[int]:
         """`move_post` for every post meeting `where`; returns the ids of those moved."""
         sources = _sources(POST_MOVES, to, only_from)
-        return list(self.session.exec(sa.update(Post).where(Post.status.in_(sources), *where)
-                                      .values(status=to, updated_at=utcnow()).returning(Post.id)).scalars())
+        moved = list(self.session.exec(sa.update(Post).where(Post.status.in_(sources), *where)
+                                       .values(status=to, updated_at=utcnow()).returning(Post.id)).scalars())
+        self.moves.extend(('post', post_id, to) for post_id in moved)
+        return moved
 
     def remove_post(self, post_id: int, *, only_from: Iterable[str]) -> bool:
         """Delete the post (its deliveries, attempts and media links go with it) if its status is in `only_from`."""
@@ -100,15 +108,19 @@ class Change:
         moved = self.session.exec(sa.update(Delivery).where(Delivery.id == delivery_id, Delivery.status.in_(sources),
                                                             *where)
                                   .values(status=to, updated_at=utcnow(), **values)).rowcount
+        if moved == 1:
+            self.moves.append(('delivery', delivery_id, to))
         return moved == 1
 
     def move_deliveries(self, to: str, *, only_from: Iterable[str] | None = None, where: Iterable[Any] = (),
                         **values: Any) -> list[tuple[int, int]]:
         """`move_delivery` for every delivery meeting `where`; returns (delivery id, post id) of those moved."""
         sources = _sources(DELIVERY_MOVES, to, only_from)
-        return [tuple(row) for row in self.session.exec(
+        moved = [tuple(row) for row in self.session.exec(
             sa.update(Delivery).where(Delivery.status.in_(sources), *where)
             .values(status=to, updated_at=utcnow(), **values).returning(Delivery.id, Delivery.post_id))]
+        self.moves.extend(('delivery', delivery_id, to) for delivery_id, _ in moved)
+        return moved
 
     def record_attempt(self, delivery_id: int, outcome: str, started: datetime, *, error: str | None = None,
                        remote_id: str | None = None, remote_url: str | None = None) -> None:
@@ -169,6 +181,7 @@ def transaction() -> Iterator[Change]:
     with db.session() as session:
         change = Change(session)
         yield change
+        outgoing.after_moves(session, change.moves)
         announced = change.events()
         event_bus.notify(session, announced)  # other processes hear it when, and only if, this commits
     for event in announced:

@@ -17,6 +17,7 @@ class Action(StrEnum):
     MANAGE_ACCOUNTS = 'manage_accounts'
     MANAGE_USERS = 'manage_users'
     READ_AUDIT = 'read_audit'
+    MANAGE_WEBHOOKS = 'manage_webhooks'
 
 
 ALLOWED = {

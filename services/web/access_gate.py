@@ -33,6 +33,7 @@ PAGE_PERMISSIONS = {
     '/channels': permissions.Action.MANAGE_ACCOUNTS,
     '/users': permissions.Action.MANAGE_USERS,
     '/audit': permissions.Action.READ_AUDIT,
+    '/webhooks': permissions.Action.MANAGE_WEBHOOKS,
 }
 
 

@@ -16,6 +16,7 @@ async def test_the_composer_settings_and_home_title_their_sections_with_headings
     await open_signed_in(user, *ADMIN, path='/compose')
     assert headings(user) == ['h1 Write a post', 'h2 Where it goes', 'h2 When']
     await user.open('/settings')
-    assert headings(user) == ['h1 Settings', 'h2 Language and time zone', 'h2 Change password']
+    assert headings(user) == ['h1 Settings', 'h2 Language and time zone', 'h2 Notifications', 'h2 Webhooks',
+                              'h2 Change password']
     await user.open('/channels')
     assert headings(user)[:3] == ['h1 Channels', 'h2 Connect an account', 'h3 Add a Telegram bot']

@@ -1,0 +1,46 @@
+"""A notification in words, in the reader's language and time zone, and where it leads: shared by the bell and the
+emails."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.connections.channels import full_title
+from services.core import i18n
+from services.core.i18n import N_
+from services.notifications.inbox import Entry
+from services.notifications.kinds import MESSAGES
+
+EXCERPT_CHARS = 60
+UNNAMED_POST = N_('a post without text')
+GONE_CHANNEL = N_('a channel')
+
+
+def message(entry: Entry, language: str, time_zone: str) -> str:
+    """What `entry` says, e.g. '“Launch day” could not be published to Telegram · News.'"""
+    text = ' '.join(entry.post_text.split())
+    excerpt = text[:EXCERPT_CHARS] + ('…' if len(text) > EXCERPT_CHARS else '')
+    channel = full_title(entry.channel) if entry.channel else i18n.translate(language, GONE_CHANNEL)
+    when = ''
+    if entry.kind == 'token_expiring' and entry.detail:
+        when = i18n.format_datetime(language, datetime.fromisoformat(entry.detail), time_zone, style='short')
+    if i18n.direction(language) == 'rtl':
+        excerpt, channel = _isolated(excerpt), _isolated(channel)
+    reason = i18n.translate(language, entry.detail) if entry.kind == 'post_at_risk' and entry.detail else ''
+    return i18n.translate(language, MESSAGES[entry.kind], post=excerpt or i18n.translate(language, UNNAMED_POST),
+                          channel=channel, when=when, reason=reason)
+
+
+def _isolated(text: str) -> str:
+    """`text` in Unicode first-strong isolates: a Latin post or channel name inside an Arabic sentence keeps its
+    own direction without reordering the sentence around it."""
+    return f'\u2068{text}\u2069' if text else ''
+
+
+def platform_error(entry: Entry) -> str:
+    """The platform's own words, where there are some (shown as given: they are not ours to translate)."""
+    return '' if entry.kind in ('token_expiring', 'post_at_risk') else entry.detail
+
+
+def link(entry: Entry) -> str:
+    """The page to open: the post, else the Channels page."""
+    return f'/history/{entry.post_id}' if entry.post_id else '/channels'
