@@ -113,6 +113,12 @@ class MediaAsset(SQLModel, table=True):
     width: int | None = None
     height: int | None = None
     duration_s: float | None = None
+    # what the probe read from the file (None: not known, e.g. stored before the probe read it)
+    video_codec: str | None = Field(default=None, max_length=32)
+    audio_codec: str | None = Field(default=None, max_length=32)
+    frame_rate: float | None = None
+    bit_rate: int | None = Field(default=None, sa_type=sa.BigInteger)  # bits per second
+    has_alpha: bool | None = None  # images: some pixel is see-through
     uploaded_by: int | None = Field(default=None, foreign_key='users.id', ondelete='SET NULL')
     created_at: datetime = _time()
 

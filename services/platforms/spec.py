@@ -17,12 +17,19 @@ from services.platforms.base import Account, PlatformClient
 
 @dataclass(frozen=True)
 class MediaFacts:
-    """What the post rules know of a photo or video before it is sent."""
+    """What the post rules know of a photo or video before it is sent (read from the file by the media probe;
+    None where it is not known)."""
     mime_type: str
     size_bytes: int
     width: int | None = None
     height: int | None = None
     duration_s: float | None = None
+    name: str = ''  # the user's name for the file, as problems name it
+    video_codec: str | None = None  # FFmpeg's name: h264, hevc, vp9, ...
+    audio_codec: str | None = None  # None: no sound (or not known)
+    frame_rate: float | None = None
+    bit_rate: int | None = None  # bits per second
+    has_alpha: bool | None = None  # images: some pixel is see-through
 
     @property
     def is_video(self) -> bool:

@@ -93,7 +93,10 @@ class PostDetails:
 
 
 def media_facts(assets: list[MediaAsset]) -> list[MediaFacts]:
-    return [MediaFacts(a.mime_type, a.size_bytes, a.width, a.height, a.duration_s) for a in assets]
+    """What the post rules need to know of each of `assets`, as the probe found it."""
+    return [MediaFacts(a.mime_type, a.size_bytes, a.width, a.height, a.duration_s, name=a.original_name,
+                       video_codec=a.video_codec, audio_codec=a.audio_codec, frame_rate=a.frame_rate,
+                       bit_rate=a.bit_rate, has_alpha=a.has_alpha) for a in assets]
 
 
 def problems_for(data: PostInput, assets: list[MediaAsset], action: SaveAction, *,
