@@ -1,0 +1,88 @@
+"""The media library: every stored photo and video with who uploaded it and the posts that use it; deleting one by
+hand, which only a file no post uses allows (`cleanup` removes the row and files)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from services.core import db
+from services.core.errors import UserError
+from services.core.i18n import N_
+from services.core.models import MediaAsset, PostMedia, User
+from services.media import cleanup
+from services.team import audit, permissions
+
+KINDS = ('image', 'video')  # what the library filters by: the first part of the MIME type
+LISTED = 200  # the newest this many that match; a search finds older ones
+
+
+class MediaInUse(UserError):
+    """A post uses the file: it cannot be deleted until no post does."""
+
+
+@dataclass(frozen=True)
+class LibraryEntry:
+    """One stored file, who uploaded it (None: nobody known, e.g. a deleted user) and the posts using it."""
+    asset: MediaAsset
+    uploader: str | None
+    post_ids: list[int] = field(default_factory=list)
+
+    @property
+    def in_use(self) -> bool:
+        return bool(self.post_ids)
+
+
+def list_media(*, search: str = '', kind: str | None = None, limit: int = LISTED) -> list[LibraryEntry]:
+    """The newest `limit` files whose name contains `search` (any case), of `kind` ('image', 'video' or None for
+    both), each with its uploader and the ids of the posts using it (newest first)."""
+    query = select(MediaAsset, User.username).join(User, User.id == MediaAsset.uploaded_by, isouter=True)
+    words = ' '.join(search.split())
+    if words:
+        escaped = words.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
+        query = query.where(MediaAsset.original_name.ilike(f'%{escaped}%', escape='\\'))
+    if kind in KINDS:
+        query = query.where(MediaAsset.mime_type.startswith(f'{kind}/'))
+    with db.session() as session:
+        rows = list(session.exec(query.order_by(MediaAsset.created_at.desc(), MediaAsset.id.desc()).limit(limit)))
+        used = _posts_using(session, [asset.id for asset, _name in rows])
+    return [LibraryEntry(asset, username, used.get(asset.id, [])) for asset, username in rows]
+
+
+def _posts_using(session, media_ids: list[int]) -> dict[int, list[int]]:
+    if not media_ids:
+        return {}
+    found: dict[int, list[int]] = defaultdict(list)
+    pairs = session.exec(select(PostMedia.media_id, PostMedia.post_id).where(PostMedia.media_id.in_(media_ids))
+                         .order_by(PostMedia.post_id.desc()))
+    for media_id, post_id in pairs:
+        found[media_id].append(post_id)
+    return found
+
+
+def delete_media(media_id: int, actor: User, *, ip: str = '') -> str:
+    """Delete the file `media_id` (its row and files) for `actor`; returns its name.
+
+    Raises Forbidden when `actor` may not write posts, MediaInUse when a post uses it, UserError when it is gone.
+    """
+    permissions.require(actor, permissions.Action.WRITE_POSTS, ip=ip)
+    with db.session() as session:
+        asset = session.get(MediaAsset, media_id)
+        uses = session.exec(select(sa.func.count()).select_from(PostMedia).where(PostMedia.media_id == media_id)).one()
+    if asset is None:
+        raise UserError(N_('This file was already deleted.'))
+    if uses or not cleanup.delete_if_unused(media_id):
+        if _gone(media_id):
+            raise UserError(N_('This file was already deleted.'))
+        raise MediaInUse(N_('%(name)s is used by a post. Remove it from every post that uses it, then delete it.'),
+                         name=asset.original_name)
+    with db.session() as session:
+        audit.record(session, audit.Action.MEDIA_DELETED, actor_id=actor.id, target=asset.original_name, ip=ip)
+    return asset.original_name
+
+
+def _gone(media_id: int) -> bool:
+    with db.session() as session:
+        return session.get(MediaAsset, media_id) is None
