@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from nicegui import events, ui
 
 from components.drop_zone import drop_zone
+from components.headings import name_dialog
 from components.media_facts import details, is_video
 from components.media_strip import thumbnail_url
 from components.translate import _
@@ -30,7 +31,7 @@ def library_button(on_pick: Callable[[MediaAsset], Awaitable[None] | None]) -> u
 
 def _open(on_pick: Callable[[MediaAsset], Awaitable[None] | None]) -> None:
     with ui.dialog() as dialog, ui.card().classes('w-full max-w-3xl gap-3'):
-        ui.label(_('Add from the library')).classes('text-lg font-semibold')
+        name_dialog(dialog, ui.label(_('Add from the library')).classes('text-lg font-semibold'))
         search = ui.input(_('Search by file name'), on_change=lambda: listing.refresh()) \
             .props('outlined dense clearable debounce=300 dir=auto').classes('w-full').mark('library-search')
 
@@ -55,7 +56,7 @@ def _open(on_pick: Callable[[MediaAsset], Awaitable[None] | None]) -> None:
                             .classes('text-start rounded border hover:border-primary p-1') \
                             .on('click', lambda a=asset: pick(a)).mark(f'pick-media-{asset.id}'):
                         image = ui.image(thumbnail_url(asset)).classes('w-full h-24').props('fit=cover')
-                        image.props['alt'] = ''
+                        image.props['alt'] = asset.original_name
                         with ui.row().classes('items-center gap-1 no-wrap w-full'):
                             if is_video(asset):
                                 ui.icon('videocam', size='xs')

@@ -8,6 +8,7 @@ from services.core.models import MediaAsset
 from services.platforms.media_rules import CODEC_NAMES, codec_name
 
 KB, MB = 1024, 1024 * 1024
+LTR_START, LTR_END = '\u2066', '\u2069'  # width × height reads left to right on an Arabic page too
 FORMAT_NAMES = {'image/jpeg': 'JPEG', 'image/png': 'PNG', 'image/webp': 'WebP', 'image/gif': 'GIF',
                 'video/mp4': 'MP4', 'video/quicktime': 'MOV', 'video/webm': 'WebM'}
 
@@ -33,9 +34,9 @@ def details(asset: MediaAsset) -> list[str]:
     """The facts worth a glance, in order: size, dimensions, length, then a video's codecs and frame rate."""
     found = [size_label(asset.size_bytes)]
     if asset.width and asset.height:
-        found.append(f'{asset.width} × {asset.height}')
+        found.append(f'{LTR_START}{asset.width} × {asset.height}{LTR_END}')
     if asset.duration_s is not None:
-        found.append(duration_label(asset.duration_s))
+        found.append(f'{LTR_START}{duration_label(asset.duration_s)}{LTR_END}')
     if asset.video_codec:
         sound = codec_name(asset.audio_codec) if asset.audio_codec else _('no sound')
         found.append(f'{CODEC_NAMES.get(asset.video_codec, codec_name(asset.video_codec))} · {sound}')

@@ -6,6 +6,7 @@ from fastapi import Request
 from nicegui import APIRouter, ui
 
 from components.confirm import confirm
+from components.headings import name_dialog
 from components.media_facts import details, is_video, kind_label
 from components.media_strip import thumbnail_url
 from components.session import client_ip, guarded, page_user
@@ -74,7 +75,9 @@ class _Library:
                 ui.label(asset.original_name).classes('font-medium w-full').props('dir=auto') \
                     .style('overflow-wrap: anywhere')
                 ui.label(kind_label(asset)).classes('text-sm text-gray-700')
-                ui.label(' · '.join(details(asset))).classes('text-sm text-gray-700').props('dir=auto')
+                with ui.row().classes('w-full gap-x-3 gap-y-0 text-sm text-gray-700'):
+                    for fact in details(asset):  # one element each: a figure beside Arabic keeps its place
+                        ui.label(fact).props('dir=auto')
                 when = format_datetime(current_language(), asset.created_at, self.user.timezone, style='short')
                 ui.label(_('Uploaded %(when)s by %(who)s', when=when, who=entry.uploader) if entry.uploader else
                          _('Uploaded %(when)s', when=when)).classes('text-xs text-gray-600')
@@ -106,17 +109,19 @@ def _used_by(entry: LibraryEntry) -> None:
     if not entry.in_use:
         ui.label(_('Not used by any post')).classes('text-xs text-gray-600').mark(f'unused-{entry.asset.id}')
         return
-    with ui.row().classes('items-center gap-x-2 gap-y-0 text-xs').mark(f'used-by-{entry.asset.id}'):
-        ui.label(ngettext('Used by %(n)s post:', 'Used by %(n)s posts:', len(entry.post_ids))) \
-            .classes('text-gray-700')
-        for post_id in entry.post_ids:
-            ui.link(_('Post %(number)s', number=post_id), f'/history/{post_id}')
+    with ui.column().classes('w-full gap-0 text-xs').mark(f'used-by-{entry.asset.id}'):
+        ui.label(ngettext('Used by %(n)s post:', 'Used by %(n)s posts:', len(entry.posts))).classes('text-gray-700')
+        for use in entry.posts:
+            # a whole line each: a finger can hit it, and a long text cannot push the card wider
+            ui.link(use.snippet or _('Post %(number)s', number=use.post_id), f'/history/{use.post_id}') \
+                .classes('block w-full truncate py-2').props('dir=auto')
 
 
 def _show(asset: MediaAsset) -> None:
     """The file itself, as large as the screen allows: a video plays, a photo shows whole."""
     with ui.dialog() as dialog, ui.card().classes('w-full max-w-4xl'):
-        ui.label(asset.original_name).classes('font-medium').props('dir=auto').style('overflow-wrap: anywhere')
+        name_dialog(dialog, ui.label(asset.original_name).classes('font-medium').props('dir=auto')
+                    .style('overflow-wrap: anywhere'))
         if is_video(asset):
             ui.video(f'/uploads/{asset.stored_path}').classes('w-full max-h-[70vh]')
         else:

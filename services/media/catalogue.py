@@ -11,12 +11,13 @@ from sqlmodel import select
 from services.core import db
 from services.core.errors import UserError
 from services.core.i18n import N_
-from services.core.models import MediaAsset, PostMedia, User
+from services.core.models import MediaAsset, Post, PostMedia, User
 from services.media import cleanup
 from services.team import audit, permissions
 
 KINDS = ('image', 'video')  # what the library filters by: the first part of the MIME type
 LISTED = 200  # the newest this many that match; a search finds older ones
+SNIPPET = 40  # characters of a post's text that name it
 
 
 class MediaInUse(UserError):
@@ -24,20 +25,27 @@ class MediaInUse(UserError):
 
 
 @dataclass(frozen=True)
+class PostUse:
+    """A post using a file: its id and the start of its text ('' when it has none)."""
+    post_id: int
+    snippet: str
+
+
+@dataclass(frozen=True)
 class LibraryEntry:
     """One stored file, who uploaded it (None: nobody known, e.g. a deleted user) and the posts using it."""
     asset: MediaAsset
     uploader: str | None
-    post_ids: list[int] = field(default_factory=list)
+    posts: list[PostUse] = field(default_factory=list)
 
     @property
     def in_use(self) -> bool:
-        return bool(self.post_ids)
+        return bool(self.posts)
 
 
 def list_media(*, search: str = '', kind: str | None = None, limit: int = LISTED) -> list[LibraryEntry]:
     """The newest `limit` files whose name contains `search` (any case), of `kind` ('image', 'video' or None for
-    both), each with its uploader and the ids of the posts using it (newest first)."""
+    both), each with its uploader and the posts using it (newest first)."""
     query = select(MediaAsset, User.username).join(User, User.id == MediaAsset.uploaded_by, isouter=True)
     words = ' '.join(search.split())
     if words:
@@ -51,14 +59,16 @@ def list_media(*, search: str = '', kind: str | None = None, limit: int = LISTED
     return [LibraryEntry(asset, username, used.get(asset.id, [])) for asset, username in rows]
 
 
-def _posts_using(session, media_ids: list[int]) -> dict[int, list[int]]:
+def _posts_using(session, media_ids: list[int]) -> dict[int, list[PostUse]]:
     if not media_ids:
         return {}
-    found: dict[int, list[int]] = defaultdict(list)
-    pairs = session.exec(select(PostMedia.media_id, PostMedia.post_id).where(PostMedia.media_id.in_(media_ids))
-                         .order_by(PostMedia.post_id.desc()))
-    for media_id, post_id in pairs:
-        found[media_id].append(post_id)
+    found: dict[int, list[PostUse]] = defaultdict(list)
+    rows = session.exec(select(PostMedia.media_id, Post.id, sa.func.substr(Post.text, 1, SNIPPET + 1))
+                        .join(Post, Post.id == PostMedia.post_id).where(PostMedia.media_id.in_(media_ids))
+                        .order_by(Post.id.desc()))
+    for media_id, post_id, start in rows:
+        words = ' '.join((start or '').split())
+        found[media_id].append(PostUse(post_id, words[:SNIPPET] + ('…' if len(words) > SNIPPET else '')))
     return found
 
 

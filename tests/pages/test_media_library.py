@@ -42,16 +42,16 @@ async def test_the_library_shows_each_file_with_type_size_dimensions_length_uplo
     await user.should_see('Media')
     await user.should_see('harbour.mp4')
     await user.should_see('Video · MP4')
-    await user.should_see('64 × 48')
-    await user.should_see('0:02')
+    await user.should_see('\u206664 × 48\u2069')
+    await user.should_see('\u20660:02\u2069')
     await user.should_see('H.264 · AAC')
     await user.should_see('24 fps')
     await user.should_see('by admin')
     await user.should_see('Used by 1 post:')
-    await user.should_see(f'Post {post_id}')
+    assert f'/history/{post_id}' in [link.props.get('href') for link in user.find('With the clip').elements]
     await user.should_see('boats.png')
     await user.should_see('Photo · PNG')
-    await user.should_see('320 × 240')
+    await user.should_see('\u2066320 × 240\u2069')
     await user.should_see(marker=f'unused-{photo.id}')
 
 
