@@ -46,7 +46,8 @@ class LibraryEntry:
 def list_media(*, search: str = '', kind: str | None = None, limit: int = LISTED) -> list[LibraryEntry]:
     """The newest `limit` files whose name contains `search` (any case), of `kind` ('image', 'video' or None for
     both), each with its uploader and the posts using it (newest first)."""
-    query = select(MediaAsset, User.username).join(User, User.id == MediaAsset.uploaded_by, isouter=True)
+    query = select(MediaAsset, User.username).join(User, User.id == MediaAsset.uploaded_by, isouter=True) \
+        .where(MediaAsset.variant_of.is_(None))  # a converted copy shows with its original
     words = ' '.join(search.split())
     if words:
         escaped = words.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')

@@ -26,6 +26,8 @@ from services.core.models import (
     User,
     utcnow,
 )
+from services.media import variants
+from services.media.facts import facts_of
 from services.posts import state
 from services.posts.checks import MediaFacts, Problem, Target, check_post, check_schedule
 from services.posts.versions import Version, effective
@@ -94,9 +96,7 @@ class PostDetails:
 
 def media_facts(assets: list[MediaAsset]) -> list[MediaFacts]:
     """What the post rules need to know of each of `assets`, as the probe found it."""
-    return [MediaFacts(a.mime_type, a.size_bytes, a.width, a.height, a.duration_s, name=a.original_name,
-                       video_codec=a.video_codec, audio_codec=a.audio_codec, frame_rate=a.frame_rate,
-                       bit_rate=a.bit_rate, has_alpha=a.has_alpha) for a in assets]
+    return [facts_of(asset) for asset in assets]
 
 
 def problems_for(data: PostInput, assets: list[MediaAsset], action: SaveAction, *,
@@ -322,7 +322,8 @@ def targets(data: PostInput, assets: list[MediaAsset], chosen: list[Channel]) ->
     found = []
     for channel in chosen:
         got = effective(data.text, assets, data.options, channel.platform, data.versions.get(channel.id))
-        found.append(Target(channel.platform, channel_book.full_title(channel), got.text, media_facts(got.media),
+        media = variants.for_platform(got.media, channel.platform)  # a copy converted for it, where there is one
+        found.append(Target(channel.platform, channel_book.full_title(channel), got.text, media_facts(media),
                             got.options, channel.id))
     return found
 

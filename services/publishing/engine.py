@@ -37,7 +37,7 @@ from services.core.models import (
     utcnow,
 )
 from services.core.periodic import Periodic
-from services.media import library
+from services.media import library, variants
 from services.platforms import registry
 from services.platforms.base import Account, MediaFile, NeedsReconnect, OutcomeUnknown, PostContent, Rejected, Retryable
 from services.platforms.spec import PlatformSpec
@@ -286,7 +286,7 @@ def _content_of(post: Post, assets: list[MediaAsset], delivery: Delivery) -> Pos
     """What goes to the delivery's channel: its own version where it has one, else the post's."""
     spec = registry.get(delivery.platform)
     version = versions.of_delivery(post, delivery, assets)
-    files = tuple(_media_file(asset, spec) for asset in version.media)
+    files = tuple(_media_file(asset, spec) for asset in variants.for_platform(version.media, delivery.platform))
     return PostContent(text=version.text, media=files, options=version.options,
                        resume=json.loads(delivery.resume_state or '{}'),
                        checkpoint=functools.partial(_save_resume_state, delivery.id))

@@ -57,7 +57,7 @@ RULES = (
     Rule('photo size', media_rules.file_size(PHOTO_BYTES, media_rules.photos), PHOTO_BYTES // MB),
     Rule('video size', media_rules.file_size(FILE_BYTES, media_rules.videos), FILE_BYTES // MB),
     Rule('photo shape', _photo_shape, PHOTO_SIDES_SUM),
-    Rule('video type', media_rules.containers(VIDEO_TYPES), 'MP4'),
+    Rule('video type', media_rules.containers(VIDEO_TYPES), 'MP4', convertible=True),
 )
 COUNTER = TextCounter(utf16_length, lambda has_media: CAPTION if has_media else TEXT)
 

@@ -44,10 +44,10 @@ RULES = (
     Rule('one video', _one_video),
     Rule('caption', _caption, CAPTION),
     Rule('duration', media_rules.duration(0, _longest), DEFAULT_MAX_SECONDS),
-    Rule('video type', media_rules.containers(VIDEO_TYPES), 'MP4'),
-    Rule('video codec', media_rules.video_codecs(VIDEO_CODECS), 'H.264'),
-    Rule('frame rate', media_rules.frame_rate(*FRAME_RATE), FRAME_RATE[1]),
-    Rule('video sides', media_rules.sides(*SIDES), SIDES[0]),
+    Rule('video type', media_rules.containers(VIDEO_TYPES), 'MP4', convertible=True),
+    Rule('video codec', media_rules.video_codecs(VIDEO_CODECS), 'H.264', convertible=True),
+    Rule('frame rate', media_rules.frame_rate(*FRAME_RATE), FRAME_RATE[1], convertible=True),
+    Rule('video sides', media_rules.sides(*SIDES), SIDES[0], convertible=True),
     Rule('video size', media_rules.file_size(VIDEO_BYTES, media_rules.videos), VIDEO_BYTES // media_rules.MB),
 )
 COUNTER = TextCounter(utf16_length, lambda _has_media: CAPTION)
