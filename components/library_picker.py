@@ -1,26 +1,31 @@
-"""Adding photos and videos to a post: the drop zone for new files, and a button that opens the media library in a
-dialog, to add one uploaded before."""
+"""Adding photos and videos to a post: the drop zone for new files, a button that opens the media library in a
+dialog to add one uploaded before, and the offers to convert a file a chosen platform refuses."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
 from nicegui import events, ui
 
+from components.conversion_offers import ConversionOffers
 from components.drop_zone import drop_zone
 from components.headings import name_dialog
 from components.media_facts import details, is_video
 from components.media_strip import thumbnail_url
 from components.translate import _
 from services.core.config import get_settings
-from services.core.models import MediaAsset
+from services.core.models import MediaAsset, User
 from services.media import catalogue
 
 
 def add_media_controls(on_upload: Callable[[events.UploadEventArguments], Awaitable[None]],
-                       on_pick: Callable[[MediaAsset], Awaitable[None] | None]) -> None:
-    """The drop zone (each upload goes to `on_upload`), then the library button (a chosen file to `on_pick`)."""
+                       on_pick: Callable[[MediaAsset], Awaitable[None] | None],
+                       what: Callable[[], tuple[list[MediaAsset], list[str]]], user: User,
+                       on_converted: Callable[[], None]) -> None:
+    """The drop zone (each upload goes to `on_upload`), the library button (a chosen file to `on_pick`), then the
+    offers to convert the post's files (`what()`: them and the chosen platforms) for platforms that refuse them."""
     drop_zone(on_upload, max_mb=get_settings().max_upload_mb)
     library_button(on_pick)
+    ConversionOffers(what, user, on_converted)
 
 
 def library_button(on_pick: Callable[[MediaAsset], Awaitable[None] | None]) -> ui.button:

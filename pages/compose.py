@@ -106,7 +106,8 @@ class _Editor:
             self.counts = ui.refreshable(self._counts)
             self.counts()
             if state.editable:
-                add_media_controls(guarded(self.upload), guarded(self.add_media))
+                add_media_controls(guarded(self.upload), guarded(self.add_media),
+                                   lambda: (self.state.media, self.platforms), self.user, self.refresh)
             self.media_view = ui.refreshable(self._media)
             self.media_view()
             self.options_view = ui.refreshable(self._options)
@@ -207,8 +208,7 @@ class _Editor:
         self.add_media(asset)
 
     def add_media(self, asset: MediaAsset) -> None:
-        if all(existing.id != asset.id for existing in self.state.media):
-            self.state.media.append(asset)
+        self.state.media = list({m.id: m for m in [*self.state.media, asset]}.values())  # once, where it was
         self.media_view.refresh()
         self.unsaved.changed()
         self.refresh()
