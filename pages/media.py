@@ -17,6 +17,7 @@ from services.core.i18n import format_datetime
 from services.core.models import MediaAsset, User
 from services.media import catalogue
 from services.media.catalogue import LibraryEntry
+from services.platforms import registry
 from services.team.permissions import Action, can
 
 router = APIRouter()
@@ -82,6 +83,10 @@ class _Library:
                 ui.label(_('Uploaded %(when)s by %(who)s', when=when, who=entry.uploader) if entry.uploader else
                          _('Uploaded %(when)s', when=when)).classes('text-xs text-gray-600')
                 _used_by(entry)
+                if entry.converted_for:
+                    ui.label(_('Converted for %(platforms)s', platforms=', '.join(
+                        registry.label(platform) for platform in entry.converted_for))) \
+                        .classes('text-xs text-gray-600').mark(f'converted-{asset.id}')
                 if can(self.user, Action.WRITE_POSTS):
                     with ui.row().classes('w-full justify-end'):
                         ui.button(_('Delete'), icon='delete', on_click=guarded(lambda e=entry: self._delete(e))) \

@@ -37,6 +37,7 @@ class LibraryEntry:
     asset: MediaAsset
     uploader: str | None
     posts: list[PostUse] = field(default_factory=list)
+    converted_for: list[str] = field(default_factory=list)  # platforms it has a converted copy for
 
     @property
     def in_use(self) -> bool:
@@ -45,7 +46,7 @@ class LibraryEntry:
 
 def list_media(*, search: str = '', kind: str | None = None, limit: int = LISTED) -> list[LibraryEntry]:
     """The newest `limit` files whose name contains `search` (any case), of `kind` ('image', 'video' or None for
-    both), each with its uploader and the posts using it (newest first)."""
+    both), each with its uploader, the posts using it (newest first) and the platforms it was converted for."""
     query = select(MediaAsset, User.username).join(User, User.id == MediaAsset.uploaded_by, isouter=True) \
         .where(MediaAsset.variant_of.is_(None))  # a converted copy shows with its original
     words = ' '.join(search.split())
@@ -56,8 +57,15 @@ def list_media(*, search: str = '', kind: str | None = None, limit: int = LISTED
         query = query.where(MediaAsset.mime_type.startswith(f'{kind}/'))
     with db.session() as session:
         rows = list(session.exec(query.order_by(MediaAsset.created_at.desc(), MediaAsset.id.desc()).limit(limit)))
-        used = _posts_using(session, [asset.id for asset, _name in rows])
-    return [LibraryEntry(asset, username, used.get(asset.id, [])) for asset, username in rows]
+        ids = [asset.id for asset, _name in rows]
+        used = _posts_using(session, ids)
+        copies: dict[int, list[str]] = defaultdict(list)
+        if ids:
+            for original, platform in session.exec(select(MediaAsset.variant_of, MediaAsset.variant_for)
+                                                   .where(MediaAsset.variant_of.in_(ids))):
+                copies[original].append(platform)
+    return [LibraryEntry(asset, username, used.get(asset.id, []), sorted(copies.get(asset.id, [])))
+            for asset, username in rows]
 
 
 def _posts_using(session, media_ids: list[int]) -> dict[int, list[PostUse]]:

@@ -36,6 +36,10 @@ async def test_the_library_shows_each_file_with_type_size_dimensions_length_uplo
                                    name='harbour.mp4'), admin.id)
     photo = await stored(make_image(tmp_path, 'png', size=(320, 240), name='boats.png'), None)
     post_id = draft('With the clip', media_ids=[clip.id])
+    with db.session() as session:  # a copy converted for Instagram (its file is not needed here)
+        session.add(MediaAsset(stored_path=f'{"0" * 32}.mp4', original_name='harbour (Instagram).mp4',
+                               mime_type='video/mp4', size_bytes=10, sha256='1' * 64, variant_of=clip.id,
+                               variant_for='instagram'))
 
     await open_signed_in(user, *ADMIN, '/media')
 
@@ -49,6 +53,8 @@ async def test_the_library_shows_each_file_with_type_size_dimensions_length_uplo
     await user.should_see('by admin')
     await user.should_see('Used by 1 post:')
     assert f'/history/{post_id}' in [link.props.get('href') for link in user.find('With the clip').elements]
+    await user.should_see('Converted for Instagram')
+    await user.should_not_see('harbour (Instagram).mp4')  # a copy shows with its original, not on its own
     await user.should_see('boats.png')
     await user.should_see('Photo · PNG')
     await user.should_see('\u2066320 × 240\u2069')

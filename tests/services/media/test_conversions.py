@@ -92,7 +92,7 @@ async def test_a_120_fps_clip_converted_for_instagram_passes_its_checks_and_tikt
     assert media_path(clip).read_bytes() == original_bytes
     assert problems_on([clip.id], ['instagram', 'tiktok', 'youtube']) == \
         {'instagram': set(), 'tiktok': {FRAME_RATE}, 'youtube': set()}
-    assert [entry.asset.id for entry in catalogue.list_media()] == [clip.id]  # the copy shows with its original
+    assert [(entry.asset.id, entry.converted_for) for entry in catalogue.list_media()] == [(clip.id, ['instagram'])]
 
 
 async def test_a_vp9_webm_converted_for_telegram_becomes_an_mp4_it_plays(author, tmp_path):
