@@ -46,6 +46,7 @@ def convert_video(source: Path, target_path: Path, target: ConversionTarget, pro
     errors when the file cannot be read."""
     import av  # FFmpeg: loaded when the first conversion runs
 
+    rotation = _display_rotation(source)
     with av.open(str(source)) as reader:
         video_in = reader.streams.video[0]
         audio_in = reader.streams.audio[0] if reader.streams.audio else None
@@ -55,14 +56,27 @@ def convert_video(source: Path, target_path: Path, target: ConversionTarget, pro
             video_out = writer.add_stream('libx264', rate=rate, options={
                 'preset': 'veryfast', 'crf': '23', 'maxrate': f'{target.max_mbit:g}M',
                 'bufsize': f'{2 * target.max_mbit:g}M'})
-            video_out.width, video_out.height = output_size(video_in.codec_context.width,
-                                                            video_in.codec_context.height, target)
+            coded = video_in.codec_context.width, video_in.codec_context.height
+            turned = abs(rotation) == 90  # a phone's portrait clip: stored lying down, shown upright
+            shown = output_size(*(coded[::-1] if turned else coded), target)
+            video_out.width, video_out.height = shown[::-1] if turned else shown
+            if rotation:
+                video_out.set_display_rotation(rotation)  # kept as the phone wrote it: frames are not turned
             video_out.pix_fmt = 'yuv420p'
             video_out.time_base = 1 / rate
             audio_out = writer.add_stream('aac', rate=AUDIO_RATE) if audio_in is not None else None
             resampler = av.AudioResampler(format='fltp', layout='stereo', rate=AUDIO_RATE) if audio_out else None
             _transcode(reader, writer, (video_in, video_out), (audio_in, audio_out, resampler), rate,
                        duration, progress)
+
+
+def _display_rotation(source: Path) -> int:
+    """The rotation the player applies to the clip's frames (read from its first frame), in degrees."""
+    import av
+
+    with av.open(str(source)) as reader:
+        frame = next(reader.decode(video=0), None)
+        return int(frame.rotation) if frame is not None else 0
 
 
 def _transcode(reader, writer, video, audio, rate: Fraction, duration: float | None, progress: Progress) -> None:

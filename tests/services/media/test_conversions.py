@@ -196,3 +196,15 @@ async def test_deleting_the_original_deletes_its_converted_copies_and_the_sweep_
     assert uploads() == []
     with db.session() as session:
         assert list(session.exec(select(MediaAsset))) == []
+
+
+async def test_a_phone_portrait_clip_stays_upright_when_converted(author, tmp_path):
+    # stored lying down (640×360) with the display rotation a phone writes: shown 360×640
+    clip = await stored(media_samples.make_video(tmp_path, 'mp4', size=(640, 360), frames=96, fps=120,
+                                                 rotation=-90, name='portrait.mp4'))
+    assert (clip.width, clip.height) == (360, 640)
+
+    await finished(await conversions.start(clip.id, 'tiktok', author))
+
+    [copy] = variants.variants_of(clip.id)
+    assert (copy.width, copy.height, copy.frame_rate) == (360, 640, 60)
