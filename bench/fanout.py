@@ -37,7 +37,7 @@ from services.publishing import engine  # noqa: E402
 from services.web import media_routes  # noqa: E402
 from tests.fakes import BackgroundServer  # noqa: E402
 from tests.harness import FAKE_ACCOUNTS, boot, first_admin, stop_services  # noqa: E402
-from tests.media_samples import make_video  # noqa: E402
+from tests.media_samples import make_clip_for_every_platform  # noqa: E402
 from tests.services.publishing.test_fanout import PLATFORMS, FourFakes, store_video  # noqa: E402
 
 LATENCY_S = 0.2
@@ -93,7 +93,7 @@ async def eight_channels(rounds: int) -> tuple[float, float, float, list[float]]
         FourFakes.connect_accounts(both=True)
         chosen = [channel.id for channel in channels.list_channels() if channel.platform in PLATFORMS]
         assert len(chosen) == 8, chosen
-        clip = make_video(Path(folder), 'mp4', frames=48, fps=12)
+        clip = make_clip_for_every_platform(Path(folder))  # 4 s, 360 x 640: within every platform's rules
         media_id = (await store_video(clip, author.id)).id
         runner = engine.init_engine(settings)
         await one_round(runner, author.id, media_id, chosen)  # warm-up: YouTube's first access tokens, connections

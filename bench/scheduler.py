@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.connections import accounts
+from services.connections import accounts, channels  # noqa: E402
 from services.core import db
 from services.core.config import get_settings
 from services.core.models import Delivery, DeliveryStatus, Post, PostStatus, utcnow
@@ -53,13 +53,14 @@ class TimedTelegram(FakeTelegram):
         super()._record(method, chat, params, received, media, messages)
 
 
-def prepare(env: dict[str, str], count: int, spread: float) -> dict[str, datetime]:
-    """The database with the env account, an author and `count` scheduled posts; returns text -> due time."""
+def prepare(env: dict[str, str], count: int, spread: float, lead: float = LEAD_SECONDS) -> dict[str, datetime]:
+    """The database with the env account, an author and `count` scheduled posts due evenly over `spread` seconds
+    from `lead` seconds on; returns text -> due time."""
     settings = boot(**env)
     accounts.sync_env_accounts(settings)
     author = first_admin('bench')
-    account_id = accounts.accounts_by_platform()['telegram'].id
-    first_due = utcnow() + timedelta(seconds=LEAD_SECONDS)
+    channel = channels.list_channels(platform='telegram')[0]
+    first_due = utcnow() + timedelta(seconds=lead)
     due = {f'bench {n}': first_due + timedelta(seconds=spread * n / count) for n in range(count)}
     now = utcnow()
     with db.session() as session:
@@ -67,7 +68,7 @@ def prepare(env: dict[str, str], count: int, spread: float) -> dict[str, datetim
             {'author_id': author.id, 'text': text, 'options': {}, 'status': PostStatus.SCHEDULED,
              'scheduled_at': when, 'created_at': now, 'updated_at': now} for text, when in due.items()]).all()
         session.exec(sa.insert(Delivery), params=[
-            {'post_id': post_id, 'platform': 'telegram', 'account_id': account_id, 'status': DeliveryStatus.PENDING,
+            {'post_id': post_id, 'platform': 'telegram', 'channel_id': channel.id, 'status': DeliveryStatus.PENDING,
              'attempt_count': 0, 'created_at': now, 'updated_at': now} for (post_id,) in ids])
     db.engine().dispose()
     return due

@@ -98,6 +98,7 @@ NAVIGATION = [  # (path, msgid, icon, the permission that shows it)
     ('/compose', N_('Write'), 'edit', Action.WRITE_POSTS),
     ('/calendar', N_('Calendar'), 'calendar_month', Action.READ),
     ('/history', N_('Posts'), 'list', Action.READ),
+    ('/media', N_('Media'), 'perm_media', Action.READ),
     ('/channels', N_('Channels'), 'hub', Action.MANAGE_ACCOUNTS),
     ('/users', N_('Users'), 'group', Action.MANAGE_USERS),
     ('/audit', N_('Audit log'), 'fact_check', Action.READ_AUDIT),

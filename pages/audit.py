@@ -32,6 +32,7 @@ LABELS = {
     'post.publish': N_('Post published'), 'post.retry': N_('Delivery retried'), 'post.cancel': N_('Post cancelled'),
     'post.delete': N_('Post deleted'), 'post.schedule': N_('Post scheduled'), 'post.reschedule': N_('Post rescheduled'),
     'post.unschedule': N_('Post unscheduled'), 'post.edit': N_('Post edited'),
+    'media.deleted': N_('Photo or video deleted'),
 }
 # The About cell: a link to the post for a post's rows; the text set apart (dir=auto) so a Latin handle such as
 # "telegram: @probe_bot" keeps its shape on an Arabic page.

@@ -10,8 +10,8 @@ from nicegui import APIRouter, events, ui
 from components.channel_picker import channel_picker, channel_warnings
 from components.compose_buttons import problem_list, save_buttons
 from components.compose_state import ComposeState, load_state, unless_unchanged
-from components.drop_zone import drop_zone
 from components.headings import heading
+from components.library_picker import add_media_controls
 from components.media_strip import media_strip
 from components.post_options import option_fields
 from components.post_preview import length_chip, post_preview
@@ -27,7 +27,7 @@ from services.connections import channels as channel_book
 from services.connections.accounts import posting_limits
 from services.core.config import get_settings
 from services.core.errors import UserError
-from services.core.models import AccountStatus, Channel, PostStatus, User, utcnow
+from services.core.models import AccountStatus, Channel, MediaAsset, PostStatus, User, utcnow
 from services.core.timezones import AmbiguousTime, local_to_utc, utc_to_local
 from services.media import cleanup, library
 from services.platforms import registry
@@ -106,7 +106,8 @@ class _Editor:
             self.counts = ui.refreshable(self._counts)
             self.counts()
             if state.editable:
-                drop_zone(guarded(self.upload), max_mb=get_settings().max_upload_mb)
+                add_media_controls(guarded(self.upload), guarded(self.add_media),
+                                   lambda: (self.state.media, self.platforms), self.user, self.refresh)
             self.media_view = ui.refreshable(self._media)
             self.media_view()
             self.options_view = ui.refreshable(self._options)
@@ -204,8 +205,10 @@ class _Editor:
         except UserError as refusal:
             notify(explain(refusal), 'negative')
             return
-        if all(existing.id != asset.id for existing in self.state.media):
-            self.state.media.append(asset)
+        self.add_media(asset)
+
+    def add_media(self, asset: MediaAsset) -> None:
+        self.state.media = list({m.id: m for m in [*self.state.media, asset]}.values())  # once, where it was
         self.media_view.refresh()
         self.unsaved.changed()
         self.refresh()

@@ -7,7 +7,7 @@ import logging
 from services.connections import accounts, token_refresh
 from services.core import event_bus
 from services.core.config import Settings
-from services.media import cleanup
+from services.media import cleanup, conversions
 from services.notifications import outbox, risks
 from services.platforms.base import close_http_client
 from services.publishing import due_timer, engine, records
@@ -28,6 +28,9 @@ async def start_services(settings: Settings) -> None:
     and the warnings of posts due soon then run in the background."""
     event_bus.start_listening(settings.database_url)
     accounts.sync_env_accounts(settings)
+    interrupted = conversions.mark_interrupted()
+    if interrupted:
+        log.info('%d media conversion(s) were cut off when the app stopped: start them again', interrupted)
     swept = cleanup.sweep_leftovers()
     if swept:
         log.info('removed %d file(s) left in the uploads folder by an interrupted upload', swept)
@@ -62,4 +65,5 @@ async def stop_services() -> None:
     await cleanup.stop_unused_media_sweep()
     await outbox.stop_outbox()
     await risks.stop_watch()
+    await conversions.stop()
     await close_http_client()

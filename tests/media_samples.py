@@ -6,7 +6,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
-from PIL import Image
+from PIL import Image, ImageChops
 
 IMAGE_FORMATS = {'jpg': 'JPEG', 'png': 'PNG', 'webp': 'WEBP', 'gif': 'GIF', 'avif': 'AVIF'}
 # container format, video codec and pixel format for each kind of video
@@ -29,30 +29,63 @@ def make_image(folder: Path, ext: str, *, size: tuple[int, int] = (64, 48), name
 
 
 def make_video(folder: Path, ext: str = 'mp4', *, size: tuple[int, int] = (64, 48), frames: int = 12,
-               fps: int = 12, rotation: int = 0, faststart: bool = False, name: str | None = None) -> Path:
-    """A silent clip (`frames` / `fps` seconds) of a moving gradient, saved as mp4, mov, webm (or mkv).
+               fps: int = 12, rotation: int = 0, faststart: bool = False, sound: str | None = None,
+               name: str | None = None) -> Path:
+    """A clip (`frames` / `fps` seconds) of a moving gradient, saved as mp4, mov, webm (or mkv).
 
     `rotation` is stored as the display matrix, as phones do for portrait video (-90: shown turned clockwise);
-    `faststart` puts the index (moov) before the frames, as files made for the web do.
+    `faststart` puts the index (moov) before the frames, as files made for the web do; `sound`: an audio codec
+    (aac, libopus) for a silent sound track, None for none.
     """
     container_format, codec, pixel_format = VIDEO_FORMATS[ext]
     width, height = size
     path = folder / (name or f'sample.{ext}')
     options = {'movflags': 'faststart'} if faststart else {}
     with av.open(str(path), 'w', format=container_format, options=options) as container:
-        stream = container.add_stream(codec, rate=fps)
+        stream = container.add_stream(codec, rate=fps, options={'preset': 'ultrafast'} if codec == 'libx264' else {})
         stream.width, stream.height, stream.pix_fmt = width, height, pixel_format
         stream.time_base = Fraction(1, fps)
         if rotation:
             stream.set_display_rotation(rotation)
+        audio = _silent_track(container, sound, frames / fps) if sound else []
+        picture = _gradient(size)
         for index in range(frames):
-            image = Image.new('RGB', size)
-            image.putdata([((x + index * 8) % 256, y * 255 // height, 64) for y in range(height) for x in range(width)])
-            frame = av.VideoFrame.from_image(image)
+            frame = av.VideoFrame.from_image(ImageChops.offset(picture, index * 8 % width, 0))
             frame.pts = index
             container.mux(stream.encode(frame))
         container.mux(stream.encode())
+        for packets in audio:
+            container.mux(packets)
     return path
+
+
+def make_clip_for_every_platform(folder: Path, name: str = 'clip.mp4') -> Path:
+    """A 4-second H.264 MP4 at 24 fps, 360×640: what every platform takes (Instagram: reels of 3 s or more at
+    23-60 fps; TikTok: at least 360 px on each side)."""
+    return make_video(folder, 'mp4', size=(360, 640), frames=96, fps=24, name=name)
+
+
+def _gradient(size: tuple[int, int]) -> Image.Image:
+    width, height = size
+    across = Image.linear_gradient('L').rotate(90).resize(size)
+    down = Image.linear_gradient('L').resize(size)
+    return Image.merge('RGB', (across, down, Image.new('L', size, 64)))
+
+
+def _silent_track(container: av.container.OutputContainer, codec: str, seconds: float) -> list[list[av.Packet]]:
+    """The packets of `seconds` of silence in `codec` (muxed after the picture: the muxer interleaves them)."""
+    rate = 48000
+    stream = container.add_stream(codec, rate=rate, layout='mono')
+    packets: list[list[av.Packet]] = []
+    samples = 960 if codec == 'libopus' else 1024
+    for index in range(int(seconds * rate / samples) + 1):
+        frame = av.AudioFrame(format=stream.codec_context.format.name, layout='mono', samples=samples)
+        for plane in frame.planes:
+            plane.update(bytes(plane.buffer_size))
+        frame.sample_rate, frame.pts = rate, index * samples
+        packets.append(stream.encode(frame))
+    packets.append(stream.encode())
+    return packets
 
 
 def make_renamed_exe(folder: Path, name: str = 'holiday.jpg') -> Path:

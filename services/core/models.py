@@ -118,8 +118,41 @@ class MediaAsset(SQLModel, table=True):
     width: int | None = None
     height: int | None = None
     duration_s: float | None = None
+    # what the probe read from the file (None: not known, e.g. stored before the probe read it)
+    video_codec: str | None = Field(default=None, max_length=32)
+    audio_codec: str | None = Field(default=None, max_length=32)
+    frame_rate: float | None = None
+    bit_rate: int | None = Field(default=None, sa_type=sa.BigInteger)  # bits per second
+    has_alpha: bool | None = None  # images: some pixel is see-through
+    # a copy converted for one platform: what that platform's channels get instead of `variant_of`
+    variant_of: int | None = Field(default=None, foreign_key='media_assets.id', ondelete='CASCADE', index=True)
+    variant_for: str | None = Field(default=None, max_length=20)
     uploaded_by: int | None = Field(default=None, foreign_key='users.id', ondelete='SET NULL')
     created_at: datetime = _time()
+
+
+class ConversionStatus(StrEnum):
+    RUNNING = 'running'
+    DONE = 'done'
+    FAILED = 'failed'
+    CANCELLED = 'cancelled'
+    INTERRUPTED = 'interrupted'  # the app stopped during it; it can be started again
+
+
+class MediaConversion(SQLModel, table=True):
+    """Converting one file for one platform: its progress (0-1), kept here so that a page shows it after a reload."""
+
+    __tablename__ = 'media_conversions'
+    __table_args__ = (sa.UniqueConstraint('media_id', 'platform'),)
+    id: int | None = Field(default=None, primary_key=True)
+    media_id: int = Field(foreign_key='media_assets.id', ondelete='CASCADE', index=True)
+    platform: str = Field(max_length=20)
+    status: str = Field(default=ConversionStatus.RUNNING, max_length=20)
+    progress: float = 0.0
+    error: str = Field(default='', max_length=500)
+    variant_id: int | None = Field(default=None, foreign_key='media_assets.id', ondelete='SET NULL')
+    started_by: int | None = Field(default=None, foreign_key='users.id', ondelete='SET NULL')
+    updated_at: datetime = _time()
 
 
 class PostMedia(SQLModel, table=True):

@@ -36,6 +36,8 @@ def delete_if_unused(media_id: int, *, stored_before: datetime | None = None) ->
             stored_name = session.exec(select(MediaAsset.stored_path).where(MediaAsset.id == media_id)).first()
             if stored_name is None:
                 return False
+            # its converted copies go with it (their rows by the foreign key's cascade)
+            copies = list(session.exec(select(MediaAsset.stored_path).where(MediaAsset.variant_of == media_id)))
             conditions = [MediaAsset.id == media_id, ~sa.exists().where(PostMedia.media_id == media_id)]
             if stored_before is not None:
                 conditions.append(MediaAsset.created_at < stored_before)
@@ -44,7 +46,8 @@ def delete_if_unused(media_id: int, *, stored_before: datetime | None = None) ->
         return False
     if not deleted:
         return False
-    remove_files(stored_name)
+    for name in [stored_name, *copies]:
+        remove_files(name)
     return True
 
 
@@ -53,7 +56,7 @@ def delete_unused_media(*, older_than: timedelta = UNUSED_FOR, now: datetime | N
     """Delete up to `limit` assets stored (or uploaded again) more than `older_than` before `now` that no post
     uses, with their files. Returns how many went; fewer than `limit` means none are left for now."""
     cutoff = (now or utcnow()) - older_than
-    unused = ~sa.exists().where(PostMedia.media_id == MediaAsset.id)
+    unused = ~sa.exists().where(PostMedia.media_id == MediaAsset.id) & MediaAsset.variant_of.is_(None)
     with db.session() as session:
         ids = list(session.exec(select(MediaAsset.id).where(MediaAsset.created_at < cutoff, unused)
                                 .order_by(MediaAsset.id).limit(limit)))

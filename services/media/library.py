@@ -112,7 +112,9 @@ def _keep(incoming: Path, label: str, size: int, sha256: str, uploaded_by: int |
     stored_name = new_stored_name(found.kind.ext)
     asset = MediaAsset(stored_path=stored_name, original_name=label, mime_type=found.kind.mime_type,
                        size_bytes=size, sha256=sha256, width=found.width, height=found.height,
-                       duration_s=found.duration_s, uploaded_by=uploaded_by)
+                       duration_s=found.duration_s, video_codec=found.video_codec, audio_codec=found.audio_codec,
+                       frame_rate=found.frame_rate, bit_rate=found.bit_rate,
+                       has_alpha=found.has_alpha if found.kind.pillow_format else None, uploaded_by=uploaded_by)
     uploads = get_settings().uploads_dir
     try:
         if found.poster_jpeg is not None:

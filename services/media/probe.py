@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import av
     from av.container import InputContainer
+    from PIL import Image
 
 MAX_IMAGE_PIXELS = 50_000_000  # a 48-megapixel phone photo fits; decoding more would take hundreds of MB
 POSTER_MAX_SIDE = 1280
@@ -48,6 +49,11 @@ class Probe:
     height: int
     duration_s: float | None = None
     poster_jpeg: bytes | None = None  # videos: the first frame, as shown (rotation applied)
+    video_codec: str | None = None  # FFmpeg's name: h264, hevc, vp8, vp9, av1, ...
+    audio_codec: str | None = None  # None: no sound
+    frame_rate: float | None = None
+    bit_rate: int | None = None  # bits per second, the whole file
+    has_alpha: bool = False  # images: some pixel is not fully opaque
 
 
 class NotMedia(Exception):
@@ -108,13 +114,23 @@ def _probe_image(path: Path, kind: Kind) -> Probe:
                 image.seek(image.n_frames - 1)  # an animation must decode to its last frame
                 image.load()
             orientation = image.getexif().get(ExifTags.Base.Orientation)
+            has_alpha = _has_transparent_pixels(image)
     except (TooManyPixels, Image.DecompressionBombError):
         raise TooManyPixels from None
     except Exception:  # noqa: BLE001 - Pillow has no one error type for data it cannot decode
         raise Damaged from None
     if orientation in ROTATING_EXIF_ORIENTATIONS:
         width, height = height, width
-    return Probe(kind, width, height)
+    return Probe(kind, width, height, has_alpha=has_alpha)
+
+
+def _has_transparent_pixels(image: Image.Image) -> bool:
+    """Whether the (decoded) image has a pixel that is not fully opaque: an alpha channel of all 255 does not count."""
+    if image.mode in ('RGBA', 'LA', 'La', 'RGBa'):
+        return image.getchannel('A').getextrema()[0] < 255
+    if image.mode == 'P' and 'transparency' in image.info:
+        return image.convert('RGBA').getchannel('A').getextrema()[0] < 255
+    return False
 
 
 def _probe_video(path: Path, kind: Kind) -> Probe:
@@ -133,6 +149,10 @@ def _probe_video(path: Path, kind: Kind) -> Probe:
                 raise Damaged
             declared_s = _declared_duration(container, stream)
             poster_jpeg = _poster_jpeg(first_frame)
+            audio = container.streams.audio[0] if container.streams.audio else None
+            video_codec = stream.codec_context.name
+            audio_codec = audio.codec_context.name if audio is not None else None
+            frame_rate = _frame_rate(stream)
     except (NotMedia, Damaged):
         raise
     except Exception:  # noqa: BLE001 - FFmpeg and PyAV fail in many ways on data they cannot decode
@@ -143,7 +163,16 @@ def _probe_video(path: Path, kind: Kind) -> Probe:
     width, height = first_frame.width, first_frame.height
     if abs(first_frame.rotation) == 90:
         width, height = height, width
-    return Probe(kind, width, height, round(declared_s or measured_s, 3), poster_jpeg)
+    duration_s = round(declared_s or measured_s, 3)
+    bit_rate = round(path.stat().st_size * 8 / duration_s) if duration_s else None
+    return Probe(kind, width, height, duration_s, poster_jpeg, video_codec=video_codec, audio_codec=audio_codec,
+                 frame_rate=frame_rate, bit_rate=bit_rate)
+
+
+def _frame_rate(stream: av.VideoStream) -> float | None:
+    """Frames per second as the platforms measure it: the average over the clip, else the rate the stream declares."""
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    return round(float(rate), 3) if rate else None
 
 
 def _poster_jpeg(frame: av.VideoFrame) -> bytes:

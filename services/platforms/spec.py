@@ -17,12 +17,19 @@ from services.platforms.base import Account, PlatformClient
 
 @dataclass(frozen=True)
 class MediaFacts:
-    """What the post rules know of a photo or video before it is sent."""
+    """What the post rules know of a photo or video before it is sent (read from the file by the media probe;
+    None where it is not known)."""
     mime_type: str
     size_bytes: int
     width: int | None = None
     height: int | None = None
     duration_s: float | None = None
+    name: str = ''  # the user's name for the file, as problems name it
+    video_codec: str | None = None  # FFmpeg's name: h264, hevc, vp9, ...
+    audio_codec: str | None = None  # None: no sound (or not known)
+    frame_rate: float | None = None
+    bit_rate: int | None = None  # bits per second
+    has_alpha: bool | None = None  # images: some pixel is see-through
 
     @property
     def is_video(self) -> bool:
@@ -51,6 +58,7 @@ class Rule:
     name: str
     check: Callable[[str, Sequence[MediaFacts], Mapping[str, Any]], Problem | None]
     limit: object = None
+    convertible: bool = False  # the spec's `converts_to` makes a file that breaks it into one that meets it
 
 
 @dataclass(frozen=True)
@@ -196,6 +204,19 @@ class MediaPull:
 
 
 @dataclass(frozen=True)
+class ConversionTarget:
+    """What "Convert for <platform>" makes of a file the platform refuses: a video as H.264 and AAC in MP4 with the
+    index first (faststart), its frame rate brought within `fps`, scaled (aspect kept) so that its width is at most
+    `max_width` and each side within `sides`; a photo as a JPEG of at most `photo_bytes`, see-through parts white."""
+    fps: tuple[int, int] = (23, 60)
+    max_width: int | None = None
+    sides: tuple[int, int] | None = None
+    max_mbit: float = 20.0
+    photo_bytes: int = 8 * 1024 * 1024
+    photos: bool = True  # whether photos are converted (a platform that takes none has nothing to convert)
+
+
+@dataclass(frozen=True)
 class PlatformSpec:
     """Everything the app knows about one platform. `client(settings)` builds its client from its own settings."""
     name: str  # as stored in the database: deliveries, accounts, channels, post options
@@ -204,6 +225,7 @@ class PlatformSpec:
     client: Callable[[Mapping[str, str]], PlatformClient]
     counter: TextCounter
     rules: tuple[Rule, ...] = ()
+    converts_to: ConversionTarget | None = None  # how a file that breaks a `convertible` rule is converted
     settings: tuple[Setting, ...] = ()
     options: tuple[PostOption, ...] = ()
     title_option: str | None = None  # the option the preview shows as the post's title

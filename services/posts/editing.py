@@ -26,6 +26,8 @@ from services.core.models import (
     User,
     utcnow,
 )
+from services.media import variants
+from services.media.facts import facts_of
 from services.posts import state
 from services.posts.checks import MediaFacts, Problem, Target, check_post, check_schedule
 from services.posts.versions import Version, effective
@@ -93,7 +95,8 @@ class PostDetails:
 
 
 def media_facts(assets: list[MediaAsset]) -> list[MediaFacts]:
-    return [MediaFacts(a.mime_type, a.size_bytes, a.width, a.height, a.duration_s) for a in assets]
+    """What the post rules need to know of each of `assets`, as the probe found it."""
+    return [facts_of(asset) for asset in assets]
 
 
 def problems_for(data: PostInput, assets: list[MediaAsset], action: SaveAction, *,
@@ -319,7 +322,8 @@ def targets(data: PostInput, assets: list[MediaAsset], chosen: list[Channel]) ->
     found = []
     for channel in chosen:
         got = effective(data.text, assets, data.options, channel.platform, data.versions.get(channel.id))
-        found.append(Target(channel.platform, channel_book.full_title(channel), got.text, media_facts(got.media),
+        media = variants.for_platform(got.media, channel.platform)  # a copy converted for it, where there is one
+        found.append(Target(channel.platform, channel_book.full_title(channel), got.text, media_facts(media),
                             got.options, channel.id))
     return found
 

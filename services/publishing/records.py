@@ -26,7 +26,7 @@ from services.core.models import (
     PostStatus,
     utcnow,
 )
-from services.media import library
+from services.media import library, variants
 from services.platforms import registry
 from services.platforms.base import MediaFile, PostContent
 from services.platforms.spec import PlatformSpec
@@ -145,7 +145,7 @@ def content_of(post: Post, assets: list[MediaAsset], delivery: Delivery) -> Post
     """What goes to the delivery's channel: its own version where it has one, else the post's."""
     spec = registry.get(delivery.platform)
     version = versions.of_delivery(post, delivery, assets)
-    files = tuple(_media_file(asset, spec) for asset in version.media)
+    files = tuple(_media_file(asset, spec) for asset in variants.for_platform(version.media, delivery.platform))
     return PostContent(text=version.text, media=files, options=version.options,
                        resume=json.loads(delivery.resume_state or '{}'),
                        checkpoint=functools.partial(save_resume_state, delivery.id))

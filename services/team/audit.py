@@ -38,6 +38,7 @@ class Action:
     POST_RETRIED = 'post.retry'
     POST_CANCELLED = 'post.cancel'
     POST_DELETED = 'post.delete'
+    MEDIA_DELETED = 'media.deleted'
 
 
 def record(db: Session, action: str, *, actor_id: int | None = None, target: str = '', ip: str = '',

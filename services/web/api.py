@@ -144,6 +144,10 @@ class MediaOut(BaseModel):
     width: int | None
     height: int | None
     duration_s: float | None
+    video_codec: str | None = None
+    audio_codec: str | None = None
+    frame_rate: float | None = None
+    bit_rate: int | None = None
 
 
 def api_user(request: Request,
@@ -240,7 +244,9 @@ async def upload_media(request: Request, user: Annotated[User, Depends(api_user)
     except UserError as refused:
         raise refusal(request, 422, 'media_refused', refused) from None
     return MediaOut(id=asset.id, original_name=asset.original_name, mime_type=asset.mime_type,
-                    size_bytes=asset.size_bytes, width=asset.width, height=asset.height, duration_s=asset.duration_s)
+                    size_bytes=asset.size_bytes, width=asset.width, height=asset.height, duration_s=asset.duration_s,
+                    video_codec=asset.video_codec, audio_codec=asset.audio_codec, frame_rate=asset.frame_rate,
+                    bit_rate=asset.bit_rate)
 
 
 def _save(request: Request, user: User, body: PostIn, post_id: int | None) -> PostOut:

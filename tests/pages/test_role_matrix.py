@@ -14,6 +14,7 @@ from nicegui.testing import User
 from services.connections import accounts, channels
 from services.core import db
 from services.core.models import DeliveryStatus, PostStatus, Role, utcnow
+from services.media import catalogue
 from services.posts import actions, editing
 from services.posts.editing import PostInput, SaveAction
 from services.team import permissions, users
@@ -23,7 +24,7 @@ from tests.harness.builders import channels_of
 
 ALL, WRITERS, ADMINS = {Role.ADMIN, Role.EDITOR, Role.VIEWER}, {Role.ADMIN, Role.EDITOR}, {Role.ADMIN}
 PAGES = {'/': ALL, '/calendar': ALL, '/history': ALL, '/settings': ALL,
-         '/compose': WRITERS, '/channels': ADMINS, '/users': ADMINS, '/audit': ADMINS}
+         '/compose': WRITERS, '/channels': ADMINS, '/users': ADMINS, '/audit': ADMINS, '/media': ALL}
 
 
 async def member(admin, role: Role) -> tuple:
@@ -52,6 +53,7 @@ SERVICE_ACTIONS = {  # name: (the roles allowed, what doing it takes)
                                                               utcnow() + timedelta(days=1), actor=who)),
     'cancel': (WRITERS, lambda who: actions.cancel(draft(who.id, PostStatus.SCHEDULED), actor=who)),
     'retry': (WRITERS, lambda who: actions.retry(failed_delivery(who.id), actor=who)),
+    'delete a file': (WRITERS, lambda who: catalogue.delete_media(harness.media_rows(1)[0], who)),
     'connect an account': (ADMINS, lambda who: accounts.save_account('telegram', '@chan', {'bot_token': '1:x',
                                                                                           'chat_id': '@chan'},
                                                                      actor=who)),

@@ -6,12 +6,20 @@ from services.platforms.instagram import connect
 from services.platforms.instagram.client import REFRESH_WITHIN, InstagramClient
 from services.platforms.instagram.errors import KNOWN_ERRORS
 from services.platforms.instagram.rules import COUNTER, RULES, post_kind
-from services.platforms.spec import EnvAccount, MediaPull, OAuthProvider, PlatformSpec, PreviewStyle, Setting
+from services.platforms.spec import (
+    ConversionTarget,
+    EnvAccount,
+    MediaPull,
+    OAuthProvider,
+    PlatformSpec,
+    PreviewStyle,
+    Setting,
+)
 
 PLATFORM = PlatformSpec(
     name='instagram', label='Instagram', icon='photo_camera',
     client=lambda settings: InstagramClient(settings['api_url']),
-    counter=COUNTER, rules=RULES,
+    counter=COUNTER, rules=RULES, converts_to=ConversionTarget(fps=(23, 60), max_width=1920, max_mbit=20.0),
     settings=(Setting('api_url', 'INSTAGRAM_API_URL', 'https://graph.instagram.com', is_url=True),
               Setting('access_token', 'INSTAGRAM_ACCESS_TOKEN'), Setting('user_id', 'INSTAGRAM_USER_ID'),
               Setting('authorize_url', 'INSTAGRAM_AUTHORIZE_URL', 'https://www.instagram.com', is_url=True),

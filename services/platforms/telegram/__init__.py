@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from services.core.i18n import N_
-from services.platforms.spec import CredentialForm, EnvAccount, FormField, PlatformSpec, PreviewStyle, Setting
+from services.platforms.spec import (
+    ConversionTarget,
+    CredentialForm,
+    EnvAccount,
+    FormField,
+    PlatformSpec,
+    PreviewStyle,
+    Setting,
+)
 from services.platforms.telegram.client import TelegramClient
 from services.platforms.telegram.errors import KNOWN_ERRORS
 from services.platforms.telegram.rules import COUNTER, RULES, post_kind
@@ -20,7 +28,7 @@ def _listed_name(credentials: Mapping[str, str], bot: str) -> str:
 PLATFORM = PlatformSpec(
     name='telegram', label='Telegram', icon='send',
     client=lambda settings: TelegramClient(settings['api_url']),
-    counter=COUNTER, rules=RULES,
+    counter=COUNTER, rules=RULES, converts_to=ConversionTarget(fps=(1, 60), max_mbit=8.0),
     settings=(Setting('api_url', 'TELEGRAM_API_URL', 'https://api.telegram.org', is_url=True),
               Setting('bot_token', 'TELEGRAM_BOT_TOKEN'), Setting('chat_id', 'TELEGRAM_CHAT_ID')),
     env_account=EnvAccount({'bot_token': 'bot_token', 'chat_id': 'chat_id'}, name_from='chat_id'),

@@ -5,11 +5,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from services.core.i18n import N_
+from services.platforms import media_rules
 from services.platforms.spec import MediaFacts, Problem, Rule, SummaryLine, TextCounter, utf16_length
 
 MB = 1024 * 1024
 TEXT, CAPTION, ALBUM = 4096, 1024, 10
 PHOTO_BYTES, FILE_BYTES = 10 * MB, 50 * MB
+PHOTO_SIDES_SUM, PHOTO_RATIO = 10000, 20
+# sendVideo plays MPEG-4 videos (MP4, and MOV from phones, as MPEG-4 too); other types would arrive as a file
+VIDEO_TYPES = ('video/mp4', 'video/quicktime')
 
 
 def _caption(text: str, media: Sequence[MediaFacts], _options: Mapping[str, Any]) -> Problem | None:
@@ -34,20 +38,26 @@ def _album(_text: str, media: Sequence[MediaFacts], _options: Mapping[str, Any])
     return None
 
 
-def _file_size(videos: bool, limit: int):
-    def check(_text: str, media: Sequence[MediaFacts], _options: Mapping[str, Any]) -> Problem | None:
-        if any(item.is_video == videos and item.size_bytes > limit for item in media):
-            return Problem(N_('%(platform)s: files may be at most %(limit)s MB.'), {'limit': limit // MB})
-        return None
-    return check
+def _photo_shape(_text: str, media: Sequence[MediaFacts], _options: Mapping[str, Any]) -> Problem | None:
+    for item in media:
+        if item.is_video or not item.width or not item.height:
+            continue
+        long_side, short_side = max(item.width, item.height), min(item.width, item.height)
+        if item.width + item.height > PHOTO_SIDES_SUM or long_side > PHOTO_RATIO * short_side:
+            return Problem(N_('%(platform)s takes photos whose width and height add up to at most %(limit)s pixels, '
+                              'one side at most 20 times the other; %(file)s is %(found)s.'),
+                           {'limit': PHOTO_SIDES_SUM, 'file': item.name, 'found': f'{item.width}×{item.height}'})
+    return None
 
 
 RULES = (
     Rule('caption', _caption, CAPTION),
     Rule('message', _message, TEXT),
     Rule('album', _album, ALBUM),
-    Rule('photo size', _file_size(False, PHOTO_BYTES), PHOTO_BYTES // MB),
-    Rule('video size', _file_size(True, FILE_BYTES), FILE_BYTES // MB),
+    Rule('photo size', media_rules.file_size(PHOTO_BYTES, media_rules.photos), PHOTO_BYTES // MB),
+    Rule('video size', media_rules.file_size(FILE_BYTES, media_rules.videos), FILE_BYTES // MB),
+    Rule('photo shape', _photo_shape, PHOTO_SIDES_SUM),
+    Rule('video type', media_rules.containers(VIDEO_TYPES), 'MP4', convertible=True),
 )
 COUNTER = TextCounter(utf16_length, lambda has_media: CAPTION if has_media else TEXT)
 

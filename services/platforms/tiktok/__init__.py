@@ -6,6 +6,7 @@ from datetime import timedelta
 from services.core.i18n import N_
 from services.platforms.spec import (
     Choice,
+    ConversionTarget,
     EnvAccount,
     MediaPull,
     OAuthProvider,
@@ -25,7 +26,7 @@ PRIVACY = (Choice('PUBLIC_TO_EVERYONE', N_('Everyone')), Choice('MUTUAL_FOLLOW_F
 PLATFORM = PlatformSpec(
     name='tiktok', label='TikTok', icon='music_note',
     client=lambda settings: TikTokClient(settings['api_url']),
-    counter=COUNTER, rules=RULES,
+    counter=COUNTER, rules=RULES, converts_to=ConversionTarget(fps=(23, 60), sides=(360, 4096), photos=False),
     settings=(Setting('api_url', 'TIKTOK_API_URL', 'https://open.tiktokapis.com', is_url=True),
               Setting('client_key', 'TIKTOK_CLIENT_KEY'), Setting('client_secret', 'TIKTOK_CLIENT_SECRET'),
               Setting('access_token', 'TIKTOK_ACCESS_TOKEN'), Setting('refresh_token', 'TIKTOK_REFRESH_TOKEN'),

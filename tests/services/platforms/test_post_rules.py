@@ -2,7 +2,7 @@
 told then — the platform's name and the limit."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -20,8 +20,10 @@ def photo(size: int = MB, width: int = 1080, height: int = 1080, mime: str = 'im
     return MediaFacts(mime, size, width, height)
 
 
-def video(size: int = 10 * MB, seconds: float = 10.0) -> MediaFacts:
-    return MediaFacts('video/mp4', size, 1080, 1920, seconds)
+def video(size: int = 10 * MB, seconds: float = 10.0, **probed: Any) -> MediaFacts:
+    facts = MediaFacts('video/mp4', size, 1080, 1920, seconds, name='clip.mp4', video_codec='h264', audio_codec='aac',
+                       frame_rate=30, bit_rate=8_000_000)
+    return replace(facts, **probed)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,10 @@ CASES = {  # (platform, rule): (a post that meets it, one that breaks it)
     ('telegram', 'album'): (Post(media=(photo(),) * 10), Post(media=(photo(),) * 11)),
     ('telegram', 'photo size'): (Post(media=(photo(10 * MB),)), Post(media=(photo(10 * MB + 1),))),
     ('telegram', 'video size'): (Post(media=(video(50 * MB),)), Post(media=(video(50 * MB + 1),))),
+    ('telegram', 'photo shape'): (Post(media=(photo(width=5000, height=5000),)),
+                                  Post(media=(photo(width=2100, height=100),))),
+    ('telegram', 'video type'): (Post(media=(video(mime_type='video/quicktime'),)),
+                                 Post(media=(video(mime_type='video/webm', video_codec='vp9'),))),
     ('instagram', 'needs media'): (Post(media=(photo(),)), Post()),
     ('instagram', 'carousel'): (Post(media=(photo(),) * 10), Post(media=(photo(),) * 11)),
     ('instagram', 'caption'): (Post('é' * 2200, (photo(),)), Post('é' * 2201, (photo(),))),  # characters
@@ -51,6 +57,20 @@ CASES = {  # (platform, rule): (a post that meets it, one that breaks it)
     ('instagram', 'aspect ratio'): (Post(media=(photo(width=1080, height=1350),)),
                                     Post(media=(photo(width=1080, height=1400),))),
     ('instagram', 'reel length'): (Post(media=(video(seconds=900),)), Post(media=(video(seconds=901),))),
+    ('instagram', 'photo transparency'): (Post(media=(replace(photo(mime='image/png'), has_alpha=False),)),
+                                          Post(media=(replace(photo(mime='image/png'), has_alpha=True),))),
+    ('instagram', 'video type'): (Post(media=(video(mime_type='video/quicktime'),)),
+                                  Post(media=(video(mime_type='video/webm'),))),
+    ('instagram', 'video codec'): (Post(media=(video(video_codec='hevc'),)), Post(media=(video(video_codec='vp9'),))),
+    ('instagram', 'sound codec'): (Post(media=(video(audio_codec=None),)), Post(media=(video(audio_codec='opus'),))),
+    ('instagram', 'frame rate'): (Post(media=(video(frame_rate=23.976),)), Post(media=(video(frame_rate=120),))),
+    ('instagram', 'video width'): (Post(media=(video(width=1920, height=1080),)),
+                                   Post(media=(video(width=3840, height=2160),))),
+    ('instagram', 'video bit rate'): (Post(media=(video(bit_rate=25_000_000),)),
+                                      Post(media=(video(bit_rate=40_000_000),))),
+    ('instagram', 'video size'): (Post(media=(video(300 * MB),)), Post(media=(video(300 * MB + 1),))),
+    ('instagram', 'carousel video aspect'): (Post(media=(video(width=1080, height=1350), photo())),
+                                             Post(media=(video(width=1080, height=1920), photo()))),
     ('youtube', 'one video'): (Post(media=(video(),), options=TITLED), Post(media=(photo(),), options=TITLED)),
     ('youtube', 'title given'): (Post(options=TITLED), Post(options={'title': '   '})),
     ('youtube', 'title length'): (Post(options={'title': 'x' * 100}), Post(options={'title': 'x' * 101})),
@@ -61,6 +81,13 @@ CASES = {  # (platform, rule): (a post that meets it, one that breaks it)
     ('tiktok', 'one video'): (Post(media=(video(),)), Post(media=(video(), video()))),
     ('tiktok', 'caption'): (Post('a' * 2198 + '😀'), Post('a' * 2199 + '😀')),  # UTF-16 units
     ('tiktok', 'duration'): (Post(media=(video(seconds=600),)), Post(media=(video(seconds=601),))),
+    ('tiktok', 'video type'): (Post(media=(video(mime_type='video/webm', video_codec='vp9'),)),
+                               Post(media=(video(mime_type='video/x-matroska'),))),
+    ('tiktok', 'video codec'): (Post(media=(video(video_codec='vp8'),)), Post(media=(video(video_codec='av1'),))),
+    ('tiktok', 'frame rate'): (Post(media=(video(frame_rate=60),)), Post(media=(video(frame_rate=12),))),
+    ('tiktok', 'video sides'): (Post(media=(video(width=360, height=640),)),
+                                Post(media=(video(width=320, height=640),))),
+    ('tiktok', 'video size'): (Post(media=(video(4096 * MB),)), Post(media=(video(4096 * MB + 1),))),
 }
 
 
@@ -92,4 +119,4 @@ def test_rule_lets_a_post_within_it_pass_and_names_the_channel_and_limit_when_br
 def test_an_account_that_may_post_shorter_videos_is_held_to_its_own_limit():
     found = check_post([Target('tiktok', 'TikTok', 'Clip', [video(seconds=61)], {'max_duration_s': 60})])
     assert [i18n.translate('en', p.message, **p.params) for p in found] == \
-        ['TikTok: this account may post videos up to 60 seconds long.']
+        ['TikTok takes videos of up to 60 seconds; clip.mp4 lasts 61.']

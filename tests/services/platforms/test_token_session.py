@@ -32,7 +32,7 @@ from tests.fakes.tiktok import (
     Fault,
 )
 from tests.harness.builders import channels_of
-from tests.media_samples import make_video
+from tests.media_samples import make_clip_for_every_platform
 
 
 class RecordingStore:
@@ -109,7 +109,7 @@ async def test_the_engines_retry_uses_the_token_the_failed_attempt_stored(fake, 
     users.forget_cached_state()
     author = users.create_first_admin('author', 'a long password!', language='en', time_zone='UTC', ip='')
     row = accounts.save_account('tiktok', 'Fake Creator', expired_credentials())
-    video = make_video(tmp_path, 'mp4', frames=24, fps=12)
+    video = make_clip_for_every_platform(tmp_path)
 
     async def chunks():
         yield video.read_bytes()

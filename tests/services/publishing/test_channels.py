@@ -14,7 +14,7 @@ from services.posts.versions import Version
 from services.publishing import engine
 from tests.fakes import telegram as fake_telegram
 from tests.harness import FAKE_ACCOUNTS, boot, first_admin, stop_services
-from tests.media_samples import make_video
+from tests.media_samples import make_clip_for_every_platform
 from tests.services.publishing.test_fanout import (
     PLATFORMS,
     SECOND_CHAT,
@@ -69,7 +69,7 @@ async def test_two_chats_of_one_bot_each_get_their_own_text_once(eight):
 
 async def test_one_post_reaches_two_accounts_of_every_platform_once_each_on_its_own_account(eight, tmp_path):
     fakes, runner, author = eight
-    clip = make_video(tmp_path, 'mp4', frames=48, fps=12)
+    clip = make_clip_for_every_platform(tmp_path)
     media_id = (await store_video(clip, author.id)).id
     chosen = [channel for platform in PLATFORMS for channel in channel_ids(platform)]
     assert len(chosen) == 8
@@ -94,7 +94,7 @@ def fake_youtube_first(fakes: FourFakes) -> str:
 async def test_a_channel_that_needs_reconnecting_fails_only_its_own_delivery(eight, tmp_path):
     fakes, runner, author = eight
     fakes.youtube.revoke(SECOND_YT.refresh_token)
-    clip = make_video(tmp_path, 'mp4', frames=48, fps=12)
+    clip = make_clip_for_every_platform(tmp_path)
     media_id = (await store_video(clip, author.id)).id
     first, second = channel_ids('youtube')
     post_id = publish(author.id, PostInput(text='One of two', media_ids=[media_id], channels=[first, second],

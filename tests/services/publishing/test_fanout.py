@@ -27,7 +27,7 @@ from tests.fakes import tiktok as fake_tiktok
 from tests.fakes import youtube as fake_youtube
 from tests.harness import FAKE_ACCOUNTS, boot, connected, first_admin, stop_services
 from tests.harness.builders import channels_of
-from tests.media_samples import make_video
+from tests.media_samples import make_clip_for_every_platform
 
 PLATFORMS = ['telegram', 'instagram', 'youtube', 'tiktok']
 
@@ -119,7 +119,7 @@ async def fanout(monkeypatch):
 
 async def test_one_video_post_reaches_all_four_platforms_once_each_at_the_same_time(fanout, tmp_path):
     fakes, runner, author = fanout
-    clip = make_video(tmp_path, 'mp4', frames=48, fps=12)  # 4 s: Instagram takes reels of 3 s or more
+    clip = make_clip_for_every_platform(tmp_path)
     digest, size = hashlib.sha256(clip.read_bytes()).hexdigest(), clip.stat().st_size
     post_id = video_post(author.id, (await store_video(clip, author.id)).id)
 

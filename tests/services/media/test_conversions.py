@@ -1,0 +1,210 @@
+"""Converting a file for a platform that refuses it: the copy passes that platform's checks when probed again, the
+original stays for the others, a cancel or a crash leaves no file behind, and the fake platforms receive the copy
+(Instagram) and the original (YouTube)."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlmodel import select
+
+from services.core import db
+from services.core.config import get_settings
+from services.core.models import ConversionStatus, MediaAsset, MediaConversion
+from services.media import catalogue, cleanup, conversions, library, variants
+from services.media.probe import probe
+from services.media.stored_files import media_path
+from services.posts import editing
+from services.posts.editing import PostInput, SaveAction
+from services.publishing import engine
+from tests import media_samples
+from tests.harness import boot, connected, first_admin, stop_services
+from tests.harness.builders import channels_of, listed
+from tests.services.publishing.test_fanout import FourFakes
+
+FRAME_RATE = '%(platform)s takes videos of %(min)s to %(max)s frames per second; %(file)s has %(found)s.'
+
+
+@pytest.fixture
+def author():
+    boot()
+    return first_admin('author')
+
+
+async def stored(path: Path, uploaded_by: int | None = None) -> MediaAsset:
+    async def chunks():
+        yield path.read_bytes()
+
+    return await library.store_upload(chunks(), path.name, uploaded_by=uploaded_by)
+
+
+async def finished(conversion_id: int) -> MediaConversion:
+    """The conversion once its worker is done with it (polled: it runs in a thread)."""
+    for _ in range(600):
+        with db.session() as session:
+            row = session.get(MediaConversion, conversion_id)
+        if row.status != ConversionStatus.RUNNING:
+            await asyncio.sleep(0.05)  # the worker's own `finally` runs after the status is written
+            return row
+        await asyncio.sleep(0.05)
+    raise AssertionError('the conversion did not finish')
+
+
+def problems_on(asset_ids: list[int], platforms: list[str]) -> dict[str, set[str]]:
+    with db.session() as session:
+        assets = [session.get(MediaAsset, asset_id) for asset_id in asset_ids]
+    data = PostInput('Clip', asset_ids, channels_of(platforms), {'youtube': {'title': 'Clip'}})
+    found: dict[str, set[str]] = {platform: set() for platform in platforms}
+    for problem in editing.problems_for(data, assets, SaveAction.PUBLISH):
+        found[problem.platform].add(problem.message)
+    return found
+
+
+def uploads() -> list[str]:
+    return sorted(path.name for path in get_settings().uploads_dir.iterdir())
+
+
+def faststart(path: Path) -> bool:
+    data = path.read_bytes()
+    return 0 <= data.find(b'moov') < data.find(b'mdat')
+
+
+async def test_a_120_fps_clip_converted_for_instagram_passes_its_checks_and_tiktok_still_gets_the_original(
+        author, tmp_path):
+    listed('instagram', 'tiktok', 'youtube')
+    clip = await stored(media_samples.make_video(tmp_path, 'mp4', size=(360, 640), frames=480, fps=120, sound='aac',
+                                                 name='slow-motion.mp4'), author.id)
+    original_bytes = media_path(clip).read_bytes()
+    assert conversions.needs_conversion(clip, 'instagram') and not conversions.needs_conversion(clip, 'youtube')
+
+    done = await finished(await conversions.start(clip.id, 'instagram', author))
+
+    assert (done.status, done.progress) == (ConversionStatus.DONE, 1.0)
+    [copy] = variants.variants_of(clip.id)
+    probed = probe(media_path(copy))
+    assert (probed.kind.ext, probed.video_codec, probed.audio_codec, probed.frame_rate) == ('mp4', 'h264', 'aac', 60)
+    assert probed.duration_s == pytest.approx(4, abs=0.1) and faststart(media_path(copy))
+    assert (copy.original_name, copy.variant_for) == ('slow-motion (Instagram).mp4', 'instagram')
+    assert media_path(clip).read_bytes() == original_bytes
+    assert problems_on([clip.id], ['instagram', 'tiktok', 'youtube']) == \
+        {'instagram': set(), 'tiktok': {FRAME_RATE}, 'youtube': set()}
+    assert [(entry.asset.id, entry.converted_for) for entry in catalogue.list_media()] == [(clip.id, ['instagram'])]
+
+
+async def test_a_vp9_webm_converted_for_telegram_becomes_an_mp4_it_plays(author, tmp_path):
+    listed('telegram')
+    clip = await stored(media_samples.make_video(tmp_path, 'webm', size=(64, 48), frames=24, fps=24,
+                                                 sound='libopus', name='screen.webm'))
+
+    await finished(await conversions.start(clip.id, 'telegram', author))
+
+    assert problems_on([clip.id], ['telegram']) == {'telegram': set()}
+    [copy] = variants.variants_of(clip.id)
+    assert (copy.mime_type, copy.video_codec, copy.audio_codec) == ('video/mp4', 'h264', 'aac')
+
+
+async def test_a_png_with_transparency_converted_for_instagram_is_a_jpeg_with_a_white_background(author, tmp_path):
+    listed('instagram')
+    logo_path = tmp_path / 'logo.png'
+    Image.new('RGBA', (400, 400), (200, 30, 30, 0)).save(logo_path)
+    logo = await stored(logo_path)
+    assert conversions.needs_conversion(logo, 'instagram')
+
+    await finished(await conversions.start(logo.id, 'instagram', author))
+
+    [copy] = variants.variants_of(logo.id)
+    assert (copy.mime_type, copy.has_alpha, copy.original_name) == ('image/jpeg', False, 'logo (Instagram).jpg')
+    with Image.open(media_path(copy)) as picture:
+        assert picture.getpixel((10, 10)) == (255, 255, 255)
+    assert problems_on([logo.id], ['instagram']) == {'instagram': set()}
+
+
+async def test_a_cancelled_conversion_leaves_the_original_alone_and_no_file_behind(author, tmp_path, monkeypatch):
+    clip = await stored(media_samples.make_video(tmp_path, 'mp4', size=(360, 640), frames=240, fps=120,
+                                                 name='slow-motion.mp4'))
+    before = uploads()
+    reporter = conversions._reporter
+
+    def cancelled_at_the_first_report(conversion_id: int):
+        report = reporter(conversion_id)
+
+        def first(share: float) -> bool:
+            conversions.cancel(conversion_id, author)  # the user clicks Cancel while it runs
+            return report(share)
+        return first
+
+    monkeypatch.setattr(conversions, '_reporter', cancelled_at_the_first_report)
+
+    done = await finished(await conversions.start(clip.id, 'instagram', author))
+
+    assert done.status == ConversionStatus.CANCELLED and variants.variants_of(clip.id) == []
+    assert uploads() == before
+
+
+async def test_a_crash_during_a_conversion_leaves_no_half_file_and_it_can_be_started_again(author, tmp_path):
+    clip = await stored(media_samples.make_video(tmp_path, 'mp4', size=(360, 640), frames=240, fps=120,
+                                                 name='slow-motion.mp4'))
+    before = uploads()
+    with db.session() as session:  # what a process killed mid-way leaves: its row running, a part-written file
+        session.add(MediaConversion(media_id=clip.id, platform='instagram', status=ConversionStatus.RUNNING,
+                                    progress=0.4))
+    (get_settings().uploads_dir / '.incoming-0123456789abcdef').write_bytes(b'\x00\x00\x00\x18ftypisom' * 100)
+
+    assert conversions.mark_interrupted() == 1 and cleanup.sweep_leftovers() == 1  # what the next start does
+
+    assert uploads() == before
+    [row] = conversions.of_media([clip.id]).values()
+    assert row.status == ConversionStatus.INTERRUPTED
+    done = await finished(await conversions.start(clip.id, 'instagram', author))
+    assert done.status == ConversionStatus.DONE and len(variants.variants_of(clip.id)) == 1
+
+
+async def test_instagram_receives_the_converted_copy_and_youtube_the_original(tmp_path):
+    with FourFakes() as fakes:
+        settings = boot(**fakes.environ())
+        author = first_admin('author')
+        for platform in ('instagram', 'youtube'):
+            connected(platform)
+        clip = await stored(media_samples.make_video(tmp_path, 'mp4', size=(360, 640), frames=480, fps=120,
+                                                     sound='aac', name='slow-motion.mp4'), author.id)
+        await finished(await conversions.start(clip.id, 'instagram', author))
+        [copy] = variants.variants_of(clip.id)
+        post = editing.save_post(author.id, PostInput('Fast and slow', [clip.id], channels_of(['instagram', 'youtube']),
+                                                      {'youtube': {'title': 'Fast', 'privacy': 'private'}}),
+                                 SaveAction.PUBLISH)
+
+        await engine.init_engine(settings).publish_post(post.id)
+
+        assert [(pull.status, pull.size) for pull in fakes.instagram.pulls] == [(200, copy.size_bytes)]
+        assert [video.sha256 for video in fakes.youtube.videos] == \
+            [hashlib.sha256(media_path(clip).read_bytes()).hexdigest()]
+        await stop_services()
+
+
+async def test_deleting_the_original_deletes_its_converted_copies_and_the_sweep_never_takes_a_copy_alone(
+        author, tmp_path):
+    clip = await stored(media_samples.make_video(tmp_path, 'webm', name='screen.webm'))
+    await finished(await conversions.start(clip.id, 'telegram', author))
+    assert len(uploads()) == 4  # the clip, the copy and a poster each
+
+    assert cleanup.delete_unused_media(older_than=timedelta(0)) == 1
+
+    assert uploads() == []
+    with db.session() as session:
+        assert list(session.exec(select(MediaAsset))) == []
+
+
+async def test_a_phone_portrait_clip_stays_upright_when_converted(author, tmp_path):
+    # stored lying down (640×360) with the display rotation a phone writes: shown 360×640
+    clip = await stored(media_samples.make_video(tmp_path, 'mp4', size=(640, 360), frames=96, fps=120,
+                                                 rotation=-90, name='portrait.mp4'))
+    assert (clip.width, clip.height) == (360, 640)
+
+    await finished(await conversions.start(clip.id, 'tiktok', author))
+
+    [copy] = variants.variants_of(clip.id)
+    assert (copy.width, copy.height, copy.frame_rate) == (360, 640, 60)
