@@ -155,6 +155,11 @@ class Channel(SQLModel, table=True):
     address: dict = Field(default_factory=dict, sa_type=sa.JSON)
     status: str = Field(default=AccountStatus.CONNECTED, max_length=20, index=True)
     connected_by: int | None = Field(default=None, foreign_key='users.id', ondelete='SET NULL')
+    # Its posting queue: an IANA zone ('' = the team's), the times posts go out in it
+    # ([{"time": "09:00", "days": [0, 1, 2, 3, 4]}], 0 = Monday), and whether its queued posts wait.
+    time_zone: str = Field(default='', max_length=64)
+    posting_times: list = Field(default_factory=list, sa_type=sa.JSON)
+    queue_paused: bool = Field(default=False)
     created_at: datetime = _time()
     updated_at: datetime = _time()
 
