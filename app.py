@@ -89,6 +89,7 @@ def main() -> None:
 
     from components import theme
     from pages import audit, calendar, channel_groups, channels, compose, history, home, login, post_detail, setup
+    from pages import queue as queue_page
     from pages import settings as settings_page
     from pages import users as users_page
     from services import lifecycle
@@ -116,7 +117,7 @@ def main() -> None:
     security_headers.install()  # outermost: it also covers the gate's own redirects
     api.install()
     for module in (health, media_routes, channel_pictures, setup, login, home, compose, calendar, history, post_detail,
-                   channels, oauth_callback, settings_page, users_page, audit, channel_groups):
+                   channels, oauth_callback, settings_page, users_page, audit, channel_groups, queue_page):
         app.include_router(module.router)
     async def start_services() -> None:
         await lifecycle.start_services(settings)

@@ -51,9 +51,13 @@ def posting_times_summary(channel: Channel, team_zone: str, user: User, on_chang
             else:
                 ui.label(_('No posting times yet: posts cannot be added to its queue.')).classes('text-gray-700') \
                     .mark(f'posting-times-text-{channel.id}')
+    with ui.row().classes('w-full items-center gap-1'):
         ui.button(_('Posting times'), icon='edit_calendar',
                   on_click=lambda: _edit(channel, team_zone, user, on_changed)).props('flat dense') \
             .mark(f'edit-posting-times-{channel.id}')
+        ui.button(_('Open the queue'), icon='queue',
+                  on_click=lambda: ui.navigate.to(f'/channels/{channel.id}/queue')).props('flat dense') \
+            .mark(f'open-queue-{channel.id}')
 
 
 class _Row:

@@ -15,6 +15,7 @@ from components.headings import heading
 from components.media_strip import media_strip
 from components.post_options import option_fields
 from components.post_preview import length_chip, post_preview
+from components.queue_panel import QueuePanel
 from components.reschedule_dialog import ask_which_time
 from components.schedule_picker import schedule_picker
 from components.session import client_ip, guarded, page_user
@@ -120,6 +121,7 @@ class _Editor:
                 self.date_input, self.time_input = schedule_picker(self.day, self.at, self.user.timezone)
                 for field_input in (self.date_input, self.time_input):
                     field_input.on_value_change(self._edited)
+                self.queue = QueuePanel(self.user, lambda: self.chosen, self.state, self.unsaved.saved).build()
         self.warnings_view = ui.refreshable(self._warnings)
         self.warnings_view()
         self.problems_view = ui.refreshable(self._problems)
@@ -178,6 +180,7 @@ class _Editor:
         self.refusal = None
         self.tabs.channels_changed()
         self.refresh()
+        self.queue.channels_changed()  # the picker, and so this, is enabled only while the post is editable
 
     def select(self, channel_id: int | None) -> None:
         """The main post's tab (None) or a channel's was opened; the previews follow: all of them, or that one."""

@@ -98,6 +98,8 @@ class Post(SQLModel, table=True):
     options: dict = Field(default_factory=dict, sa_type=sa.JSON)
     status: str = Field(default=PostStatus.DRAFT, max_length=20, index=True)
     scheduled_at: datetime | None = _time(index=True, nullable=True, default=False)
+    # The channel whose posting queue holds it ("Add to queue": one post per channel, at that channel's slot)
+    queue_channel_id: int | None = Field(default=None, foreign_key='channels.id', index=True, ondelete='SET NULL')
     created_at: datetime = _time()
     updated_at: datetime = _time()
 

@@ -132,27 +132,37 @@ def save_post(author_id: int, data: PostInput, action: SaveAction, *, post_id: i
         permissions.require(actor, permissions.Action.PUBLISH if action == SaveAction.PUBLISH
                             else permissions.Action.WRITE_POSTS, ip=ip)
     with state.transaction() as change:
-        session = change.session
-        assets = _assets_in_order(session, data.media_ids)
-        chosen = _chosen_channels(data)
-        problems = problems_for(data, assets, action, now=now, chosen=chosen)
-        if problems:
-            raise PostRefused(problems)
-        status = STATUS_AFTER[action]
-        current = session.get(Post, post_id) if post_id else None
-        before = (current.status, current.scheduled_at) if current is not None else None
-        post = _move_editable(change, post_id, status) if post_id else change.new_post(author_id, status)
-        post.text = data.text
-        post.options = {p: dict(o) for p, o in data.options.items() if p in {c.platform for c in chosen}}
-        # published now is due now: the calendar shows it on the day it went out
-        post.scheduled_at = utcnow() if action == SaveAction.PUBLISH else data.scheduled_at
-        post.updated_at = utcnow()
-        session.add(post)
-        session.flush()
-        _replace_media(session, post.id, [asset.id for asset in assets])
-        _replace_deliveries(change, post.id, chosen, data.versions, [asset.id for asset in assets])
-        _audit_save(session, post, action, before, actor_id=actor.id if actor else author_id, ip=ip)
-        change.announce_post(post.id)
+        post = save_in(change, author_id, data, action, post_id=post_id, now=now,
+                       actor_id=actor.id if actor else author_id, ip=ip)
+    return post
+
+
+def save_in(change: state.Change, author_id: int, data: PostInput, action: SaveAction, *, post_id: int | None = None,
+            now: datetime | None = None, actor_id: int, ip: str = '') -> Post:
+    """`save_post`'s work inside the caller's transaction `change` (permissions already checked): the queue saves
+    one post per channel in one transaction. Raises as `save_post` does, Forbidden aside."""
+    session = change.session
+    assets = _assets_in_order(session, data.media_ids)
+    chosen = _chosen_channels(data)
+    problems = problems_for(data, assets, action, now=now, chosen=chosen)
+    if problems:
+        raise PostRefused(problems)
+    status = STATUS_AFTER[action]
+    current = session.get(Post, post_id) if post_id else None
+    before = (current.status, current.scheduled_at) if current is not None else None
+    post = _move_editable(change, post_id, status) if post_id else change.new_post(author_id, status)
+    post.text = data.text
+    post.options = {p: dict(o) for p, o in data.options.items() if p in {c.platform for c in chosen}}
+    # published now is due now: the calendar shows it on the day it went out
+    post.scheduled_at = utcnow() if action == SaveAction.PUBLISH else data.scheduled_at
+    post.updated_at = utcnow()
+    post.queue_channel_id = None  # saved by hand: out of any channel's queue (the queue's own save sets it)
+    session.add(post)
+    session.flush()
+    _replace_media(session, post.id, [asset.id for asset in assets])
+    _replace_deliveries(change, post.id, chosen, data.versions, [asset.id for asset in assets])
+    _audit_save(session, post, action, before, actor_id=actor_id, ip=ip)
+    change.announce_post(post.id)
     return post
 
 

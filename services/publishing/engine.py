@@ -43,6 +43,7 @@ from services.platforms.base import Account, MediaFile, NeedsReconnect, OutcomeU
 from services.platforms.spec import PlatformSpec
 from services.posts import state, versions
 from services.publishing.pacing import Turns
+from services.queue.paused import not_held_by_a_paused_queue
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300.0
@@ -247,11 +248,11 @@ def _may_have_arrived(error: Retryable, spec: PlatformSpec) -> bool:
 
 
 def _pending_deliveries_of_due_post(post_id: int) -> list[int]:
-    """A scheduled post that is due, or one queued for now, moves to publishing and its pending deliveries are
-    returned; nothing for any other post."""
+    """A scheduled post that is due (and not held by a paused channel queue), or one queued for now, moves to
+    publishing and its pending deliveries are returned; nothing for any other post."""
     with state.transaction() as change:
         if change.move_post(post_id, PostStatus.PUBLISHING, only_from=[PostStatus.SCHEDULED],
-                            where=[Post.scheduled_at <= utcnow()]):
+                            where=[Post.scheduled_at <= utcnow(), not_held_by_a_paused_queue()]):
             change.announce_post(post_id)
         session = change.session
         if session.exec(select(Post.status).where(Post.id == post_id)).first() != PostStatus.PUBLISHING:

@@ -25,6 +25,7 @@ from services.platforms import registry
 from services.posts import actions, editing
 from services.posts.editing import PostFilter, PostInput, PostLocked, PostRefused, SaveAction
 from services.posts.versions import Version
+from services.queue import queue
 from services.team import auth, permissions
 from services.team.auth import AuthError, SessionInvalid
 from services.web import api_errors
@@ -119,6 +120,9 @@ class PostOut(BaseModel):
     scheduled_at: datetime | None
     created_at: datetime
     deliveries: list[DeliveryOut]
+    queue_channel_id: int | None = Field(default=None, description='The channel whose posting queue holds it')
+    also_queued: list[PostOut] = Field(default_factory=list, description='After "action": "queue" to several '
+                                       'channels: the posts of the other channels (one post per channel)')
 
 
 class PostIn(BaseModel):
@@ -131,7 +135,8 @@ class PostIn(BaseModel):
     platforms: list[PlatformName] = Field(default_factory=list, description='Each platform named must have exactly '
                                           'one connected channel; name channels instead where there are several')
     options: dict[PlatformName, dict[str, str | int | bool]] = Field(default_factory=dict)
-    action: Literal['draft', 'schedule', 'publish'] = 'draft'
+    action: Literal['draft', 'schedule', 'publish', 'queue'] = Field(
+        default='draft', description='queue: one post per channel, each at its channel\'s next free posting time')
     scheduled_at: Annotated[datetime | None, BeforeValidator(_iso_text_only)] = Field(
         default=None, description='ISO 8601 with a time zone offset')
 
@@ -244,7 +249,7 @@ async def upload_media(request: Request, user: Annotated[User, Depends(api_user)
 
 
 def _save(request: Request, user: User, body: PostIn, post_id: int | None) -> PostOut:
-    action = SaveAction(body.action)
+    action = SaveAction.SCHEDULE if body.action == 'queue' else SaveAction(body.action)
     _require(request, user, permissions.Action.PUBLISH if action == SaveAction.PUBLISH
              else permissions.Action.WRITE_POSTS)
     if post_id is not None and editing.get_post(post_id) is None:
@@ -265,6 +270,12 @@ def _save(request: Request, user: User, body: PostIn, post_id: int | None) -> Po
         raise ApiError(422, 'post_invalid', i18n.translate(language(request), VERSION_UNCHOSEN,
                                                            channels=', '.join(map(str, unknown))))
     try:
+        if body.action == 'queue':
+            queued = queue.add_to_queue(user.id, data, post_id=post_id, actor=user,
+                                        ip=request.client.host if request.client else '')
+            first = get_post(request, queued[0].id, user)
+            first.also_queued = [get_post(request, post.id, user) for post in queued[1:]]
+            return first
         saved = actions.save(user.id, data, action, post_id=post_id, actor=user,
                              ip=request.client.host if request.client else '')
     except PostRefused as refused:
@@ -281,7 +292,7 @@ def _post_out(post: Post, deliveries: list[Delivery]) -> PostOut:
     names = {channel_id: channel_book.title(channel)
              for channel_id, channel in channel_book.channels_by_id([d.channel_id for d in deliveries]).items()}
     return PostOut(id=post.id, text=post.text, status=post.status, scheduled_at=post.scheduled_at,
-                   created_at=post.created_at,
+                   created_at=post.created_at, queue_channel_id=post.queue_channel_id,
                    deliveries=[DeliveryOut(id=d.id, platform=d.platform, channel_id=d.channel_id,
                                            channel_name=names.get(d.channel_id, ''), status=d.status,
                                            attempt_count=d.attempt_count, remote_url=d.remote_url,
@@ -289,6 +300,8 @@ def _post_out(post: Post, deliveries: list[Delivery]) -> PostOut:
 
 
 def install() -> None:
+    from services.web import api_queue  # noqa: F401  (its routes join this router)
+
     api_errors.install(router)
     app.include_router(router)
     app.openapi = _api_schema

@@ -1,15 +1,18 @@
-"""A channel's posting times on the Channels page, in English and Arabic."""
+"""A channel's posting times on the Channels page, "Add to queue" in the composer, and the queue view of a channel, in
+English and Arabic."""
 from __future__ import annotations
 
 from babel import dates
 from nicegui import ui
 from nicegui.testing import User
 
+from components.queue_panel import slot_text
 from services.connections import channels as channel_book
 from services.core import i18n
-from services.queue import posting_times
+from services.posts.editing import PostInput
+from services.queue import posting_times, queue
 from services.team import users
-from tests.conftest import ADMIN, open_signed_in
+from tests.conftest import ADMIN, eventually, open_signed_in
 from tests.harness.builders import telegram_chats
 
 
@@ -58,3 +61,85 @@ async def test_posting_times_read_in_arabic_with_arabic_day_names(user: User, ad
     await user.should_see(monday, retries=20)
     await user.should_see(i18n.translate('ar', 'Time zone: %(zone)s', zone='Europe/Berlin'))
     assert channel_book.get_channel(arabic).posting_times == [{'time': '09:00', 'days': [0, 1, 2, 3, 4]}]
+
+
+def every_day_at(admin, channel_id: int, *hours: str) -> None:
+    posting_times.set_posting_times(channel_id, '', [{'time': hour, 'days': list(range(7))} for hour in hours], admin)
+
+
+def queue_order(channel_id: int) -> list[str]:
+    return [item.text for item in queue.queue_of(channel_id).posts]
+
+
+async def test_add_to_queue_in_the_composer_shows_each_channels_slot_first_then_lands_on_the_queue(user: User, admin):
+    arabic, english = telegram_chats('Arabic', 'English')
+    every_day_at(admin, arabic, '09:00')
+    every_day_at(admin, english, '13:00')
+    await open_signed_in(user, *ADMIN, '/compose')
+    user.find(marker='post-text').type('Queued from the composer')
+    user.find(marker=f'channel-{arabic}').click()
+    user.find(marker=f'channel-{english}').click()
+    slots = queue.next_slots([arabic, english])
+    expected = '; '.join(f'\u2068Telegram · {name}\u2069: {slot_text("en", slots[channel], "Europe/Berlin")}'
+                         for name, channel in (('Arabic', arabic), ('English', english)))
+    assert ' 9:00\u202fAM' in expected and ' 1:00\u202fPM' in expected  # each channel's own time, in Berlin
+    await user.should_see(f'Add to queue: {expected}', retries=20)
+    user.find(marker='add-to-queue').click()
+    await user.should_see(marker='queue-list', retries=40)  # the first channel's queue
+    await user.should_see(f'Added to the queue: {expected}', kind=ui.notification, retries=20)
+    await user.should_see('Queued from the composer')
+    assert queue_order(arabic) == queue_order(english) == ['Queued from the composer']
+
+
+async def test_a_channel_without_posting_times_is_named_before_and_after_add_to_queue(user: User, admin):
+    [arabic] = telegram_chats('Arabic')
+    await open_signed_in(user, *ADMIN, '/compose')
+    user.find(marker='post-text').type('Nowhere to go')
+    user.find(marker=f'channel-{arabic}').click()
+    reason = 'Telegram · Arabic has no posting times yet. Give it some on the Channels page.'
+    await user.should_see(f'Add to queue: \u2068Telegram · Arabic\u2069: {reason}', retries=20)
+    user.find(marker='add-to-queue').click()
+    await user.should_see('The post was not added to the queue: fix what is listed.', kind=ui.notification,
+                          retries=20)
+    with user.scope(marker='queue-problems'):
+        await user.should_see(reason)
+
+
+async def test_the_queue_view_moves_to_the_top_pauses_and_closes_a_gap(user: User, admin):
+    [arabic] = telegram_chats('Arabic')
+    every_day_at(admin, arabic, '09:00')
+    ids = [queue.add_to_queue(admin.id, PostInput(text=text, channels=[arabic]), actor=admin)[0].id
+           for text in ('one', 'two', 'three', 'four')]
+    await open_signed_in(user, *ADMIN, f'/channels/{arabic}/queue')
+    await user.should_see('Queue of \u2068Telegram · Arabic\u2069')
+    await user.should_see('Posting times: Every day 9:00\u202fAM')
+    user.find(marker=f'queue-top-{ids[2]}').click()
+    await eventually(lambda: queue_order(arabic) == ['three', 'one', 'two', 'four'])
+    user.find(marker=f'queue-down-{ids[2]}').click()
+    await eventually(lambda: queue_order(arabic) == ['one', 'three', 'two', 'four'])
+
+    user.find(marker='pause-queue').click()
+    await user.should_see(marker='queue-paused', retries=20)
+    await user.should_see('Waits: the queue is paused')
+    assert queue.queue_of(arabic).paused
+
+    times = [item.scheduled_at for item in queue.queue_of(arabic).posts]
+    user.find(marker=f'queue-remove-{ids[0]}').click()
+    await user.should_see('3 posts of the queue come after it.', retries=20)
+    user.find(marker='remove-close-gap').click()
+    await eventually(lambda: queue_order(arabic) == ['three', 'two', 'four'])
+    assert [item.scheduled_at for item in queue.queue_of(arabic).posts] == times[:3]
+    user.find(marker='resume-queue').click()
+    await user.should_see(marker='pause-queue', retries=20)
+    assert not queue.queue_of(arabic).paused
+
+
+async def test_the_queue_view_reads_in_arabic(user: User, admin):
+    [arabic] = telegram_chats('Arabic')
+    every_day_at(admin, arabic, '09:00')
+    [post] = queue.add_to_queue(admin.id, PostInput(text='مرحبا', channels=[arabic]), actor=admin)
+    users.set_language(admin.id, 'ar')
+    await open_signed_in(user, *ADMIN, f'/channels/{arabic}/queue')
+    await user.should_see(i18n.translate('ar', 'Pause this channel\'s queue'))
+    await user.should_see(slot_text('ar', post.scheduled_at, 'Europe/Berlin'))
+    await user.should_see('مرحبا')

@@ -1,4 +1,4 @@
-"""posting queue: each channel's time zone, posting times and paused flag
+"""posting queue: each channel's time zone, posting times and paused flag; the channel whose queue holds a post
 
 Revision ID: 0011
 Revises: 0009
@@ -18,9 +18,18 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('time_zone', sa.String(length=64), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('posting_times', sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
         batch_op.add_column(sa.Column('queue_paused', sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table('posts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('queue_channel_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_posts_queue_channel_id'), ['queue_channel_id'], unique=False)
+        batch_op.create_foreign_key('fk_posts_queue_channel_id_channels', 'channels', ['queue_channel_id'], ['id'],
+                                    ondelete='SET NULL')
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('posts', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_posts_queue_channel_id_channels', type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_posts_queue_channel_id'))
+        batch_op.drop_column('queue_channel_id')
     with op.batch_alter_table('channels', schema=None) as batch_op:
         batch_op.drop_column('queue_paused')
         batch_op.drop_column('posting_times')
