@@ -3,6 +3,7 @@ place up or down (the posts exchange their times), shuffle, pause and resume the
 gap when asked)."""
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 from fastapi import Request
@@ -87,40 +88,50 @@ class _QueueView:
                     .mark('queue-empty')
             return
         language = current_language()
-        with ui.column().classes('w-full gap-2').mark('queue-list'):
-            for index, item in enumerate(posts):
-                self._row(index, item, len(posts), language, found.paused)
+        rows = [{'id': item.post_id, 'when': slot_text(language, item.scheduled_at, self.user.timezone),
+                 'text': item.text or _('(no text)'), 'first': index == 0, 'last': index == len(posts) - 1}
+                for index, item in enumerate(posts)]
+        # One table, its rows drawn by the browser from data: a long queue costs the server little (see bench/queue.py)
+        table = ui.table(columns=[{'name': 'post', 'label': '', 'field': 'id'}], rows=rows, row_key='id') \
+            .props('flat hide-header hide-bottom wrap-cells').classes('w-full') \
+            .mark('queue-list')
+        table.add_slot('body', self._row_template(found.paused))
+        for event, act in (('top', lambda post_id: queue.move_to_top(self.channel_id, post_id, self.user,
+                                                                     ip=client_ip())),
+                           ('up', lambda post_id: queue.move(self.channel_id, post_id, -1, self.user, ip=client_ip())),
+                           ('down', lambda post_id: queue.move(self.channel_id, post_id, +1, self.user,
+                                                               ip=client_ip()))):
+            table.on(event, guarded(lambda e, act=act: self._do(lambda: act(int(e.args)))))
+        table.on('remove', guarded(lambda e: self._remove(int(e.args))))
         if more:
             ui.button(_('Show more'), on_click=self._more).props('flat').mark('queue-more')
 
-    def _row(self, index: int, item: queue.QueuedPost, count: int, language: str, paused: bool) -> None:
-        with ui.card().classes('w-full gap-1 p-3').mark(f'queued-{item.post_id}'):
-            with ui.row().classes('w-full items-center gap-2 no-wrap'):
-                ui.label(slot_text(language, item.scheduled_at, self.user.timezone)) \
-                    .classes('font-semibold').mark(f'queued-time-{item.post_id}')
-                if paused:
-                    ui.label(_('Waits: the queue is paused')).classes('text-xs text-warning')
-                ui.space()
-                ui.link(_('Edit'), f'/compose?post={item.post_id}').classes('text-sm text-primary')
-            ui.label(item.text or _('(no text)')).classes('text-sm line-clamp-2 max-w-full') \
-                .style('overflow-wrap: anywhere').props('dir=auto')
-            if self.may_change:
-                with ui.row().classes('w-full items-center gap-1'):
-                    self._button('vertical_align_top', _('Move to the top'), index > 0, f'queue-top-{item.post_id}',
-                                 lambda: queue.move_to_top(self.channel_id, item.post_id, self.user, ip=client_ip()))
-                    self._button('arrow_upward', _('Move up'), index > 0, f'queue-up-{item.post_id}',
-                                 lambda: queue.move(self.channel_id, item.post_id, -1, self.user, ip=client_ip()))
-                    self._button('arrow_downward', _('Move down'), index < count - 1, f'queue-down-{item.post_id}',
-                                 lambda: queue.move(self.channel_id, item.post_id, +1, self.user, ip=client_ip()))
-                    ui.space()
-                    ui.button(_('Remove'), icon='remove_circle_outline',
-                              on_click=guarded(lambda: self._remove(item.post_id))) \
-                        .props('flat dense color=negative').mark(f'queue-remove-{item.post_id}')
-
-    def _button(self, icon: str, label: str, enabled: bool, marker: str, act: Callable[[], None]) -> None:
-        button = ui.button(icon=icon, on_click=guarded(lambda: self._do(act))) \
-            .props(f'flat round dense aria-label="{label}"').tooltip(label).mark(marker)
-        button.set_enabled(enabled)
+    def _row_template(self, paused: bool) -> str:
+        """A queued post: its time, its text, and (for those who may change the queue) its buttons, each sending
+        its event with the post's id."""
+        label = {name: html.escape(text, quote=True) for name, text in (
+            ('top', _('Move to the top')), ('up', _('Move up')), ('down', _('Move down')), ('remove', _('Remove')),
+            ('edit', _('Edit')), ('waits', _('Waits: the queue is paused')))}
+        waits = f'<span class="text-caption text-warning">{label["waits"]}</span>' if paused else ''
+        buttons = ''.join(
+            f'<q-btn flat round dense icon="{icon}" :disable="props.row.{edge}" aria-label="{label[name]}" '
+            f'@click="$parent.$emit(\'{name}\', props.row.id)"><q-tooltip>{label[name]}</q-tooltip></q-btn>'
+            for name, icon, edge in (('top', 'vertical_align_top', 'first'), ('up', 'arrow_upward', 'first'),
+                                     ('down', 'arrow_downward', 'last')))
+        actions = f'''<div class="row items-center q-gutter-x-xs">{buttons}<q-space />
+              <q-btn flat dense no-caps color="negative" icon="remove_circle_outline" label="{label["remove"]}"
+                     @click="$parent.$emit('remove', props.row.id)" /></div>''' if self.may_change else ''
+        return f'''
+<q-tr :props="props" :data-post="props.row.id">
+  <q-td key="post" :props="props" style="white-space: normal">
+    <div class="row items-center no-wrap q-gutter-x-sm">
+      <span class="text-weight-bold">{{{{ props.row.when }}}}</span>{waits}<q-space />
+      <a :href="'/compose?post=' + props.row.id" class="text-primary text-body2">{label["edit"]}</a>
+    </div>
+    <div dir="auto" class="text-body2 ellipsis-2-lines" style="overflow-wrap: anywhere">{{{{ props.row.text }}}}</div>
+    {actions}
+  </q-td>
+</q-tr>'''
 
     def _do(self, act: Callable[[], None]) -> None:
         try:

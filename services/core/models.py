@@ -188,7 +188,9 @@ class Delivery(SQLModel, table=True):
     the post's media) and `options`, each None where the channel takes the post's own."""
 
     __tablename__ = 'deliveries'
-    __table_args__ = (sa.UniqueConstraint('post_id', 'channel_id', name='uq_deliveries_post_channel'),)
+    __table_args__ = (sa.UniqueConstraint('post_id', 'channel_id', name='uq_deliveries_post_channel'),
+                      # a channel's waiting posts (its queue's taken slots) without reading every pending delivery
+                      sa.Index('ix_deliveries_channel_status', 'channel_id', 'status'))
     id: int | None = Field(default=None, primary_key=True)
     post_id: int = Field(foreign_key='posts.id', index=True, ondelete='CASCADE')
     platform: str = Field(max_length=20, index=True)

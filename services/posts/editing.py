@@ -138,12 +138,13 @@ def save_post(author_id: int, data: PostInput, action: SaveAction, *, post_id: i
 
 
 def save_in(change: state.Change, author_id: int, data: PostInput, action: SaveAction, *, post_id: int | None = None,
-            now: datetime | None = None, actor_id: int, ip: str = '') -> Post:
+            now: datetime | None = None, actor_id: int, ip: str = '', chosen: list[Channel] | None = None) -> Post:
     """`save_post`'s work inside the caller's transaction `change` (permissions already checked): the queue saves
-    one post per channel in one transaction. Raises as `save_post` does, Forbidden aside."""
+    one post per channel in one transaction. `chosen`: `data.channels` when the caller has read them already.
+    Raises as `save_post` does, Forbidden aside."""
     session = change.session
     assets = _assets_in_order(session, data.media_ids)
-    chosen = _chosen_channels(data)
+    chosen = _chosen_channels(data) if chosen is None else chosen
     problems = problems_for(data, assets, action, now=now, chosen=chosen)
     if problems:
         raise PostRefused(problems)

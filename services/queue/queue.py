@@ -22,13 +22,13 @@ from services.connections import channels as channel_book
 from services.core import db
 from services.core.errors import UserError
 from services.core.i18n import N_
-from services.core.models import Channel, Delivery, Post, PostStatus, User, utcnow
+from services.core.models import Channel, Delivery, DeliveryStatus, Post, PostStatus, User, utcnow
 from services.posts import editing, state
 from services.posts.checks import Problem
 from services.posts.editing import PostInput, PostRefused, SaveAction
 from services.posts.versions import Version
 from services.queue import posting_times
-from services.queue.slots import free_slots
+from services.queue.slots import SharedSlots, free_slots
 from services.team import audit, permissions
 
 QUEUE_CHANGED = N_('This queue changed meanwhile. Reload the page to see it as it is now.')
@@ -57,14 +57,15 @@ def next_slots(channel_ids: Sequence[int], *, now: datetime | None = None,
     now = now or utcnow()
     found: dict[int, datetime | UserError] = {}
     team_zone = posting_times.team_time_zone()
+    chosen = channel_book.channels_by_id(list(channel_ids))
+    shared = SharedSlots(now)
     with db.session() as session:
-        chosen = channel_book.channels_by_id(list(channel_ids))
-        for channel_id in channel_ids:
-            channel = chosen.get(channel_id)
-            if channel is None:
-                continue
+        taken = _taken(session, list(chosen), now, exclude=post_id)
+    for channel_id in channel_ids:
+        channel = chosen.get(channel_id)
+        if channel is not None:
             try:
-                found[channel_id] = _free(session, channel, team_zone, now, 1, exclude=post_id)[0]
+                found[channel_id] = _free(channel, team_zone, shared, 1, taken.get(channel_id, set()))[0]
             except UserError as refusal:
                 found[channel_id] = refusal
     return found
@@ -92,13 +93,15 @@ def add_to_queue(author_id: int, data: PostInput, *, post_id: int | None = None,
         # one "Add to queue" at a time per channel (PostgreSQL): two at once never take the same slot
         locked = {channel.id: channel for channel in session.exec(
             select(Channel).where(Channel.id.in_(channel_ids)).order_by(Channel.id).with_for_update())}
+        if len(locked) < len(channel_ids):
+            raise UserError(N_('A channel of this post no longer exists. Choose the channels again.'))
+        taken = _taken(session, channel_ids, now, exclude=post_id)
+        shared = SharedSlots(now)
         problems: list[Problem] = []
         for index, channel_id in enumerate(channel_ids):
-            channel = locked.get(channel_id)
-            if channel is None:
-                raise UserError(N_('A channel of this post no longer exists. Choose the channels again.'))
+            channel = locked[channel_id]
             try:
-                [slot] = _free(session, channel, team_zone, now, 1, exclude=post_id)
+                [slot] = _free(channel, team_zone, shared, 1, taken.get(channel_id, set()))
             except UserError as refusal:
                 problems.append(Problem(refusal.message, refusal.params, channel.platform, channel.id))
                 continue
@@ -107,7 +110,7 @@ def add_to_queue(author_id: int, data: PostInput, *, post_id: int | None = None,
             try:
                 post = editing.save_in(change, author_id, one, SaveAction.SCHEDULE,
                                        post_id=post_id if index == 0 else None, now=now,
-                                       actor_id=actor.id if actor else author_id, ip=ip)
+                                       actor_id=actor.id if actor else author_id, ip=ip, chosen=[channel])
             except PostRefused as refused:
                 problems.extend(refused.problems)
                 continue
@@ -222,7 +225,7 @@ def set_paused(channel_id: int, paused: bool, actor: User, *, ip: str = '', now:
             change.announce_post(post_id)  # pages showing it say it waits, or no longer
         if paused or not held or not posting_times.times_of(channel):
             return
-        others = _taken(session, channel_id, now, exclude_queue=channel_id)
+        others = _taken(session, [channel_id], now, exclude_queue=channel_id).get(channel_id, set())
         slots = free_slots(posting_times.times_of(channel), posting_times.time_zone_of(channel), now, others,
                            len(held), channel_title=channel_book.full_title(channel))
         _assign(change, [post_id for post_id, _when in held], slots, actor, ip)
@@ -251,22 +254,23 @@ def _assign(change: state.Change, order: list[int], times: list[datetime], actor
         change.announce_post(post_id)
 
 
-def _taken(session: Session, channel_id: int, after: datetime, *, exclude: int | None = None,
-           exclude_queue: int | None = None) -> set[datetime]:
-    """The instants after `after` at which a scheduled post goes to the channel (leaving out post `exclude`, and
-    the posts of queue `exclude_queue`, which are being laid out again)."""
-    query = (select(Post.scheduled_at).join(Delivery, Delivery.post_id == Post.id)
-             .where(Delivery.channel_id == channel_id, Post.status == PostStatus.SCHEDULED,
-                    Post.scheduled_at > after))
-    if exclude is not None:
-        query = query.where(Post.id != exclude)
-    if exclude_queue is not None:
-        query = query.where(sa.or_(Post.queue_channel_id.is_(None), Post.queue_channel_id != exclude_queue))
-    return set(session.exec(query))
+def _taken(session: Session, channel_ids: list[int], after: datetime, *, exclude: int | None = None,
+           exclude_queue: int | None = None) -> dict[int, set[datetime]]:
+    """By channel: the instants after `after` at which a scheduled post goes to it (leaving out post `exclude`,
+    and the posts of queue `exclude_queue`, which are being laid out again)."""
+    # Read from the channel's waiting deliveries (ix_deliveries_channel_status), the post's status and time judged
+    # here: a condition on the posts' own columns leads SQLite to walk every scheduled post of every channel.
+    query = (select(Delivery.channel_id, Post.id, Post.status, Post.scheduled_at, Post.queue_channel_id)
+             .join(Post, Post.id == Delivery.post_id)
+             .where(Delivery.channel_id.in_(channel_ids), Delivery.status == DeliveryStatus.PENDING))
+    found: dict[int, set[datetime]] = {}
+    for channel_id, post_id, status, when, queue_id in session.exec(query):
+        if status == PostStatus.SCHEDULED and when is not None and when > after and post_id != exclude and \
+                (exclude_queue is None or queue_id != exclude_queue):
+            found.setdefault(channel_id, set()).add(when)
+    return found
 
 
-def _free(session: Session, channel: Channel, team_zone: str, now: datetime, count: int, *,
-          exclude: int | None = None) -> list[datetime]:
-    return free_slots(posting_times.times_of(channel), posting_times.time_zone_of(channel, team_zone), now,
-                      _taken(session, channel.id, now, exclude=exclude), count,
-                      channel_title=channel_book.full_title(channel))
+def _free(channel: Channel, team_zone: str, shared: SharedSlots, count: int, taken: set[datetime]) -> list[datetime]:
+    return free_slots(posting_times.times_of(channel), posting_times.time_zone_of(channel, team_zone), shared.after,
+                      taken, count, channel_title=channel_book.full_title(channel), shared=shared)

@@ -59,10 +59,11 @@ def wall_to_utc(wall: datetime, zone: ZoneInfo) -> datetime:
     """The UTC instant of the naive wall-clock time `wall` in `zone`: the first one when it happens twice, the next
     minute that exists when the clocks skip it."""
     for minutes in range(0, 48 * 60):  # no zone has skipped more than a day
-        candidate = (wall + timedelta(minutes=minutes)).replace(tzinfo=zone, fold=0)
-        instant = candidate.astimezone(UTC)
-        if instant.astimezone(zone).replace(tzinfo=None) == candidate.replace(tzinfo=None):
-            return instant
+        first = (wall + timedelta(minutes=minutes)).replace(tzinfo=zone, fold=0)
+        # PEP 495: in a skipped hour fold=0 reads the offset from before the change, fold=1 the one after, so the
+        # first is the smaller exactly when the time does not exist; a doubled time's fold=0 is its first instant
+        if first.utcoffset() >= first.replace(fold=1).utcoffset():
+            return (first - first.utcoffset()).replace(tzinfo=UTC)
     raise ValueError(f'{wall} does not exist in {zone.key}')
 
 
@@ -74,9 +75,13 @@ def slot_instants(times: list[PostingTime], time_zone: str, after: datetime) -> 
     zone = ZoneInfo(time_zone)
     start = after.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
     rules = rruleset()
+    # one rule per weekday set and minute, with all its hours: fewer rules to merge than one per row
+    hours: dict[tuple[tuple[int, ...], int], list[int]] = {}
     for slot in times:
-        rules.rrule(rrule(WEEKLY, dtstart=start, byweekday=slot.days, byhour=slot.at.hour,
-                          byminute=slot.at.minute, bysecond=0))
+        hours.setdefault((slot.days, slot.at.minute), []).append(slot.at.hour)
+    for (days, minute), of_rule in hours.items():
+        rules.rrule(rrule(WEEKLY, dtstart=start, byweekday=days, byhour=sorted(of_rule), byminute=minute,
+                          bysecond=0))
     last: datetime | None = None
     for wall in rules:
         instant = wall_to_utc(wall, zone)
@@ -86,9 +91,34 @@ def slot_instants(times: list[PostingTime], time_zone: str, after: datetime) -> 
         yield instant
 
 
+class SharedSlots:
+    """`slot_instants`, each computed once for every channel with the same posting times and zone (channels
+    of a team often share them; "Add to queue" to ten channels then walks one series, not ten)."""
+
+    def __init__(self, after: datetime) -> None:
+        self.after = after
+        self._series: dict[tuple[tuple[PostingTime, ...], str], tuple[Iterator[datetime], list[datetime]]] = {}
+
+    def of(self, times: list[PostingTime], time_zone: str) -> Iterator[datetime]:
+        key = (tuple(times), time_zone)
+        if key not in self._series:
+            self._series[key] = (slot_instants(times, time_zone, self.after), [])
+        source, seen = self._series[key]
+        index = 0
+        while True:
+            if index == len(seen):
+                instant = next(source, None)
+                if instant is None:
+                    return
+                seen.append(instant)
+            yield seen[index]
+            index += 1
+
+
 def free_slots(times: list[PostingTime], time_zone: str, after: datetime, taken: set[datetime], count: int,
-               *, channel_title: str = '') -> list[datetime]:
-    """The first `count` instants of `times` after `after` that are not in `taken` (UTC instants already used).
+               *, channel_title: str = '', shared: SharedSlots | None = None) -> list[datetime]:
+    """The first `count` instants of `times` after `after` that are not in `taken` (UTC instants already used);
+    `shared` (made with the same `after`) reuses the instants other channels computed.
 
     Raises UserError when the channel has no posting times, or fewer than `count` are free within a year.
     """
@@ -98,7 +128,7 @@ def free_slots(times: list[PostingTime], time_zone: str, after: datetime, taken:
     if count <= 0:
         return found
     limit = after + HORIZON
-    for instant in slot_instants(times, time_zone, after):
+    for instant in (shared.of(times, time_zone) if shared else slot_instants(times, time_zone, after)):
         if instant > limit:
             break
         if instant not in taken:

@@ -87,7 +87,7 @@ async def test_add_to_queue_in_the_composer_shows_each_channels_slot_first_then_
     user.find(marker='add-to-queue').click()
     await user.should_see(marker='queue-list', retries=40)  # the first channel's queue
     await user.should_see(f'Added to the queue: {expected}', kind=ui.notification, retries=20)
-    await user.should_see('Queued from the composer')
+    assert [text for _time, text in shown_rows(user)] == ['Queued from the composer']
     assert queue_order(arabic) == queue_order(english) == ['Queued from the composer']
 
 
@@ -105,6 +105,12 @@ async def test_a_channel_without_posting_times_is_named_before_and_after_add_to_
         await user.should_see(reason)
 
 
+def shown_rows(user: User) -> list[tuple[str, str]]:
+    """(time, text) of each row of the queue as the page lists it."""
+    [table] = user.find(marker='queue-list').elements
+    return [(row['when'], row['text']) for row in table.rows]
+
+
 async def test_the_queue_view_moves_to_the_top_pauses_and_closes_a_gap(user: User, admin):
     [arabic] = telegram_chats('Arabic')
     every_day_at(admin, arabic, '09:00')
@@ -113,22 +119,27 @@ async def test_the_queue_view_moves_to_the_top_pauses_and_closes_a_gap(user: Use
     await open_signed_in(user, *ADMIN, f'/channels/{arabic}/queue')
     await user.should_see('Queue of \u2068Telegram · Arabic\u2069')
     await user.should_see('Posting times: Every day 9:00\u202fAM')
-    user.find(marker=f'queue-top-{ids[2]}').click()
-    await eventually(lambda: queue_order(arabic) == ['three', 'one', 'two', 'four'])
-    user.find(marker=f'queue-down-{ids[2]}').click()
-    await eventually(lambda: queue_order(arabic) == ['one', 'three', 'two', 'four'])
+    times = [row[0] for row in shown_rows(user)]
+    assert [row[1] for row in shown_rows(user)] == ['one', 'two', 'three', 'four']
+    assert all(time.endswith('9:00\u202fAM') for time in times)
+
+    user.find(marker='queue-list').trigger('top', ids[2])  # the row's "Move to the top" button
+    await eventually(lambda: [text for _time, text in shown_rows(user)] == ['three', 'one', 'two', 'four'])
+    assert [row[0] for row in shown_rows(user)] == times  # the posts exchanged times; the times stay
+    user.find(marker='queue-list').trigger('down', ids[2])
+    await eventually(lambda: [text for _time, text in shown_rows(user)] == ['one', 'three', 'two', 'four'])
+    assert queue_order(arabic) == ['one', 'three', 'two', 'four']
 
     user.find(marker='pause-queue').click()
     await user.should_see(marker='queue-paused', retries=20)
-    await user.should_see('Waits: the queue is paused')
+    await user.should_see('This queue is paused: its posts wait')
     assert queue.queue_of(arabic).paused
 
-    times = [item.scheduled_at for item in queue.queue_of(arabic).posts]
-    user.find(marker=f'queue-remove-{ids[0]}').click()
+    user.find(marker='queue-list').trigger('remove', ids[0])
     await user.should_see('3 posts of the queue come after it.', retries=20)
     user.find(marker='remove-close-gap').click()
-    await eventually(lambda: queue_order(arabic) == ['three', 'two', 'four'])
-    assert [item.scheduled_at for item in queue.queue_of(arabic).posts] == times[:3]
+    await eventually(lambda: [text for _time, text in shown_rows(user)] == ['three', 'two', 'four'])
+    assert [row[0] for row in shown_rows(user)] == times[:3]
     user.find(marker='resume-queue').click()
     await user.should_see(marker='pause-queue', retries=20)
     assert not queue.queue_of(arabic).paused
@@ -141,5 +152,4 @@ async def test_the_queue_view_reads_in_arabic(user: User, admin):
     users.set_language(admin.id, 'ar')
     await open_signed_in(user, *ADMIN, f'/channels/{arabic}/queue')
     await user.should_see(i18n.translate('ar', 'Pause this channel\'s queue'))
-    await user.should_see(slot_text('ar', post.scheduled_at, 'Europe/Berlin'))
-    await user.should_see('مرحبا')
+    assert shown_rows(user) == [(slot_text('ar', post.scheduled_at, 'Europe/Berlin'), 'مرحبا')]

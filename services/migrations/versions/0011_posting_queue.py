@@ -23,9 +23,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_posts_queue_channel_id'), ['queue_channel_id'], unique=False)
         batch_op.create_foreign_key('fk_posts_queue_channel_id_channels', 'channels', ['queue_channel_id'], ['id'],
                                     ondelete='SET NULL')
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.create_index('ix_deliveries_channel_status', ['channel_id', 'status'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_deliveries_channel_status')
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.drop_constraint('fk_posts_queue_channel_id_channels', type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_posts_queue_channel_id'))
