@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from babel import Locale, dates
-from nicegui import ui
+from babel import Locale, dates, lists
+from nicegui import events, ui
 
 from components.headings import heading, name_dialog
 from components.session import client_ip
@@ -32,7 +32,8 @@ def describe_times(times: list[PostingTime], language: str) -> str:
     names = dates.get_day_names('abbreviated', locale=locale)
     parts = []
     for slot in times:
-        days = _('Every day') if len(slot.days) == 7 else ', '.join(names[day] for day in slot.days)
+        days = _('Every day') if len(slot.days) == 7 else \
+            lists.format_list([names[day] for day in slot.days], style='standard-narrow', locale=locale)
         parts.append(f'{days} {dates.format_time(slot.at, "short", locale=locale)}')
     return ' · '.join(parts)
 
@@ -90,9 +91,11 @@ async def _edit(channel: Channel, team_zone: str, user: User, on_changed: Callab
                     ui.input(_('Time'), value=row.at).props('outlined dense mask="##:##"').classes('w-24') \
                         .on_value_change(lambda e, r=row: setattr(r, 'at', e.value)).mark(f'posting-time-{index}')
                     for day in order:
+                        # filled when chosen, outlined when not: the tick alone is easy to miss
                         ui.chip(names[day], selectable=True, selected=day in row.days,
-                                on_selection_change=lambda e, r=row, d=day: _toggle(r, d, e.value)) \
-                            .props('dense outline color=primary').mark(f'posting-day-{index}-{day}')
+                                on_selection_change=lambda e, r=row, d=day: _toggle(r, d, e)) \
+                            .props('dense color=primary' + ('' if day in row.days else ' outline')) \
+                            .mark(f'posting-day-{index}-{day}')
                     ui.button(icon='delete', on_click=lambda i=index: (rows.pop(i), editor.refresh())) \
                         .props(f'flat round dense color=negative aria-label="{remove_label}"') \
                         .mark(f'posting-remove-{index}')
@@ -127,9 +130,11 @@ async def _edit(channel: Channel, team_zone: str, user: User, on_changed: Callab
         on_changed()
 
 
-def _toggle(row: _Row, day: int, chosen: bool) -> None:
-    if chosen:
+def _toggle(row: _Row, day: int, event: events.ValueChangeEventArguments) -> None:
+    if event.value:
         row.days.add(day)
+        event.sender.props(remove='outline')
     else:
         row.days.discard(day)
+        event.sender.props('outline')
 

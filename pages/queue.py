@@ -92,9 +92,9 @@ class _QueueView:
                  'text': item.text or _('(no text)'), 'first': index == 0, 'last': index == len(posts) - 1}
                 for index, item in enumerate(posts)]
         # One table, its rows drawn by the browser from data: a long queue costs the server little (see bench/queue.py)
-        table = ui.table(columns=[{'name': 'post', 'label': '', 'field': 'id'}], rows=rows, row_key='id') \
-            .props('flat hide-header hide-bottom wrap-cells').classes('w-full') \
-            .mark('queue-list')
+        column = {'name': 'post', 'label': '', 'field': 'id', 'align': 'left'}
+        table = ui.table(columns=[column], rows=rows, row_key='id') \
+            .props('flat hide-header hide-bottom wrap-cells').classes('w-full').mark('queue-list')
         table.add_slot('body', self._row_template(found.paused))
         for event, act in (('top', lambda post_id: queue.move_to_top(self.channel_id, post_id, self.user,
                                                                      ip=client_ip())),
@@ -123,7 +123,7 @@ class _QueueView:
                      @click="$parent.$emit('remove', props.row.id)" /></div>''' if self.may_change else ''
         return f'''
 <q-tr :props="props" :data-post="props.row.id">
-  <q-td key="post" :props="props" style="white-space: normal">
+  <q-td key="post" :props="props" style="white-space: normal; text-align: start">
     <div class="row items-center no-wrap q-gutter-x-sm">
       <span class="text-weight-bold">{{{{ props.row.when }}}}</span>{waits}<q-space />
       <a :href="'/compose?post=' + props.row.id" class="text-primary text-body2">{label["edit"]}</a>
