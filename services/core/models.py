@@ -100,6 +100,11 @@ class Post(SQLModel, table=True):
     scheduled_at: datetime | None = _time(index=True, nullable=True, default=False)
     # The channel whose posting queue holds it ("Add to queue": one post per channel, at that channel's slot)
     queue_channel_id: int | None = Field(default=None, foreign_key='channels.id', index=True, ondelete='SET NULL')
+    # A recurring post: its RFC 5545 rule (DTSTART as wall-clock time in `recurrence_zone`, then RRULE), and the
+    # first occurrence of its series; each occurrence is its own post (services/posts/recurrence.py)
+    recurrence: str | None = Field(default=None, sa_type=sa.Text)
+    recurrence_zone: str = Field(default='', max_length=64)
+    series_id: int | None = Field(default=None, foreign_key='posts.id', index=True, ondelete='SET NULL')
     created_at: datetime = _time()
     updated_at: datetime = _time()
 

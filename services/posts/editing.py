@@ -28,6 +28,7 @@ from services.core.models import (
 )
 from services.posts import state
 from services.posts.checks import MediaFacts, Problem, Target, check_post, check_schedule
+from services.posts.recurrence import Recurrence
 from services.posts.versions import Version, effective
 from services.team import audit, permissions
 
@@ -54,6 +55,7 @@ class PostInput:
     options: dict[str, dict] = field(default_factory=dict)  # by platform
     versions: dict[int, Version] = field(default_factory=dict)  # by channel id: what a channel gets of its own
     scheduled_at: datetime | None = None  # aware, any zone
+    recurrence: Recurrence | None = None  # None: as it was (a new post does not repeat)
 
 
 class PostRefused(UserError):
@@ -160,11 +162,26 @@ def save_in(change: state.Change, author_id: int, data: PostInput, action: SaveA
     post.queue_channel_id = None  # saved by hand: out of any channel's queue (the queue's own save sets it)
     session.add(post)
     session.flush()
+    _set_recurrence(post, data.recurrence, action)
     _replace_media(session, post.id, [asset.id for asset in assets])
     _replace_deliveries(change, post.id, chosen, data.versions, [asset.id for asset in assets])
     _audit_save(session, post, action, before, actor_id=actor_id, ip=ip)
     change.announce_post(post.id)
     return post
+
+
+def _set_recurrence(post: Post, recurrence: Recurrence | None, action: SaveAction) -> None:
+    """The post repeats as `recurrence` says from its scheduled time (a draft keeps the rule for when it is
+    scheduled); 'never' ends its series. Raises UserError for a rule that makes no sense."""
+    if recurrence is None:
+        return
+    if recurrence.frequency == 'never':
+        post.recurrence, post.recurrence_zone = None, ''
+        return
+    if post.scheduled_at is None or action == SaveAction.PUBLISH:
+        raise UserError(N_('Only a scheduled post can repeat. Choose when it goes first.'))
+    post.recurrence, post.recurrence_zone = recurrence.rule(post.scheduled_at), recurrence.time_zone
+    post.series_id = post.series_id or post.id
 
 
 def _audit_save(session: Session, post: Post, action: SaveAction, before: tuple[str, datetime | None] | None, *,

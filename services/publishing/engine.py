@@ -41,7 +41,7 @@ from services.media import library
 from services.platforms import registry
 from services.platforms.base import Account, MediaFile, NeedsReconnect, OutcomeUnknown, PostContent, Rejected, Retryable
 from services.platforms.spec import PlatformSpec
-from services.posts import state, versions
+from services.posts import recurrence, state, versions
 from services.publishing.pacing import Turns
 from services.queue.paused import not_held_by_a_paused_queue
 
@@ -254,6 +254,7 @@ def _pending_deliveries_of_due_post(post_id: int) -> list[int]:
         if change.move_post(post_id, PostStatus.PUBLISHING, only_from=[PostStatus.SCHEDULED],
                             where=[Post.scheduled_at <= utcnow(), not_held_by_a_paused_queue()]):
             change.announce_post(post_id)
+            recurrence.follow_on(change, post_id)  # a recurring post's next occurrence, made once, with the claim
         session = change.session
         if session.exec(select(Post.status).where(Post.id == post_id)).first() != PostStatus.PUBLISHING:
             return []

@@ -1,4 +1,4 @@
-"""posting queue: each channel's time zone, posting times and paused flag; the channel whose queue holds a post
+"""posting queue: each channel's time zone, posting times and paused flag; the channel whose queue holds a post; recurring posts
 
 Revision ID: 0011
 Revises: 0009
@@ -23,6 +23,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_posts_queue_channel_id'), ['queue_channel_id'], unique=False)
         batch_op.create_foreign_key('fk_posts_queue_channel_id_channels', 'channels', ['queue_channel_id'], ['id'],
                                     ondelete='SET NULL')
+        batch_op.add_column(sa.Column('recurrence', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('recurrence_zone', sa.String(length=64), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('series_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_posts_series_id'), ['series_id'], unique=False)
+        batch_op.create_foreign_key('fk_posts_series_id_posts', 'posts', ['series_id'], ['id'], ondelete='SET NULL')
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.create_index('ix_deliveries_channel_status', ['channel_id', 'status'], unique=False)
 
@@ -31,6 +36,11 @@ def downgrade() -> None:
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.drop_index('ix_deliveries_channel_status')
     with op.batch_alter_table('posts', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_posts_series_id_posts', type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_posts_series_id'))
+        batch_op.drop_column('series_id')
+        batch_op.drop_column('recurrence_zone')
+        batch_op.drop_column('recurrence')
         batch_op.drop_constraint('fk_posts_queue_channel_id_channels', type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_posts_queue_channel_id'))
         batch_op.drop_column('queue_channel_id')
