@@ -10,6 +10,7 @@ import pytest
 
 from services.core.errors import UserError
 from services.core.models import DeliveryStatus, PostStatus, utcnow
+from services.platforms import base
 from services.posts import editing
 from services.posts.editing import PostInput, SaveAction
 from services.posts.recurrence import Recurrence, occurrences
@@ -71,3 +72,4 @@ async def test_a_failed_occurrence_does_not_stop_the_next_which_keeps_the_local_
             (chat, 'كل يوم', DeliveryStatus.PENDING)]
         # the second of two is the last: claiming it makes no third
         assert occurrences(following.recurrence, BERLIN, following.scheduled_at, 1) == []
+    await base.close_http_client()  # opened in this test's loop: later tests get their own
