@@ -103,6 +103,7 @@ class _QueueView:
                                                                ip=client_ip()))):
             table.on(event, guarded(lambda e, act=act: self._do(lambda: act(int(e.args)))))
         table.on('remove', guarded(lambda e: self._remove(int(e.args))))
+        table.on('drop', guarded(lambda e: self._do(lambda: self._dropped(*(int(i) for i in e.args)))))
         if more:
             ui.button(_('Show more'), on_click=self._more).props('flat').mark('queue-more')
 
@@ -121,8 +122,13 @@ class _QueueView:
         actions = f'''<div class="row items-center q-gutter-x-xs">{buttons}<q-space />
               <q-btn flat dense no-caps color="negative" icon="remove_circle_outline" label="{label["remove"]}"
                      @click="$parent.$emit('remove', props.row.id)" /></div>''' if self.may_change else ''
+        # a row dragged onto another takes its place (the buttons stay for keyboards and phones)
+        drag = ''' draggable="true" style="cursor: grab"
+  @dragstart="e => e.dataTransfer.setData('text/plain', String(props.row.id))" @dragover.prevent
+  @drop.prevent="e => $parent.$emit('drop', [Number(e.dataTransfer.getData('text/plain')), props.row.id])"''' \
+            if self.may_change else ''
         return f'''
-<q-tr :props="props" :data-post="props.row.id">
+<q-tr :props="props" :data-post="props.row.id"{drag}>
   <q-td key="post" :props="props" style="white-space: normal; text-align: start">
     <div class="row items-center no-wrap q-gutter-x-sm">
       <span class="text-weight-bold">{{{{ props.row.when }}}}</span>{waits}<q-space />
@@ -132,6 +138,16 @@ class _QueueView:
     {actions}
   </q-td>
 </q-tr>'''
+
+    def _dropped(self, moved: int, target: int) -> None:
+        """`moved` takes the place of `target`, the posts between shifting one place toward where it was."""
+        order = [item.post_id for item in queue.queue_of(self.channel_id).posts]
+        if moved == target or moved not in order or target not in order:
+            return
+        place = order.index(target)
+        order.remove(moved)
+        order.insert(place, moved)
+        queue.reorder(self.channel_id, order, self.user, ip=client_ip())
 
     def _do(self, act: Callable[[], None]) -> None:
         try:

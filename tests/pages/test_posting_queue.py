@@ -129,6 +129,10 @@ async def test_the_queue_view_moves_to_the_top_pauses_and_closes_a_gap(user: Use
     user.find(marker='queue-list').trigger('down', ids[2])
     await eventually(lambda: [text for _time, text in shown_rows(user)] == ['one', 'three', 'two', 'four'])
     assert queue_order(arabic) == ['one', 'three', 'two', 'four']
+    user.find(marker='queue-list').trigger('drop', [ids[3], ids[2]])  # "four" dragged onto "three"
+    await eventually(lambda: [text for _time, text in shown_rows(user)] == ['one', 'four', 'three', 'two'])
+    assert [row[0] for row in shown_rows(user)] == times
+    queue.reorder(arabic, [ids[0], ids[2], ids[1], ids[3]], admin)  # back, as the steps below expect
 
     user.find(marker='pause-queue').click()
     await user.should_see(marker='queue-paused', retries=20)
