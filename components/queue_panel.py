@@ -11,6 +11,7 @@ from nicegui import ui
 
 from components.compose_buttons import problem_list
 from components.compose_state import ComposeState
+from components.repeat_fields import RepeatFields
 from components.session import client_ip, guarded
 from components.translate import _, current_language, explain, isolate
 from services.connections import channels as channel_book
@@ -28,6 +29,14 @@ def slot_text(language: str, instant: datetime, time_zone: str) -> str:
     local = instant.astimezone(ZoneInfo(time_zone))
     return str(locale.datetime_formats['short']).format(dates.format_time(local, 'short', locale=locale),
                                                          dates.format_skeleton('EEEdMMM', local, locale=locale))
+
+
+def when_extras(user: User, chosen: Callable[[], list[Channel]], state: ComposeState,
+                on_saved: Callable[[], None]) -> QueuePanel:
+    """Under the composer's When fields: the Repeat fields, then "Add to queue" (returned: the composer tells it
+    when the channels change)."""
+    RepeatFields(state, user).build()
+    return QueuePanel(user, chosen, state, on_saved).build()
 
 
 class QueuePanel:

@@ -15,7 +15,7 @@ from components.headings import heading
 from components.media_strip import media_strip
 from components.post_options import option_fields
 from components.post_preview import length_chip, post_preview
-from components.queue_panel import QueuePanel
+from components.queue_panel import when_extras
 from components.reschedule_dialog import ask_which_time
 from components.schedule_picker import schedule_picker
 from components.session import client_ip, guarded, page_user
@@ -121,7 +121,7 @@ class _Editor:
                 self.date_input, self.time_input = schedule_picker(self.day, self.at, self.user.timezone)
                 for field_input in (self.date_input, self.time_input):
                     field_input.on_value_change(self._edited)
-                self.queue = QueuePanel(self.user, lambda: self.chosen, self.state, self.unsaved.saved).build()
+                self.queue = when_extras(self.user, lambda: self.chosen, self.state, self.unsaved.saved)
         self.warnings_view = ui.refreshable(self._warnings)
         self.warnings_view()
         self.problems_view = ui.refreshable(self._problems)

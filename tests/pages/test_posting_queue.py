@@ -9,6 +9,7 @@ from nicegui.testing import User
 from components.queue_panel import slot_text
 from services.connections import channels as channel_book
 from services.core import i18n
+from services.posts import editing
 from services.posts.editing import PostInput
 from services.queue import posting_times, queue
 from services.team import users
@@ -157,3 +158,22 @@ async def test_the_queue_view_reads_in_arabic(user: User, admin):
     await open_signed_in(user, *ADMIN, f'/channels/{arabic}/queue')
     await user.should_see(i18n.translate('ar', 'Pause this channel\'s queue'))
     assert shown_rows(user) == [(slot_text('ar', post.scheduled_at, 'Europe/Berlin'), 'مرحبا')]
+
+
+async def test_a_post_scheduled_in_the_composer_repeats_weekly_on_the_chosen_days(user: User, admin):
+    [arabic] = telegram_chats('Arabic')
+    await open_signed_in(user, *ADMIN, '/compose')
+    user.find(marker='post-text').type('Every Monday and Thursday')
+    user.find(marker=f'channel-{arabic}').click()
+    await user.should_see(marker='repeat-frequency')
+    for field in user.find(marker='repeat-frequency').elements:
+        field.value = 'weekly'  # as choosing "Every week" from the list does
+    for day in (0, 3):
+        for chip in user.find(marker=f'repeat-day-{day}').elements:
+            chip.set_selected(True)
+    user.find(marker='schedule').click()
+    await eventually(lambda: editing.list_posts())
+    [details] = editing.list_posts()
+    assert details.post.status == 'scheduled'
+    assert details.post.recurrence.endswith('RRULE:FREQ=WEEKLY;BYDAY=MO,TH')
+    assert details.post.recurrence_zone == 'Europe/Berlin'
