@@ -65,7 +65,7 @@ def cpu_seconds(pid: int) -> float:
 def sent_count() -> int:
     with db.session() as session:
         return session.exec(sa.select(sa.func.count()).select_from(Delivery).where(
-            Delivery.status == DeliveryStatus.PUBLISHED)).one()
+            Delivery.status == DeliveryStatus.PUBLISHED)).one()[0]
 
 
 def run(database_url: str | None, processes: int, count: int, spread: float, lead: float) -> dict:

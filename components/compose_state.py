@@ -7,6 +7,7 @@ from datetime import datetime
 from services.core.models import Channel, MediaAsset, PostStatus
 from services.posts import editing
 from services.posts.editing import PostInput
+from services.posts.recurrence import Recurrence
 from services.posts.versions import Effective, Version, effective
 
 
@@ -20,6 +21,7 @@ class ComposeState:
     versions: dict[int, Version] = field(default_factory=dict)  # by channel id; kept when a channel is unticked
     editable: bool = True
     status: str = PostStatus.DRAFT
+    recurrence: Recurrence | None = None  # what the Repeat fields ask for (None: as the post has it)
 
     def as_input(self, scheduled_at: datetime | None = None) -> PostInput:
         """The post to check and save: the versions of the channels it goes to (one unticked keeps its version
@@ -27,7 +29,8 @@ class ComposeState:
         versions = {channel_id: version for channel_id, version in self.versions.items()
                     if channel_id in self.channels and version.is_own}
         return PostInput(text=self.text, media_ids=[m.id for m in self.media], channels=list(self.channels),
-                         options=self.options, versions=versions, scheduled_at=scheduled_at)
+                         options=self.options, versions=versions, scheduled_at=scheduled_at,
+                         recurrence=self.recurrence)
 
     def is_customised(self, channel_id: int) -> bool:
         version = self.versions.get(channel_id)

@@ -15,6 +15,7 @@ from components.channel_picker import channel_avatar
 from components.confirm import confirm
 from components.connect_forms import OAuthForm, check, credential_form, failure_text
 from components.headings import heading, name_dialog
+from components.posting_times import posting_times_summary
 from components.session import client_ip, guarded, page_user
 from components.status_badge import status_badge
 from components.theme import frame
@@ -28,6 +29,7 @@ from services.platforms import registry
 from services.platforms.base import PlatformError
 from services.platforms.spec import PlatformSpec
 from services.posts import overview
+from services.queue import posting_times
 from services.team import permissions, users
 from services.web.oauth_callback import pop_outcome
 
@@ -91,6 +93,7 @@ def _channel_list(user: User, forms: dict[str, OAuthForm], on_changed: Callable[
         return
     people = {person.id: person.username for person in users.list_users()}
     shared = {row.id: row for row in accounts.list_accounts()}
+    team_zone = posting_times.team_time_zone()
     for platform, group in groupby(rows, key=lambda channel: channel.platform):
         group = list(group)
         with ui.column().classes('w-full gap-2').mark(f'channels-of-{platform}'):
@@ -99,7 +102,7 @@ def _channel_list(user: User, forms: dict[str, OAuthForm], on_changed: Callable[
                 heading(registry.label(platform))
                 ui.label(f'({len(group)})').classes('text-sm text-gray-600')
             for channel in group:
-                _channel_card(channel, shared.get(channel.account_id), people, user, forms, on_changed)
+                _channel_card(channel, shared.get(channel.account_id), people, user, forms, on_changed, team_zone)
             spec = registry.find(platform)
             if spec is not None and spec.credential_form and spec.credential_form.another:
                 for account_id in dict.fromkeys(channel.account_id for channel in group):
@@ -108,7 +111,7 @@ def _channel_list(user: User, forms: dict[str, OAuthForm], on_changed: Callable[
 
 
 def _channel_card(channel: Channel, account: PlatformAccount | None, people: dict[int, str], user: User,
-                  forms: dict[str, OAuthForm], on_changed: Callable[[], None]) -> None:
+                  forms: dict[str, OAuthForm], on_changed: Callable[[], None], team_zone: str) -> None:
     label = registry.label(channel.platform)
     # the environment's own channels; not another chat added here to the environment's bot
     from_env = account is not None and channel.connected_by is None and \
@@ -143,6 +146,7 @@ def _channel_card(channel: Channel, account: PlatformAccount | None, people: dic
         if needs_reconnect:
             ui.label(_('%(platform)s no longer accepts this account\'s sign-in (it was revoked or has expired). '
                        'Posts to it fail until it is reconnected.', platform=label)).classes('text-sm text-negative')
+        posting_times_summary(channel, team_zone, user, on_changed)
         with ui.row().classes('w-full items-center gap-1'):
             if needs_reconnect:
                 form = forms.get(channel.platform)

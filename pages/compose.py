@@ -15,6 +15,7 @@ from components.library_picker import add_media_controls
 from components.media_strip import media_strip
 from components.post_options import option_fields
 from components.post_preview import length_chip, post_preview
+from components.queue_panel import when_extras
 from components.reschedule_dialog import ask_which_time
 from components.schedule_picker import schedule_picker
 from components.session import client_ip, guarded, page_user
@@ -121,6 +122,7 @@ class _Editor:
                 self.date_input, self.time_input = schedule_picker(self.day, self.at, self.user.timezone)
                 for field_input in (self.date_input, self.time_input):
                     field_input.on_value_change(self._edited)
+                self.queue = when_extras(self.user, lambda: self.chosen, self.state, self.unsaved.saved)
         self.warnings_view = ui.refreshable(self._warnings)
         self.warnings_view()
         self.problems_view = ui.refreshable(self._problems)
@@ -179,6 +181,7 @@ class _Editor:
         self.refusal = None
         self.tabs.channels_changed()
         self.refresh()
+        self.queue.channels_changed()  # the picker, and so this, is enabled only while the post is editable
 
     def select(self, channel_id: int | None) -> None:
         """The main post's tab (None) or a channel's was opened; the previews follow: all of them, or that one."""
@@ -370,7 +373,7 @@ class _Editor:
             if choice is not None:
                 await self.save(SaveAction.SCHEDULE, fold=choice)
             return
-        except PostRefused:
+        except (PostRefused, ValueError):
             self._recheck()  # the list shows every reason, and keeps following the form
             notify(_('The post was not saved: fix what is listed above.'), 'negative')
             return
@@ -378,10 +381,6 @@ class _Editor:
             self.refusal = explain(refusal)
             self._recheck()
             notify(self.refusal, 'negative')
-            return
-        except ValueError:
-            self._recheck()
-            notify(_('The post was not saved: fix what is listed above.'), 'negative')
             return
         self.unsaved.saved()
         if not leave_after_save(action, was, saved, self.user):  # the draft goes on being written here

@@ -103,6 +103,13 @@ class Post(SQLModel, table=True):
     options: dict = Field(default_factory=dict, sa_type=sa.JSON)
     status: str = Field(default=PostStatus.DRAFT, max_length=20, index=True)
     scheduled_at: datetime | None = _time(index=True, nullable=True, default=False)
+    # The channel whose posting queue holds it ("Add to queue": one post per channel, at that channel's slot)
+    queue_channel_id: int | None = Field(default=None, foreign_key='channels.id', index=True, ondelete='SET NULL')
+    # A recurring post: its RFC 5545 rule (DTSTART as wall-clock time in `recurrence_zone`, then RRULE), and the
+    # first occurrence of its series; each occurrence is its own post (services/posts/recurrence.py)
+    recurrence: str | None = Field(default=None, sa_type=sa.Text)
+    recurrence_zone: str = Field(default='', max_length=64)
+    series_id: int | None = Field(default=None, foreign_key='posts.id', index=True, ondelete='SET NULL')
     created_at: datetime = _time()
     updated_at: datetime = _time()
 
@@ -193,6 +200,11 @@ class Channel(SQLModel, table=True):
     address: dict = Field(default_factory=dict, sa_type=sa.JSON)
     status: str = Field(default=AccountStatus.CONNECTED, max_length=20, index=True)
     connected_by: int | None = Field(default=None, foreign_key='users.id', ondelete='SET NULL')
+    # Its posting queue: an IANA zone ('' = the team's), the times posts go out in it
+    # ([{"time": "09:00", "days": [0, 1, 2, 3, 4]}], 0 = Monday), and whether its queued posts wait.
+    time_zone: str = Field(default='', max_length=64)
+    posting_times: list = Field(default_factory=list, sa_type=sa.JSON)
+    queue_paused: bool = Field(default=False)
     created_at: datetime = _time()
     updated_at: datetime = _time()
 
@@ -219,7 +231,9 @@ class Delivery(SQLModel, table=True):
     the post's media) and `options`, each None where the channel takes the post's own."""
 
     __tablename__ = 'deliveries'
-    __table_args__ = (sa.UniqueConstraint('post_id', 'channel_id', name='uq_deliveries_post_channel'),)
+    __table_args__ = (sa.UniqueConstraint('post_id', 'channel_id', name='uq_deliveries_post_channel'),
+                      # a channel's waiting posts (its queue's taken slots) without reading every pending delivery
+                      sa.Index('ix_deliveries_channel_status', 'channel_id', 'status'))
     id: int | None = Field(default=None, primary_key=True)
     post_id: int = Field(foreign_key='posts.id', index=True, ondelete='CASCADE')
     platform: str = Field(max_length=20, index=True)

@@ -30,6 +30,7 @@ from services.media import variants
 from services.media.facts import facts_of
 from services.posts import state
 from services.posts.checks import MediaFacts, Problem, Target, check_post, check_schedule
+from services.posts.recurrence import Recurrence
 from services.posts.versions import Version, effective
 from services.team import audit, permissions
 
@@ -56,6 +57,7 @@ class PostInput:
     options: dict[str, dict] = field(default_factory=dict)  # by platform
     versions: dict[int, Version] = field(default_factory=dict)  # by channel id: what a channel gets of its own
     scheduled_at: datetime | None = None  # aware, any zone
+    recurrence: Recurrence | None = None  # None: as it was (a new post does not repeat)
 
 
 class PostRefused(UserError):
@@ -135,28 +137,54 @@ def save_post(author_id: int, data: PostInput, action: SaveAction, *, post_id: i
         permissions.require(actor, permissions.Action.PUBLISH if action == SaveAction.PUBLISH
                             else permissions.Action.WRITE_POSTS, ip=ip)
     with state.transaction() as change:
-        session = change.session
-        assets = _assets_in_order(session, data.media_ids)
-        chosen = _chosen_channels(data)
-        problems = problems_for(data, assets, action, now=now, chosen=chosen)
-        if problems:
-            raise PostRefused(problems)
-        status = STATUS_AFTER[action]
-        current = session.get(Post, post_id) if post_id else None
-        before = (current.status, current.scheduled_at) if current is not None else None
-        post = _move_editable(change, post_id, status) if post_id else change.new_post(author_id, status)
-        post.text = data.text
-        post.options = {p: dict(o) for p, o in data.options.items() if p in {c.platform for c in chosen}}
-        # published now is due now: the calendar shows it on the day it went out
-        post.scheduled_at = utcnow() if action == SaveAction.PUBLISH else data.scheduled_at
-        post.updated_at = utcnow()
-        session.add(post)
-        session.flush()
-        _replace_media(session, post.id, [asset.id for asset in assets])
-        _replace_deliveries(change, post.id, chosen, data.versions, [asset.id for asset in assets])
-        _audit_save(session, post, action, before, actor_id=actor.id if actor else author_id, ip=ip)
-        change.announce_post(post.id)
+        post = save_in(change, author_id, data, action, post_id=post_id, now=now,
+                       actor_id=actor.id if actor else author_id, ip=ip)
     return post
+
+
+def save_in(change: state.Change, author_id: int, data: PostInput, action: SaveAction, *, post_id: int | None = None,
+            now: datetime | None = None, actor_id: int, ip: str = '', chosen: list[Channel] | None = None) -> Post:
+    """`save_post`'s work inside the caller's transaction `change` (permissions already checked): the queue saves
+    one post per channel in one transaction. `chosen`: `data.channels` when the caller has read them already.
+    Raises as `save_post` does, Forbidden aside."""
+    session = change.session
+    assets = _assets_in_order(session, data.media_ids)
+    chosen = _chosen_channels(data) if chosen is None else chosen
+    problems = problems_for(data, assets, action, now=now, chosen=chosen)
+    if problems:
+        raise PostRefused(problems)
+    status = STATUS_AFTER[action]
+    current = session.get(Post, post_id) if post_id else None
+    before = (current.status, current.scheduled_at) if current is not None else None
+    post = _move_editable(change, post_id, status) if post_id else change.new_post(author_id, status)
+    post.text = data.text
+    post.options = {p: dict(o) for p, o in data.options.items() if p in {c.platform for c in chosen}}
+    # published now is due now: the calendar shows it on the day it went out
+    post.scheduled_at = utcnow() if action == SaveAction.PUBLISH else data.scheduled_at
+    post.updated_at = utcnow()
+    post.queue_channel_id = None  # saved by hand: out of any channel's queue (the queue's own save sets it)
+    session.add(post)
+    session.flush()
+    _set_recurrence(post, data.recurrence, action)
+    _replace_media(session, post.id, [asset.id for asset in assets])
+    _replace_deliveries(change, post.id, chosen, data.versions, [asset.id for asset in assets])
+    _audit_save(session, post, action, before, actor_id=actor_id, ip=ip)
+    change.announce_post(post.id)
+    return post
+
+
+def _set_recurrence(post: Post, recurrence: Recurrence | None, action: SaveAction) -> None:
+    """The post repeats as `recurrence` says from its scheduled time (a draft keeps the rule for when it is
+    scheduled); 'never' ends its series. Raises UserError for a rule that makes no sense."""
+    if recurrence is None:
+        return
+    if recurrence.frequency == 'never':
+        post.recurrence, post.recurrence_zone = None, ''
+        return
+    if post.scheduled_at is None or action == SaveAction.PUBLISH:
+        raise UserError(N_('Only a scheduled post can repeat. Choose when it goes first.'))
+    post.recurrence, post.recurrence_zone = recurrence.rule(post.scheduled_at), recurrence.time_zone
+    post.series_id = post.series_id or post.id
 
 
 def _audit_save(session: Session, post: Post, action: SaveAction, before: tuple[str, datetime | None] | None, *,

@@ -24,8 +24,9 @@ from services.core import db, events
 from services.core.config import Settings
 from services.core.models import Post, PostStatus
 from services.core.periodic import Periodic
-from services.posts import state
+from services.posts import recurrence, state
 from services.publishing import engine
+from services.queue.paused import not_held_by_a_paused_queue
 
 log = logging.getLogger(__name__)
 SAFETY_NET_S = 30.0
@@ -125,12 +126,13 @@ class PostScheduler:
 
 def mark_missed(cutoff: datetime) -> int:
     """Scheduled posts due before `cutoff` become missed (conditional, so a post picked up meanwhile is left
-    alone), each announced; returns how many."""
+    alone), each announced; returns how many. A paused queue's posts are waiting, not missed."""
     with state.transaction() as change:
         missed = change.move_posts(PostStatus.MISSED, only_from=[PostStatus.SCHEDULED],
-                                   where=[Post.scheduled_at < cutoff])
+                                   where=[Post.scheduled_at < cutoff, not_held_by_a_paused_queue()])
         for post_id in missed:
             change.announce_post(post_id)
+            recurrence.follow_on(change, post_id)  # a missed occurrence does not end its series
     changed = len(missed)
     if changed:
         log.warning('%d scheduled post(s) fell due more than the grace period ago while the app was down: marked '
@@ -142,7 +144,7 @@ def _due_posts() -> list[int]:
     now = db.database_now()
     with db.session() as session:
         return list(session.exec(select(Post.id).where(Post.status == PostStatus.SCHEDULED,
-                                                       Post.scheduled_at <= now)))
+                                                       Post.scheduled_at <= now, not_held_by_a_paused_queue())))
 
 
 def _scheduled_posts() -> list[tuple[int, datetime]]:

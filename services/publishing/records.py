@@ -30,7 +30,8 @@ from services.media import library, variants
 from services.platforms import registry
 from services.platforms.base import MediaFile, PostContent
 from services.platforms.spec import PlatformSpec
-from services.posts import state, versions
+from services.posts import recurrence, state, versions
+from services.queue.paused import not_held_by_a_paused_queue
 
 log = logging.getLogger(__name__)
 INTERRUPTED_REASON = N_('The app stopped while this was being sent, so it may or may not have arrived. '
@@ -74,12 +75,13 @@ def recover_abandoned() -> list[int]:
 
 
 def pending_of_due_post(post_id: int) -> list[int]:
-    """A scheduled post that is due, or one queued for now, moves to publishing and its pending deliveries are
-    returned; nothing for any other post."""
+    """A scheduled post that is due (and not held by a paused channel queue), or one queued for now, moves to
+    publishing and its pending deliveries are returned; nothing for any other post."""
     with state.transaction() as change:
         if change.move_post(post_id, PostStatus.PUBLISHING, only_from=[PostStatus.SCHEDULED],
-                            where=[Post.scheduled_at <= utcnow()]):
+                            where=[Post.scheduled_at <= utcnow(), not_held_by_a_paused_queue()]):
             change.announce_post(post_id)
+            recurrence.follow_on(change, post_id)  # a recurring post's next occurrence, made once, with the claim
         session = change.session
         if session.exec(select(Post.status).where(Post.id == post_id)).first() != PostStatus.PUBLISHING:
             return []

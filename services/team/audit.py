@@ -28,6 +28,9 @@ class Action:
     ACCOUNT_CONNECTED = 'account.connected'
     ACCOUNT_REMOVED = 'account.removed'  # a channel disconnected
     CHANNEL_RENAMED = 'channel.renamed'
+    CHANNEL_POSTING_TIMES = 'channel.posting_times'
+    QUEUE_PAUSED = 'channel.queue_paused'
+    QUEUE_RESUMED = 'channel.queue_resumed'
     CHANNEL_GROUP_SAVED = 'channel_group.saved'
     CHANNEL_GROUP_DELETED = 'channel_group.deleted'
     POST_PUBLISHED = 'post.publish'

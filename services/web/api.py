@@ -5,7 +5,7 @@ JSON `{"error": {"code": "...", "message": "..."}}` with a stable code and a mes
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
@@ -24,8 +24,10 @@ from services.media import library
 from services.platforms import registry
 from services.posts import actions, editing
 from services.posts.editing import PostFilter, PostInput, PostLocked, PostRefused, SaveAction
+from services.posts.recurrence import Recurrence
 from services.posts.versions import Version
-from services.team import auth, permissions
+from services.queue import queue
+from services.team import auth, permissions, users
 from services.team.auth import AuthError, SessionInvalid
 from services.web import api_errors
 from services.web.api_errors import ApiError, errors, language, refusal
@@ -39,6 +41,7 @@ PostId = Annotated[int, Path(ge=1, le=MAX_ID)]
 MediaId = Annotated[int, Field(ge=1, le=MAX_ID)]
 POST_GONE = N_('This post no longer exists.')
 NAIVE_TIME = N_('scheduled_at needs a time zone offset, e.g. 2026-12-01T09:00:00+01:00')
+UNKNOWN_ZONE = N_('%(zone)s is not a time zone this app knows.')
 VERSION_UNCHOSEN = N_('versions name channels the post does not go to: %(channels)s. Add them to channels.')
 ChannelId = Annotated[int, Field(ge=1, le=MAX_ID)]
 ChannelKey = Annotated[str, Field(pattern=r'^[1-9][0-9]{0,9}$')]
@@ -112,6 +115,17 @@ class DeliveryOut(BaseModel):
     last_error: str | None
 
 
+class RecurrenceIn(BaseModel):
+    """How a scheduled post repeats (RFC 5545, in `time_zone`'s wall-clock time); 'never' ends a series."""
+    frequency: Literal['never', 'daily', 'weekly', 'monthly']
+    interval: int = Field(default=1, ge=1, le=365)
+    weekdays: list[Annotated[int, Field(ge=0, le=6, strict=True)]] = Field(default_factory=list, max_length=7,
+                                                                           description='0 = Monday … 6 = Sunday')
+    until: date | None = Field(default=None, description='The last day (included), in time_zone')
+    count: int | None = Field(default=None, ge=1, le=500, description='How many posts in all, the first included')
+    time_zone: str = Field(default='UTC', max_length=64, pattern=NO_NUL)
+
+
 class PostOut(BaseModel):
     id: int
     text: str
@@ -119,6 +133,11 @@ class PostOut(BaseModel):
     scheduled_at: datetime | None
     created_at: datetime
     deliveries: list[DeliveryOut]
+    queue_channel_id: int | None = Field(default=None, description='The channel whose posting queue holds it')
+    recurrence: str | None = Field(default=None, description='RFC 5545 DTSTART (wall-clock) and RRULE')
+    series_id: int | None = Field(default=None, description='The first post of its recurring series')
+    also_queued: list[PostOut] = Field(default_factory=list, description='After "action": "queue" to several '
+                                       'channels: the posts of the other channels (one post per channel)')
 
 
 class PostIn(BaseModel):
@@ -131,9 +150,12 @@ class PostIn(BaseModel):
     platforms: list[PlatformName] = Field(default_factory=list, description='Each platform named must have exactly '
                                           'one connected channel; name channels instead where there are several')
     options: dict[PlatformName, dict[str, str | int | bool]] = Field(default_factory=dict)
-    action: Literal['draft', 'schedule', 'publish'] = 'draft'
+    action: Literal['draft', 'schedule', 'publish', 'queue'] = Field(
+        default='draft', description='queue: one post per channel, each at its channel\'s next free posting time')
     scheduled_at: Annotated[datetime | None, BeforeValidator(_iso_text_only)] = Field(
         default=None, description='ISO 8601 with a time zone offset')
+    recurrence: RecurrenceIn | None = Field(default=None, description='Left out: as it was (a new post does not '
+                                            'repeat); each occurrence is its own post')
 
 
 class MediaOut(BaseModel):
@@ -250,7 +272,7 @@ async def upload_media(request: Request, user: Annotated[User, Depends(api_user)
 
 
 def _save(request: Request, user: User, body: PostIn, post_id: int | None) -> PostOut:
-    action = SaveAction(body.action)
+    action = SaveAction.SCHEDULE if body.action == 'queue' else SaveAction(body.action)
     _require(request, user, permissions.Action.PUBLISH if action == SaveAction.PUBLISH
              else permissions.Action.WRITE_POSTS)
     if post_id is not None and editing.get_post(post_id) is None:
@@ -266,11 +288,23 @@ def _save(request: Request, user: User, body: PostIn, post_id: int | None) -> Po
                      versions={int(key): Version(v.text, list(v.media_ids) if v.media_ids is not None else None,
                                                  dict(v.options) if v.options else None)
                                for key, v in body.versions.items()})
+    if body.recurrence is not None:
+        if body.recurrence.time_zone not in users.time_zones():
+            raise ApiError(422, 'post_invalid', i18n.translate(language(request), UNKNOWN_ZONE,
+                                                               zone=body.recurrence.time_zone))
+        data.recurrence = Recurrence(body.recurrence.frequency, body.recurrence.time_zone, body.recurrence.interval,
+                                     tuple(body.recurrence.weekdays), body.recurrence.until, body.recurrence.count)
     unknown = [key for key in data.versions if key not in chosen]
     if unknown:
         raise ApiError(422, 'post_invalid', i18n.translate(language(request), VERSION_UNCHOSEN,
                                                            channels=', '.join(map(str, unknown))))
     try:
+        if body.action == 'queue':
+            queued = queue.add_to_queue(user.id, data, post_id=post_id, actor=user,
+                                        ip=request.client.host if request.client else '')
+            first = get_post(request, queued[0].id, user)
+            first.also_queued = [get_post(request, post.id, user) for post in queued[1:]]
+            return first
         saved = actions.save(user.id, data, action, post_id=post_id, actor=user,
                              ip=request.client.host if request.client else '')
     except PostRefused as refused:
@@ -287,7 +321,8 @@ def _post_out(post: Post, deliveries: list[Delivery]) -> PostOut:
     names = {channel_id: channel_book.title(channel)
              for channel_id, channel in channel_book.channels_by_id([d.channel_id for d in deliveries]).items()}
     return PostOut(id=post.id, text=post.text, status=post.status, scheduled_at=post.scheduled_at,
-                   created_at=post.created_at,
+                   created_at=post.created_at, queue_channel_id=post.queue_channel_id, recurrence=post.recurrence,
+                   series_id=post.series_id,
                    deliveries=[DeliveryOut(id=d.id, platform=d.platform, channel_id=d.channel_id,
                                            channel_name=names.get(d.channel_id, ''), status=d.status,
                                            attempt_count=d.attempt_count, remote_url=d.remote_url,
@@ -295,6 +330,8 @@ def _post_out(post: Post, deliveries: list[Delivery]) -> PostOut:
 
 
 def install() -> None:
+    from services.web import api_queue  # noqa: F401  (its routes join this router)
+
     api_errors.install(router)
     app.include_router(router)
     app.openapi = _api_schema

@@ -1,0 +1,73 @@
+"""The composer's "Repeat" fields under the When fields: does not repeat, or every N days, weeks (on chosen
+weekdays) or months, for ever or N posts in all; they set the composer state's recurrence, in the user's zone."""
+from __future__ import annotations
+
+from babel import Locale, dates
+from nicegui import events, ui
+
+from components.compose_state import ComposeState
+from components.posting_times import week_order
+from components.translate import _, current_language
+from services.core.i18n import normalize_language
+from services.core.models import User
+from services.posts import editing
+from services.posts.recurrence import Recurrence
+
+
+class RepeatFields:
+    def __init__(self, state: ComposeState, user: User) -> None:
+        self.state, self.user = state, user
+        self.weekdays: set[int] = set()
+        details = editing.get_post(state.post_id) if state.post_id else None
+        self.existing = details.post.recurrence if details else None
+
+    def build(self) -> RepeatFields:
+        choices = {'none': _('Does not repeat'), 'daily': _('Every day'), 'weekly': _('Every week'),
+                   'monthly': _('Every month')}
+        if self.existing:
+            choices = {'keep': _('Repeats as it does now'), **choices}
+        language = current_language()
+        names = dates.get_day_names('abbreviated', locale=Locale.parse(normalize_language(language)))
+        with ui.column().classes('w-full gap-1').mark('repeat-fields'):
+            with ui.row().classes('w-full items-start gap-2'):
+                self.frequency = ui.select(choices, value='keep' if self.existing else 'none', label=_('Repeat'),
+                                           on_change=self._changed).props('outlined dense').classes('w-48') \
+                    .mark('repeat-frequency')
+                self.interval = ui.number(_('Every how many'), value=1, min=1, max=365, precision=0,
+                                          on_change=self._changed).props('outlined dense').classes('w-32') \
+                    .mark('repeat-interval')
+                self.count = ui.number(_('Posts in all (empty: no end)'), min=1, max=500, precision=0,
+                                       on_change=self._changed).props('outlined dense').classes('w-56') \
+                    .mark('repeat-count')
+            with ui.row().classes('w-full gap-1') as self.days_row:
+                for day in week_order(language, self.user.timezone):
+                    ui.chip(names[day], selectable=True, selected=False,
+                            on_selection_change=lambda e, d=day: self._toggle(d, e)) \
+                        .props('dense outline color=primary').mark(f'repeat-day-{day}')
+        self._changed()
+        return self
+
+    def _toggle(self, day: int, event: events.ValueChangeEventArguments) -> None:
+        if event.value:
+            self.weekdays.add(day)
+            event.sender.props(remove='outline')
+        else:
+            self.weekdays.discard(day)
+            event.sender.props('outline')
+        self._changed()
+
+    def _changed(self) -> None:
+        """The state's recurrence follows the fields: None keeps a post's own rule, 'never' ends it."""
+        frequency = self.frequency.value
+        repeats = frequency not in ('none', 'keep')
+        for field in (self.interval, self.count):
+            field.set_visibility(repeats)
+        self.days_row.set_visibility(frequency == 'weekly')
+        if frequency == 'keep':
+            self.state.recurrence = None
+        elif frequency == 'none':
+            self.state.recurrence = Recurrence('never') if self.existing else None
+        else:
+            count = int(self.count.value) if self.count.value else None
+            self.state.recurrence = Recurrence(frequency, self.user.timezone, int(self.interval.value or 1),
+                                               tuple(sorted(self.weekdays)), count=count)
