@@ -76,20 +76,22 @@ def run(database_url: str | None, processes: int, count: int, spread: float, lea
                       TELEGRAM_PACING_SECONDS='0', **({'DATABASE_URL': database_url} if database_url else {}))
         due = prepare(env, count, spread, lead)
         apps = []
-        for number in range(processes):
-            cwd = Path(data) / f'app{number + 1}'
-            cwd.mkdir()
-            apps.append(start_app(env, cwd, log=cwd / 'app.log')[0])
-        if time.time() > min(due.values()).timestamp():
-            raise RuntimeError('the processes took longer to start than the lead: raise it')
-        cpu_before = sum(cpu_seconds(app.pid) for app in apps)
-        deadline = max(due.values()).timestamp() + 300
-        while sent_count() < count and time.time() < deadline:
-            time.sleep(0.2)
-        cpu = sum(cpu_seconds(app.pid) for app in apps) - cpu_before
-        for app in apps:
-            stop_app(app)
-        db.engine().dispose()
+        try:
+            for number in range(processes):
+                cwd = Path(data) / f'app{number + 1}'
+                cwd.mkdir()
+                apps.append(start_app(env, cwd, log=cwd / 'app.log')[0])
+            if time.time() > min(due.values()).timestamp():
+                raise RuntimeError('the processes took longer to start than the lead: raise it')
+            cpu_before = sum(cpu_seconds(app.pid) for app in apps)
+            deadline = max(due.values()).timestamp() + 300
+            while sent_count() < count and time.time() < deadline:
+                time.sleep(0.2)
+            cpu = sum(cpu_seconds(app.pid) for app in apps) - cpu_before
+        finally:
+            for app in apps:
+                stop_app(app)
+            db.engine().dispose()
     arrived = fake.report
     lateness = [arrived[text] - when.timestamp() for text, when in due.items() if text in arrived]
     if len(lateness) < count:
