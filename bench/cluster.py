@@ -27,34 +27,13 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.fake_process import FakeProcess  # noqa: E402
+from bench.fake_process import TIMED_TELEGRAM, FakeProcess  # noqa: E402
 from bench.scheduler import percentile, prepare  # noqa: E402
 from services.core import db  # noqa: E402
 from services.core.models import Delivery, DeliveryStatus  # noqa: E402
 from tests.app_process import app_env, start_app, stop_app  # noqa: E402
 from tests.conftest import empty_postgres  # noqa: E402
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN  # noqa: E402
-
-# The fake notes the wall-clock time each message arrived (by its text).
-TIMED_TELEGRAM = """
-import json, sys, time
-sys.path.insert(0, sys.argv[1])
-from tests.fakes.telegram import FakeTelegram
-
-class TimedTelegram(FakeTelegram):
-    def __init__(self):
-        super().__init__()
-        self.arrived = {}
-
-    def _record(self, method, chat, params, received, media, messages):
-        self.arrived[str(params.get('text'))] = time.time()
-        super()._record(method, chat, params, received, media, messages)
-
-with TimedTelegram() as fake:
-    print(json.dumps(fake.base_url), flush=True)
-    sys.stdin.readline()
-    print(json.dumps(fake.arrived), flush=True)
-"""
 
 
 def cpu_seconds(pid: int) -> float:

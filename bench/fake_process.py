@@ -11,6 +11,28 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# The fake Telegram noting the wall-clock time it accepted each message (by its text), just before answering; its
+# report is {text: time}.
+TIMED_TELEGRAM = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from tests.fakes.telegram import FakeTelegram
+
+class TimedTelegram(FakeTelegram):
+    def __init__(self):
+        super().__init__()
+        self.answered = {}
+
+    def _record(self, method, chat, params, received, media, messages):
+        self.answered[str(params.get('text'))] = time.time()
+        super()._record(method, chat, params, received, media, messages)
+
+with TimedTelegram() as fake:
+    print(json.dumps(fake.base_url), flush=True)
+    sys.stdin.readline()
+    print(json.dumps(fake.answered), flush=True)
+"""
+
 
 class FakeProcess:
     """Runs `script` with `python -c script ROOT *args`. The script starts its fakes, prints one JSON line of where

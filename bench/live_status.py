@@ -57,7 +57,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.fake_process import FakeProcess  # noqa: E402
+from bench.fake_process import TIMED_TELEGRAM, FakeProcess  # noqa: E402
 from services.connections import accounts  # noqa: E402
 from services.core import db  # noqa: E402
 from services.core.models import Delivery, Post, PostStatus, utcnow  # noqa: E402
@@ -112,29 +112,6 @@ OBSERVER_JS = """(ids) => {
   window.socket.on('disconnect', () => { window.__bench.disconnects += 1; });
   check();
 }"""
-
-
-# The fake notes the wall-clock time it accepted each message (by its text), in a process of its own
-# (bench/fake_process.py): here, the Playwright driver for every page and the socket client would hold the GIL.
-TIMED_TELEGRAM = """
-import json, sys, time
-sys.path.insert(0, sys.argv[1])
-from tests.fakes.telegram import FakeTelegram
-
-class TimedTelegram(FakeTelegram):
-    def __init__(self):
-        super().__init__()
-        self.answered = {}
-
-    def _record(self, method, chat, params, received, media, messages):
-        self.answered[str(params.get('text'))] = time.time()  # just before answering
-        super()._record(method, chat, params, received, media, messages)
-
-with TimedTelegram() as fake:
-    print(json.dumps(fake.base_url), flush=True)
-    sys.stdin.readline()
-    print(json.dumps(fake.answered), flush=True)
-"""
 
 
 def cpu_seconds(pid: int) -> float:
