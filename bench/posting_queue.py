@@ -1,6 +1,6 @@
 """Posting queues at size: 50 channels with 5 posting times a day and 10,000 queued posts.
 
-Run: .venv/bin/python bench/queue.py [--channels 50] [--posts 10000] [--big 1000] [--adds 30] [--views 20]
+Run: .venv/bin/python bench/posting_queue.py [--channels 50] [--posts 10000] [--big 1000] [--adds 30] [--views 20]
      (BENCH_DATABASE_URL=postgresql://... to run on PostgreSQL; else SQLite in a temporary folder)
 
 - add_to_queue_ms: the median time of "Add to queue" (services.queue.add_to_queue, as the composer and the API call
@@ -15,9 +15,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# The repository in place of this folder, not before it, and first: this file's name would hide the standard
-# library's `queue` module from everything imported below.
-sys.path[0] = str(Path(__file__).resolve().parents[1])
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 import html
