@@ -37,13 +37,13 @@ def app_env(**settings: str) -> dict[str, str]:
     return {**inherited, 'HOST': '127.0.0.1', **settings}
 
 
-def start_app(env: dict[str, str], cwd: Path, *, log: Path | None = None,
-              args: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
-    """Start the app (with command-line `args`) on a free port and wait until /healthz answers; returns the process
-    and its base URL. Output goes to `log` (appended) when given. Raises RuntimeError, with the log, if it exits or
-    stays silent.
+def start_app(env: dict[str, str], cwd: Path, *, log: Path | None = None, args: tuple[str, ...] = (),
+              port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """Start the app (with command-line `args`) on `port` (a free one when None) and wait until /healthz answers;
+    returns the process and its base URL. Output goes to `log` (appended) when given. Raises RuntimeError, with the
+    log, if it exits or stays silent.
     """
-    port = free_port()
+    port = port or free_port()
     out = log.open('a') if log else subprocess.DEVNULL
     try:
         process = subprocess.Popen([sys.executable, str(APP), *args], cwd=cwd, env={**env, 'PORT': str(port)},

@@ -190,9 +190,12 @@ class Engine:
         way get `shutdown_grace_seconds` to finish; everything not sent is given back, pending, for another process
         (or this one's next start). A request still under way then is left to its lease."""
         self._draining.set()
+        under_way = len(self._tasks)
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=self.settings.shutdown_grace_seconds)
         await asyncio.to_thread(records.release, self.instance)
+        log.info('stopping: %d post(s) were being published here; what was not sent yet is given back for another '
+                 'process', under_way)
 
     async def _drained_within(self, seconds: float) -> bool:
         """Wait `seconds` (before a retry); True at once if the process starts draining meanwhile."""
