@@ -66,6 +66,15 @@ def start_app(env: dict[str, str], cwd: Path, *, log: Path | None = None, args: 
     raise RuntimeError('the app did not answer /healthz within 30 s')
 
 
+def wait_for(check, seconds: float = 20.0, every: float = 0.05) -> None:
+    """Poll `check()` every `every` s until it is true; AssertionError after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f'still false after {seconds} s')
+        time.sleep(every)
+
+
 def wait_for_log(process: subprocess.Popen, log: Path, pattern: str, *, seconds: float = 60) -> re.Match:
     """Wait until the app's `log` (as `start_app` writes it) has a line matching `pattern`; returns the match.
 

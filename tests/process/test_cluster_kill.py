@@ -20,6 +20,7 @@ from sqlmodel import select
 
 from services.core import db
 from services.core.models import Delivery, DeliveryStatus, Post, PostStatus
+from tests.app_process import wait_for
 from tests.fakes.telegram import FakeTelegram, Fault
 from tests.harness.cluster import NAMES, telegram_cluster
 
@@ -27,14 +28,6 @@ POSTGRES_URL = os.environ.get('TEST_POSTGRES_URL', '')
 ADMIN = ('admin', 'correct horse battery')
 LEASE = {'DELIVERY_LEASE_SECONDS': '3'}  # a dead process's claims run out in seconds, not the default minute
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason='several processes share PostgreSQL (TEST_POSTGRES_URL)')
-
-
-def wait_for(check, seconds: float, every: float = 0.1) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f'still false after {seconds} s')
-        time.sleep(every)
 
 
 def outcome() -> dict[str, tuple[str, str]]:

@@ -11,18 +11,10 @@ from services.core import db
 from services.core.models import Delivery, DeliveryStatus
 from services.posts import editing
 from services.posts.editing import PostInput, SaveAction
-from tests.app_process import start_app, stop_app
+from tests.app_process import start_app, stop_app, wait_for
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram, Fault
 from tests.harness import boot, first_admin, process_env
 from tests.harness.builders import channels_of
-
-
-def wait_for(check, seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f'still false after {seconds} s')
-        time.sleep(0.05)
 
 
 def test_kill_during_send_leaves_the_delivery_interrupted_and_sends_nothing_twice(tmp_path):

@@ -16,20 +16,12 @@ from services.core import db
 from services.core.config import configure, load_settings
 from services.core.models import Delivery, DeliveryStatus, Post
 from services.team import users
-from tests.app_process import app_env, start_app, stop_app
+from tests.app_process import app_env, start_app, stop_app, wait_for
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram, Fault
 
 POSTS = 50
 PACING_SECONDS = 0.5
 PASSWORD = 'a long password!'
-
-
-def wait_for(check, seconds: float, every: float = 0.05) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f'still false after {seconds} s')
-        time.sleep(every)
 
 
 def deliveries_by_text() -> dict[str, str]:

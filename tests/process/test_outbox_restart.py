@@ -16,19 +16,11 @@ from services.core.models import OutboxMessage
 from services.notifications import inbox
 from services.notifications.kinds import Choice, Kind
 from services.team import users
-from tests.app_process import app_env, start_app, stop_app
+from tests.app_process import app_env, start_app, stop_app, wait_for
 from tests.fakes.mail_server import MailServer
 from tests.harness.builders import channel_of, draft, listed
 
 EMAILS = 20
-
-
-def wait_for(check, seconds: float, every: float = 0.1) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f'still false after {seconds} s')
-        time.sleep(every)
 
 
 def outbox_rows() -> list[OutboxMessage]:

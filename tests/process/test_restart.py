@@ -15,6 +15,7 @@ from services.core.models import Post, PostStatus, utcnow
 from services.posts import editing
 from services.posts.editing import PostInput, SaveAction
 from tests import app_process as live
+from tests.app_process import wait_for
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram
 from tests.harness import boot, first_admin, process_env
 from tests.harness.builders import channels_of
@@ -59,14 +60,6 @@ def app_process(fake, tmp_path):
 def status_of(post_id: int) -> str:
     with db.session() as session:
         return session.get(Post, post_id).status
-
-
-def wait_for(check, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f'still false after {seconds} s')
-        time.sleep(0.1)
 
 
 def test_a_post_due_while_the_app_was_killed_is_published_exactly_once_after_restart(app_process, fake, tmp_path):
