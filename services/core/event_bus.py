@@ -20,44 +20,66 @@ from services.core import events
 log = logging.getLogger(__name__)
 CHANNEL = 'app_events'
 ORIGIN = uuid.uuid4().hex  # this process: its own events are already emitted here
-MAX_ERROR = 2000  # NOTIFY carries at most 8000 bytes; a platform's error can be longer
+MAX_PAYLOAD = 7000  # NOTIFY carries at most 8000 bytes
+MAX_ERROR = 2000  # a platform's error can be longer than one payload
 RECONNECT_S = 2.0
 
 _listener: _Listener | None = None
 
 
 def notify(session: Session, announced: list[events.DeliveryChanged | events.PostScheduleChanged]) -> None:
-    """Queue `announced` for the other processes in `session`'s transaction (PostgreSQL only)."""
-    if session.get_bind().dialect.name != 'postgresql':
+    """Queue `announced` for the other processes in `session`'s transaction (PostgreSQL only): one NOTIFY per
+    transaction, not one per event, unless they fill more than one payload."""
+    if session.get_bind().dialect.name != 'postgresql' or not announced:
         return
+    for payload in encode(announced):
+        session.exec(sa.select(sa.func.pg_notify(CHANNEL, payload)))
+
+
+def encode(announced: list[events.DeliveryChanged | events.PostScheduleChanged], origin: str = ORIGIN) -> list[str]:
+    """The payloads that carry `announced`, each within NOTIFY's limit."""
+    payloads, bodies, size = [], [], 0
     for event in announced:
-        session.exec(sa.select(sa.func.pg_notify(CHANNEL, encode(event))))
+        body = json.dumps(_body(event))
+        if bodies and size + len(body) > MAX_PAYLOAD:
+            payloads.append(_payload(bodies, origin))
+            bodies, size = [], 0
+        bodies.append(body)
+        size += len(body) + 1
+    return [*payloads, _payload(bodies, origin)] if bodies else payloads
 
 
-def encode(event: events.DeliveryChanged | events.PostScheduleChanged, origin: str = ORIGIN) -> str:
+def _payload(bodies: list[str], origin: str) -> str:
+    return f'{{"origin": {json.dumps(origin)}, "events": [{",".join(bodies)}]}}'
+
+
+def _body(event: events.DeliveryChanged | events.PostScheduleChanged) -> dict:
     if isinstance(event, events.PostScheduleChanged):
-        body = {'kind': 'schedule', 'post_id': event.post_id, 'status': event.status,
+        return {'kind': 'schedule', 'post_id': event.post_id, 'status': event.status,
                 'scheduled_at': event.scheduled_at.isoformat() if event.scheduled_at else None}
-    else:
-        body = {'kind': 'delivery', **{name: getattr(event, name) for name in events.DeliveryChanged.__annotations__}}
-        body['error'] = (event.error or '')[:MAX_ERROR] or None
-    return json.dumps({**body, 'origin': origin})
+    body = {'kind': 'delivery', **{name: getattr(event, name) for name in events.DeliveryChanged.__annotations__}}
+    body['error'] = (event.error or '')[:MAX_ERROR] or None
+    return body
 
 
-def decode(payload: str) -> events.DeliveryChanged | events.PostScheduleChanged | None:
-    """The event another process sent; None for one of this process's own, or one it cannot read."""
+def decode(payload: str) -> list[events.DeliveryChanged | events.PostScheduleChanged]:
+    """The events another process sent; none for this process's own, or for a payload it cannot read."""
     try:
-        body = json.loads(payload)
-        if body.pop('origin') == ORIGIN:
-            return None
-        if body.pop('kind') == 'schedule':
-            when = body['scheduled_at']
-            return events.PostScheduleChanged(body['post_id'], body['status'],
-                                              datetime.fromisoformat(when) if when else None)
-        return events.DeliveryChanged(**body)
-    except (ValueError, KeyError, TypeError):
-        log.warning('an event from another process could not be read: %.200s', payload)
-        return None
+        sent = json.loads(payload)
+        if sent['origin'] == ORIGIN:
+            return []
+        return [_event(body) for body in sent['events']]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        log.warning('events from another process could not be read: %.200s', payload)
+        return []
+
+
+def _event(body: dict) -> events.DeliveryChanged | events.PostScheduleChanged:
+    if body.pop('kind') == 'schedule':
+        when = body['scheduled_at']
+        return events.PostScheduleChanged(body['post_id'], body['status'],
+                                          datetime.fromisoformat(when) if when else None)
+    return events.DeliveryChanged(**body)
 
 
 def start_listening(database_url: str) -> None:
@@ -100,8 +122,7 @@ class _Listener(threading.Thread):
                     self.ready.set()
                     while not self._stopping.is_set():
                         for notice in connection.notifies(timeout=0.5):
-                            event = decode(notice.payload)
-                            if event is not None:
+                            for event in decode(notice.payload):
                                 events.emit(event)
             except psycopg.Error as error:
                 self.ready.clear()

@@ -154,24 +154,27 @@ class Change:
         self._announced[('delivery', delivery_id)] = None
 
     def events(self) -> list[events.DeliveryChanged | events.PostScheduleChanged]:
-        """What was announced, read in this transaction (so as it will be committed)."""
+        """What was announced, read in this transaction (so as it will be committed): one read for the posts and one
+        for the deliveries, however many changed."""
         self.session.flush()
-        return [self._post_event(subject) if kind == 'post' else self._delivery_event(subject)
-                for kind, subject in self._announced]
-
-    def _post_event(self, post_id: int) -> events.PostScheduleChanged:
-        row = self.session.exec(select(Post.status, Post.scheduled_at).where(Post.id == post_id)).first()
-        return events.PostScheduleChanged(post_id, *(row or (None, None)))
-
-    def _delivery_event(self, delivery_id: int) -> events.DeliveryChanged:
+        post_ids = [subject for kind, subject in self._announced if kind == 'post']
+        delivery_ids = [subject for kind, subject in self._announced if kind == 'delivery']
+        posts = {row[0]: row[1:] for row in self.session.exec(
+            select(Post.id, Post.status, Post.scheduled_at).where(Post.id.in_(post_ids)))} if post_ids else {}
         # columns, not objects: this runs after every change of every delivery, often many at once
-        row = self.session.exec(select(Delivery.post_id, Delivery.platform, Delivery.channel_id, Delivery.status,
-                                       Post.status, Post.author_id, Delivery.last_error, Delivery.remote_url)
-                                .join(Post, Post.id == Delivery.post_id).where(Delivery.id == delivery_id)).one()
-        post_id, platform, channel_id, status, post_status, author_id, error, remote_url = row
-        return events.DeliveryChanged(post_id=post_id, delivery_id=delivery_id, platform=platform,
-                                      channel_id=channel_id, status=status, post_status=post_status,
-                                      author_id=author_id, error=error, remote_url=remote_url)
+        deliveries = {row[0]: row[1:] for row in self.session.exec(
+            select(Delivery.id, Delivery.post_id, Delivery.platform, Delivery.channel_id, Delivery.status,
+                   Post.status, Post.author_id, Delivery.last_error, Delivery.remote_url)
+            .join(Post, Post.id == Delivery.post_id).where(Delivery.id.in_(delivery_ids)))} if delivery_ids else {}
+        return [events.PostScheduleChanged(subject, *posts.get(subject, (None, None))) if kind == 'post'
+                else _delivery_event(subject, *deliveries[subject]) for kind, subject in self._announced]
+
+
+def _delivery_event(delivery_id: int, post_id: int, platform: str, channel_id: int, status: str, post_status: str,
+                    author_id: int, error: str | None, remote_url: str | None) -> events.DeliveryChanged:
+    return events.DeliveryChanged(post_id=post_id, delivery_id=delivery_id, platform=platform, channel_id=channel_id,
+                                  status=status, post_status=post_status, author_id=author_id, error=error,
+                                  remote_url=remote_url)
 
 
 @contextmanager

@@ -41,16 +41,17 @@ def heard(tmp_path):
     event_bus.stop_listening()
 
 
-def other_process_notifies(payload: str) -> None:
+def other_process_notifies(payloads: list[str]) -> None:
     with psycopg.connect(own_postgres(POSTGRES_URL), autocommit=True) as connection:
-        connection.execute('SELECT pg_notify(%s, %s)', (event_bus.CHANNEL, payload))
+        for payload in payloads:
+            connection.execute('SELECT pg_notify(%s, %s)', (event_bus.CHANNEL, payload))
 
 
 def test_a_delivery_sent_by_another_process_is_heard_here(heard):
     got, arrived = heard
     sent = events.DeliveryChanged(post_id=7, delivery_id=9, platform='telegram', channel_id=3, status='published',
                                   post_status='published', author_id=1, remote_url='https://t.me/news/5')
-    other_process_notifies(event_bus.encode(sent, origin='another-process'))
+    other_process_notifies(event_bus.encode([sent], origin='another-process'))
     assert arrived.wait(10)
     assert got == [sent]
 
@@ -58,7 +59,7 @@ def test_a_delivery_sent_by_another_process_is_heard_here(heard):
 def test_a_schedule_change_made_by_another_process_is_heard_here(heard):
     got, arrived = heard
     moved = events.PostScheduleChanged(4, 'scheduled', datetime(2026, 12, 24, 9, tzinfo=UTC))
-    other_process_notifies(event_bus.encode(moved, origin='another-process'))
+    other_process_notifies(event_bus.encode([moved], origin='another-process'))
     assert arrived.wait(10)
     assert got == [moved]
 
@@ -75,8 +76,8 @@ def test_this_processes_own_change_is_heard_once_and_a_rolled_back_one_not_at_al
         change.announce_post(post_id)
     # a marker sent after it, from elsewhere
     with psycopg.connect(own_postgres(POSTGRES_URL), autocommit=True) as connection:
-        connection.execute('SELECT pg_notify(%s, %s)', (event_bus.CHANNEL, json.dumps(
-            {'kind': 'schedule', 'post_id': -1, 'status': None, 'scheduled_at': None, 'origin': 'marker'})))
+        connection.execute('SELECT pg_notify(%s, %s)', (event_bus.CHANNEL, json.dumps({'origin': 'marker', 'events': [
+            {'kind': 'schedule', 'post_id': -1, 'status': None, 'scheduled_at': None}]})))
     assert _eventually(lambda: any(event.post_id == -1 for event in got))
     assert [event.post_id for event in got] == [post_id, -1]  # its own once (emitted here), the marker
 
@@ -91,3 +92,14 @@ def _eventually(check, seconds: float = 10.0) -> bool:
         time.sleep(0.05)
     return True
 
+
+
+def test_a_transaction_s_events_go_in_as_few_notices_as_fit_and_come_out_whole_and_in_order():
+    failed = [events.DeliveryChanged(post_id=n, delivery_id=n, platform='telegram', channel_id=1, status='failed',
+                                     post_status='failed', author_id=1, error='x' * 5000) for n in range(10)]
+    payloads = event_bus.encode(failed, origin='another-process')
+    assert 1 < len(payloads) < len(failed)
+    assert all(len(payload.encode()) < 8000 for payload in payloads)
+    heard = [event for payload in payloads for event in event_bus.decode(payload)]
+    assert [event.delivery_id for event in heard] == list(range(10))
+    assert all(event.error == 'x' * event_bus.MAX_ERROR for event in heard)
