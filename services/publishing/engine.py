@@ -33,6 +33,7 @@ from services.platforms.base import Account, NeedsReconnect, OutcomeUnknown, Rej
 from services.platforms.spec import PlatformSpec
 from services.posts import state
 from services.publishing import records
+from services.publishing.batches import Batches
 from services.publishing.pacing import Turns
 from services.publishing.records import Outcome
 
@@ -51,6 +52,7 @@ class Engine:
                                   first_delay_s=settings.delivery_lease_seconds / 2,
                                   interval_s=settings.delivery_lease_seconds / 2)
         self._turns = Turns(settings)
+        self._endings: Batches[records.Ending, None] = Batches(records.finish)
         self._tasks: set[asyncio.Task] = set()
         self._draining = asyncio.Event()
         try:
@@ -101,7 +103,9 @@ class Engine:
         if account_id is None:
             await asyncio.to_thread(records.fail_unsent, delivery_id, records.NO_ACCOUNT_REASON)
             return
-        end = functools.partial(records.end, delivery_id)
+        def end(status: str, outcome: str, error: str | None, started: datetime, **published: str | None):
+            return self._endings.add(records.Ending(delivery_id, status, outcome, error, started, **published))
+
         spec = registry.get(platform)
         client = spec.client(self.settings.platform(spec.name))
         gap = self.settings.pacing_seconds.get(spec.name, 0.0)

@@ -1,9 +1,8 @@
 """What the engine reads and writes about deliveries besides claiming them: a due post's pending deliveries, read
-together; the end of each attempt, in the attempt log with the post's status settled; and the judging of deliveries
-whose sending process is gone."""
+together; the end of each attempt, in the attempt log with the post's status settled (many in one transaction); and
+the judging of deliveries whose sending process is gone."""
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import logging
@@ -188,27 +187,38 @@ def wait_to_retry(delivery_id: int, error: str, started, *, held: bool) -> None:
         change.announce_delivery(delivery_id)
 
 
-async def end(delivery_id: int, status: str, outcome: str, error: str | None, started,
-               **published: str | None) -> None:
-    """`finish` in a worker thread: the event loop meanwhile sends other deliveries (a bot's twenty chats, due at
-    once, would otherwise wait for each other's bookkeeping)."""
-    await asyncio.to_thread(finish, delivery_id, status, outcome, error, started, **published)
+class Ending(NamedTuple):
+    """How an attempt that claimed its delivery ended: the delivery's new status and the attempt log's line."""
+    delivery_id: int
+    status: str
+    outcome: str
+    error: str | None
+    started: datetime
+    remote_id: str | None = None
+    remote_url: str | None = None
 
 
-def finish(delivery_id: int, status: str, outcome: str, error: str | None, started, *,
-            remote_id: str | None = None, remote_url: str | None = None) -> None:
-    """End a claimed delivery (publishing → published or failed) with the attempt that ended it."""
-    now = utcnow()
-    published = {'remote_id': remote_id, 'remote_url': remote_url, 'published_at': now, 'resume_state': None} \
-        if status == DeliveryStatus.PUBLISHED else {}
+def finish(endings: list[Ending]) -> list[None]:
+    """End claimed deliveries (publishing → published or failed), each with the attempt that ended it, and settle
+    their posts, in one transaction (see services/publishing/batches.py)."""
     with state.transaction() as change:
-        if not change.move_delivery(delivery_id, status, only_from=[DeliveryStatus.PUBLISHING], last_error=error,
-                                    owner=None, lease_until=None, **published):
-            log.warning('delivery %s was no longer being sent when it ended as %s', delivery_id, outcome)
-            return
-        change.record_attempt(delivery_id, outcome, started, error=error, remote_id=remote_id, remote_url=remote_url)
-        change.settle_post(post_of(change, delivery_id))
-        change.announce_delivery(delivery_id)
+        ended = []
+        for ending in endings:
+            published = {'remote_id': ending.remote_id, 'remote_url': ending.remote_url, 'published_at': utcnow(),
+                         'resume_state': None} if ending.status == DeliveryStatus.PUBLISHED else {}
+            if not change.move_delivery(ending.delivery_id, ending.status, only_from=[DeliveryStatus.PUBLISHING],
+                                        last_error=ending.error, owner=None, lease_until=None, **published):
+                log.warning('delivery %s was no longer being sent when it ended as %s', ending.delivery_id,
+                            ending.outcome)
+                continue
+            change.record_attempt(ending.delivery_id, ending.outcome, ending.started, error=ending.error,
+                                  remote_id=ending.remote_id, remote_url=ending.remote_url)
+            change.announce_delivery(ending.delivery_id)
+            ended.append(ending.delivery_id)
+        if ended:
+            for post_id in set(change.session.exec(select(Delivery.post_id).where(Delivery.id.in_(ended)))):
+                change.settle_post(post_id)
+    return [None] * len(endings)
 
 
 def fail_unsent(delivery_id: int, reason: str) -> None:

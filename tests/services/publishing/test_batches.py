@@ -1,0 +1,42 @@
+"""Writes that arrive while a batch is being written go together in the next one; a bad one fails alone."""
+import asyncio
+import threading
+
+import pytest
+
+from services.publishing.batches import Batches
+
+
+async def test_what_arrives_while_a_batch_is_written_waits_for_the_next_one_together():
+    written, first_started, first_held = [], threading.Event(), threading.Event()
+
+    def write(items):
+        if not written:
+            first_started.set()
+            first_held.wait(5)
+        written.append(list(items))
+        return [item * 10 for item in items]
+
+    batches = Batches(write)
+    first = asyncio.create_task(batches.add(1))
+    await asyncio.to_thread(first_started.wait, 5)  # the first batch (alone) is being written
+    rest = [asyncio.create_task(batches.add(n)) for n in range(2, 7)]
+    await asyncio.sleep(0)  # they all arrive meanwhile
+    first_held.set()
+    assert await first == 10
+    assert await asyncio.gather(*rest) == [20, 30, 40, 50, 60]
+    assert written == [[1], [2, 3, 4, 5, 6]]
+
+
+async def test_an_item_that_cannot_be_written_fails_alone_and_the_others_are_written():
+    def write(items):
+        if 'bad' in items:
+            raise ValueError('cannot write bad')
+        return [item.upper() for item in items]
+
+    batches = Batches(write)
+    results = await asyncio.gather(*(batches.add(item) for item in ('a', 'bad', 'c')), return_exceptions=True)
+    assert results[0] == 'A' and results[2] == 'C'
+    assert isinstance(results[1], ValueError)
+    with pytest.raises(ValueError, match='cannot write bad'):
+        await batches.add('bad')
