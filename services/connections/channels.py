@@ -128,18 +128,24 @@ def _merged(channel: Channel | None, account: PlatformAccount | None) -> dict[st
             **{name: str(value) for name, value in (channel.address or {}).items()}}
 
 
-def sending_account(channel_id: int) -> Account | None:
-    """`credentials_for` the channel, read in one session, if it is connected; None when it is not (it was
-    disconnected meanwhile) or its account is gone. The engine asks this just before each send."""
+def sending_accounts(channel_ids: list[int]) -> list[Account | None]:
+    """`credentials_for` each channel, read together in one session, if it is connected; None for one that is not (it
+    was disconnected meanwhile) or whose account is gone. The engine asks this just before the sends."""
     with db.session() as session:
-        channel = session.get(Channel, channel_id)
+        by_id = {channel.id: channel for channel in session.exec(select(Channel).where(Channel.id.in_(channel_ids)))}
+        account_ids = {channel.account_id for channel in by_id.values() if channel.account_id is not None}
+        shared = {account.id: account for account in session.exec(
+            select(PlatformAccount).where(PlatformAccount.id.in_(account_ids)))} if account_ids else {}
+    found: list[Account | None] = []
+    for channel_id in channel_ids:
+        channel = by_id.get(channel_id)
         if channel is None or channel.status != AccountStatus.CONNECTED or channel.account_id is None:
-            return None
-        credentials = _merged(channel, session.get(PlatformAccount, channel.account_id))
-    if not credentials:
-        return None
-    return Account(platform=channel.platform, display_name=title(channel), id=channel.account_id,
-                   credentials=credentials, store=ChannelCredentials(channel.id))
+            found.append(None)
+            continue
+        credentials = _merged(channel, shared.get(channel.account_id))
+        found.append(Account(platform=channel.platform, display_name=title(channel), id=channel.account_id,
+                             credentials=credentials, store=ChannelCredentials(channel.id)) if credentials else None)
+    return found
 
 
 def credentials_for(channel: Channel) -> Account | None:

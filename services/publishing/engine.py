@@ -31,7 +31,6 @@ from services.core.periodic import Periodic
 from services.platforms import registry
 from services.platforms.base import Account, NeedsReconnect, OutcomeUnknown, Rejected, Retryable
 from services.platforms.spec import PlatformSpec
-from services.posts import state
 from services.publishing import records
 from services.publishing.batches import Batches
 from services.publishing.pacing import Turns
@@ -53,6 +52,10 @@ class Engine:
                                   interval_s=settings.delivery_lease_seconds / 2)
         self._turns = Turns(settings)
         self._endings: Batches[records.Ending, None] = Batches(records.finish)
+        self._due: Batches[int, list[records.Prepared]] = Batches(
+            lambda ids: records.take_due(ids, self.instance, self._lease()))
+        self._claims: Batches[int, bool] = Batches(lambda ids: records.claim(ids, self.instance, self._lease()))
+        self._accounts: Batches[int, Account | None] = Batches(channels.sending_accounts)
         self._tasks: set[asyncio.Task] = set()
         self._draining = asyncio.Event()
         try:
@@ -86,8 +89,9 @@ class Engine:
         task.add_done_callback(self._tasks.discard)
 
     async def publish_post(self, post_id: int) -> None:
-        """Send every pending delivery of a post that is due, concurrently."""
-        pending = records.prepare(post_id, records.pending_of_due_post(post_id), self.instance, self._lease())
+        """Send every pending delivery of a post that is due, concurrently (posts falling due together are taken
+        from the database together)."""
+        pending = await self._due.add(post_id)
         if pending:
             self._leases.start()
         await asyncio.gather(*(self.run_delivery(prepared) for prepared in pending))
@@ -113,14 +117,14 @@ class Engine:
         held = False  # still claimed from the attempt before, whose request may have reached the platform
         for attempt in range(1, self.settings.publish_max_attempts + 1):
             started = utcnow()
-            claim = functools.partial(self._claim, delivery_id) if not held else lambda: True
+            claim = functools.partial(self._claim, delivery_id) if not held else _still_held
             try:
                 async with self._turns.take(spec, channel_id, account_id, gap, claim) as claimed:
                     if not claimed:
-                        records.release(self.instance, delivery_id)
+                        await asyncio.to_thread(records.release, self.instance, delivery_id)
                         return
                     # its store keeps a renewed token or a moved chat the moment it changes
-                    account = account or channels.sending_account(channel_id)
+                    account = account or await self._accounts.add(channel_id)
                     if account is None:
                         await end(DeliveryStatus.FAILED, Outcome.FAILED, records.NO_ACCOUNT_REASON, started)
                         return
@@ -139,7 +143,7 @@ class Engine:
                 await asyncio.to_thread(records.wait_to_retry, delivery_id, error.message, started, held=held)
                 if await self._drained_within(self._backoff(attempt, error.retry_after)):
                     if not held:  # a held one may have reached the platform: its lease decides
-                        records.release(self.instance, delivery_id)
+                        await asyncio.to_thread(records.release, self.instance, delivery_id)
                     return
             except NeedsReconnect as error:
                 accounts.mark_needs_reconnect(account_id)
@@ -158,19 +162,13 @@ class Engine:
                            remote_id=result.remote_id or None, remote_url=result.remote_url)
                 return
 
-    def _claim(self, delivery_id: int) -> bool:
-        """Take the delivery this process reserved (pending → publishing) under its lease; False when another
-        process has it (its reservation ran out meanwhile) or this one is draining."""
+    async def _claim(self, delivery_id: int) -> bool:
+        """Take the delivery this process reserved (pending → publishing) under its lease, with the other claims
+        made meanwhile; False when another process has it (its reservation ran out meanwhile) or this one is
+        draining."""
         if self._draining.is_set():
             return False
-        with state.transaction() as change:
-            claimed = change.move_delivery(delivery_id, DeliveryStatus.PUBLISHING, only_from=[DeliveryStatus.PENDING],
-                                           where=[Delivery.owner == self.instance],
-                                           attempt_count=Delivery.attempt_count + 1, last_error=None,
-                                           lease_until=self._lease())
-            if claimed:
-                change.announce_delivery(delivery_id)
-        return claimed
+        return await self._claims.add(delivery_id)
 
     def _lease(self) -> datetime:
         return utcnow() + timedelta(seconds=self.settings.delivery_lease_seconds)
@@ -230,6 +228,10 @@ class Engine:
             return min(float(retry_after), MAX_BACKOFF_SECONDS)
         base = self.settings.retry_base_seconds * 2 ** (attempt - 1)
         return min(base * (0.5 + random.random()), MAX_BACKOFF_SECONDS)
+
+async def _still_held() -> bool:
+    return True  # the attempt before may have reached the platform: it kept its claim
+
 
 def _may_have_arrived(error: Retryable, spec: PlatformSpec) -> bool:
     """Whether sending again could post twice: the answer to a publish was lost, and the platform's client cannot

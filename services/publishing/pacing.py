@@ -6,7 +6,7 @@ import asyncio
 import collections
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from services.core.config import Settings
@@ -49,7 +49,7 @@ class Turns:
 
     @contextlib.asynccontextmanager
     async def take(self, spec: PlatformSpec, channel_id: int, account_id: int, channel_gap: float,
-                   claim: Callable[[], bool]) -> AsyncIterator[bool]:
+                   claim: Callable[[], Awaitable[bool]]) -> AsyncIterator[bool]:
         """Wait for the channel's pacing gap (sends to one channel at least `channel_gap` s apart) and for
         its credential's window (at most `credential_limit` sends with one bot into all its chats), then for a
         sending slot, then `claim`; yields the claim's answer, holding the slot until the block ends.
@@ -59,9 +59,12 @@ class Turns:
         A delivery waiting for a gap holds no slot, so a paced burst to one channel leaves the slots to others.
         A gap counts as used only when the claim succeeds; a lost claim gives the slot straight back.
         """
+        if channel_gap <= 0:  # pacing off (a bench against a fake without limits, a test): no gap, no window
+            async with self._slots:
+                yield await claim()
+            return
         channel = self._pacing.setdefault(channel_id, _Pace(asyncio.Lock()))
-        # pacing off (a bench against a fake without limits, a test) turns both off
-        count, seconds = spec.credential_limit if spec.credential_limit and channel_gap > 0 else (1_000_000, 1.0)
+        count, seconds = spec.credential_limit if spec.credential_limit else (1_000_000, 1.0)
         credential = self._windows.setdefault(account_id, _Window(asyncio.Lock(), count, seconds))
         await channel.lock.acquire()
         paced = True
@@ -71,13 +74,13 @@ class Turns:
                 await credential.wait()
                 await self._slots.acquire()
                 try:
-                    claimed = claim()
+                    claimed = await claim()
                 except BaseException:
                     self._slots.release()
                     raise
                 if claimed:
                     credential.used()
-            if channel_gap <= 0 or not claimed:  # unpaced sends to one channel may overlap
+            if not claimed:
                 channel.lock.release()
                 paced = False
             try:

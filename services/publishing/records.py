@@ -73,21 +73,6 @@ def recover_abandoned() -> list[int]:
     return list(resumable)
 
 
-def pending_of_due_post(post_id: int) -> list[int]:
-    """A scheduled post that is due (and not held by a paused channel queue), or one queued for now, moves to
-    publishing and its pending deliveries are returned; nothing for any other post."""
-    with state.transaction() as change:
-        if change.move_post(post_id, PostStatus.PUBLISHING, only_from=[PostStatus.SCHEDULED],
-                            where=[Post.scheduled_at <= utcnow(), not_held_by_a_paused_queue()]):
-            change.announce_post(post_id)
-            recurrence.follow_on(change, post_id)  # a recurring post's next occurrence, made once, with the claim
-        session = change.session
-        if session.exec(select(Post.status).where(Post.id == post_id)).first() != PostStatus.PUBLISHING:
-            return []
-        return list(session.exec(select(Delivery.id).where(Delivery.post_id == post_id,
-                                                           Delivery.status == DeliveryStatus.PENDING)))
-
-
 class Prepared(NamedTuple):
     """A pending delivery read before it waits for its turn, so that once claimed, only the request itself stands
     between the claim and the platform. `account_id` is None when its channel is not connected."""
@@ -98,34 +83,60 @@ class Prepared(NamedTuple):
     content: PostContent
 
 
-def prepare(post_id: int, delivery_ids: list[int], owner: str, lease: datetime) -> list[Prepared]:
-    """The deliveries among `delivery_ids` that are still pending and free (no live process working on them),
-    reserved for `owner` until `lease` (renewed while it works on them) and read together with their post, media and
-    channels in one session: a post to many channels waits for one read, not one each."""
-    if not delivery_ids:
-        return []
-    with db.session() as session:
-        delivery_ids = list(session.exec(sa.update(Delivery).where(
-            Delivery.id.in_(delivery_ids), Delivery.status == DeliveryStatus.PENDING, _free(owner),
-        ).values(owner=owner, lease_until=lease).returning(Delivery.id)).scalars())
-    if not delivery_ids:
-        return []
-    with db.session() as session:
-        post = session.get(Post, post_id)
-        deliveries = session.exec(select(Delivery).where(Delivery.id.in_(delivery_ids),
-                                                         Delivery.status == DeliveryStatus.PENDING,
-                                                         Delivery.owner == owner)).all()
+def take_due(post_ids: list[int], owner: str, lease: datetime) -> list[list[Prepared]]:
+    """For each post: a scheduled post that is due (and not held by a paused channel queue), or one queued for now,
+    moves to publishing; its pending deliveries no live process works on are reserved for `owner` until `lease`
+    (renewed while it works on them) and read with their post, media and channels. Nothing for any other post.
+    One transaction for all the posts: posts falling due together cost one, not one each."""
+    with state.transaction() as change:
+        session = change.session
+        posts = {post.id: post for post in session.exec(select(Post).where(Post.id.in_(post_ids)))}
+        for post_id in change.move_posts(PostStatus.PUBLISHING, only_from=[PostStatus.SCHEDULED],
+                                         where=[Post.id.in_(post_ids), Post.scheduled_at <= utcnow(),
+                                                not_held_by_a_paused_queue()]):
+            change.announce_post(post_id)
+            recurrence.follow_on(change, post_id)  # a recurring post's next occurrence, made once, with the claim
+        publishing = list(session.exec(select(Post.id).where(Post.id.in_(post_ids),
+                                                             Post.status == PostStatus.PUBLISHING)))
+        reserved = list(session.exec(sa.update(Delivery).where(
+            Delivery.post_id.in_(publishing), Delivery.status == DeliveryStatus.PENDING, _free(owner),
+        ).values(owner=owner, lease_until=lease).returning(Delivery.id)).scalars()) if publishing else []
+        if not reserved:
+            return [[] for _post_id in post_ids]
+        deliveries = session.exec(select(Delivery).where(Delivery.id.in_(reserved)).order_by(Delivery.id)).all()
         by_id = {channel.id: channel for channel in session.exec(
             select(Channel).where(Channel.id.in_({delivery.channel_id for delivery in deliveries})))}
-        assets = list(session.exec(select(MediaAsset).join(PostMedia, PostMedia.media_id == MediaAsset.id)
-                                   .where(PostMedia.post_id == post_id).order_by(PostMedia.position)))
-    prepared = []
+        assets: dict[int, list[MediaAsset]] = {}
+        for post_id, asset in session.exec(select(PostMedia.post_id, MediaAsset)
+                                           .join(MediaAsset, PostMedia.media_id == MediaAsset.id)
+                                           .where(PostMedia.post_id.in_({d.post_id for d in deliveries}))
+                                           .order_by(PostMedia.post_id, PostMedia.position)):
+            assets.setdefault(post_id, []).append(asset)
+    prepared: dict[int, list[Prepared]] = {}
     for delivery in deliveries:
         channel = by_id[delivery.channel_id]
         account_id = channel.account_id if channel.status == AccountStatus.CONNECTED else None
-        prepared.append(Prepared(delivery.id, delivery.platform, channel.id, account_id,
-                                 content_of(post, assets, delivery)))
-    return prepared
+        prepared.setdefault(delivery.post_id, []).append(Prepared(
+            delivery.id, delivery.platform, channel.id, account_id,
+            content_of(posts[delivery.post_id], assets.get(delivery.post_id, []), delivery)))
+    return [prepared.pop(post_id, []) for post_id in post_ids]  # a post asked for twice: the first gets it
+
+
+def claim(delivery_ids: list[int], owner: str, lease: datetime) -> list[bool]:
+    """Take the deliveries `owner` reserved (pending → publishing) under its lease, in one transaction; for each,
+    False when another process has it (its reservation ran out meanwhile)."""
+    with state.transaction() as change:
+        claimed = {delivery_id for delivery_id, _post_id in change.move_deliveries(
+            DeliveryStatus.PUBLISHING, only_from=[DeliveryStatus.PENDING],
+            where=[Delivery.id.in_(delivery_ids), Delivery.owner == owner],
+            attempt_count=Delivery.attempt_count + 1, last_error=None, lease_until=lease)}
+        for delivery_id in claimed:
+            change.announce_delivery(delivery_id)
+    answers = []
+    for delivery_id in delivery_ids:  # one delivery asked for twice (two tasks of this process): the first has it
+        answers.append(delivery_id in claimed)
+        claimed.discard(delivery_id)
+    return answers
 
 
 def release(owner: str, delivery_id: int | None = None) -> None:
