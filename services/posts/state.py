@@ -129,21 +129,41 @@ class Change:
                                          outcome=outcome, error_detail=error, remote_id=remote_id,
                                          remote_url=remote_url))
 
-    def settle_post(self, post_id: int) -> None:
-        """The post's status follows its deliveries: publishing while one waits or is being sent, then published,
+    def move_each(self, to_by_delivery: dict[int, tuple[str, dict[str, Any]]], *, only_from: Iterable[str]
+                  ) -> list[int]:
+        """`move_delivery` for many deliveries at once, each to its own status with its own `values` ({id: (status,
+        values)}), those still in a status of `only_from` (locked while they move); returns the ids moved. Raises
+        IllegalMove."""
+        only_from = list(only_from)
+        for to, _values in to_by_delivery.values():
+            _sources(DELIVERY_MOVES, to, only_from)
+        movable = set(self.session.exec(select(Delivery.id).where(Delivery.id.in_(list(to_by_delivery)),
+                                                                  Delivery.status.in_(only_from)).with_for_update()))
+        now = utcnow()
+        rows = [{'id': delivery_id, 'status': to, 'updated_at': now, **values}
+                for delivery_id, (to, values) in to_by_delivery.items() if delivery_id in movable]
+        if rows:
+            self.session.execute(sa.update(Delivery), rows)  # by primary key: one statement for them all
+        self.moves.extend(('delivery', row['id'], row['status']) for row in rows)
+        return [row['id'] for row in rows]
+
+    def settle_posts(self, post_ids: Iterable[int]) -> None:
+        """Each post's status follows its deliveries: publishing while one waits or is being sent, then published,
         partly published or failed."""
+        post_ids = list(set(post_ids))
         self.session.flush()
-        statuses = list(self.session.exec(select(Delivery.status).where(Delivery.post_id == post_id)))
-        if any(status in (D.PENDING, D.PUBLISHING) for status in statuses):
-            target = P.PUBLISHING
-        elif statuses and all(status == D.PUBLISHED for status in statuses):
-            target = P.PUBLISHED
-        elif D.PUBLISHED in statuses:
-            target = P.PARTLY_PUBLISHED
-        else:
-            target = P.FAILED
-        if self.session.exec(select(Post.status).where(Post.id == post_id)).first() != target:
-            self.move_post(post_id, target)
+        statuses: dict[int, list[str]] = {post_id: [] for post_id in post_ids}
+        for post_id, status in self.session.exec(select(Delivery.post_id, Delivery.status)
+                                                 .where(Delivery.post_id.in_(post_ids))):
+            statuses[post_id].append(status)
+        current = dict(self.session.exec(select(Post.id, Post.status).where(Post.id.in_(post_ids))).all())
+        moving: dict[str, list[int]] = {}
+        for post_id, of_deliveries in statuses.items():
+            target = _settled(of_deliveries)
+            if post_id in current and current[post_id] != target:
+                moving.setdefault(target, []).append(post_id)
+        for target, ids in moving.items():
+            self.move_posts(target, where=[Post.id.in_(ids)])
 
     def announce_post(self, post_id: int) -> None:
         """After the commit, PostScheduleChanged tells of the post as it is then (status None once deleted)."""
@@ -189,6 +209,14 @@ def transaction() -> Iterator[Change]:
         event_bus.notify(session, announced)  # other processes hear it when, and only if, this commits
     for event in announced:
         events.emit(event)
+
+
+def _settled(statuses: list[str]) -> str:
+    if any(status in (D.PENDING, D.PUBLISHING) for status in statuses):
+        return P.PUBLISHING
+    if statuses and all(status == D.PUBLISHED for status in statuses):
+        return P.PUBLISHED
+    return P.PARTLY_PUBLISHED if D.PUBLISHED in statuses else P.FAILED
 
 
 def _sources(moves: dict[str, frozenset[str]], to: str, only_from: Iterable[str] | None) -> list[str]:

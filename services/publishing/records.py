@@ -65,8 +65,7 @@ def recover_abandoned() -> list[int]:
         for delivery_id, _post_id in stuck:
             change.record_attempt(delivery_id, Outcome.INTERRUPTED, now, error=INTERRUPTED_REASON)
             change.announce_delivery(delivery_id)
-        for post_id in {post_id for _delivery_id, post_id in stuck}:
-            change.settle_post(post_id)
+        change.settle_posts(post_id for _delivery_id, post_id in stuck)
         resumable = change.session.exec(select(Post.id).where(Post.status == PostStatus.PUBLISHING).where(
             sa.exists().where(Delivery.post_id == Post.id, Delivery.status == DeliveryStatus.PENDING,
                               sa.or_(Delivery.owner.is_(None), Delivery.lease_until < now)))).all()
@@ -213,22 +212,23 @@ def finish(endings: list[Ending]) -> list[None]:
     """End claimed deliveries (publishing → published or failed), each with the attempt that ended it, and settle
     their posts, in one transaction (see services/publishing/batches.py)."""
     with state.transaction() as change:
-        ended = []
+        moving = {}
         for ending in endings:
             published = {'remote_id': ending.remote_id, 'remote_url': ending.remote_url, 'published_at': utcnow(),
                          'resume_state': None} if ending.status == DeliveryStatus.PUBLISHED else {}
-            if not change.move_delivery(ending.delivery_id, ending.status, only_from=[DeliveryStatus.PUBLISHING],
-                                        last_error=ending.error, owner=None, lease_until=None, **published):
+            moving[ending.delivery_id] = (ending.status, {'last_error': ending.error, 'owner': None,
+                                                          'lease_until': None, **published})
+        ended = set(change.move_each(moving, only_from=[DeliveryStatus.PUBLISHING]))
+        for ending in endings:
+            if ending.delivery_id not in ended:
                 log.warning('delivery %s was no longer being sent when it ended as %s', ending.delivery_id,
                             ending.outcome)
                 continue
             change.record_attempt(ending.delivery_id, ending.outcome, ending.started, error=ending.error,
                                   remote_id=ending.remote_id, remote_url=ending.remote_url)
             change.announce_delivery(ending.delivery_id)
-            ended.append(ending.delivery_id)
         if ended:
-            for post_id in set(change.session.exec(select(Delivery.post_id).where(Delivery.id.in_(ended)))):
-                change.settle_post(post_id)
+            change.settle_posts(change.session.exec(select(Delivery.post_id).where(Delivery.id.in_(ended))))
     return [None] * len(endings)
 
 
@@ -240,7 +240,7 @@ def fail_unsent(delivery_id: int, reason: str) -> None:
                                     last_error=reason):
             return
         change.record_attempt(delivery_id, Outcome.FAILED, now, error=reason)
-        change.settle_post(post_of(change, delivery_id))
+        change.settle_posts([post_of(change, delivery_id)])
         change.announce_delivery(delivery_id)
 
 

@@ -147,7 +147,7 @@ def test_a_delivery_event_carries_its_posts_settled_status(author, heard):
     with state.transaction() as change:
         change.move_delivery(delivery_id, D.PUBLISHED, remote_url='https://t.me/fakechannel/1')
         post_id = change.session.get(Delivery, delivery_id).post_id
-        change.settle_post(post_id)
+        change.settle_posts([post_id])
         change.announce_delivery(delivery_id)
     assert heard == [events.DeliveryChanged(post_id=post_id, delivery_id=delivery_id, platform='telegram',
                                             channel_id=channel_of('telegram'),
@@ -169,7 +169,7 @@ def test_a_post_settles_from_its_deliveries(author, deliveries, settled):
         session.add_all(Delivery(post_id=post_id, platform=platform, channel_id=channel_of(platform), status=status)
                         for platform, status in zip(('telegram', 'youtube'), deliveries, strict=True))
     with state.transaction() as change:
-        change.settle_post(post_id)
+        change.settle_posts([post_id])
     assert status_of(Post, post_id) == settled
 
 
