@@ -12,6 +12,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import av
 import pytest
 from PIL import Image
 from sqlmodel import select
@@ -242,3 +243,26 @@ async def test_a_phone_portrait_clip_stays_upright_when_converted(author, tmp_pa
 
     [copy] = variants.variants_of(clip.id)
     assert (copy.width, copy.height, copy.frame_rate) == (360, 640, 60)
+
+
+@pytest.mark.parametrize(('framing', 'size'), [('fit', (576, 720)), ('crop', (240, 300))])
+async def test_a_one_to_three_portrait_clip_in_an_instagram_carousel_is_fitted_with_bars_or_cropped_as_chosen(
+        author, tmp_path, framing, size):
+    listed('instagram', 'tiktok')
+    tall = await stored(media_samples.make_video(tmp_path, 'mp4', size=(240, 720), frames=72, fps=24, sound='aac',
+                                                 name='tall.mp4'))
+    photo = await stored(media_samples.make_image(tmp_path, 'jpg', size=(400, 400)))
+    assert conversions.needs_framing(tall, 'instagram', in_carousel=True)
+    assert not conversions.needs_framing(tall, 'instagram') and not conversions.needs_conversion(tall, 'instagram')
+
+    await finished(await conversions.start(tall.id, 'instagram', author, framing=framing))
+
+    [copy] = variants.variants_of(tall.id)
+    probed = probe(media_path(copy))
+    assert (probed.width, probed.height) == size  # 4:5, the tallest a carousel video may be
+    assert problems_on([tall.id, photo.id], ['instagram']) == {'instagram': set()}
+    with av.open(str(media_path(copy))) as clip:
+        picture = next(clip.decode(video=0)).to_image().convert('L')
+    middle = size[1] // 2
+    edges_black = max(picture.getpixel((x, middle)) for x in (0, 3, size[0] - 4, size[0] - 1)) < 24
+    assert edges_black == (framing == 'fit')  # bars at the sides, or the picture to the edges
