@@ -29,6 +29,7 @@ from services.platforms.spec import ConversionTarget
 
 log = logging.getLogger(__name__)
 REPORT_EVERY_S = 0.5  # progress and heartbeat written (and a cancel noticed) at most this often
+NICENESS = 10  # a background job: the app's pages get the cores first
 
 
 class Stopped(Exception):
@@ -166,6 +167,8 @@ def _finish(conversion_id: int, status: ConversionStatus, *, error: str = '') ->
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format='%(levelname)s conversion worker: %(message)s')
+    if hasattr(os, 'nice'):
+        os.nice(NICENESS)
     job: Job = pickle.load(sys.stdin.buffer)  # written by our own app process through a pipe only it holds
     run(job)
 
