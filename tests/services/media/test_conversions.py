@@ -139,6 +139,20 @@ async def under_way(conversion_id: int) -> int:
     raise AssertionError('no worker took the conversion up')
 
 
+async def test_a_gif_converted_for_instagram_is_a_jpeg_of_its_first_frame_that_passes_the_checks(author, tmp_path):
+    listed('instagram', 'telegram')
+    gif = await stored(media_samples.make_image(tmp_path, 'gif', size=(400, 400), name='party.gif'))
+    assert conversions.needs_conversion(gif, 'instagram') and not conversions.needs_conversion(gif, 'telegram')
+
+    await finished(await conversions.start(gif.id, 'instagram', author))
+
+    [copy] = variants.variants_of(gif.id)
+    assert (copy.mime_type, copy.original_name, copy.width, copy.height) == \
+        ('image/jpeg', 'party (Instagram).jpg', 400, 400)
+    assert probe(media_path(copy)).kind.ext == 'jpg'
+    assert problems_on([gif.id], ['instagram', 'telegram']) == {'instagram': set(), 'telegram': set()}
+
+
 async def test_a_cancelled_conversion_leaves_the_original_alone_and_no_file_behind(author, tmp_path):
     clip = await stored(media_samples.make_video(tmp_path, 'mp4', size=(640, 360), frames=480, fps=120,
                                                  name='slow-motion.mp4'))
