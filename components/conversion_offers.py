@@ -66,7 +66,8 @@ class ConversionOffers:
                     with ui.row().classes('w-full items-center gap-2 no-wrap'):
                         bar = ui.linear_progress(value=row.progress, show_value=False, size='0.5rem') \
                             .classes('flex-1').mark(f'conversion-progress-{marker}')
-                        bar.props(f'aria-label="{_("Conversion progress")}"')
+                        label = _('Conversion progress')  # outside the f-string, where the extractor finds it
+                        bar.props(f'aria-label="{label}"')
                         ui.button(_('Cancel'), on_click=guarded(lambda r=row: self._cancel(r))) \
                             .props('flat dense no-caps').mark(f'cancel-conversion-{marker}')
                 elif row is not None and row.status == ConversionStatus.DONE:
