@@ -175,14 +175,19 @@ async def _run(job: Job) -> None:
     result is removed, and a worker that died leaves its conversion interrupted, to be started again."""
     loop = asyncio.get_running_loop()
     async with _slots.setdefault(loop, asyncio.Semaphore(1)):
-        if loop in _stopping:
-            return
+        waited = get(job.conversion_id)
+        if loop in _stopping or waited is None or waited.status != ConversionStatus.RUNNING:
+            return  # stopping (it shows as interrupted at the next start), or cancelled while it waited its turn
         try:
             process = await asyncio.create_subprocess_exec(
                 sys.executable, '-m', 'services.media.conversion_worker', cwd=PROJECT_DIR,
                 stdin=subprocess.PIPE, start_new_session=True)  # a Ctrl-C in the terminal is the app's to handle
             _WORKERS[job.conversion_id] = process
             await process.communicate(pickle.dumps(job))
+        except OSError as error:
+            log.warning('the conversion worker for conversion %s could not start: %s', job.conversion_id, error)
+            _set(job.conversion_id, ConversionStatus.FAILED, error=str(error)[:500])
+            return
         finally:
             job.incoming.unlink(missing_ok=True)
             _WORKERS.pop(job.conversion_id, None)
