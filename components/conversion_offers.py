@@ -10,7 +10,7 @@ from nicegui import ui
 from components.session import client_ip, guarded
 from components.translate import _, explain
 from services.core.errors import UserError
-from services.core.models import ConversionStatus, MediaAsset, MediaConversion, User
+from services.core.models import ConversionStatus, Framing, MediaAsset, MediaConversion, User
 from services.media import conversions
 from services.platforms import registry
 
@@ -26,6 +26,7 @@ class ConversionOffers:
                  on_change: Callable[[], None]) -> None:
         self.what, self.user, self.on_change = what, user, on_change
         self.shown: list[tuple] | None = None
+        self.in_carousel = False
         with ui.column().classes('w-full gap-2').mark('conversion-offers'):
             self.view = ui.refreshable(self._draw)
             self.view([])
@@ -37,8 +38,9 @@ class ConversionOffers:
         if not media or not platforms:
             return []
         rows = conversions.of_media([asset.id for asset in media])
+        self.in_carousel = len(media) > 1
         return [(asset, platform, rows.get((asset.id, platform))) for asset in media for platform in platforms
-                if conversions.needs_conversion(asset, platform)]
+                if conversions.needs_conversion(asset, platform, in_carousel=self.in_carousel)]
 
     def update(self) -> None:
         """Draw again only what changed: a page with nothing to convert costs one look at its files a second."""
@@ -64,7 +66,8 @@ class ConversionOffers:
                     with ui.row().classes('w-full items-center gap-2 no-wrap'):
                         bar = ui.linear_progress(value=row.progress, show_value=False, size='0.5rem') \
                             .classes('flex-1').mark(f'conversion-progress-{marker}')
-                        bar.props(f'aria-label="{_("Conversion progress")}"')
+                        label = _('Conversion progress')  # outside the f-string, where the extractor finds it
+                        bar.props(f'aria-label="{label}"')
                         ui.button(_('Cancel'), on_click=guarded(lambda r=row: self._cancel(r))) \
                             .props('flat dense no-caps').mark(f'cancel-conversion-{marker}')
                 elif row is not None and row.status == ConversionStatus.DONE:
@@ -83,15 +86,30 @@ class ConversionOffers:
         if row is not None and row.status == ConversionStatus.FAILED:
             ui.label(_('The last conversion failed: %(reason)s', reason=row.error)).classes('text-xs text-red-800')
         elif row is not None and row.status == ConversionStatus.INTERRUPTED:
-            ui.label(_('The last conversion stopped when the app did.')).classes('text-xs text-gray-700')
+            ui.label(_('The last conversion was cut off before it finished.')).classes('text-xs text-gray-700')
+        if conversions.needs_framing(asset, platform, in_carousel=self.in_carousel):
+            self._framing_choice(asset, platform)
+            return
         with ui.row().classes('w-full justify-end'):
             ui.button(_('Convert for %(platform)s', platform=label), icon='auto_fix_high',
                       on_click=guarded(lambda: self._start(asset.id, platform))) \
                 .props('outline dense no-caps').mark(f'convert-{asset.id}-{platform}')
 
-    async def _start(self, media_id: int, platform: str) -> None:
+    def _framing_choice(self, asset: MediaAsset, platform: str) -> None:
+        """Its shape is refused: converting must either show all of it with bars or cut its edges; the user says."""
+        ui.label(_('Its shape does not fit %(platform)s: show all of it with bars at the edges, or crop it to fill '
+                   'the frame.', platform=registry.label(platform))).classes('text-xs text-gray-700')
+        with ui.row().classes('w-full justify-end gap-2'):
+            ui.button(_('Fit with bars'), icon='fit_screen',
+                      on_click=guarded(lambda: self._start(asset.id, platform, Framing.FIT))) \
+                .props('outline dense no-caps').mark(f'convert-fit-{asset.id}-{platform}')
+            ui.button(_('Crop'), icon='crop',
+                      on_click=guarded(lambda: self._start(asset.id, platform, Framing.CROP))) \
+                .props('outline dense no-caps').mark(f'convert-crop-{asset.id}-{platform}')
+
+    async def _start(self, media_id: int, platform: str, framing: str = '') -> None:
         try:
-            await conversions.start(media_id, platform, self.user, ip=client_ip())
+            await conversions.start(media_id, platform, self.user, framing=framing, ip=client_ip())
         except UserError as refusal:
             ui.notify(explain(refusal), type='negative')
         self.update()

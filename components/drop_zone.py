@@ -1,6 +1,7 @@
 """A drop zone for photos and videos: drag and drop, or click anywhere on it; several at once.
 
-Quasar's own header (a small "+" and a raw "0.0B / 0.00%") is replaced by one face that says what to do; the
+Quasar's own header (a small "+" and a raw "0.0B / 0.00%") is replaced by one face that says what to do (and,
+while files go up, how far they are, as a bar: a large video takes minutes on a slow line); the
 file input Quasar adds with `q-uploader-add-trigger` covers the whole face, so a click anywhere opens the picker.
 The face is a <label> around that input, which names it for screen readers; the keyboard reaches the face's text (a
 button of its own, beside the input rather than around it: a control inside a control is announced wrongly).
@@ -25,7 +26,11 @@ FACE = '''
        @keydown.enter.prevent="props.pickFiles" @keydown.space.prevent="props.pickFiles">
     <q-icon name="cloud_upload" size="2rem" color="primary" aria-hidden="true" />
     <div class="text-sm font-medium text-gray-800">{action}</div>
-    <div v-if="props.isUploading" class="text-xs text-primary">{uploading} {{{{ props.uploadProgressLabel }}}}</div>
+    <template v-if="props.isUploading">
+      <div class="text-xs text-primary">{uploading} {{{{ props.uploadProgressLabel }}}}</div>
+      <q-linear-progress :value="props.uploadProgress" size="0.5rem" rounded class="w-full max-w-xs drop-zone-progress"
+                         aria-label="{progress}" />
+    </template>
     <div v-else class="text-xs text-gray-600">{formats}</div>
   </div>
 </label>
@@ -49,7 +54,7 @@ def drop_zone(on_file: Callable[[events.UploadEventArguments], Awaitable[None]],
     upload.props(f'accept="{ACCEPT}" flat bordered color=grey-1 text-color=grey-9').classes('w-full drop-zone')
     upload.add_slot('header', FACE.format(
         action=escape(_('Drop photos and videos here, or click to choose')),
-        uploading=escape(_('Uploading…')),
+        uploading=escape(_('Uploading…')), progress=escape(_('Upload progress'), quote=True),
         formats=escape(_('Photos (JPEG, PNG, WebP, GIF) and videos (MP4, MOV, WebM), up to %(limit)s MB each.',
                          limit=max_mb))))
     return upload.mark('drop-zone')

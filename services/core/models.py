@@ -146,6 +146,12 @@ class ConversionStatus(StrEnum):
     INTERRUPTED = 'interrupted'  # the app stopped during it; it can be started again
 
 
+class Framing(StrEnum):
+    """How a video whose aspect its platform refuses is brought to the nearest one it takes."""
+    FIT = 'fit'  # the whole picture, with bars
+    CROP = 'crop'  # the middle of the picture, filling the frame
+
+
 class MediaConversion(SQLModel, table=True):
     """Converting one file for one platform: its progress (0-1), kept here so that a page shows it after a reload."""
 
@@ -159,6 +165,9 @@ class MediaConversion(SQLModel, table=True):
     error: str = Field(default='', max_length=500)
     variant_id: int | None = Field(default=None, foreign_key='media_assets.id', ondelete='SET NULL')
     started_by: int | None = Field(default=None, foreign_key='users.id', ondelete='SET NULL')
+    # 'host:pid' of the process converting it (the app's own while it waits its turn); `updated_at` is its heartbeat
+    worker: str | None = Field(default=None, max_length=80)
+    framing: str = Field(default='', max_length=8)  # '' keeps the aspect; Framing.FIT pads it, Framing.CROP crops
     updated_at: datetime = _time()
 
 

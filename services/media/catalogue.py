@@ -12,7 +12,7 @@ from services.core import db
 from services.core.errors import UserError
 from services.core.i18n import N_
 from services.core.models import MediaAsset, Post, PostMedia, User
-from services.media import cleanup
+from services.media import cleanup, facts
 from services.team import audit, permissions
 
 KINDS = ('image', 'video')  # what the library filters by: the first part of the MIME type
@@ -64,6 +64,7 @@ def list_media(*, search: str = '', kind: str | None = None, limit: int = LISTED
             for original, platform in session.exec(select(MediaAsset.variant_of, MediaAsset.variant_for)
                                                    .where(MediaAsset.variant_of.in_(ids))):
                 copies[original].append(platform)
+    facts.complete(asset for asset, _name in rows)  # files stored before their facts were read: once
     return [LibraryEntry(asset, username, used.get(asset.id, []), sorted(copies.get(asset.id, [])))
             for asset, username in rows]
 

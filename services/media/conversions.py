@@ -1,19 +1,24 @@
-"""Converting a file for a platform that refuses it as it is: started from a page, run in a worker thread (one at a
-time: the machine's cores serve pages too), its progress in the database so a reloaded page still shows it,
-cancellable; the original stays, and the copy is stored beside it for that platform's channels (`variants`).
+"""Converting a file for a platform that refuses it as it is: started from a page or the API, run by a worker
+process of its own (`conversion_worker`; one at a time per app process: the machine's cores serve pages too), its
+progress in the database so a reloaded page still shows it, cancellable; the original stays, and the copy is stored
+beside it for that platform's channels (`variants`).
 
-The result is written under an `.incoming-` name (never served, removed by the start-up sweep) and moved into place
-only once whole: a crash leaves no half file, and the conversion shows as interrupted, to be started again.
+The result is written under an `.incoming-` name (never served, removed when the worker ends and by the start-up
+sweep) and moved into place only once whole: a crash of the worker or of the app leaves no half file, and the
+conversion shows as interrupted, to be started again.
 """
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import contextlib
 import logging
+import os
+import pickle
 import secrets
-import threading
-import time
-from pathlib import Path, PurePosixPath
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import select
@@ -22,39 +27,55 @@ from services.core import db
 from services.core.config import get_settings
 from services.core.errors import UserError
 from services.core.i18n import N_
-from services.core.models import ConversionStatus, MediaAsset, MediaConversion, User, utcnow
-from services.media import cleanup, convert
+from services.core.models import ConversionStatus, Framing, MediaAsset, MediaConversion, User, utcnow
+from services.media.conversion_worker import Job, worker_name
 from services.media.facts import facts_of
-from services.media.probe import probe
-from services.media.stored_files import media_path, new_stored_name, poster_name
 from services.platforms import registry
 from services.team import permissions
 
 log = logging.getLogger(__name__)
-REPORT_EVERY_S = 0.5  # progress written (and a cancel noticed) at most this often
-_ONE_AT_A_TIME = threading.Semaphore(1)
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+STALE_AFTER = timedelta(minutes=5)  # a running conversion whose worker wrote nothing for this long is dead
+STOP_GRACE_S = 5.0
+_WORKERS: dict[int, asyncio.subprocess.Process] = {}  # conversion id → its worker, in this process
 _RUNNING: set[asyncio.Task] = set()  # keeps each task referenced until it ends
-_STOPPING = threading.Event()
+# per event loop (tests start and stop the services on a new loop each time): one conversion at a time, and whether
+# the services are stopping there
+_slots: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+_stopping: set[asyncio.AbstractEventLoop] = set()
 
 
-def needs_conversion(asset: MediaAsset, platform: str) -> bool:
-    """Whether `asset` (as it is, without any copy) breaks a rule of `platform` that converting it would fix."""
+def needs_conversion(asset: MediaAsset, platform: str, *, in_carousel: bool = False) -> bool:
+    """Whether `asset` (as it is, without any copy) breaks a rule of `platform` that converting it would fix; with
+    `in_carousel`, judged as one of several files of a post (where some platforms take fewer shapes)."""
+    return bool(_broken(asset, platform, in_carousel))
+
+
+def needs_framing(asset: MediaAsset, platform: str, *, in_carousel: bool = False) -> bool:
+    """Whether the conversion must fit the video with bars or crop it (the user chooses): its aspect is refused."""
+    return any(rule.framing for rule in _broken(asset, platform, in_carousel))
+
+
+def _broken(asset: MediaAsset, platform: str, in_carousel: bool) -> list:
     spec = registry.find(platform)
     if spec is None or spec.converts_to is None:
-        return False
+        return []
     if not asset.mime_type.startswith('video/') and not spec.converts_to.photos:
-        return False
-    facts = [facts_of(asset)]
-    return any(rule.convertible and rule.check('', facts, {}) is not None for rule in spec.rules)
+        return []
+    facts = [facts_of(asset)] * (2 if in_carousel else 1)  # the file beside one like it: judged as in a carousel
+    return [rule for rule in spec.rules if (rule.convertible or rule.framing) and rule.check('', facts, {}) is not None]
 
 
-async def start(media_id: int, platform: str, actor: User, *, ip: str = '') -> int:
-    """Start converting `media_id` for `platform` (or return the one already under way); its id.
+async def start(media_id: int, platform: str, actor: User, *, framing: str = '', ip: str = '') -> int:
+    """Start converting `media_id` for `platform` (or return the one already under way); its id. `framing`
+    ('fit', 'crop' or '' to keep the aspect) says how a video is brought to an aspect the platform takes.
 
-    Raises Forbidden when `actor` may not write posts, UserError when the file is gone or the platform converts
-    nothing."""
+    Raises Forbidden when `actor` may not write posts, UserError when the file is gone, the platform converts
+    nothing, or `framing` is not one of those."""
     permissions.require(actor, permissions.Action.WRITE_POSTS, ip=ip)
     spec = registry.find(platform)
+    if framing and framing not in set(Framing):
+        raise UserError(N_('Choose to fit the video with bars or to crop it.'))
     with db.session() as session:
         asset = session.get(MediaAsset, media_id)
         if asset is None:
@@ -63,25 +84,28 @@ async def start(media_id: int, platform: str, actor: User, *, ip: str = '') -> i
             raise UserError(N_('Files are not converted for this platform.'))
         row = session.exec(select(MediaConversion).where(MediaConversion.media_id == media_id,
                                                          MediaConversion.platform == platform)).first()
-        if row is not None and row.status == ConversionStatus.RUNNING:
+        if row is not None and row.status == ConversionStatus.RUNNING and not _is_stale(row):
             return row.id
         row = row or MediaConversion(media_id=media_id, platform=platform)
-        row.status, row.progress, row.error = ConversionStatus.RUNNING, 0.0, ''
-        row.started_by, row.updated_at = actor.id, utcnow()
+        row.status, row.progress, row.error, row.framing = ConversionStatus.RUNNING, 0.0, '', framing
+        row.started_by, row.worker, row.updated_at = actor.id, worker_name(), utcnow()
         session.add(row)
         session.flush()
         conversion_id = row.id
-    _STOPPING.clear()  # services started again in this process (tests do)
-    task = asyncio.create_task(asyncio.to_thread(_run, conversion_id))
+    job = Job(get_settings(), conversion_id, spec.converts_to, spec.label,
+              get_settings().uploads_dir / f'.incoming-{secrets.token_hex(16)}', os.getpid())
+    task = asyncio.create_task(_run(job))
     _RUNNING.add(task)
     task.add_done_callback(_RUNNING.discard)
     return conversion_id
 
 
 def cancel(conversion_id: int, actor: User, *, ip: str = '') -> None:
-    """Stop a conversion under way (the worker notices within REPORT_EVERY_S and leaves nothing behind)."""
+    """Stop a conversion under way: its worker notices within a moment and leaves nothing behind.
+
+    Raises Forbidden when `actor` may not write posts."""
     permissions.require(actor, permissions.Action.WRITE_POSTS, ip=ip)
-    _set(conversion_id, ConversionStatus.CANCELLED, only_if_running=True)
+    _set(conversion_id, ConversionStatus.CANCELLED)
 
 
 def of_media(media_ids: list[int]) -> dict[tuple[int, str], MediaConversion]:
@@ -93,114 +117,87 @@ def of_media(media_ids: list[int]) -> dict[tuple[int, str], MediaConversion]:
         return {(row.media_id, row.platform): row for row in rows}
 
 
-def mark_interrupted() -> int:
-    """At start: conversions a stopped process was running can no longer finish. Returns how many."""
-    _STOPPING.clear()
+def get(conversion_id: int) -> MediaConversion | None:
+    """The conversion `conversion_id`, or None."""
     with db.session() as session:
-        return session.exec(sa.update(MediaConversion).where(MediaConversion.status == ConversionStatus.RUNNING)
-                            .values(status=ConversionStatus.INTERRUPTED, updated_at=utcnow())).rowcount
+        return session.get(MediaConversion, conversion_id)
+
+
+def is_working(conversion_id: int) -> bool:
+    """Whether a worker this process started still works on `conversion_id` (or has yet to clean up after it)."""
+    return conversion_id in _WORKERS
+
+
+def mark_interrupted() -> int:
+    """At start: conversions no live process works on any more (their worker, or the app waiting to start it, is
+    gone from this machine, or wrote nothing for STALE_AFTER) show as interrupted, to be started again. Returns how
+    many."""
+    with db.session() as session:
+        running = list(session.exec(select(MediaConversion).where(MediaConversion.status == ConversionStatus.RUNNING)))
+        dead = [row.id for row in running if _is_stale(row)]
+        if dead:
+            session.exec(sa.update(MediaConversion).where(MediaConversion.id.in_(dead),
+                                                          MediaConversion.status == ConversionStatus.RUNNING)
+                         .values(status=ConversionStatus.INTERRUPTED, updated_at=utcnow()))
+    return len(dead)
 
 
 async def stop() -> None:
-    """At stop: conversions under way stop at their next report and show as interrupted at the next start."""
-    _STOPPING.set()
+    """At stop: workers under way are ended (their conversions show as interrupted, to be started again)."""
+    _stopping.add(asyncio.get_running_loop())
+    for process in list(_WORKERS.values()):
+        with contextlib.suppress(ProcessLookupError):
+            process.terminate()
     if _RUNNING:
-        await asyncio.wait(list(_RUNNING), timeout=10)
+        await asyncio.wait(list(_RUNNING), timeout=STOP_GRACE_S + 1)
 
 
-def _run(conversion_id: int) -> None:
-    """The worker: convert, probe the result, store it as the platform's copy; or record why not."""
-    with _ONE_AT_A_TIME:
-        with db.session() as session:
-            row = session.get(MediaConversion, conversion_id)
-            if row is None or row.status != ConversionStatus.RUNNING:
-                return
-            asset = session.get(MediaAsset, row.media_id)
-            platform = row.platform
-        uploads = get_settings().uploads_dir
-        incoming = uploads / f'.incoming-{secrets.token_hex(16)}'
+def _is_stale(row: MediaConversion) -> bool:
+    host, _, pid = (row.worker or '').rpartition(':')
+    if host == worker_name().rpartition(':')[0] and pid.isdigit() and int(pid) != os.getpid():
+        return not _alive(int(pid))
+    updated = row.updated_at.replace(tzinfo=None) if row.updated_at.tzinfo else row.updated_at
+    return not row.worker or updated < utcnow().replace(tzinfo=None) - STALE_AFTER
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+async def _run(job: Job) -> None:
+    """Start the job's worker when this process's turn comes, wait for it, and clean up after it: its unfinished
+    result is removed, and a worker that died leaves its conversion interrupted, to be started again."""
+    loop = asyncio.get_running_loop()
+    async with _slots.setdefault(loop, asyncio.Semaphore(1)):
+        waited = get(job.conversion_id)
+        if loop in _stopping or waited is None or waited.status != ConversionStatus.RUNNING:
+            return  # stopping (it shows as interrupted at the next start), or cancelled while it waited its turn
         try:
-            _convert(asset, platform, incoming, conversion_id)
-            variant_id = _keep(asset, platform, incoming)
-        except convert.Cancelled:
-            return
-        except Exception as error:  # noqa: BLE001 - whatever stopped it is shown, and it can be tried again
-            log.warning('converting media %s for %s failed: %s', asset.id, platform, error)
-            _set(conversion_id, ConversionStatus.FAILED, error=str(error)[:500] or type(error).__name__)
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, '-m', 'services.media.conversion_worker', cwd=PROJECT_DIR,
+                stdin=subprocess.PIPE, start_new_session=True)  # a Ctrl-C in the terminal is the app's to handle
+            _WORKERS[job.conversion_id] = process
+            await process.communicate(pickle.dumps(job))
+        except OSError as error:
+            log.warning('the conversion worker for conversion %s could not start: %s', job.conversion_id, error)
+            _set(job.conversion_id, ConversionStatus.FAILED, error=str(error)[:500])
             return
         finally:
-            incoming.unlink(missing_ok=True)
-        with db.session() as session:
-            session.exec(sa.update(MediaConversion).where(MediaConversion.id == conversion_id).values(
-                status=ConversionStatus.DONE, progress=1.0, variant_id=variant_id, updated_at=utcnow()))
+            job.incoming.unlink(missing_ok=True)
+            _WORKERS.pop(job.conversion_id, None)
+    if process.returncode != 0:
+        log.warning('the conversion worker for conversion %s ended with %s', job.conversion_id, process.returncode)
+        _set(job.conversion_id, ConversionStatus.INTERRUPTED)
 
 
-def _convert(asset: MediaAsset, platform: str, incoming: Path, conversion_id: int) -> None:
-    target = registry.get(platform).converts_to
-    if asset.mime_type.startswith('video/'):
-        convert.convert_video(media_path(asset), incoming, target, _reporter(conversion_id))
-    else:
-        convert.convert_photo(media_path(asset), incoming, target)
-
-
-def _reporter(conversion_id: int):
-    last = [0.0]
-
-    def report(share: float) -> bool:
-        now = time.monotonic()
-        if now - last[0] < REPORT_EVERY_S and share < 1.0:
-            return True
-        last[0] = now
-        if _STOPPING.is_set():
-            return False  # left running in the database: the next start calls it interrupted
-        with db.session() as session:
-            session.exec(sa.update(MediaConversion).where(MediaConversion.id == conversion_id,
-                                                          MediaConversion.status == ConversionStatus.RUNNING)
-                         .values(progress=share, updated_at=utcnow()))
-            status = session.exec(select(MediaConversion.status).where(MediaConversion.id == conversion_id)).first()
-        return status == ConversionStatus.RUNNING
-
-    return report
-
-
-def _keep(asset: MediaAsset, platform: str, incoming: Path) -> int:
-    """Store the converted file as `asset`'s copy for `platform` (replacing an older one); its id."""
-    found = probe(incoming)
-    digest = hashlib.sha256(incoming.read_bytes()).hexdigest()
-    stem = PurePosixPath(asset.original_name).stem or 'media'
-    label = f'{stem} ({registry.label(platform)}).{found.kind.ext}'
-    stored_name = new_stored_name(found.kind.ext)
-    uploads = get_settings().uploads_dir
-    if found.poster_jpeg is not None:
-        (uploads / poster_name(stored_name)).write_bytes(found.poster_jpeg)
-    incoming.replace(uploads / stored_name)
-    variant = MediaAsset(stored_path=stored_name, original_name=label[:255], mime_type=found.kind.mime_type,
-                         size_bytes=(uploads / stored_name).stat().st_size, sha256=digest, width=found.width,
-                         height=found.height, duration_s=found.duration_s, video_codec=found.video_codec,
-                         audio_codec=found.audio_codec, frame_rate=found.frame_rate, bit_rate=found.bit_rate,
-                         has_alpha=found.has_alpha if found.kind.pillow_format else None, variant_of=asset.id,
-                         variant_for=platform, uploaded_by=asset.uploaded_by)
-    try:
-        with db.session() as session:
-            older = list(session.exec(select(MediaAsset).where(MediaAsset.variant_of == asset.id,
-                                                               MediaAsset.variant_for == platform)))
-            for old in older:
-                session.delete(old)
-            session.add(variant)
-            session.flush()
-            variant_id = variant.id
-    except BaseException:
-        cleanup.remove_files(stored_name)
-        raise
-    for old in older:
-        cleanup.remove_files(old.stored_path)
-    return variant_id
-
-
-def _set(conversion_id: int, status: ConversionStatus, *, error: str = '', only_if_running: bool = False) -> None:
-    condition = [MediaConversion.id == conversion_id]
-    if only_if_running:
-        condition.append(MediaConversion.status == ConversionStatus.RUNNING)
+def _set(conversion_id: int, status: ConversionStatus, *, error: str = '') -> None:
     with db.session() as session:
-        session.exec(sa.update(MediaConversion).where(*condition).values(status=status, error=error,
-                                                                         updated_at=utcnow()))
+        session.exec(sa.update(MediaConversion).where(MediaConversion.id == conversion_id,
+                                                      MediaConversion.status == ConversionStatus.RUNNING)
+                     .values(status=status, error=error, updated_at=utcnow()))

@@ -1,8 +1,9 @@
 """Making a file a platform takes (PyAV and Pillow): a video as H.264 + AAC in MP4 with faststart, its frame rate
 and size brought within the platform's `ConversionTarget`; a photo as a JPEG within its size limit.
 
-Blocking, CPU-heavy work: run it in a worker thread. It writes only to `target`, which the caller then moves into
-place: an interrupted conversion leaves at most that file, under a name the start-up sweep removes.
+Blocking, CPU-heavy work: `conversion_worker` runs it in a process of its own. It writes only to `target_path`,
+which the caller then moves into place: an interrupted conversion leaves at most that file, under a name the
+start-up sweep removes.
 """
 from __future__ import annotations
 
@@ -41,9 +42,27 @@ def output_rate(rate: float | None, target: ConversionTarget) -> Fraction:
     return Fraction(chosen).limit_denominator(1001)
 
 
-def convert_video(source: Path, target_path: Path, target: ConversionTarget, progress: Progress) -> None:
-    """Write `source` as `target` wants it to `target_path`. Raises Cancelled when `progress` says stop; PyAV's
-    errors when the file cannot be read."""
+def framed_size(width: int, height: int, target: ConversionTarget, framing: str) -> tuple[int, int]:
+    """The size `width` × `height` takes when brought to the nearest aspect `target` accepts: grown with bars
+    (framing 'fit') or cut down (framing 'crop'); as it is when its aspect is accepted, or no framing was chosen."""
+    if not framing or target.aspect is None:
+        return width, height
+    (low_w, low_h), (high_w, high_h) = target.aspect
+    aspect = width / height
+    wanted = low_w / low_h if aspect < low_w / low_h else high_w / high_h if aspect > high_w / high_h else None
+    if wanted is None:
+        return width, height
+    too_tall = aspect < wanted
+    if (framing == 'fit') == too_tall:
+        return round(height * wanted), height  # wider: bars at the sides, or the sides cut off
+    return width, round(width / wanted)  # taller: bars above and below, or top and bottom cut off
+
+
+def convert_video(source: Path, target_path: Path, target: ConversionTarget, progress: Progress,
+                  framing: str = '') -> None:
+    """Write `source` as `target` wants it to `target_path`, fitted or cropped to an aspect `target` accepts when
+    `framing` says so ('fit', 'crop'). Raises Cancelled when `progress` says stop; PyAV's errors when the file
+    cannot be read."""
     import av  # FFmpeg: loaded when the first conversion runs
 
     rotation = _display_rotation(source)
@@ -58,7 +77,8 @@ def convert_video(source: Path, target_path: Path, target: ConversionTarget, pro
                 'bufsize': f'{2 * target.max_mbit:g}M'})
             coded = video_in.codec_context.width, video_in.codec_context.height
             turned = abs(rotation) == 90  # a phone's portrait clip: stored lying down, shown upright
-            shown = output_size(*(coded[::-1] if turned else coded), target)
+            framed = framed_size(*(coded[::-1] if turned else coded), target, framing)
+            shown = output_size(*framed, target)
             video_out.width, video_out.height = shown[::-1] if turned else shown
             if rotation:
                 video_out.set_display_rotation(rotation)  # kept as the phone wrote it: frames are not turned
@@ -66,8 +86,31 @@ def convert_video(source: Path, target_path: Path, target: ConversionTarget, pro
             video_out.time_base = 1 / rate
             audio_out = writer.add_stream('aac', rate=AUDIO_RATE) if audio_in is not None else None
             resampler = av.AudioResampler(format='fltp', layout='stereo', rate=AUDIO_RATE) if audio_out else None
-            _transcode(reader, writer, (video_in, video_out), (audio_in, audio_out, resampler), rate,
+            reframe = _reframe(video_in, framed[::-1] if turned else framed, framing) \
+                if framed != (coded[::-1] if turned else coded) else None
+            _transcode(reader, writer, (video_in, video_out, reframe), (audio_in, audio_out, resampler), rate,
                        duration, progress)
+
+
+def _reframe(video_in, framed: tuple[int, int], framing: str):
+    """A filter that brings each frame (as stored) to the aspect of `framed`: padded with black bars or cropped,
+    centred, then scaled to the output's size by the encoder's reformat."""
+    import av
+
+    width, height = video_in.codec_context.width, video_in.codec_context.height
+    graph = av.filter.Graph()
+    if framing == 'crop':
+        keep = min(width, round(height * framed[0] / framed[1])), min(height, round(width * framed[1] / framed[0]))
+        steps = [graph.add('crop', f'{keep[0]}:{keep[1]}')]
+    else:
+        steps = [graph.add('pad', f'{framed[0]}:{framed[1]}:(ow-iw)/2:(oh-ih)/2:black')]
+    graph.link_nodes(graph.add_buffer(template=video_in), *steps, graph.add('setsar', '1'),
+                     graph.add('buffersink')).configure()
+
+    def apply(frame):
+        graph.vpush(frame)
+        return graph.vpull()
+    return apply
 
 
 def _display_rotation(source: Path) -> int:
@@ -82,7 +125,7 @@ def _display_rotation(source: Path) -> int:
 def _transcode(reader, writer, video, audio, rate: Fraction, duration: float | None, progress: Progress) -> None:
     """Every frame of the source, at the output's rate: a frame is repeated or dropped so that each tick of the
     new rate shows the frame the source shows then."""
-    video_in, video_out = video
+    video_in, video_out, reframe = video
     audio_in, audio_out, resampler = audio
     streams = [video_in] + ([audio_in] if audio_out is not None else [])
     tick, held, audio_pts = 0, None, 0
@@ -91,6 +134,7 @@ def _transcode(reader, writer, video, audio, rate: Fraction, duration: float | N
         for frame in packet.decode():
             if packet.stream is video_in:
                 tick, held = _emit_until(writer, video_out, held, frame, tick, rate)
+                held = reframe(held) if reframe is not None else held
                 if tick % 12 == 0 and not progress(min(tick / expected, 0.99)):
                     raise Cancelled
             else:

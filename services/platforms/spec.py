@@ -59,6 +59,7 @@ class Rule:
     check: Callable[[str, Sequence[MediaFacts], Mapping[str, Any]], Problem | None]
     limit: object = None
     convertible: bool = False  # the spec's `converts_to` makes a file that breaks it into one that meets it
+    framing: bool = False  # converting meets it only by fitting (bars) or cropping to `converts_to.aspect`
 
 
 @dataclass(frozen=True)
@@ -207,8 +208,11 @@ class MediaPull:
 class ConversionTarget:
     """What "Convert for <platform>" makes of a file the platform refuses: a video as H.264 and AAC in MP4 with the
     index first (faststart), its frame rate brought within `fps`, scaled (aspect kept) so that its width is at most
-    `max_width` and each side within `sides`; a photo as a JPEG of at most `photo_bytes`, see-through parts white."""
+    `max_width` and each side within `sides`; a photo as a JPEG of at most `photo_bytes`, see-through parts white.
+    When the user chooses to fit or crop, a video is brought to the nearest aspect within `aspect` (each a width,
+    height pair: ((4, 5), (16, 9)) is 4:5 to 16:9)."""
     fps: tuple[int, int] = (23, 60)
+    aspect: tuple[tuple[int, int], tuple[int, int]] | None = None
     max_width: int | None = None
     sides: tuple[int, int] | None = None
     max_mbit: float = 20.0

@@ -19,7 +19,7 @@ from services.core import i18n
 from services.core.config import get_settings
 from services.core.errors import UserError
 from services.core.i18n import N_
-from services.core.models import Delivery, DeliveryStatus, Post, PostStatus, User
+from services.core.models import Delivery, DeliveryStatus, MediaAsset, Post, PostStatus, User
 from services.media import library
 from services.platforms import registry
 from services.posts import actions, editing
@@ -265,6 +265,10 @@ async def upload_media(request: Request, user: Annotated[User, Depends(api_user)
         asset = await library.store_upload(chunks(), file.filename or 'upload', uploaded_by=user.id)
     except UserError as refused:
         raise refusal(request, 422, 'media_refused', refused) from None
+    return media_out(asset)
+
+
+def media_out(asset: MediaAsset) -> MediaOut:
     return MediaOut(id=asset.id, original_name=asset.original_name, mime_type=asset.mime_type,
                     size_bytes=asset.size_bytes, width=asset.width, height=asset.height, duration_s=asset.duration_s,
                     video_codec=asset.video_codec, audio_codec=asset.audio_codec, frame_rate=asset.frame_rate,
@@ -330,7 +334,7 @@ def _post_out(post: Post, deliveries: list[Delivery]) -> PostOut:
 
 
 def install() -> None:
-    from services.web import api_queue  # noqa: F401  (its routes join this router)
+    from services.web import api_media, api_queue  # noqa: F401  (their routes join this router)
 
     api_errors.install(router)
     app.include_router(router)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from services.core import i18n
 from services.posts import editing
 from services.posts.editing import PostInput, SaveAction
 from tests.browser.conftest import screenshot
@@ -97,4 +98,54 @@ def test_a_clip_instagram_refuses_is_converted_with_a_progress_bar_in_both_langu
     audit.check(page, 'en converted')
     screenshot(page, 'conversion-done-en-phone')
     audit.assert_clean('conversion')
+    assert page.console_errors == []
+
+
+def test_the_conversion_progress_bar_survives_a_reload_and_a_change_of_language(app_server, signed_in_page, tmp_path):
+    boot(DATA_DIR=str(tmp_path / 'data'))
+    long_clip = stored(make_video(tmp_path, 'mp4', size=(1280, 720), frames=1440, fps=120, name='long-take.mp4'))
+    post = editing.save_post(1, PostInput(text='Long take', media_ids=[long_clip], channels=listed('instagram')),
+                             SaveAction.DRAFT)
+    page, audit = signed_in_page, Audit()
+    page.goto(f'{app_server}/compose?post={post.id}')
+    page.get_by_role('button', name='Convert for Instagram').click()
+    bar = page.locator('[role=progressbar][aria-label="Conversion progress"]')
+    expect(bar).to_be_visible(timeout=15000)
+    for language, width in (('en', 1280), ('ar', 1280), ('ar', 360), ('en', 360)):
+        page.set_viewport_size({'width': width, 'height': 800})
+        page.reload()  # a reloaded page finds the conversion where it is
+        if language == 'ar':
+            page.get_by_text('العربية').click()
+        else:
+            page.get_by_text('English').click()
+        expect(page.locator('html')).to_have_attribute('dir', 'rtl' if language == 'ar' else 'ltr', timeout=15000)
+        named = i18n.translate(language, 'Conversion progress')
+        expect(page.locator(f'[role=progressbar][aria-label="{named}"]')).to_be_visible(timeout=15000)
+        audit.check(page, f'{language} {width} converting')
+        screenshot(page, f'conversion-progress-{language}-{width}')
+    page.get_by_role('button', name='Cancel').click()
+    expect(page.get_by_role('button', name='Convert for Instagram')).to_be_visible(timeout=30000)
+    audit.assert_clean('conversion progress')
+    assert page.console_errors == []
+
+
+def test_a_tall_clip_in_an_instagram_carousel_offers_to_fit_it_with_bars_or_crop_it(app_server, signed_in_page,
+                                                                                    tmp_path):
+    boot(DATA_DIR=str(tmp_path / 'data'))
+    tall = stored(make_video(tmp_path, 'mp4', size=(240, 720), frames=72, fps=24, sound='aac', name='tall.mp4'))
+    photo = stored(make_image(tmp_path, 'jpg', size=(400, 400), name='square.jpg'))
+    post = editing.save_post(1, PostInput(text='Carousel', media_ids=[tall, photo], channels=listed('instagram')),
+                             SaveAction.DRAFT)
+    page = signed_in_page
+    page.set_viewport_size({'width': 360, 'height': 740})
+    page.goto(f'{app_server}/compose?post={post.id}')
+    expect(page.get_by_role('button', name='Fit with bars')).to_be_visible(timeout=15000)
+    screenshot(page, 'conversion-framing-en-360')
+
+    page.get_by_role('button', name='Fit with bars').click()
+
+    expect(page.get_by_text('tall.mp4 is converted for Instagram')).to_be_visible(timeout=60000)
+    expect(page.get_by_text('takes videos from 4:5 (tall) to 16:9 (wide)')).to_have_count(0)
+    page.evaluate('window.scrollTo(0, 0)')  # a whole-page shot draws the fixed header where the page is scrolled to
+    screenshot(page, 'conversion-framed-en-360')
     assert page.console_errors == []

@@ -5,7 +5,7 @@ from services.core.i18n import N_
 from services.platforms.instagram import connect
 from services.platforms.instagram.client import REFRESH_WITHIN, InstagramClient
 from services.platforms.instagram.errors import KNOWN_ERRORS
-from services.platforms.instagram.rules import COUNTER, RULES, post_kind
+from services.platforms.instagram.rules import CAROUSEL_VIDEO_ASPECT, COUNTER, RULES, post_kind
 from services.platforms.spec import (
     ConversionTarget,
     EnvAccount,
@@ -19,7 +19,8 @@ from services.platforms.spec import (
 PLATFORM = PlatformSpec(
     name='instagram', label='Instagram', icon='photo_camera',
     client=lambda settings: InstagramClient(settings['api_url']),
-    counter=COUNTER, rules=RULES, converts_to=ConversionTarget(fps=(23, 60), max_width=1920, max_mbit=20.0),
+    counter=COUNTER, rules=RULES, converts_to=ConversionTarget(fps=(23, 60), max_width=1920, max_mbit=20.0,
+                                                                  aspect=CAROUSEL_VIDEO_ASPECT),
     settings=(Setting('api_url', 'INSTAGRAM_API_URL', 'https://graph.instagram.com', is_url=True),
               Setting('access_token', 'INSTAGRAM_ACCESS_TOKEN'), Setting('user_id', 'INSTAGRAM_USER_ID'),
               Setting('authorize_url', 'INSTAGRAM_AUTHORIZE_URL', 'https://www.instagram.com', is_url=True),

@@ -92,7 +92,8 @@ RULES = (
     Rule('video width', media_rules.widest(WIDEST), WIDEST, convertible=True),
     Rule('video bit rate', media_rules.bit_rate(MBIT_PER_S), MBIT_PER_S, convertible=True),
     Rule('video size', media_rules.file_size(VIDEO_BYTES, media_rules.videos), VIDEO_BYTES // media_rules.MB),
-    Rule('carousel video aspect', media_rules.aspect(*CAROUSEL_VIDEO_ASPECT, media_rules.carousel_videos), '16:9'),
+    Rule('carousel video aspect', media_rules.aspect(*CAROUSEL_VIDEO_ASPECT, media_rules.carousel_videos), '16:9',
+         framing=True),
 )
 COUNTER = TextCounter(len, lambda _has_media: CAPTION)
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import signal
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
+import av
 import pytest
 from PIL import Image
 from sqlmodel import select
@@ -16,6 +21,7 @@ from services.core import db
 from services.core.config import get_settings
 from services.core.models import ConversionStatus, MediaAsset, MediaConversion
 from services.media import catalogue, cleanup, conversions, library, variants
+from services.media.conversion_worker import worker_name
 from services.media.probe import probe
 from services.media.stored_files import media_path
 from services.posts import editing
@@ -43,12 +49,11 @@ async def stored(path: Path, uploaded_by: int | None = None) -> MediaAsset:
 
 
 async def finished(conversion_id: int) -> MediaConversion:
-    """The conversion once its worker is done with it (polled: it runs in a thread)."""
+    """The conversion once its worker is done with it (polled: it runs in a process of its own)."""
     for _ in range(600):
         with db.session() as session:
             row = session.get(MediaConversion, conversion_id)
-        if row.status != ConversionStatus.RUNNING:
-            await asyncio.sleep(0.05)  # the worker's own `finally` runs after the status is written
+        if row.status != ConversionStatus.RUNNING and not conversions.is_working(conversion_id):
             return row
         await asyncio.sleep(0.05)
     raise AssertionError('the conversion did not finish')
@@ -123,35 +128,69 @@ async def test_a_png_with_transparency_converted_for_instagram_is_a_jpeg_with_a_
     assert problems_on([logo.id], ['instagram']) == {'instagram': set()}
 
 
-async def test_a_cancelled_conversion_leaves_the_original_alone_and_no_file_behind(author, tmp_path, monkeypatch):
-    clip = await stored(media_samples.make_video(tmp_path, 'mp4', size=(360, 640), frames=240, fps=120,
+async def under_way(conversion_id: int) -> int:
+    """The pid of the worker process once it has taken the conversion up."""
+    for _ in range(600):
+        row = conversions.get(conversion_id)
+        host, _, pid = (row.worker or '').rpartition(':')
+        if row.status == ConversionStatus.RUNNING and int(pid or 0) not in (0, os.getpid()):
+            return int(pid)
+        await asyncio.sleep(0.02)
+    raise AssertionError('no worker took the conversion up')
+
+
+async def test_a_gif_converted_for_instagram_is_a_jpeg_of_its_first_frame_that_passes_the_checks(author, tmp_path):
+    listed('instagram', 'telegram')
+    gif = await stored(media_samples.make_image(tmp_path, 'gif', size=(400, 400), name='party.gif'))
+    assert conversions.needs_conversion(gif, 'instagram') and not conversions.needs_conversion(gif, 'telegram')
+
+    await finished(await conversions.start(gif.id, 'instagram', author))
+
+    [copy] = variants.variants_of(gif.id)
+    assert (copy.mime_type, copy.original_name, copy.width, copy.height) == \
+        ('image/jpeg', 'party (Instagram).jpg', 400, 400)
+    assert probe(media_path(copy)).kind.ext == 'jpg'
+    assert problems_on([gif.id], ['instagram', 'telegram']) == {'instagram': set(), 'telegram': set()}
+
+
+async def test_a_cancelled_conversion_leaves_the_original_alone_and_no_file_behind(author, tmp_path):
+    clip = await stored(media_samples.make_video(tmp_path, 'mp4', size=(640, 360), frames=480, fps=120,
                                                  name='slow-motion.mp4'))
     before = uploads()
-    reporter = conversions._reporter
+    conversion_id = await conversions.start(clip.id, 'instagram', author)
+    await under_way(conversion_id)
 
-    def cancelled_at_the_first_report(conversion_id: int):
-        report = reporter(conversion_id)
+    conversions.cancel(conversion_id, author)  # the user clicks Cancel while it runs
 
-        def first(share: float) -> bool:
-            conversions.cancel(conversion_id, author)  # the user clicks Cancel while it runs
-            return report(share)
-        return first
-
-    monkeypatch.setattr(conversions, '_reporter', cancelled_at_the_first_report)
-
-    done = await finished(await conversions.start(clip.id, 'instagram', author))
-
+    done = await finished(conversion_id)
     assert done.status == ConversionStatus.CANCELLED and variants.variants_of(clip.id) == []
     assert uploads() == before
 
 
-async def test_a_crash_during_a_conversion_leaves_no_half_file_and_it_can_be_started_again(author, tmp_path):
+async def test_a_worker_killed_mid_way_leaves_no_half_file_and_the_conversion_can_be_started_again(author, tmp_path):
+    clip = await stored(media_samples.make_video(tmp_path, 'mp4', size=(1280, 720), frames=480, fps=120,
+                                                 name='slow-motion.mp4'))
+    before = uploads()
+    conversion_id = await conversions.start(clip.id, 'instagram', author)
+
+    os.kill(await under_way(conversion_id), signal.SIGKILL)
+
+    done = await finished(conversion_id)
+    assert done.status == ConversionStatus.INTERRUPTED and variants.variants_of(clip.id) == []
+    assert uploads() == before
+    done = await finished(await conversions.start(clip.id, 'instagram', author))
+    assert done.status == ConversionStatus.DONE and len(variants.variants_of(clip.id)) == 1
+
+
+async def test_a_conversion_cut_off_by_an_app_crash_shows_as_interrupted_at_the_next_start_and_leaves_no_file(
+        author, tmp_path):
     clip = await stored(media_samples.make_video(tmp_path, 'mp4', size=(360, 640), frames=240, fps=120,
                                                  name='slow-motion.mp4'))
     before = uploads()
-    with db.session() as session:  # what a process killed mid-way leaves: its row running, a part-written file
+    gone = subprocess.run([sys.executable, '-c', 'import os; print(os.getpid())'], capture_output=True, text=True)
+    with db.session() as session:  # what an app killed mid-way leaves: its row running, a part-written file
         session.add(MediaConversion(media_id=clip.id, platform='instagram', status=ConversionStatus.RUNNING,
-                                    progress=0.4))
+                                    progress=0.4, worker=worker_name(int(gone.stdout))))
     (get_settings().uploads_dir / '.incoming-0123456789abcdef').write_bytes(b'\x00\x00\x00\x18ftypisom' * 100)
 
     assert conversions.mark_interrupted() == 1 and cleanup.sweep_leftovers() == 1  # what the next start does
@@ -161,6 +200,16 @@ async def test_a_crash_during_a_conversion_leaves_no_half_file_and_it_can_be_sta
     assert row.status == ConversionStatus.INTERRUPTED
     done = await finished(await conversions.start(clip.id, 'instagram', author))
     assert done.status == ConversionStatus.DONE and len(variants.variants_of(clip.id)) == 1
+
+
+async def test_a_conversion_another_live_process_runs_is_left_alone_at_start(author, tmp_path):
+    clip = await stored(media_samples.make_video(tmp_path, 'mp4', name='clip.mp4'))
+    with db.session() as session:
+        session.add(MediaConversion(media_id=clip.id, platform='instagram', status=ConversionStatus.RUNNING,
+                                    worker=worker_name(os.getppid())))
+
+    assert conversions.mark_interrupted() == 0
+    assert [row.status for row in conversions.of_media([clip.id]).values()] == [ConversionStatus.RUNNING]
 
 
 async def test_instagram_receives_the_converted_copy_and_youtube_the_original(tmp_path):
@@ -208,3 +257,26 @@ async def test_a_phone_portrait_clip_stays_upright_when_converted(author, tmp_pa
 
     [copy] = variants.variants_of(clip.id)
     assert (copy.width, copy.height, copy.frame_rate) == (360, 640, 60)
+
+
+@pytest.mark.parametrize(('framing', 'size'), [('fit', (576, 720)), ('crop', (240, 300))])
+async def test_a_one_to_three_portrait_clip_in_an_instagram_carousel_is_fitted_with_bars_or_cropped_as_chosen(
+        author, tmp_path, framing, size):
+    listed('instagram', 'tiktok')
+    tall = await stored(media_samples.make_video(tmp_path, 'mp4', size=(240, 720), frames=72, fps=24, sound='aac',
+                                                 name='tall.mp4'))
+    photo = await stored(media_samples.make_image(tmp_path, 'jpg', size=(400, 400)))
+    assert conversions.needs_framing(tall, 'instagram', in_carousel=True)
+    assert not conversions.needs_framing(tall, 'instagram') and not conversions.needs_conversion(tall, 'instagram')
+
+    await finished(await conversions.start(tall.id, 'instagram', author, framing=framing))
+
+    [copy] = variants.variants_of(tall.id)
+    probed = probe(media_path(copy))
+    assert (probed.width, probed.height) == size  # 4:5, the tallest a carousel video may be
+    assert problems_on([tall.id, photo.id], ['instagram']) == {'instagram': set()}
+    with av.open(str(media_path(copy))) as clip:
+        picture = next(clip.decode(video=0)).to_image().convert('L')
+    middle = size[1] // 2
+    edges_black = max(picture.getpixel((x, middle)) for x in (0, 3, size[0] - 4, size[0] - 1)) < 24
+    assert edges_black == (framing == 'fit')  # bars at the sides, or the picture to the edges

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 from PIL import Image
 from sqlmodel import select
@@ -15,11 +16,12 @@ from sqlmodel import select
 from services.core import db
 from services.core.config import Settings
 from services.core.models import MediaAsset
-from services.media import library
+from services.media import catalogue, conversions, facts, library
 from services.media import stored_files as names
 from services.web import media_routes
 from tests import media_samples
 from tests.harness import boot
+from tests.harness.builders import listed
 
 CHUNK = 64 * 1024
 
@@ -379,3 +381,32 @@ def test_signed_url_expiry_is_a_unix_time(settings):
     expires = int(httpx.URL(library.signed_url(asset, expires_in=3600)).params['expires'])
 
     assert abs(expires - (time.time() + 3600)) < 5
+
+
+async def test_a_file_stored_before_its_facts_were_read_is_probed_once_when_first_checked_or_listed(tmp_path):
+    boot()
+    listed('instagram')
+    clip_path = media_samples.make_video(tmp_path, 'mp4', size=(360, 640), frames=480, fps=120, sound='aac',
+                                         name='old.mp4')
+    logo_path = tmp_path / 'old-logo.png'
+    Image.new('RGBA', (400, 400), (200, 30, 30, 0)).save(logo_path)
+    ids = []
+    for path in (clip_path, logo_path):
+        async def chunks(path=path):
+            yield path.read_bytes()
+        ids.append((await library.store_upload(chunks(), path.name, uploaded_by=None)).id)
+    with db.session() as session:  # as migration 0012 left files stored before it: no codecs, no transparency
+        session.exec(sa.update(MediaAsset).values(video_codec=None, audio_codec=None, frame_rate=None, bit_rate=None,
+                                                  has_alpha=None))
+        clip = session.get(MediaAsset, ids[0])
+
+    assert conversions.needs_conversion(clip, 'instagram')  # the check read the file: 120 fps
+
+    with db.session() as session:
+        stored = session.get(MediaAsset, ids[0])
+    assert (stored.video_codec, stored.audio_codec, stored.frame_rate) == ('h264', 'aac', 120)
+    [logo_entry] = [entry for entry in catalogue.list_media() if entry.asset.id == ids[1]]
+    assert logo_entry.asset.has_alpha is True
+    with db.session() as session:
+        assert session.get(MediaAsset, ids[1]).has_alpha is True
+    assert facts.complete(entry.asset for entry in catalogue.list_media()) == 0  # once: nothing left to read
