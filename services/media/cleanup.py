@@ -2,12 +2,13 @@
 
 Three ways lead here: a file removed in the composer or the media of a deleted post (`delete_if_unused`, at once),
 assets no post has used for a day (`delete_unused_media`, run every SWEEP_INTERVAL_S by `start_unused_media_sweep`
-in small batches), and files a crash left without a row (`sweep_leftovers`, at start).
+in small batches), and files a crash left without a row (`sweep_leftovers`, at start and with that sweep).
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from services.media.stored_files import STORED_NAME, names_of, stem_of, stored_f
 
 log = logging.getLogger(__name__)
 UNUSED_FOR = timedelta(days=1)  # an upload no post took up within this long is deleted
+LEFTOVER_AGE = timedelta(minutes=15)  # a half-written file nobody touched for this long was left by a crash
 SWEEP_INTERVAL_S = 3600.0
 FIRST_SWEEP_DELAY_S = 60.0  # let start-up (recovery, scheduler) finish first
 BATCH = 50  # assets per database round: a sweep never holds the database, or the loop, for long
@@ -72,20 +74,22 @@ def remove_files(stored_name: str) -> None:
 
 
 def sweep_leftovers() -> int:
-    """Delete files a crash left behind: uploads cut off mid-way, and files whose row was never committed.
+    """Delete files a crash left behind: uploads or conversions cut off mid-way, and files whose row was never
+    committed, once untouched for LEFTOVER_AGE: on a shared uploads folder another process may be writing one right
+    now (an upload streams, a conversion writes, a stored file's row commits a moment later).
 
-    Call it at start, before uploads are served. Returns how many files went.
+    Runs at start and with the hourly sweep. Returns how many files went.
     """
     uploads = get_settings().uploads_dir
     if not uploads.is_dir():
         return 0
     with db.session() as session:
         known = {stem_of(name) for name in session.exec(select(MediaAsset.stored_path))}
-    removed = 0
+    removed, touched_before = 0, time.time() - LEFTOVER_AGE.total_seconds()
     for path in uploads.iterdir():
         cut_off = path.name.startswith('.incoming-')
         orphan = STORED_NAME.fullmatch(path.name) is not None and stem_of(path.name) not in known
-        if path.is_file() and (cut_off or orphan):
+        if path.is_file() and (cut_off or orphan) and path.stat().st_mtime < touched_before:
             path.unlink(missing_ok=True)
             removed += 1
     return removed
@@ -101,7 +105,9 @@ async def stop_unused_media_sweep() -> None:
 
 
 async def sweep_unused_media() -> int:
-    """Delete every asset `delete_unused_media` would, a batch at a time in a worker thread. Returns how many."""
+    """Delete every asset `delete_unused_media` would, a batch at a time in a worker thread, and what a crash left
+    (`sweep_leftovers`). Returns how many assets went."""
+    await asyncio.to_thread(sweep_leftovers)
     total = 0
     while True:
         deleted = await asyncio.to_thread(delete_unused_media, limit=BATCH)

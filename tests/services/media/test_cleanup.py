@@ -2,6 +2,8 @@
 took it up, at start for files a crash left behind; never while a post uses it."""
 from __future__ import annotations
 
+import os
+import time
 from datetime import timedelta
 
 import pytest
@@ -146,9 +148,16 @@ async def test_sweep_removes_cut_off_uploads_and_files_without_a_row_only(settin
     for name in (f'{orphan}.jpg', f'{orphan}{names.POSTER_SUFFIX}', f'{orphan}{names.JPEG_COPY_SUFFIX}'):
         (uploads / name).write_bytes(b'no row points here')
     (uploads / 'README.txt').write_text('not ours to judge')
+    long_ago = time.time() - cleanup.LEFTOVER_AGE.total_seconds() - 60
+    for path in uploads.iterdir():
+        os.utime(path, (long_ago, long_ago))
+    # another process (on the shared folder) is writing these right now
+    (uploads / '.incoming-fedcba9876543210fedcba9876543210').write_bytes(b'an upload under way')
+    (uploads / f'{"cd" * 16}.jpg').write_bytes(b'its row commits in a moment')
 
     assert cleanup.sweep_leftovers() == 4
-    assert stored_files(settings) == sorted([*before, 'README.txt'])
+    assert stored_files(settings) == sorted([*before, 'README.txt', '.incoming-fedcba9876543210fedcba9876543210',
+                                             f'{"cd" * 16}.jpg'])
     assert library.media_path(kept_image).exists() and names.poster_path(kept_video) is not None
 
 

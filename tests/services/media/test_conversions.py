@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -191,7 +192,10 @@ async def test_a_conversion_cut_off_by_an_app_crash_shows_as_interrupted_at_the_
     with db.session() as session:  # what an app killed mid-way leaves: its row running, a part-written file
         session.add(MediaConversion(media_id=clip.id, platform='instagram', status=ConversionStatus.RUNNING,
                                     progress=0.4, worker=worker_name(int(gone.stdout))))
-    (get_settings().uploads_dir / '.incoming-0123456789abcdef').write_bytes(b'\x00\x00\x00\x18ftypisom' * 100)
+    half = get_settings().uploads_dir / '.incoming-0123456789abcdef'
+    half.write_bytes(b'\x00\x00\x00\x18ftypisom' * 100)
+    long_ago = time.time() - cleanup.LEFTOVER_AGE.total_seconds() - 60
+    os.utime(half, (long_ago, long_ago))
 
     assert conversions.mark_interrupted() == 1 and cleanup.sweep_leftovers() == 1  # what the next start does
 
