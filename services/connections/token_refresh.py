@@ -142,7 +142,9 @@ def start_token_refresh(settings: Settings) -> None:
 
 
 async def stop_token_refresh() -> None:
+    """Stop renewing; the refusals waited out are forgotten, as a restart forgets them."""
     global _renewals
+    _not_before.clear()
     if _renewals is not None:
         await _renewals.stop()
     _renewals = None
