@@ -36,6 +36,15 @@ MEDIA_MISSING = N_('a photo or video of the post is no longer stored')
 NO_PUBLIC_URL = N_('the platform fetches the media from the app, and PUBLIC_BASE_URL is not set')
 TOKEN_RUNS_OUT = N_('its sign-in expires before the post is due and could not be renewed')
 QUOTA_USED_UP = N_("the platform's daily publishing limit is used up for that day")
+# The way out of each, as the composer and the calendar say it (%(channel)s: the channel's full title, %(when)s: the
+# due time)
+WAY_OUT = {
+    NOT_CONNECTED: N_('Reconnect %(channel)s before %(when)s.'),
+    TOKEN_RUNS_OUT: N_('Reconnect %(channel)s before %(when)s.'),
+    MEDIA_MISSING: N_('Remove the missing photo or video, or add it again, before %(when)s.'),
+    NO_PUBLIC_URL: N_('Set PUBLIC_BASE_URL before %(when)s.'),
+    QUOTA_USED_UP: N_('Choose another day, or post less to %(channel)s in the 24 hours before %(when)s.'),
+}
 AHEAD = timedelta(hours=1)
 QUOTA_WINDOW = timedelta(hours=24)  # Instagram counts the posts of the last 24 hours
 

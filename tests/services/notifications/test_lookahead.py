@@ -2,23 +2,20 @@
 before the due time, and a day whose Instagram publishing quota is used up."""
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 import pytest
-from PIL import Image
 from sqlmodel import select
 
 from services.connections import accounts
 from services.core import db
 from services.core.models import Notification, PlatformAccount, utcnow
-from services.media import library
 from services.notifications import inbox, lookahead, outbox, risks, wording
 from services.notifications.kinds import Choice, Kind
 from tests.fakes.instagram import DEFAULT_TOKEN, DEFAULT_USER_ID, FakeInstagram, Fault
 from tests.fakes.mail_server import MailServer
 from tests.harness import boot, first_admin, scheduled, stop_services
-from tests.harness.builders import channel_of
+from tests.harness.builders import channel_of, stored_photo
 
 REFUSED = Fault.error('too_young', 400, 100, 'The access token cannot be refreshed yet')
 
@@ -53,16 +50,6 @@ def connect_instagram(token_lasts: timedelta) -> int:
     return channel_of('instagram')
 
 
-async def photo() -> list[int]:
-    """A stored JPEG, as Instagram wants."""
-    data = io.BytesIO()
-    Image.new('RGB', (1080, 1080), 'teal').save(data, 'JPEG')
-
-    async def chunks():
-        yield data.getvalue()
-    return [(await library.store_upload(chunks(), 'square.jpg', uploaded_by=None)).id]
-
-
 def warnings_of(user_id: int) -> list[str]:
     with db.session() as session:
         rows = session.exec(select(Notification).where(Notification.user_id == user_id,
@@ -75,7 +62,7 @@ async def test_a_token_the_platform_will_not_renew_before_the_due_time_warns_and
     settings, person = admin
     connect_instagram(timedelta(minutes=20))
     post_id = scheduled('Launch day', at=utcnow() + timedelta(minutes=45), platforms=['instagram'],
-                        media_ids=await photo())
+                        media_ids=[await stored_photo()])
     assert warnings_of(person.id) == []  # the app may still renew it: nothing to say yet
     instagram.inject(REFUSED, on='refresh')
     assert await lookahead.warn_due_soon(settings) == 1
@@ -93,7 +80,8 @@ async def test_a_token_the_platform_will_not_renew_before_the_due_time_warns_and
 async def test_a_token_renewed_in_time_is_no_risk(admin, instagram):
     settings, person = admin
     connect_instagram(timedelta(minutes=20))
-    scheduled('Launch day', at=utcnow() + timedelta(minutes=45), platforms=['instagram'], media_ids=await photo())
+    scheduled('Launch day', at=utcnow() + timedelta(minutes=45), platforms=['instagram'],
+              media_ids=[await stored_photo()])
     assert await lookahead.warn_due_soon(settings) == 0
     with db.session() as session:
         account = session.exec(select(PlatformAccount)).one()
@@ -105,7 +93,7 @@ async def test_a_post_due_when_the_days_instagram_quota_is_used_up_is_at_risk(ad
     settings, _person = admin
     channel = connect_instagram(timedelta(days=50))
     instagram.earlier_usage = 1  # published by another app an hour ago
-    media = await photo()
+    media = [await stored_photo()]
     scheduled('First', at=utcnow() + timedelta(hours=2), platforms=['instagram'], media_ids=media)
     second = scheduled('Second', at=utcnow() + timedelta(hours=3), platforms=['instagram'], media_ids=media)
     with db.session() as session:
