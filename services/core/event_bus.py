@@ -26,7 +26,10 @@ RECONNECT_S = 2.0
 _listener: _Listener | None = None
 
 
-def notify(session: Session, announced: list[events.DeliveryChanged | events.PostScheduleChanged]) -> None:
+Event = events.DeliveryChanged | events.PostScheduleChanged | events.NotificationsAdded
+
+
+def notify(session: Session, announced: list[Event]) -> None:
     """Queue `announced` for the other processes in `session`'s transaction (PostgreSQL only)."""
     if session.get_bind().dialect.name != 'postgresql':
         return
@@ -34,8 +37,10 @@ def notify(session: Session, announced: list[events.DeliveryChanged | events.Pos
         session.exec(sa.select(sa.func.pg_notify(CHANNEL, encode(event))))
 
 
-def encode(event: events.DeliveryChanged | events.PostScheduleChanged, origin: str = ORIGIN) -> str:
-    if isinstance(event, events.PostScheduleChanged):
+def encode(event: Event, origin: str = ORIGIN) -> str:
+    if isinstance(event, events.NotificationsAdded):
+        body = {'kind': 'notifications', 'user_ids': list(event.user_ids)}
+    elif isinstance(event, events.PostScheduleChanged):
         body = {'kind': 'schedule', 'post_id': event.post_id, 'status': event.status,
                 'scheduled_at': event.scheduled_at.isoformat() if event.scheduled_at else None}
     else:
@@ -44,13 +49,16 @@ def encode(event: events.DeliveryChanged | events.PostScheduleChanged, origin: s
     return json.dumps({**body, 'origin': origin})
 
 
-def decode(payload: str) -> events.DeliveryChanged | events.PostScheduleChanged | None:
+def decode(payload: str) -> Event | None:
     """The event another process sent; None for one of this process's own, or one it cannot read."""
     try:
         body = json.loads(payload)
         if body.pop('origin') == ORIGIN:
             return None
-        if body.pop('kind') == 'schedule':
+        kind = body.pop('kind')
+        if kind == 'notifications':
+            return events.NotificationsAdded(tuple(int(user_id) for user_id in body['user_ids']))
+        if kind == 'schedule':
             when = body['scheduled_at']
             return events.PostScheduleChanged(body['post_id'], body['status'],
                                               datetime.fromisoformat(when) if when else None)

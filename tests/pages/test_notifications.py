@@ -42,6 +42,16 @@ async def test_the_bell_counts_unread_and_leads_to_the_post(user: User, admin):
     assert inbox.unread_count(admin.id) == 0
 
 
+async def test_the_bell_counts_a_new_notification_as_soon_as_it_is_committed(user: User, admin):
+    await open_signed_in(user, *ADMIN)
+    await user.should_not_see(marker='bell-count')
+    a_failed_post('While the page was open')
+    await user.should_see(marker='bell-count')  # within a few tenths of a second: no timer is waited for
+    assert user.find(marker='bell-count').elements.pop().text == '1'
+    user.find(marker='bell').click()
+    await user.should_see('“While the page was open” could not be published to Telegram.')
+
+
 async def test_mark_all_read_empties_the_count(user: User, admin):
     a_failed_post('one')
     a_failed_post('two')
