@@ -13,9 +13,9 @@ from components.translate import _, current_language
 from services.connections.channels import full_title
 from services.core.config import get_settings
 from services.core.i18n import direction
-from services.core.models import Channel
+from services.core.models import AccountStatus, Channel
 from services.notifications import lookahead
-from services.notifications.risks import WAY_OUT, Risk
+from services.notifications.risks import NO_PUBLIC_URL, NOT_CONNECTED, WAY_OUT, Risk
 from services.notifications.wording import isolated
 
 
@@ -62,6 +62,7 @@ class RiskWarnings:
     async def _check(self, asked: tuple, channels: dict[int, Channel]) -> None:
         channel_ids, media_ids, due = asked
         found = await lookahead.risks_of_draft(get_settings(), channel_ids, media_ids, due, post_id=self._post_id())
+        found = [risk for risk in found if not _said_above(risk, channels)]
         if asked != self._asked or self.box.is_deleted:  # changed while the platforms answered, or the page left
             return
         self.box.clear()
@@ -69,7 +70,15 @@ class RiskWarnings:
             for sentence in risk_sentences(found, channels, due, self._language, self._time_zone):
                 with ui.row().classes('w-full items-start gap-2 no-wrap rounded p-2 bg-amber-50'):
                     ui.icon('schedule').classes('text-warning')
-                    ui.label(sentence).classes('text-sm').props('dir=auto').mark('risk')
+                    ui.label(sentence).classes('text-sm').mark('risk')  # the page's direction: names are isolated
+
+
+def _said_above(risk: Risk, channels: dict[int, Channel]) -> bool:
+    """Whether the composer's channel warnings (components/channel_picker.py) already say it, whatever the time: a
+    channel that needs reconnecting, a platform that needs PUBLIC_BASE_URL."""
+    channel = channels.get(risk.channel_id)
+    return risk.reason == NO_PUBLIC_URL or (
+        risk.reason == NOT_CONNECTED and channel is not None and channel.status == AccountStatus.NEEDS_RECONNECT)
 
 
 def risk_icon(post_id: int, risks: Sequence[Risk], channels: dict[int, Channel], due: datetime,

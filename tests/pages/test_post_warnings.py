@@ -15,7 +15,7 @@ from services.notifications import lookahead
 from tests.conftest import ADMIN, open_signed_in
 from tests.fakes.instagram import DEFAULT_TOKEN, DEFAULT_USER_ID, FakeInstagram, Fault
 from tests.harness import scheduled
-from tests.harness.builders import listed, stored_photo
+from tests.harness.builders import stored_photo
 
 
 @pytest.fixture
@@ -53,16 +53,20 @@ async def test_a_token_instagram_will_not_renew_puts_a_warning_on_the_calendar_a
     await user.should_see('could not be renewed: reconnect it before then.')
 
 
-async def test_the_composer_names_the_channel_that_needs_reconnecting_before_the_chosen_time(user: User, admin):
-    listed('telegram')
-    accounts.mark_needs_reconnect(accounts.list_accounts()[0].id)
+async def test_the_composer_names_each_channels_problem_with_the_way_out_for_the_chosen_time(
+        instagram, user: User, admin):
+    accounts.save_account('instagram', '@fake_creator', {'access_token': DEFAULT_TOKEN, 'user_id': DEFAULT_USER_ID,
+                                                         'expires_at': (utcnow() + timedelta(days=1)).isoformat()})
+    instagram.inject(Fault.error('too_young', 400, 100, 'The access token cannot be refreshed yet'), on='refresh')
     await open_signed_in(user, *ADMIN, '/compose')
-    user.find(marker='platform-telegram').elements.pop().set_value(True)
+    user.find(marker='platform-instagram').elements.pop().set_value(True)
+    await user.should_not_see(marker='risk')  # due in an hour: the token lasts until then
     day = utc_to_local(utcnow() + timedelta(days=2), 'Europe/Berlin').strftime('%Y-%m-%d')
     user.find(marker='schedule-date').elements.pop().set_value(day)
     user.find(marker='schedule-time').elements.pop().set_value('09:00')
     await user.should_see(marker='risk', retries=40)
     said = user.find(marker='risk').elements.pop().text
-    assert said.startswith('Telegram · @telegram-team: the channel is not connected. Reconnect Telegram · '
-                           '@telegram-team before ')
+    assert said.startswith('Instagram · @fake_creator: its sign-in expires before the post is due and could not be '
+                           'renewed. Reconnect Instagram · @fake_creator before ')
     assert said.endswith('9:00\u202fAM.')
+    assert [call.path for call in instagram.calls] == ['/refresh_access_token']  # renewing was tried first
