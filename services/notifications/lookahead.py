@@ -9,6 +9,7 @@ import functools
 from collections.abc import Sequence
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from services.connections import quotas, token_refresh
@@ -50,17 +51,17 @@ async def risks_of_draft(settings: Settings, channel_ids: Sequence[int], media_i
 
 
 async def warn_due_soon(settings: Settings, now: datetime | None = None) -> int:
-    """Bring the facts of every post due within the hour up to date, then tell of their risks (once each); returns
-    how many problems were found."""
+    """Bring the facts of the posts due within the hour up to date (each account asked once), then tell of their
+    risks (once each); returns how many problems were found."""
     now = now or utcnow()
     due = await asyncio.to_thread(risks.due_soon, now)
-    for post_id in due:
+    if due:
         with db.session() as session:
-            at = session.exec(select(Post.scheduled_at).where(Post.id == post_id)).first()
-            channel_ids = list(session.exec(select(Delivery.channel_id).where(
-                Delivery.post_id == post_id, Delivery.status == DeliveryStatus.PENDING)))
-        if at is not None and channel_ids:
-            await refresh_facts(settings, channel_ids, at)
+            latest = session.exec(select(sa.func.max(Post.scheduled_at)).where(Post.id.in_(due))).one()
+            channel_ids = list(session.exec(select(Delivery.channel_id).distinct().where(
+                Delivery.post_id.in_(due), Delivery.status == DeliveryStatus.PENDING)))
+        if latest is not None and channel_ids:
+            await refresh_facts(settings, channel_ids, latest)
     return await asyncio.to_thread(risks.warn_due_soon, now)
 
 

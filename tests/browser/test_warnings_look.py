@@ -65,7 +65,7 @@ def test_the_warnings_in_both_languages_and_widths(app_server, signed_in_page, p
             page.wait_for_timeout(600)
             screenshot(page, f'warnings-calendar-{language}-{label}', full_page=False)
             page.locator('button[aria-label*="notification" i], button[aria-label*="إشعار"]').first.click()
-            page.wait_for_timeout(500)
+            page.wait_for_timeout(1000)  # the menu fades in
             screenshot(page, f'warnings-bell-{language}-{label}', full_page=False)
             page.goto(app_server + f'/compose?post={posts_at_risk["instagram"]}')
             warning = page.locator('.bg-amber-50').last
