@@ -1,15 +1,20 @@
 """The bell in the header: how many notifications are unread, kept current, and the latest of them in a menu, each
-leading to its post or channel."""
+leading to its post or channel.
+
+The count follows the NotificationsAdded events the inbox says after each commit (from other processes too, through
+the event bus on PostgreSQL): one small count query per open page of the user told, none for anyone else."""
 from __future__ import annotations
+
+import asyncio
 
 from nicegui import ui
 
 from components.translate import _, current_language, ngettext
+from services.core import events
 from services.core.i18n import format_relative
 from services.core.models import User, utcnow
 from services.notifications import inbox, wording
 
-REFRESH_S = 10.0  # one cheap count per open page; failures and expiries are rarely more urgent than that
 SHOWN = 15
 
 
@@ -22,8 +27,20 @@ class NotificationBell:
             self.count = ui.badge('', color='negative').props('floating rounded').mark('bell-count')
             with ui.menu().props('max-width=24rem'):
                 self.items = ui.column().classes('gap-0').style('width: min(20rem, calc(100vw - 5rem))')
-        ui.timer(REFRESH_S, self.refresh_count)
+        self.client, self.loop = ui.context.client, asyncio.get_running_loop()
+        self.client.on_delete(events.subscribe_notifications(self._heard))
         self.refresh_count()
+
+    def _heard(self, event: events.NotificationsAdded) -> None:
+        """New notifications (heard on any thread): count again if some are this user's."""
+        if self.user_id not in event.user_ids or self.loop.is_closed():
+            return
+        self.loop.call_soon_threadsafe(self._count_again)
+
+    def _count_again(self) -> None:
+        if not self.client.is_deleted:
+            with self.client:
+                self.refresh_count()
 
     def refresh_count(self) -> None:
         unread = inbox.unread_count(self.user_id)

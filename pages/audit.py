@@ -34,6 +34,8 @@ LABELS = {
     'post.delete': N_('Post deleted'), 'post.schedule': N_('Post scheduled'), 'post.reschedule': N_('Post rescheduled'),
     'post.unschedule': N_('Post unscheduled'), 'post.edit': N_('Post edited'),
     'media.deleted': N_('Photo or video deleted'),
+    'webhook.created': N_('Webhook added'), 'webhook.edited': N_('Webhook changed'),
+    'webhook.deleted': N_('Webhook deleted'), 'webhook.sent_again': N_('Webhook call sent again'),
 }
 # The About cell: a link to the post for a post's rows; the text set apart (dir=auto) so a Latin handle such as
 # "telegram: @probe_bot" keeps its shape on an Arabic page.

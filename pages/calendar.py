@@ -22,6 +22,7 @@ from components.live_redraw import Change, Changes
 from components.live_status import LivePage
 from components.post_summary import day_label, summary_card, time_of_day
 from components.reschedule_dialog import cancel_dialog, reschedule_dialog
+from components.risk_warnings import risk_icon
 from components.session import guarded, page_user
 from components.status_badge import status_badge
 from components.theme import frame
@@ -31,6 +32,7 @@ from services.core import events
 from services.core.i18n import N_, direction
 from services.core.models import AccountStatus, PostStatus, User, utcnow
 from services.core.timezones import first_day_of_week, utc_to_local
+from services.notifications import risks
 from services.posts import overview
 from services.posts.overview import ON_CALENDAR, PostSummary
 from services.team import permissions
@@ -85,6 +87,7 @@ class CalendarView:
         self.shown_on: dict[int, date] = {}  # post id -> the day it is shown under
         self.cells: dict[date, _Cell] = {}
         self.totals: dict[date, int] = {}
+        self.at_risk: dict[int, list[risks.Risk]] = {}  # post id -> what would make it fail (scheduled posts)
 
     def build(self) -> None:
         self._toolbar()
@@ -197,8 +200,14 @@ class CalendarView:
 
     def _read_days(self, days: list[date]) -> dict[date, tuple[list[PostSummary], int]]:
         bounds = [(day_start(day, self.zone), day_start(day + timedelta(days=1), self.zone)) for day in days]
-        return dict(zip(days, overview.upcoming_by_day(bounds, PER_DAY[self.view], ON_CALENDAR, self.channel_ids),
-                        strict=True))
+        found = dict(zip(days, overview.upcoming_by_day(bounds, PER_DAY[self.view], ON_CALENDAR, self.channel_ids),
+                         strict=True))
+        self._read_risks([entry for entries, _total in found.values() for entry in entries])
+        return found
+
+    def _read_risks(self, entries: list[PostSummary]) -> None:
+        read = {entry.id for entry in entries}
+        self.at_risk = {k: v for k, v in self.at_risk.items() if k not in read} | risks.of_posts(list(read))
 
     def _days_grid(self) -> None:
         days = self._days()
@@ -239,8 +248,10 @@ class CalendarView:
     def _read_list(self) -> list[PostSummary]:
         start = day_start(self.anchor, self.zone) if self.after is None else self.after[0]
         end = utcnow() + timedelta(days=400)
-        return overview.upcoming(start, end, limit=LIST_PAGE + 1, after=self.after, statuses=ON_CALENDAR,
-                                 channel_ids=self.channel_ids)
+        found = overview.upcoming(start, end, limit=LIST_PAGE + 1, after=self.after, statuses=ON_CALENDAR,
+                                  channel_ids=self.channel_ids)
+        self._read_risks(found)
+        return found
 
     def _list(self, entries: list[PostSummary]) -> None:
         self.list_empty = ui.label(_('Nothing is scheduled yet.')).classes('text-gray-600').mark('calendar-empty')
@@ -288,6 +299,8 @@ class CalendarView:
                 return
             if entry.status == PostStatus.MISSED:
                 status_badge(entry.status).classes('me-auto').mark(f'entry-status-{entry.id}')
+            elif entry.id in self.at_risk:
+                risk_icon(entry.id, self.at_risk[entry.id], self.channels, entry.scheduled_at, self.zone)
             if not self.may_change:  # viewers see the post's page, read-only
                 self._action('open_in_new', _('Open'), f'open-{entry.id}', compact,
                              lambda e=entry: ui.navigate.to(f'/history/{e.id}'))

@@ -17,6 +17,7 @@ from components.post_options import option_fields
 from components.post_preview import length_chip, post_preview
 from components.queue_panel import when_extras
 from components.reschedule_dialog import ask_which_time
+from components.risk_warnings import RiskWarnings
 from components.schedule_picker import schedule_picker
 from components.session import client_ip, guarded, page_user
 from components.theme import frame
@@ -84,6 +85,7 @@ class _Editor:
         self.unsaved = UnsavedChanges()
         self.found: list[Problem] = []  # what stops the form now (see `_check`)
         self.loose: list[str | None] = []  # what stops it that is no channel's own: the time, a refusal
+        self.risks: RiskWarnings | None = None  # what would make it fail at the chosen time (editable posts)
         self.tabs = ChannelTabs(state, lambda: self.chosen, on_select=self.select, on_edit=self._version_edited,
                                 on_rebuild=self._version_rebuilt, problems=self.problems_now,
                                 choices=lambda platform, name: self.choices.get((platform, name)))
@@ -123,6 +125,8 @@ class _Editor:
                 for field_input in (self.date_input, self.time_input):
                     field_input.on_value_change(self._edited)
                 self.queue = when_extras(self.user, lambda: self.chosen, self.state, self.unsaved.saved)
+                self.risks = RiskWarnings(lambda: self.chosen, lambda: [m.id for m in self.state.media], lambda:
+                                          self._chosen_time()[0], lambda: self.state.post_id, self.user.timezone)
         self.warnings_view = ui.refreshable(self._warnings)
         self.warnings_view()
         self.problems_view = ui.refreshable(self._problems)
@@ -145,6 +149,8 @@ class _Editor:
         self._check()
         self.problems_view.refresh()
         self.tabs.follow(self.found)
+        if self.risks is not None:
+            self.risks.recheck()
 
     def _edited(self) -> None:
         """The form changed: it holds unsaved work, and a refusal of the form as it was no longer applies."""
@@ -189,9 +195,7 @@ class _Editor:
         self.previews.refresh()
 
     def _version_edited(self) -> None:
-        self.unsaved.changed()
-        self.refusal = None
-        self._recheck()
+        self._edited()
         self.previews.refresh()
         self.options_view.refresh()  # the main post's options are shown while a channel still takes them
 
@@ -224,8 +228,7 @@ class _Editor:
         self.refresh()
 
     def move_media(self, index: int, step: int) -> None:
-        items = self.state.media
-        target = index + step
+        items, target = self.state.media, index + step
         if 0 <= target < len(items):
             items[index], items[target] = items[target], items[index]
             self.media_view.refresh()
@@ -281,9 +284,7 @@ class _Editor:
             channel_warnings(self.chosen)
 
     def _light_refresh(self) -> None:
-        self.unsaved.changed()
-        self.refusal = None
-        self._recheck()
+        self._edited()
         self.previews.refresh()
 
     def _chosen_time(self) -> tuple[datetime | None, str | None]:

@@ -80,6 +80,8 @@ def _webhook_card(user: User, webhook: Webhook, redraw) -> None:
                     webhooks.delete_webhook(user, webhook.id, ip=client_ip())
                     redraw()
 
+            ui.button(_('Edit'), on_click=lambda: _edit_dialog(user, webhook, redraw)).props('flat') \
+                .mark(f'edit-webhook-{webhook.id}')
             ui.button(_('Delete'), on_click=guarded(remove)).props('flat color=negative') \
                 .mark(f'delete-webhook-{webhook.id}')
         ui.label(', '.join(_(webhooks.EVENTS[event]) for event in webhook.events if event in webhooks.EVENTS)) \
@@ -89,6 +91,32 @@ def _webhook_card(user: User, webhook: Webhook, redraw) -> None:
             ui.label(_('No call yet.')).classes('text-sm text-gray-600')
         for call in calls:
             _call_row(user, call, language, redraw)
+
+
+def _edit_dialog(user: User, webhook: Webhook, redraw) -> None:
+    """Change the address and the events of a webhook; its secret stays."""
+    with ui.dialog() as dialog, ui.card().classes('w-full max-w-xl gap-2').mark('edit-webhook'):
+        heading(_('Change the webhook'))
+        url = ui.input(_('Address (https://…)'), value=webhook.url).props('outlined dense type=url dir=ltr') \
+            .classes('w-full').mark('edit-webhook-url')
+        boxes = {event: ui.checkbox(_(label), value=event in webhook.events).mark(f'edit-event-{event}')
+                 for event, label in webhooks.EVENTS.items()}
+        error = ui.label().classes('text-negative').mark('edit-webhook-error')
+
+        def save() -> None:
+            try:
+                webhooks.update_webhook(user, webhook.id, url.value or '',
+                                        [event for event, box in boxes.items() if box.value], ip=client_ip())
+            except webhooks.WebhookRefused as refusal:
+                error.text = explain(refusal)
+                return
+            dialog.close()
+            redraw()
+
+        with ui.row().classes('w-full justify-end gap-2'):
+            ui.button(_('Cancel'), on_click=dialog.close).props('flat')
+            ui.button(_('Save'), on_click=guarded(save)).props('unelevated').mark('save-webhook')
+    dialog.open()
 
 
 def _call_row(user: User, call: Call, language: str, redraw) -> None:

@@ -8,7 +8,7 @@ from services.connections import accounts, token_refresh
 from services.core import event_bus
 from services.core.config import Settings
 from services.media import cleanup, conversions
-from services.notifications import outbox, risks
+from services.notifications import lookahead, outbox
 from services.platforms.base import close_http_client
 from services.publishing import due_timer, engine, records
 
@@ -45,7 +45,7 @@ async def start_services(settings: Settings) -> None:
     token_refresh.start_token_refresh(settings)
     cleanup.start_unused_media_sweep()
     outbox.start_outbox(settings)
-    risks.start_watch()
+    lookahead.start_watch(settings)
     global _ready
     _ready = True
 
@@ -64,6 +64,6 @@ async def stop_services() -> None:
     await token_refresh.stop_token_refresh()
     await cleanup.stop_unused_media_sweep()
     await outbox.stop_outbox()
-    await risks.stop_watch()
+    await lookahead.stop_watch()
     await conversions.stop()
     await close_http_client()

@@ -86,7 +86,7 @@ def save_account(platform: str, display_name: str, credentials: dict[str, str], 
             _settle_addresses(session, account, keys)
         account.display_name = display_name
         account.credentials_encrypted = encrypt_credentials(shared, get_settings().secret_key)
-        account.token_expires_at = _expiry_of(credentials)
+        account.token_expires_at, account.renew_failed_at = _expiry_of(credentials), None
         account.status = AccountStatus.CONNECTED
         account.updated_at = utcnow()
         session.add(account)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from services.connections import accounts
@@ -69,22 +71,53 @@ async def refresh_due_tokens(settings: Settings, *, now: datetime | None = None)
     """
     summary = RefreshSummary()
     for row in due_accounts(now):
-        client = registry.client_for(row.platform, settings)
-        try:
-            await TokenSession(accounts.credentials_of(row), client.refresh).renew()
-        except NeedsReconnect as refusal:
-            log.warning('%s account %s needs reconnecting: %s', row.platform, row.id, refusal.message)
-            accounts.mark_needs_reconnect(row.id)
-            summary.needs_reconnect.append(row.id)
-        except PlatformError as error:
-            log.warning('could not renew the token of %s account %s: %s', row.platform, row.id, error.message)
-            _not_before[row.id] = time.monotonic() + RETRY_AFTER_FAILURE_S
-            summary.failed.append(row.id)
-            _warn_of_expiry(row)
-        else:
-            _not_before.pop(row.id, None)
-            summary.refreshed.append(row.id)
+        await _renew(row, settings, summary)
     return summary
+
+
+async def renew_expiring(settings: Settings, account_ids: Iterable[int], before: datetime) -> RefreshSummary:
+    """Renew now the tokens of those of `account_ids` that expire before `before` (a post's due time) and can be
+    renewed, so that a post is not told at risk for a token the app can still renew. Skips the accounts of a
+    platform being sent to right now and those refused within RETRY_AFTER_FAILURE_S. Never raises for a platform's
+    answer (see `refresh_due_tokens`)."""
+    windows, wanted = renewal_windows(), set(account_ids)
+    with db.session() as session:
+        rows = list(session.exec(select(PlatformAccount).where(
+            PlatformAccount.id.in_(wanted), PlatformAccount.status == AccountStatus.CONNECTED,
+            PlatformAccount.platform.in_(list(windows)), PlatformAccount.token_expires_at < before)))
+        busy = set(session.exec(select(Delivery.platform).where(Delivery.status == DeliveryStatus.PUBLISHING)))
+    clock, summary = time.monotonic(), RefreshSummary()
+    for row in rows:
+        if row.platform not in busy and _not_before.get(row.id, 0.0) <= clock:
+            await _renew(row, settings, summary)
+    return summary
+
+
+async def _renew(row: PlatformAccount, settings: Settings, summary: RefreshSummary) -> None:
+    client = registry.client_for(row.platform, settings)
+    try:
+        await TokenSession(accounts.credentials_of(row), client.refresh).renew()
+    except NeedsReconnect as refusal:
+        log.warning('%s account %s needs reconnecting: %s', row.platform, row.id, refusal.message)
+        accounts.mark_needs_reconnect(row.id)
+        summary.needs_reconnect.append(row.id)
+    except PlatformError as error:
+        log.warning('could not renew the token of %s account %s: %s', row.platform, row.id, error.message)
+        _not_before[row.id] = time.monotonic() + RETRY_AFTER_FAILURE_S
+        _note_renewal(row.id, failed=True)
+        summary.failed.append(row.id)
+        _warn_of_expiry(row)
+    else:
+        _not_before.pop(row.id, None)
+        _note_renewal(row.id, failed=False)
+        summary.refreshed.append(row.id)
+
+
+def _note_renewal(account_id: int, *, failed: bool) -> None:
+    """Keep whether the last renewal was refused: the warnings before a post would fail read it in any process."""
+    with db.session() as session:
+        session.exec(sa.update(PlatformAccount).where(PlatformAccount.id == account_id)
+                     .values(renew_failed_at=utcnow() if failed else None))
 
 
 def _warn_of_expiry(account: PlatformAccount) -> None:
@@ -109,7 +142,9 @@ def start_token_refresh(settings: Settings) -> None:
 
 
 async def stop_token_refresh() -> None:
+    """Stop renewing; the refusals waited out are forgotten, as a restart forgets them."""
     global _renewals
+    _not_before.clear()
     if _renewals is not None:
         await _renewals.stop()
     _renewals = None

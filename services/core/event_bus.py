@@ -27,7 +27,10 @@ RECONNECT_S = 2.0
 _listener: _Listener | None = None
 
 
-def notify(session: Session, announced: list[events.DeliveryChanged | events.PostScheduleChanged]) -> None:
+Event = events.DeliveryChanged | events.PostScheduleChanged | events.NotificationsAdded
+
+
+def notify(session: Session, announced: list[Event]) -> None:
     """Queue `announced` for the other processes in `session`'s transaction (PostgreSQL only): one NOTIFY per
     transaction, not one per event, unless they fill more than one payload."""
     if session.get_bind().dialect.name != 'postgresql' or not announced:
@@ -36,7 +39,7 @@ def notify(session: Session, announced: list[events.DeliveryChanged | events.Pos
         session.exec(sa.select(sa.func.pg_notify(CHANNEL, payload)))
 
 
-def encode(announced: list[events.DeliveryChanged | events.PostScheduleChanged], origin: str = ORIGIN) -> list[str]:
+def encode(announced: list[Event], origin: str = ORIGIN) -> list[str]:
     """The payloads that carry `announced`, each within NOTIFY's limit."""
     payloads, bodies, size = [], [], 0
     for event in announced:
@@ -53,7 +56,9 @@ def _payload(bodies: list[str], origin: str) -> str:
     return f'{{"origin": {json.dumps(origin)}, "events": [{",".join(bodies)}]}}'
 
 
-def _body(event: events.DeliveryChanged | events.PostScheduleChanged) -> dict:
+def _body(event: Event) -> dict:
+    if isinstance(event, events.NotificationsAdded):
+        return {'kind': 'notifications', 'user_ids': list(event.user_ids)}
     if isinstance(event, events.PostScheduleChanged):
         return {'kind': 'schedule', 'post_id': event.post_id, 'status': event.status,
                 'scheduled_at': event.scheduled_at.isoformat() if event.scheduled_at else None}
@@ -62,7 +67,7 @@ def _body(event: events.DeliveryChanged | events.PostScheduleChanged) -> dict:
     return body
 
 
-def decode(payload: str) -> list[events.DeliveryChanged | events.PostScheduleChanged]:
+def decode(payload: str) -> list[Event]:
     """The events another process sent; none for this process's own, or for a payload it cannot read."""
     try:
         sent = json.loads(payload)
@@ -74,8 +79,11 @@ def decode(payload: str) -> list[events.DeliveryChanged | events.PostScheduleCha
         return []
 
 
-def _event(body: dict) -> events.DeliveryChanged | events.PostScheduleChanged:
-    if body.pop('kind') == 'schedule':
+def _event(body: dict) -> Event:
+    kind = body.pop('kind')
+    if kind == 'notifications':
+        return events.NotificationsAdded(tuple(int(user_id) for user_id in body['user_ids']))
+    if kind == 'schedule':
         when = body['scheduled_at']
         return events.PostScheduleChanged(body['post_id'], body['status'],
                                           datetime.fromisoformat(when) if when else None)

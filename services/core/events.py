@@ -31,10 +31,19 @@ class PostScheduleChanged:
     scheduled_at: datetime | None
 
 
+@dataclass(frozen=True)
+class NotificationsAdded:
+    """New notifications were committed for these users (services/notifications/inbox.py): their bells count again."""
+
+    user_ids: tuple[int, ...]
+
+
 Listener = Callable[[DeliveryChanged], None]
 ScheduleListener = Callable[[PostScheduleChanged], None]
+NotificationListener = Callable[[NotificationsAdded], None]
 _listeners: set[Listener] = set()
 _schedule_listeners: set[ScheduleListener] = set()
+_notification_listeners: set[NotificationListener] = set()
 
 
 def subscribe(listener: Listener) -> Callable[[], None]:
@@ -49,8 +58,17 @@ def subscribe_schedule(listener: ScheduleListener) -> Callable[[], None]:
     return lambda: _schedule_listeners.discard(listener)
 
 
-def emit(event: DeliveryChanged | PostScheduleChanged) -> None:
-    listeners = _schedule_listeners if isinstance(event, PostScheduleChanged) else _listeners
+def subscribe_notifications(listener: NotificationListener) -> Callable[[], None]:
+    """Call `listener` on every NotificationsAdded until the returned function is called (it may run in a thread)."""
+    _notification_listeners.add(listener)
+    return lambda: _notification_listeners.discard(listener)
+
+
+def emit(event: DeliveryChanged | PostScheduleChanged | NotificationsAdded) -> None:
+    if isinstance(event, NotificationsAdded):
+        listeners = _notification_listeners
+    else:
+        listeners = _schedule_listeners if isinstance(event, PostScheduleChanged) else _listeners
     for listener in list(listeners):
         try:
             listener(event)

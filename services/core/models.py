@@ -190,6 +190,14 @@ class PlatformAccount(SQLModel, table=True):
     status: str = Field(default=AccountStatus.CONNECTED, max_length=20, index=True)
     created_at: datetime = _time()
     updated_at: datetime = _time()
+    # The last renewal the platform refused (None once one succeeds): a token expiring before a post is due is
+    # then a risk (services/notifications/risks.py).
+    renew_failed_at: datetime | None = _time(nullable=True, default=False)
+    # The platform's daily publishing quota as last read (PlatformSpec.publishing_quota): posts in the 24 hours
+    # before `quota_read_at`, of how many.
+    quota_used: int | None = None
+    quota_total: int | None = None
+    quota_read_at: datetime | None = _time(nullable=True, default=False)
 
 
 class Channel(SQLModel, table=True):

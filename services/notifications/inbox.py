@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from services.core import db
+from services.core import db, event_bus, events
 from services.core.errors import UserError
 from services.core.i18n import N_
 from services.core.models import (
@@ -30,6 +30,7 @@ from services.core.models import (
 from services.notifications.kinds import Choice, Kind, choice_of
 
 EMAIL = 'email'
+_TOLD = 'notifications told'  # Session.info key: the users told in the session's transaction
 EMAIL_PATTERN = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
 TIME_PATTERN = re.compile(r'^([01]\d|2[0-3]):[0-5]\d$')
 # A status move (from services/posts/state.py) that someone is told of, by what it moved to.
@@ -59,8 +60,31 @@ def tell(session: Session, kind: str, *, post_id: int | None = None, channel_id:
         session.flush()
         if choice == Choice.EMAIL and user.email:
             session.add(OutboxMessage(kind=EMAIL, user_id=user.id, payload={'notifications': [notification.id]}))
+        _announce(session, user.id)
         told += 1
     return told
+
+
+def _announce(session: Session, user_id: int) -> None:
+    """Say NotificationsAdded for `user_id` once `session` commits (nothing if it rolls back): in this process
+    after the commit, in the others through the event bus in the same transaction."""
+    if not sa.event.contains(session, 'after_commit', _emit_told):
+        sa.event.listen(session, 'after_commit', _emit_told)
+        sa.event.listen(session, 'after_soft_rollback', _forget_told)
+    waiting: set[int] = session.info.setdefault(_TOLD, set())
+    if user_id not in waiting:
+        waiting.add(user_id)
+        event_bus.notify(session, [events.NotificationsAdded((user_id,))])
+
+
+def _forget_told(session: Session, _previous: object) -> None:
+    session.info.pop(_TOLD, None)
+
+
+def _emit_told(session: Session) -> None:
+    told = session.info.pop(_TOLD, None)
+    if told:
+        events.emit(events.NotificationsAdded(tuple(sorted(told))))
 
 
 def tell_of_moves(session: Session, moves: Iterable[tuple[str, int, str]]) -> None:

@@ -1,11 +1,15 @@
-"""Warnings before a post would fail: when a post is scheduled, and again within the hour before it is due, each of
-its channels is checked (connected, its media still stored, PUBLIC_BASE_URL set for a platform that fetches media);
-what fails is told to the post's people (kind post_at_risk), once per problem and due time."""
+"""Warnings before a post would fail: each channel a post waits to go to is checked (connected, its media still
+stored, PUBLIC_BASE_URL set for a platform that fetches media, its token valid through the due time or renewable,
+the platform's publishing quota of that day not used up) from what the database holds; `lookahead` first brings
+the tokens and quotas up to date from the platforms. The composer, the calendar and the notifications all ask
+`find`; what fails is told to the post's people (kind post_at_risk), once per problem and due time."""
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from services.core import db
@@ -17,12 +21,12 @@ from services.core.models import (
     Delivery,
     DeliveryStatus,
     MediaAsset,
+    PlatformAccount,
     Post,
     PostMedia,
     PostStatus,
     utcnow,
 )
-from services.core.periodic import Periodic
 from services.notifications import inbox
 from services.notifications.kinds import Kind
 from services.platforms import registry
@@ -30,30 +34,112 @@ from services.platforms import registry
 NOT_CONNECTED = N_('the channel is not connected')
 MEDIA_MISSING = N_('a photo or video of the post is no longer stored')
 NO_PUBLIC_URL = N_('the platform fetches the media from the app, and PUBLIC_BASE_URL is not set')
+TOKEN_RUNS_OUT = N_('its sign-in expires before the post is due and could not be renewed')
+QUOTA_USED_UP = N_("the platform's daily publishing limit is used up for that day")
+# The way out of each, as the composer and the calendar say it (%(channel)s: the channel's full title, %(when)s: the
+# due time)
+WAY_OUT = {
+    NOT_CONNECTED: N_('Reconnect %(channel)s before %(when)s.'),
+    TOKEN_RUNS_OUT: N_('Reconnect %(channel)s before %(when)s.'),
+    MEDIA_MISSING: N_('Remove the missing photo or video, or add it again, before %(when)s.'),
+    NO_PUBLIC_URL: N_('Set PUBLIC_BASE_URL before %(when)s.'),
+    QUOTA_USED_UP: N_('Choose another day, or post less to %(channel)s in the 24 hours before %(when)s.'),
+}
 AHEAD = timedelta(hours=1)
-INTERVAL_S = 600.0
-
-_watch: Periodic | None = None
+QUOTA_WINDOW = timedelta(hours=24)  # Instagram counts the posts of the last 24 hours
 
 
-def problems(session: Session, post_id: int) -> list[tuple[int, str]]:
-    """(channel id, reason msgid) for each thing that would make the post's waiting deliveries fail."""
-    rows = session.exec(select(Delivery.channel_id, Delivery.platform).where(
-        Delivery.post_id == post_id, Delivery.status == DeliveryStatus.PENDING)).all()
-    stored = session.exec(select(MediaAsset.stored_path).join(PostMedia, PostMedia.media_id == MediaAsset.id)
-                          .where(PostMedia.post_id == post_id)).all()
+@dataclass(frozen=True)
+class Risk:
+    """One thing that would make a post fail on one channel: `reason` is a msgid, translated where shown."""
+    channel_id: int
+    reason: str
+
+
+def find(session: Session, channel_ids: Sequence[int], stored_media: Sequence[str], due: datetime | None, *,
+         post_id: int | None = None) -> list[Risk]:
+    """What would make a post going to `channel_ids` with the files `stored_media` (MediaAsset.stored_path) fail at
+    `due` (None: not scheduled, the time-bound checks are left out); `post_id` is the post itself when it is stored
+    (its own place in the day's quota is not counted twice)."""
     uploads = get_settings().uploads_dir
-    media_missing = any(not (uploads / name).is_file() for name in stored)
+    media_missing = any(not (uploads / name).is_file() for name in stored_media)
+    channels = {row.id: row for row in session.exec(select(Channel).where(Channel.id.in_(set(channel_ids))))}
+    account_ids = {row.account_id for row in channels.values() if row.account_id}
+    held = {row.id: row for row in session.exec(select(PlatformAccount).where(PlatformAccount.id.in_(account_ids)))}
     found = []
-    for channel_id, platform in rows:
-        channel = session.get(Channel, channel_id)
-        if channel is None or channel.status != AccountStatus.CONNECTED or channel.account_id is None:
-            found.append((channel_id, NOT_CONNECTED))
+    for channel_id in dict.fromkeys(channel_ids):
+        channel = channels.get(channel_id)
+        account = held.get(channel.account_id) if channel and channel.account_id else None
+        spec = registry.find(channel.platform) if channel else None
+        if channel is None or channel.status != AccountStatus.CONNECTED or account is None:
+            found.append(Risk(channel_id, NOT_CONNECTED))
         if media_missing:
-            found.append((channel_id, MEDIA_MISSING))
-        spec = registry.find(platform)
-        if stored and spec is not None and spec.needs_public_url and not get_settings().public_base_url:
-            found.append((channel_id, NO_PUBLIC_URL))
+            found.append(Risk(channel_id, MEDIA_MISSING))
+        if stored_media and spec is not None and spec.needs_public_url and not get_settings().public_base_url:
+            found.append(Risk(channel_id, NO_PUBLIC_URL))
+        if due is None or account is None or channel.status != AccountStatus.CONNECTED:
+            continue
+        if _token_runs_out(account, due):
+            found.append(Risk(channel_id, TOKEN_RUNS_OUT))
+        if spec is not None and spec.publishing_quota and _quota_used_up(session, account, due, post_id):
+            found.append(Risk(channel_id, QUOTA_USED_UP))
+    return found
+
+
+def _token_runs_out(account: PlatformAccount, due: datetime) -> bool:
+    """The token expires before `due` and the platform refused to renew it (a token the app renews in time is
+    no risk: token_refresh renews it before it expires)."""
+    expires = account.token_expires_at
+    return expires is not None and expires < due and account.renew_failed_at is not None
+
+
+def _quota_used_up(session: Session, account: PlatformAccount, due: datetime, post_id: int | None) -> bool:
+    """Whether the posts counted in the 24 hours before `due` already take the whole quota: those the platform
+    counted when last asked (if that window reaches `due`'s), those published since, and those waiting to go before
+    `due`."""
+    if account.quota_total is None:
+        return False
+    since = due - QUOTA_WINDOW
+    counted = (account.quota_used or 0) if account.quota_read_at and account.quota_read_at > since else 0
+    of_account = select(Channel.id).where(Channel.account_id == account.id)
+    published = session.exec(select(sa.func.count(Delivery.id)).where(
+        Delivery.channel_id.in_(of_account), Delivery.status == DeliveryStatus.PUBLISHED,
+        Delivery.published_at > max(since, account.quota_read_at or since))).one()
+    waiting = session.exec(select(sa.func.count(Delivery.id)).join(Post, Post.id == Delivery.post_id).where(
+        Delivery.channel_id.in_(of_account), Delivery.status == DeliveryStatus.PENDING,
+        Post.status == PostStatus.SCHEDULED, Post.scheduled_at > since, Post.scheduled_at < due,
+        Post.id != (post_id or 0))).one()
+    return counted + published + waiting >= account.quota_total
+
+
+def stored_paths(session: Session, *, post_id: int | None = None, media_ids: Sequence[int] = ()) -> list[str]:
+    """The stored files of a post's media, or of the media `media_ids`."""
+    query = select(MediaAsset.stored_path)
+    query = query.join(PostMedia, PostMedia.media_id == MediaAsset.id).where(PostMedia.post_id == post_id) \
+        if post_id is not None else query.where(MediaAsset.id.in_(list(media_ids)))
+    return list(session.exec(query))
+
+
+def problems(session: Session, post_id: int) -> list[Risk]:
+    """What would make the post's waiting deliveries fail at its time."""
+    channel_ids = list(session.exec(select(Delivery.channel_id).where(
+        Delivery.post_id == post_id, Delivery.status == DeliveryStatus.PENDING).order_by(Delivery.id)))
+    if not channel_ids:
+        return []
+    due = session.exec(select(Post.scheduled_at).where(Post.id == post_id)).first()
+    return find(session, channel_ids, stored_paths(session, post_id=post_id), due, post_id=post_id)
+
+
+def of_posts(post_ids: Sequence[int]) -> dict[int, list[Risk]]:
+    """{post id: its risks} for those of `post_ids` that are scheduled and have some (the calendar's icons)."""
+    found = {}
+    with db.session() as session:
+        scheduled = session.exec(select(Post.id).where(Post.id.in_(list(post_ids)),
+                                                       Post.status == PostStatus.SCHEDULED)).all()
+        for post_id in scheduled:
+            risks = problems(session, post_id)
+            if risks:
+                found[post_id] = risks
     return found
 
 
@@ -62,36 +148,26 @@ def warn(session: Session, post_id: int, *, stage: str) -> int:
     or 'soon'); returns how many problems there were."""
     due = session.exec(select(Post.scheduled_at).where(Post.id == post_id)).first()
     found = problems(session, post_id)
-    for channel_id, reason in found:
-        inbox.tell(session, Kind.POST_AT_RISK, post_id=post_id, channel_id=channel_id, detail=reason,
-                   key=f'risk:{stage}:{post_id}:{channel_id}:{reason[:40]}:{due.isoformat() if due else ""}')
+    for risk in found:
+        inbox.tell(session, Kind.POST_AT_RISK, post_id=post_id, channel_id=risk.channel_id, detail=risk.reason,
+                   key=f'risk:{stage}:{post_id}:{risk.channel_id}:{risk.reason[:40]}:'
+                       f'{due.isoformat() if due else ""}')
     return len(found)
 
 
-def warn_due_soon(now: datetime | None = None) -> int:
-    """Check every scheduled post due within the next hour; returns how many problems were found."""
+def due_soon(now: datetime | None = None) -> list[int]:
+    """The scheduled posts due within the next hour."""
     now = now or utcnow()
     with db.session() as session:
-        due = list(session.exec(select(Post.id).where(Post.status == PostStatus.SCHEDULED,
-                                                      Post.scheduled_at > now, Post.scheduled_at <= now + AHEAD)))
+        return list(session.exec(select(Post.id).where(Post.status == PostStatus.SCHEDULED, Post.scheduled_at > now,
+                                                       Post.scheduled_at <= now + AHEAD)))
+
+
+def warn_due_soon(now: datetime | None = None) -> int:
+    """Check every scheduled post due within the next hour from what the database holds (see `lookahead` for the
+    whole check); returns how many problems were found."""
     total = 0
-    for post_id in due:
+    for post_id in due_soon(now):
         with db.session() as session:
             total += warn(session, post_id, stage='soon')
     return total
-
-
-def start_watch() -> None:
-    """Check the posts due soon every INTERVAL_S from now on (once per process)."""
-    global _watch
-    if _watch is None:
-        _watch = Periodic('post warnings', lambda: asyncio.to_thread(warn_due_soon), first_delay_s=60.0,
-                          interval_s=INTERVAL_S)
-    _watch.start()
-
-
-async def stop_watch() -> None:
-    global _watch
-    if _watch is not None:
-        await _watch.stop()
-    _watch = None

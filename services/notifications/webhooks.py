@@ -25,7 +25,7 @@ from services.core.crypto import decrypt_credentials, encrypt_credentials
 from services.core.errors import UserError
 from services.core.i18n import N_
 from services.core.models import OutboxMessage, User, Webhook, WebhookAttempt, utcnow
-from services.team import permissions
+from services.team import audit, permissions
 
 KIND = 'webhook'
 SIGNATURE_HEADER = 'X-Webhook-Signature'
@@ -49,9 +49,40 @@ class WebhookRefused(UserError):
 
 
 def create_webhook(actor: User, url: str, events: list[str], *, ip: str = '') -> tuple[Webhook, str]:
-    """A webhook to `url` for `events`, with a new secret; returns it and the secret (shown once). Raises
+    """A webhook to `url` for `events`, with a new secret; returns it and the secret (shown once). Audited. Raises
     WebhookRefused, Forbidden."""
     permissions.require(actor, permissions.Action.MANAGE_WEBHOOKS, ip=ip)
+    url, wanted = _checked(url, events)
+    secret = secrets.token_urlsafe(32)
+    with db.session() as session:
+        webhook = Webhook(url=url, events=wanted, created_by=actor.id,
+                          secret_encrypted=encrypt_credentials({'secret': secret}, get_settings().secret_key))
+        session.add(webhook)
+        session.flush()
+        audit.record(session, audit.Action.WEBHOOK_CREATED, actor_id=actor.id, target=url, ip=ip,
+                     detail=', '.join(wanted))
+    return webhook, secret
+
+
+def update_webhook(actor: User, webhook_id: int, url: str, events: list[str], *, ip: str = '') -> Webhook | None:
+    """Point the webhook at `url` for `events` (its secret stays); None when it is gone. Audited, with the address
+    it had when it changes. Raises WebhookRefused, Forbidden."""
+    permissions.require(actor, permissions.Action.MANAGE_WEBHOOKS, ip=ip)
+    url, wanted = _checked(url, events)
+    with db.session() as session:
+        webhook = session.get(Webhook, webhook_id)
+        if webhook is None:
+            return None
+        before = webhook.url
+        webhook.url, webhook.events = url, wanted
+        session.add(webhook)
+        moved = f'{before} → {url}; ' if before != url else ''
+        audit.record(session, audit.Action.WEBHOOK_EDITED, actor_id=actor.id, target=url, ip=ip,
+                     detail=moved + ', '.join(wanted))
+        return webhook
+
+
+def _checked(url: str, events: list[str]) -> tuple[str, list[str]]:
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ('http', 'https') or not parts.hostname or len(url) > 500:
@@ -59,21 +90,16 @@ def create_webhook(actor: User, url: str, events: list[str], *, ip: str = '') ->
     wanted = [event for event in EVENTS if event in events]
     if not wanted:
         raise WebhookRefused(NO_EVENTS)
-    secret = secrets.token_urlsafe(32)
-    with db.session() as session:
-        webhook = Webhook(url=url, events=wanted, created_by=actor.id,
-                          secret_encrypted=encrypt_credentials({'secret': secret}, get_settings().secret_key))
-        session.add(webhook)
-        session.flush()
-    return webhook, secret
+    return url, wanted
 
 
 def delete_webhook(actor: User, webhook_id: int, *, ip: str = '') -> None:
-    """Remove the webhook with its calls and their log. Raises Forbidden."""
+    """Remove the webhook with its calls and their log. Audited. Raises Forbidden."""
     permissions.require(actor, permissions.Action.MANAGE_WEBHOOKS, ip=ip)
     with db.session() as session:
         webhook = session.get(Webhook, webhook_id)
         if webhook is not None:
+            audit.record(session, audit.Action.WEBHOOK_DELETED, actor_id=actor.id, target=webhook.url, ip=ip)
             session.delete(webhook)
 
 
@@ -105,7 +131,7 @@ def recent_calls(webhook_id: int, limit: int = 20) -> list[Call]:
 
 def send_again(actor: User, call_id: int, *, ip: str = '') -> int:
     """Queue the call's body once more (the same event id, so a receiver can tell a repeat); returns the new call's
-    id. Raises Forbidden."""
+    id. Audited. Raises Forbidden."""
     permissions.require(actor, permissions.Action.MANAGE_WEBHOOKS, ip=ip)
     with db.session() as session:
         row = session.get(OutboxMessage, call_id)
@@ -114,6 +140,9 @@ def send_again(actor: User, call_id: int, *, ip: str = '') -> int:
         again = OutboxMessage(kind=KIND, webhook_id=row.webhook_id, payload=row.payload)
         session.add(again)
         session.flush()
+        webhook = session.get(Webhook, row.webhook_id) if row.webhook_id else None
+        audit.record(session, audit.Action.WEBHOOK_SENT_AGAIN, actor_id=actor.id,
+                     target=webhook.url if webhook else '', ip=ip, detail=str(row.payload.get('event', '')))
         return again.id
 
 

@@ -24,13 +24,13 @@ def message(entry: Entry, language: str, time_zone: str) -> str:
     if entry.kind == 'token_expiring' and entry.detail:
         when = i18n.format_datetime(language, datetime.fromisoformat(entry.detail), time_zone, style='short')
     if i18n.direction(language) == 'rtl':
-        excerpt, channel = _isolated(excerpt), _isolated(channel)
+        excerpt, channel = isolated(excerpt), isolated(channel)
     reason = i18n.translate(language, entry.detail) if entry.kind == 'post_at_risk' and entry.detail else ''
     return i18n.translate(language, MESSAGES[entry.kind], post=excerpt or i18n.translate(language, UNNAMED_POST),
                           channel=channel, when=when, reason=reason)
 
 
-def _isolated(text: str) -> str:
+def isolated(text: str) -> str:
     """`text` in Unicode first-strong isolates: a Latin post or channel name inside an Arabic sentence keeps its
     own direction without reordering the sentence around it."""
     return f'\u2068{text}\u2069' if text else ''

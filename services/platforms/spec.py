@@ -234,6 +234,9 @@ class PlatformSpec:
     options: tuple[PostOption, ...] = ()
     title_option: str | None = None  # the option the preview shows as the post's title
     posting_limits: Callable[[Any, Account], Awaitable[PostingLimits]] | None = None  # (its client, the account)
+    # (its client, the account) → (posts published in the last 24 hours, how many it allows): its daily publishing
+    # quota, for the warnings before a post would fail; None: no such quota. Raises a PlatformError.
+    publishing_quota: Callable[[Any, Account], Awaitable[tuple[int, int]]] | None = None
     # (its client, the account) → who the account is on the platform; raises a PlatformError (Rejected when the
     # account is reachable but cannot be posted to)
     describe: Callable[[Any, Account], Awaitable[AccountProfile]] | None = None

@@ -42,6 +42,10 @@ class Action:
     POST_CANCELLED = 'post.cancel'
     POST_DELETED = 'post.delete'
     MEDIA_DELETED = 'media.deleted'
+    WEBHOOK_CREATED = 'webhook.created'
+    WEBHOOK_EDITED = 'webhook.edited'
+    WEBHOOK_DELETED = 'webhook.deleted'
+    WEBHOOK_SENT_AGAIN = 'webhook.sent_again'
 
 
 def record(db: Session, action: str, *, actor_id: int | None = None, target: str = '', ip: str = '',

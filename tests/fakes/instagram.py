@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ CAROUSEL_SIZES = range(2, 11)
 IMAGE_LIMIT = 8 * 1024 * 1024
 CAPTION_LIMIT = 2200
 TOKEN_LIFETIME_S = 60 * 24 * 3600
+QUOTA_WINDOW = timedelta(hours=24)
 LINK_VERSION = 'v25.0'  # in `paging.next`; the fake takes any version
 EDGE_KINDS = {('GET', 'content_publishing_limit'): 'quota', ('POST', 'media'): 'container',
               ('POST', 'media_publish'): 'publish', ('GET', 'media'): 'media_list'}
@@ -141,7 +142,8 @@ class FakeInstagram(FakeServer):
                  latency: float = 0.0) -> None:
         super().__init__(latency=latency)
         self.users = {user.token: user for user in users or [FakeIgUser()]}
-        self.quota_total, self.quota_usage = quota_total, quota_usage
+        # quota_usage: posts published in the last 24 hours before the fake started (by another app, say)
+        self.quota_total, self.earlier_usage = quota_total, quota_usage
         self.polls_to_finish = polls_to_finish  # status polls that still answer IN_PROGRESS
         self.finish_as, self.error_subcode = finish_as, error_subcode  # how processing ends for good media
         self.not_ready_publishes = 0  # media_publish calls answered 9007 even for a FINISHED container
@@ -161,6 +163,18 @@ class FakeInstagram(FakeServer):
         """Make the next `times` calls of kind `on` (any call when None; see KINDS) meet `fault`, after letting
         `skip` such calls through and after the faults already queued."""
         self._faults.add(fault, times, on=on, skip=skip)
+
+    def usage_of(self, user_id: str) -> int:
+        """What `content_publishing_limit` counts, as Instagram does: the user's posts published through the API in
+        the last 24 hours (those before the fake started included)."""
+        since = datetime.now(UTC) - QUOTA_WINDOW
+        return self.earlier_usage + sum(1 for media in self.published if media.timestamp > since
+                                        and self.containers[media.container_id].user_id == user_id)
+
+    @property
+    def quota_usage(self) -> int:
+        """The default user's `usage_of`."""
+        return self.usage_of(next(iter(self.users.values())).user_id)
 
     def start(self) -> None:
         self.files.start()
@@ -216,7 +230,7 @@ class FakeInstagram(FakeServer):
             case 'GET', ['refresh_access_token']:
                 return self._refresh(user, params)
             case 'GET', [user_id, 'content_publishing_limit'] if user_id in (user.user_id, 'me'):
-                return {'data': [{'quota_usage': self.quota_usage,
+                return {'data': [{'quota_usage': self.usage_of(user.user_id),
                                   'config': {'quota_total': self.quota_total, 'quota_duration': 86400}}]}
             case 'POST', [user_id, 'media'] if user_id in (user.user_id, 'me'):
                 return {'id': (await self._create_container(user, params)).id}
@@ -311,7 +325,7 @@ class FakeInstagram(FakeServer):
         container = self.containers.get(creation_id)
         if container is None or container.user_id != user.user_id or _in_carousel(container.params):
             raise GraphError(100, f'Invalid creation_id {creation_id}', 2207008)
-        if self.quota_usage >= self.quota_total:
+        if self.usage_of(user.user_id) >= self.quota_total:
             raise GraphError(9, 'Application request limit reached', 2207042,
                              user_msg='You have reached the maximum number of posts allowed in 24 hours')
         if container.status_code == 'IN_PROGRESS' or self.not_ready_publishes > 0:
@@ -321,7 +335,6 @@ class FakeInstagram(FakeServer):
         if container.status_code != 'FINISHED':
             raise GraphError(100, f'The container is {container.status_code} and cannot be published', 2207008)
         container.status_code, container.status = 'PUBLISHED', 'Published'
-        self.quota_usage += 1
         media_id = str(next(self._ids))
         kind = 'reel' if container.media_type == 'REELS' else 'p'
         sources = [self.containers[child].params for child in container.children] or [container.params]

@@ -180,6 +180,21 @@ def media_rows(count: int) -> list[int]:
         return [asset.id for asset in assets]
 
 
+async def stored_photo(colour: str = 'teal') -> int:
+    """A square JPEG stored in the library (as every platform takes it); returns its id."""
+    import io
+
+    from PIL import Image
+
+    from services.media import library
+    data = io.BytesIO()
+    Image.new('RGB', (1080, 1080), colour).save(data, 'JPEG')
+
+    async def chunks():
+        yield data.getvalue()
+    return (await library.store_upload(chunks(), f'{colour}.jpg', uploaded_by=None)).id
+
+
 # --- channels ---
 
 def telegram_chats(*names: str) -> list[int]:

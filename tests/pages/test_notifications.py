@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from nicegui import ui
 from nicegui.testing import User
+from sqlmodel import select
 
 from services.core import db
 from services.core.config import get_settings
-from services.core.models import Role
+from services.core.models import AuditEvent, Role
 from services.core.models import User as Person
 from services.notifications import inbox, webhooks
 from services.notifications.kinds import Choice, Kind
@@ -40,6 +41,16 @@ async def test_the_bell_counts_unread_and_leads_to_the_post(user: User, admin):
     await user.should_see(marker='post-status', retries=40)
     assert user.back_history[-1] == f'/history/{post_id}'
     assert inbox.unread_count(admin.id) == 0
+
+
+async def test_the_bell_counts_a_new_notification_as_soon_as_it_is_committed(user: User, admin):
+    await open_signed_in(user, *ADMIN)
+    await user.should_not_see(marker='bell-count')
+    a_failed_post('While the page was open')
+    await user.should_see(marker='bell-count')  # within a few tenths of a second: no timer is waited for
+    assert user.find(marker='bell-count').elements.pop().text == '1'
+    user.find(marker='bell').click()
+    await user.should_see('“While the page was open” could not be published to Telegram.')
 
 
 async def test_mark_all_read_empties_the_count(user: User, admin):
@@ -132,6 +143,37 @@ async def test_an_admin_adds_a_webhook_sees_its_calls_and_sends_one_again(receiv
     await user.should_see('The call will be sent again in a moment.', kind=ui.notification)
     await user.should_see('Will retry')
     assert len(webhooks.recent_calls(webhook.id)) == 2
+
+
+async def test_webhook_changes_are_written_to_the_audit_log(receiver, user: User, admin):
+    webhook, _secret = webhooks.create_webhook(admin, receiver.base_url + '/hook', ['post.scheduled'])
+    listed('telegram')
+    scheduled('Tomorrow')
+    await open_signed_in(user, *ADMIN, path='/webhooks')
+    user.find(marker=f'edit-webhook-{webhook.id}').click()
+    user.find(marker='edit-webhook-url').clear().type(receiver.base_url + '/moved')
+    user.find(marker='edit-event-delivery.failed').click()
+    user.find(marker='save-webhook').click()
+    await user.should_not_see(marker='edit-webhook', retries=20)
+    assert webhooks.list_webhooks()[0].events == ['post.scheduled', 'delivery.failed']
+    [call] = webhooks.recent_calls(webhook.id)
+    user.find(marker=f'send-again-{call.id}').click()
+    await user.should_see('The call will be sent again in a moment.', kind=ui.notification, retries=20)
+    await user.should_see(marker=f'send-again-{call.id + 1}', retries=20)  # the list is drawn again with it
+    user.find(marker=f'delete-webhook-{webhook.id}').click()
+    await user.should_see(marker='confirm-delete-webhook', retries=20)
+    user.find(marker='confirm-delete-webhook').click()
+    await user.should_see(marker='no-webhooks')
+    with db.session() as session:
+        rows = [(row.action, row.actor_id, row.target) for row in session.exec(
+            select(AuditEvent).where(AuditEvent.action.startswith('webhook.')).order_by(AuditEvent.id))]
+    moved = receiver.base_url + '/moved'
+    assert rows == [('webhook.created', admin.id, receiver.base_url + '/hook'), ('webhook.edited', admin.id, moved),
+                    ('webhook.sent_again', admin.id, moved), ('webhook.deleted', admin.id, moved)]
+    await user.open('/audit')
+    shown = [row['what'] for row in user.find(marker='audit-table').elements.pop().rows]
+    assert [what for what in shown if what.startswith('Webhook')] == \
+        ['Webhook deleted', 'Webhook call sent again', 'Webhook changed', 'Webhook added']  # newest first
 
 
 async def test_an_editor_has_no_webhooks(user: User, admin):

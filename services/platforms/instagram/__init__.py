@@ -33,6 +33,7 @@ PLATFORM = PlatformSpec(
             'redirect URIs, and sign in with a professional (Business or Creator) Instagram account.'),
         same_account_key='user_id'),
     describe=InstagramClient.describe,
+    publishing_quota=InstagramClient.publishing_quota,
     renew_within=REFRESH_WITHIN,
     pulls_media=MediaPull(photos_as_jpeg=True),  # Instagram takes JPEG photos only
     needs_public_url=N_(

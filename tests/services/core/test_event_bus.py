@@ -32,12 +32,12 @@ def heard(tmp_path):
         got.append(event)
         arrived.set()
 
-    stop, stop_schedule = events.subscribe(listener), events.subscribe_schedule(listener)
+    stops = [events.subscribe(listener), events.subscribe_schedule(listener), events.subscribe_notifications(listener)]
     event_bus.start_listening(settings.database_url)
     assert event_bus.wait_listening()
     yield got, arrived
-    stop()
-    stop_schedule()
+    for stop in stops:
+        stop()
     event_bus.stop_listening()
 
 
@@ -62,6 +62,14 @@ def test_a_schedule_change_made_by_another_process_is_heard_here(heard):
     other_process_notifies(event_bus.encode([moved], origin='another-process'))
     assert arrived.wait(10)
     assert got == [moved]
+
+
+def test_notifications_told_in_another_process_reach_the_bells_here(heard):
+    got, arrived = heard
+    told = events.NotificationsAdded((2, 5))
+    other_process_notifies(event_bus.encode([told], origin='another-process'))
+    assert arrived.wait(10)
+    assert got == [told]
 
 
 def test_this_processes_own_change_is_heard_once_and_a_rolled_back_one_not_at_all(heard):
