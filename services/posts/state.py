@@ -150,13 +150,16 @@ class Change:
     def settle_posts(self, post_ids: Iterable[int]) -> None:
         """Each post's status follows its deliveries: publishing while one waits or is being sent, then published,
         partly published or failed."""
-        post_ids = list(set(post_ids))
+        post_ids = sorted(set(post_ids))
         self.session.flush()
+        # locked first: two processes ending the last two deliveries of one post would each see the other's as
+        # still being sent, and leave the post publishing for ever
+        current = dict(self.session.exec(select(Post.id, Post.status).where(Post.id.in_(post_ids))
+                                         .order_by(Post.id).with_for_update()).all())
         statuses: dict[int, list[str]] = {post_id: [] for post_id in post_ids}
         for post_id, status in self.session.exec(select(Delivery.post_id, Delivery.status)
                                                  .where(Delivery.post_id.in_(post_ids))):
             statuses[post_id].append(status)
-        current = dict(self.session.exec(select(Post.id, Post.status).where(Post.id.in_(post_ids))).all())
         moving: dict[str, list[int]] = {}
         for post_id, of_deliveries in statuses.items():
             target = _settled(of_deliveries)
