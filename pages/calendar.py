@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from nicegui import APIRouter, run, ui
 
+from components.calendar_drag import CalendarDrag
 from components.channel_colours import channel_legend
 from components.channel_filter import as_query, channel_select, chosen_channel_ids
 from components.headings import heading
@@ -85,6 +86,8 @@ class CalendarView:
         self.shown_on: dict[int, date] = {}  # post id -> the day it is shown under
         self.cells: dict[date, _Cell] = {}
         self.totals: dict[date, int] = {}
+        self.times: dict[int, datetime] = {}  # post id -> when it is due, as shown
+        self.drag = CalendarDrag(user, self.times.get) if self.may_change and view != 'list' else None
 
     def build(self) -> None:
         self._toolbar()
@@ -208,6 +211,8 @@ class CalendarView:
         with ui.grid().classes('w-full gap-2 grid-cols-1 md:grid-cols-7').mark(f'calendar-{self.view}'):
             for day in days:
                 with ui.column().mark(f'day-{day.isoformat()}') as box:
+                    if self.drag:
+                        self.drag.drop_day(box, day, hours=self.view == 'week')
                     heading(day_label(self.language, day, self.zone, 'MMMEd'), level=3, size='text-xs') \
                         .classes('text-primary' if day == self.today else 'text-gray-600')
                     entries = LiveList(ui.column().classes('w-full min-w-0 gap-1'),
@@ -226,6 +231,7 @@ class CalendarView:
         self.shown_on = {post_id: shown for post_id, shown in self.shown_on.items() if shown != day} | \
             {entry.id: day for entry in entries}
         self.totals[day] = total
+        self.times.update((entry.id, entry.scheduled_at) for entry in entries)
         cell = self.cells[day]
         cell.box.classes(replace=classes)
         cell.entries.container.set_visibility(bool(entries))
@@ -278,7 +284,7 @@ class CalendarView:
     # --- one post ----------------------------------------------------------------------------------------------
 
     def _entry(self, entry: PostSummary, *, compact: bool) -> None:
-        with ui.element('div').classes('calendar-entry w-full min-w-0'), \
+        with ui.element('div').classes('calendar-entry w-full min-w-0') as card, \
                 summary_card(entry, time_of_day(self.language, entry.scheduled_at, self.zone), compact=compact,
                              channels=self.channels, coloured=True):
             if entry.status not in (PostStatus.SCHEDULED, PostStatus.MISSED):  # it went out (or is going out)
@@ -286,6 +292,8 @@ class CalendarView:
                 self._action('open_in_new', _('Open'), f'open-{entry.id}', compact,
                              lambda e=entry: ui.navigate.to(f'/history/{e.id}'))
                 return
+            if self.drag and compact:
+                self.drag.draggable(card, entry.id, entry.scheduled_at, self.zone)
             if entry.status == PostStatus.MISSED:
                 status_badge(entry.status).classes('me-auto').mark(f'entry-status-{entry.id}')
             if not self.may_change:  # viewers see the post's page, read-only
