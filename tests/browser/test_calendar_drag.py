@@ -82,7 +82,7 @@ def test_a_post_dragged_in_the_week_moves_in_both_languages_another_browser_foll
     days = [date.fromisoformat(d) for d in page.locator('[data-drop-day]').evaluate_all(
         'cells => cells.map(c => c.dataset.dropDay)')]
     target = next(day for day in days if day != week)
-    drag(page, first, target, 14)
+    drag(page, first, target, 14, shot='calendar-drag-in-progress-en')
     expect(page.get_by_text('Moved to')).to_be_visible()
     assert post_time(data, first) == at(target, 14, 30)  # the hour dropped on, the post's own minutes
     expect(page.locator(f'[data-drop-day="{target.isoformat()}"]').get_by_text('Drag me to Thursday')).to_be_visible()
@@ -135,3 +135,61 @@ def test_a_post_dragged_to_another_day_of_the_month_keeps_its_time_and_a_drop_in
     drag(page, soon, now.date(), 0)  # today at 00:MM: already passed
     expect(page.get_by_text('The chosen time has already passed. Pick a time in the future.')).to_be_visible()
     assert post_time(data, soon) == due
+
+
+def seed_series(data_dir, text: str, first: datetime) -> int:
+    """A post repeating every day at `first`'s time (UTC) ten times, written straight into the app's database."""
+    from sqlmodel import Session
+
+    from services.core.db import create_db_engine
+    from services.core.models import Delivery, Post
+    from services.posts.recurrence import Recurrence
+    from tests.browser.conftest import telegram_channel
+
+    engine = create_db_engine(f'sqlite:///{data_dir / "dashboard.db"}')
+    with Session(engine) as session:
+        post = Post(author_id=1, text=text, status='scheduled', scheduled_at=first,
+                    recurrence=Recurrence('daily', 'UTC', count=10).rule(first), recurrence_zone='UTC')
+        session.add(post)
+        session.flush()
+        post.series_id = post.id
+        session.add(Delivery(post_id=post.id, platform='telegram', channel_id=telegram_channel(session),
+                             status='pending'))
+        session.commit()
+        post_id = post.id
+    engine.dispose()
+    return post_id
+
+
+def test_a_series_shows_its_coming_days_and_editing_it_asks_which_in_both_languages_and_on_a_phone(
+        app_server, signed_in_page, tmp_path):
+    page = signed_in_page
+    week = date.today() + timedelta(days=14)
+    post_id = seed_series(tmp_path / 'data', 'Good morning, every day', at(week, 9))
+    for language in ('en', 'ar'):
+        if language == 'ar':
+            page.goto(app_server + '/')
+            page.get_by_text('العربية').click()
+            expect(page.locator('html')).to_have_attribute('dir', 'rtl', timeout=15000)
+        for width, label in ((1280, 'desktop'), (360, 'phone')):
+            page.set_viewport_size({'width': width, 'height': 800})
+            page.goto(week_url(app_server, week))
+            later = page.locator(f'[data-drop-day="{(week + timedelta(days=1)).isoformat()}"] .calendar-repeat')
+            if (week + timedelta(days=1)).isoformat() in page.locator('[data-drop-day]').evaluate_all(
+                    'cells => cells.map(c => c.dataset.dropDay)'):
+                expect(later.get_by_text(say(language, 'Repeats'))).to_be_visible()
+                assert later.get_attribute('draggable') is None
+            screenshot(page, f'calendar-repeats-{language}-{label}', full_page=width > 400)
+            assert page.evaluate('document.documentElement.scrollWidth - window.innerWidth') <= 1
+
+            page.goto(f'{app_server}/compose?post={post_id}')
+            page.get_by_role('button', name=say(language, 'Save changes')).click()
+            question = page.get_by_role('dialog')
+            expect(question.get_by_role('button', name=say(language, 'This and all later ones'))).to_be_visible()
+            page.wait_for_timeout(500)  # the dialog's opening animation, for the picture only
+            screenshot(page, f'calendar-series-question-{language}-{label}', full_page=False)
+            question.get_by_role('button', name=say(language, 'Cancel')).click()
+    page.set_viewport_size({'width': 1280, 'height': 800})
+    page.goto(f'{app_server}/calendar?view=month&start={week.isoformat()}')
+    screenshot(page, 'calendar-repeats-ar-month')
+    assert not page.console_errors, page.console_errors
