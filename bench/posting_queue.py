@@ -29,7 +29,7 @@ import httpx
 import sqlalchemy as sa
 
 from services.core import db
-from services.core.models import Channel, Delivery, DeliveryStatus, Post, PostStatus, User, utcnow
+from services.core.models import Channel, Delivery, DeliveryStatus, PlatformAccount, Post, PostStatus, User, utcnow
 from services.posts.editing import PostInput
 from services.queue import queue
 from services.queue.slots import parse_times, slot_instants
@@ -47,8 +47,13 @@ def prepare(channel_count: int, post_count: int, big: int) -> tuple[int, list[in
     admin = first_admin('bench', PASSWORD, time_zone=ZONE)
     now = utcnow()
     with db.session() as session:
+        # one bot for every chat, as a team has it (a channel without credentials would be warned about at each add)
+        account = session.exec(sa.insert(PlatformAccount).returning(PlatformAccount.id), params=[
+            {'platform': 'telegram', 'display_name': 'Bench bot', 'credentials_encrypted': '', 'status': 'connected',
+             'created_at': now, 'updated_at': now}]).scalar_one()
         ids = list(session.exec(sa.insert(Channel).returning(Channel.id), params=[
-            {'platform': 'telegram', 'name': f'Bench {n}', 'remote_id': str(n), 'remote_name': '', 'picture_url': '',
+            {'platform': 'telegram', 'account_id': account, 'name': f'Bench {n}', 'remote_id': str(n),
+             'remote_name': '', 'picture_url': '',
              'address': {'chat_id': f'-100{n}'}, 'status': 'connected', 'time_zone': ZONE, 'posting_times': TIMES,
              'queue_paused': False, 'created_at': now, 'updated_at': now} for n in range(channel_count + 1)]).scalars())
     channels, empty = ids[:-1], ids[-1]

@@ -22,6 +22,7 @@ class ComposeState:
     editable: bool = True
     status: str = PostStatus.DRAFT
     recurrence: Recurrence | None = None  # what the Repeat fields ask for (None: as the post has it)
+    applies_to: str = 'later'  # editing an occurrence of a recurring post: 'this' one only, or 'later' ones too
 
     def as_input(self, scheduled_at: datetime | None = None) -> PostInput:
         """The post to check and save: the versions of the channels it goes to (one unticked keeps its version
@@ -30,7 +31,7 @@ class ComposeState:
                     if channel_id in self.channels and version.is_own}
         return PostInput(text=self.text, media_ids=[m.id for m in self.media], channels=list(self.channels),
                          options=self.options, versions=versions, scheduled_at=scheduled_at,
-                         recurrence=self.recurrence)
+                         recurrence=self.recurrence, applies_to=self.applies_to)
 
     def is_customised(self, channel_id: int) -> bool:
         version = self.versions.get(channel_id)

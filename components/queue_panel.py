@@ -35,16 +35,16 @@ def when_extras(user: User, chosen: Callable[[], list[Channel]], state: ComposeS
                 on_saved: Callable[[], None]) -> QueuePanel:
     """Under the composer's When fields: the Repeat fields, then "Add to queue" (returned: the composer tells it
     when the channels change)."""
-    RepeatFields(state, user).build()
-    return QueuePanel(user, chosen, state, on_saved).build()
+    repeat = RepeatFields(state, user).build()
+    return QueuePanel(user, chosen, state, on_saved, repeat).build()
 
 
 class QueuePanel:
     """Built inside the composer's When card; `chosen` and `state` are the composer's form as it is now."""
 
     def __init__(self, user: User, chosen: Callable[[], list[Channel]], state: ComposeState,
-                 on_saved: Callable[[], None]) -> None:
-        self.user, self.chosen, self.state, self.on_saved = user, chosen, state, on_saved
+                 on_saved: Callable[[], None], repeat: RepeatFields) -> None:
+        self.user, self.chosen, self.state, self.on_saved, self.repeat = user, chosen, state, on_saved, repeat
         self.problems: list[str] = []
 
     def build(self) -> QueuePanel:
@@ -54,6 +54,10 @@ class QueuePanel:
             ui.button(_('Add to queue'), icon='queue', on_click=guarded(self.add)).props('outline') \
                 .mark('add-to-queue')
         return self
+
+    async def which_occurrences(self) -> bool:
+        """Before a save: for an occurrence of a recurring post, this one or all later ones (False: backed out)."""
+        return await self.repeat.which_occurrences()
 
     def channels_changed(self) -> None:
         self.problems = []

@@ -1,17 +1,19 @@
 """The composer's "Repeat" fields under the When fields: does not repeat, or every N days, weeks (on chosen
-weekdays) or months, for ever or N posts in all; they set the composer state's recurrence, in the user's zone."""
+weekdays) or months, for ever or N posts in all; they set the composer state's recurrence, in the user's zone.
+Saving an occurrence of a recurring post first asks whether the change is for this one or this and all later ones."""
 from __future__ import annotations
 
 from babel import Locale, dates
 from nicegui import events, ui
 
 from components.compose_state import ComposeState
+from components.headings import heading, name_dialog
 from components.posting_times import week_order
 from components.translate import _, current_language
 from services.core.i18n import normalize_language
 from services.core.models import User
 from services.posts import editing
-from services.posts.recurrence import Recurrence
+from services.posts.recurrence import WAITS, Recurrence
 
 
 class RepeatFields:
@@ -20,6 +22,7 @@ class RepeatFields:
         self.weekdays: set[int] = set()
         details = editing.get_post(state.post_id) if state.post_id else None
         self.existing = details.post.recurrence if details else None
+        self.occurrence = bool(self.existing) and details.post.status in WAITS  # one of a series, still to go
 
     def build(self) -> RepeatFields:
         choices = {'none': _('Does not repeat'), 'daily': _('Every day'), 'weekly': _('Every week'),
@@ -71,3 +74,26 @@ class RepeatFields:
             count = int(self.count.value) if self.count.value else None
             self.state.recurrence = Recurrence(frequency, self.user.timezone, int(self.interval.value or 1),
                                                tuple(sorted(self.weekdays)), count=count)
+
+    async def which_occurrences(self) -> bool:
+        """For an occurrence of a recurring post, ask whether the edit is for this one or this and all later ones
+        (the state keeps the answer); False when the user backs out."""
+        if not self.occurrence:
+            return True
+        with ui.dialog() as dialog, ui.card().classes('gap-3 max-w-md'):
+            name_dialog(dialog, heading(_('This post repeats')))
+            ui.label(_('Save the change for this post only, or for this one and all later ones?')).classes('text-sm')
+            with ui.column().classes('w-full gap-2'):
+                ui.button(_('This one'), icon='event', on_click=lambda: dialog.submit('this')) \
+                    .props('outline no-caps').classes('w-full').mark('applies-this')
+                ui.button(_('This and all later ones'), icon='repeat', on_click=lambda: dialog.submit('later')) \
+                    .props('unelevated no-caps').classes('w-full').mark('applies-later')
+                ui.button(_('Cancel'), on_click=dialog.close).props('flat no-caps').classes('w-full')
+        try:
+            answer = await dialog
+        finally:
+            dialog.delete()
+        if answer is None:
+            return False
+        self.state.applies_to = answer
+        return True

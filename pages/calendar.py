@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from nicegui import APIRouter, run, ui
 
+from components.calendar_drag import CalendarDrag
 from components.channel_colours import channel_legend
 from components.channel_filter import as_query, channel_select, chosen_channel_ids
 from components.headings import heading
@@ -34,7 +35,7 @@ from services.core.models import AccountStatus, PostStatus, User, utcnow
 from services.core.timezones import first_day_of_week, utc_to_local
 from services.notifications import risks
 from services.posts import overview
-from services.posts.overview import ON_CALENDAR, PostSummary
+from services.posts.overview import ON_CALENDAR, PostSummary, Repeat
 from services.team import permissions
 
 router = APIRouter()
@@ -88,6 +89,9 @@ class CalendarView:
         self.cells: dict[date, _Cell] = {}
         self.totals: dict[date, int] = {}
         self.at_risk: dict[int, list[risks.Risk]] = {}  # post id -> what would make it fail (scheduled posts)
+        self.times: dict[int, datetime] = {}  # post id -> when it is due, as shown
+        self.repeating: set[int] = set()  # posts whose coming occurrences are shown (from their rule)
+        self.drag = CalendarDrag(user, self.times.get) if self.may_change and view != 'list' else None
 
     def build(self) -> None:
         self._toolbar()
@@ -156,7 +160,7 @@ class CalendarView:
     # --- live: a change redraws the days it leaves and enters (week, month) or the list ------------------------
 
     def _relevant(self, change: Change) -> bool:
-        if change.post_id in self.shown_on:
+        if change.post_id in self.shown_on or change.post_id in self.repeating:
             return True
         if not isinstance(change, events.PostScheduleChanged) or change.scheduled_at is None:
             return False
@@ -169,6 +173,8 @@ class CalendarView:
     async def _read_changed(self, changes: Changes) -> list[PostSummary] | dict | None:
         if self.view == 'list':
             return await run.io_bound(self._read_list)
+        if self.repeating & set(changes.post_ids):  # a series changed: its occurrences may be on any day
+            return await run.io_bound(self._read_days, list(self.cells))
         days = {self.shown_on[post_id] for post_id in changes.post_ids if post_id in self.shown_on}
         days |= {self._visible_day(change.scheduled_at) for change in changes.events
                  if isinstance(change, events.PostScheduleChanged)} - {None}
@@ -198,11 +204,17 @@ class CalendarView:
         """The first day of `day`'s week, as weeks are counted where the user is (Babel/CLDR)."""
         return day - timedelta(days=(day.weekday() - self.first_weekday) % 7)
 
-    def _read_days(self, days: list[date]) -> dict[date, tuple[list[PostSummary], int]]:
+    def _read_days(self, days: list[date]) -> dict[date, tuple[list[PostSummary | Repeat], int]]:
+        """Each day's first posts and how many it has, then the coming occurrences of recurring posts that day."""
         bounds = [(day_start(day, self.zone), day_start(day + timedelta(days=1), self.zone)) for day in days]
         found = dict(zip(days, overview.upcoming_by_day(bounds, PER_DAY[self.view], ON_CALENDAR, self.channel_ids),
                          strict=True))
         self._read_risks([entry for entries, _total in found.values() for entry in entries])
+        if days:
+            for repeat in overview.repeats_between(bounds[0][0], bounds[-1][1], self.channel_ids):
+                day = utc_to_local(repeat.at, self.zone).date()
+                if day in found and len(found[day][0]) < PER_DAY[self.view] + 5:
+                    found[day][0].append(repeat)
         return found
 
     def _read_risks(self, entries: list[PostSummary]) -> None:
@@ -217,28 +229,37 @@ class CalendarView:
         with ui.grid().classes('w-full gap-2 grid-cols-1 md:grid-cols-7').mark(f'calendar-{self.view}'):
             for day in days:
                 with ui.column().mark(f'day-{day.isoformat()}') as box:
+                    if self.drag:
+                        self.drag.drop_day(box, day, hours=self.view == 'week')
                     heading(day_label(self.language, day, self.zone, 'MMMEd'), level=3, size='text-xs') \
                         .classes('text-primary' if day == self.today else 'text-gray-600')
                     entries = LiveList(ui.column().classes('w-full min-w-0 gap-1'),
-                                       lambda entry: self._entry(entry, compact=True), key=lambda entry: entry.id)
+                                       lambda entry: self._entry(entry, compact=True),
+                                       key=lambda entry: entry.id if isinstance(entry, PostSummary) else
+                                       ('repeat', entry.post.id, entry.at))
                     more = ui.link('', self._url(view='list', start=day.isoformat())).classes('text-xs')
                 self.cells[day] = _Cell(box, entries, more)
                 self._fill_cell(day, *found[day])
         self.empty.set_visibility(not any(self.totals.values()))
 
-    def _fill_cell(self, day: date, entries: list[PostSummary], total: int) -> None:
-        """Show one day's first `entries` of `total` posts (drawing only the posts new or changed there)."""
+    def _fill_cell(self, day: date, entries: list[PostSummary | Repeat], total: int) -> None:
+        """Show one day's first `entries` of `total` posts, and the occurrences of recurring posts that day
+        (drawing only the entries new or changed there)."""
+        repeats = [entry for entry in entries if isinstance(entry, Repeat)]
+        self.repeating |= {repeat.post.id for repeat in repeats}
+        entries = [entry for entry in entries if not isinstance(entry, Repeat)]
         outside = self.view == 'month' and day.month != self.anchor.month
         classes = 'w-full min-w-0 gap-1 p-1 rounded border border-gray-200 '
         classes += 'bg-gray-50 ' if outside else 'bg-white '
-        classes += 'md:min-h-[7rem] ' + ('' if entries else 'max-md:hidden ')
+        classes += 'md:min-h-[7rem] ' + ('' if entries or repeats else 'max-md:hidden ')
         self.shown_on = {post_id: shown for post_id, shown in self.shown_on.items() if shown != day} | \
             {entry.id: day for entry in entries}
         self.totals[day] = total
+        self.times.update((entry.id, entry.scheduled_at) for entry in entries)
         cell = self.cells[day]
         cell.box.classes(replace=classes)
-        cell.entries.container.set_visibility(bool(entries))
-        cell.entries.show(entries)
+        cell.entries.container.set_visibility(bool(entries or repeats))
+        cell.entries.show(entries + repeats)
         cell.more.set_visibility(total > len(entries))
         cell.more.text = ngettext('%(n)s more post', '%(n)s more posts', total - len(entries)) \
             if total > len(entries) else ''
@@ -288,8 +309,15 @@ class CalendarView:
 
     # --- one post ----------------------------------------------------------------------------------------------
 
-    def _entry(self, entry: PostSummary, *, compact: bool) -> None:
-        with ui.element('div').classes('calendar-entry w-full min-w-0'), \
+    def _entry(self, entry: PostSummary | Repeat, *, compact: bool) -> None:
+        if isinstance(entry, Repeat):  # drawn from the rule: nothing to open, move or cancel yet
+            with ui.element('div').classes('calendar-repeat w-full min-w-0 opacity-75'), \
+                    summary_card(entry.post, time_of_day(self.language, entry.at, self.zone), compact=compact,
+                                 channels=self.channels, coloured=True):
+                ui.label(_('Repeats')).classes('me-auto text-xs text-gray-600') \
+                    .mark(f'repeats-{entry.post.id}-{entry.at.date().isoformat()}')
+            return
+        with ui.element('div').classes('calendar-entry w-full min-w-0') as card, \
                 summary_card(entry, time_of_day(self.language, entry.scheduled_at, self.zone), compact=compact,
                              channels=self.channels, coloured=True):
             if entry.status not in (PostStatus.SCHEDULED, PostStatus.MISSED):  # it went out (or is going out)
@@ -297,6 +325,8 @@ class CalendarView:
                 self._action('open_in_new', _('Open'), f'open-{entry.id}', compact,
                              lambda e=entry: ui.navigate.to(f'/history/{e.id}'))
                 return
+            if self.drag and compact:
+                self.drag.draggable(card, entry.id, entry.scheduled_at, self.zone)
             if entry.status == PostStatus.MISSED:
                 status_badge(entry.status).classes('me-auto').mark(f'entry-status-{entry.id}')
             elif entry.id in self.at_risk:

@@ -357,9 +357,10 @@ class _Editor:
                      on_delete=self.confirm_delete, on_duplicate=self.duplicate)
 
     async def save(self, action: SaveAction, fold: int | None = None) -> None:
-        self.attempted, self.refusal = action, None
+        if fold is None and not await self.queue.which_occurrences():  # of a recurring post: this one, or later too?
+            return
+        self.attempted, self.refusal, scheduled_at = action, None, None
         was = self.state.status if self.state.post_id is not None else None
-        scheduled_at = None
         try:
             if action == SaveAction.SCHEDULE:
                 scheduled_at = unless_unchanged(self.saved_at, local_to_utc(

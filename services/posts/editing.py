@@ -1,10 +1,10 @@
 """Posts: write, edit, schedule, duplicate and delete them (the rules live here, not in pages)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import NoReturn
+from typing import Literal, NoReturn
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -28,7 +28,7 @@ from services.core.models import (
 )
 from services.media import variants
 from services.media.facts import facts_of
-from services.posts import state
+from services.posts import recurrence, state
 from services.posts.checks import MediaFacts, Problem, Target, check_post, check_schedule
 from services.posts.recurrence import Recurrence
 from services.posts.versions import Version, effective
@@ -58,6 +58,8 @@ class PostInput:
     versions: dict[int, Version] = field(default_factory=dict)  # by channel id: what a channel gets of its own
     scheduled_at: datetime | None = None  # aware, any zone
     recurrence: Recurrence | None = None  # None: as it was (a new post does not repeat)
+    # an occurrence of a recurring post: the edit is for 'later' ones too (made from it), or for 'this' one only
+    applies_to: Literal['this', 'later'] = 'later'
 
 
 class PostRefused(UserError):
@@ -143,9 +145,13 @@ def save_post(author_id: int, data: PostInput, action: SaveAction, *, post_id: i
 
 
 def save_in(change: state.Change, author_id: int, data: PostInput, action: SaveAction, *, post_id: int | None = None,
-            now: datetime | None = None, actor_id: int, ip: str = '', chosen: list[Channel] | None = None) -> Post:
+            now: datetime | None = None, actor_id: int, ip: str = '', chosen: list[Channel] | None = None,
+            series: bool = True, queue_channel_id: int | None = None) -> Post:
     """`save_post`'s work inside the caller's transaction `change` (permissions already checked): the queue saves
     one post per channel in one transaction. `chosen`: `data.channels` when the caller has read them already.
+    For an occurrence of a recurring post (and `series`), `data.applies_to` 'this' takes it out of its series
+    (services.posts.recurrence.detach), 'later' also edits the later occurrences already made. The post is out of
+    any channel's queue unless `queue_channel_id` (the queue's own save) says which holds it.
     Raises as `save_post` does, Forbidden aside."""
     session = change.session
     assets = _assets_in_order(session, data.media_ids)
@@ -156,35 +162,34 @@ def save_in(change: state.Change, author_id: int, data: PostInput, action: SaveA
     status = STATUS_AFTER[action]
     current = session.get(Post, post_id) if post_id else None
     before = (current.status, current.scheduled_at) if current is not None else None
-    post = _move_editable(change, post_id, status) if post_id else change.new_post(author_id, status)
-    post.text = data.text
-    post.options = {p: dict(o) for p, o in data.options.items() if p in {c.platform for c in chosen}}
-    # published now is due now: the calendar shows it on the day it went out
-    post.scheduled_at = utcnow() if action == SaveAction.PUBLISH else data.scheduled_at
-    post.updated_at = utcnow()
-    post.queue_channel_id = None  # saved by hand: out of any channel's queue (the queue's own save sets it)
-    session.add(post)
-    session.flush()
-    _set_recurrence(post, data.recurrence, action)
-    _replace_media(session, post.id, [asset.id for asset in assets])
-    _replace_deliveries(change, post.id, chosen, data.versions, [asset.id for asset in assets])
+    in_series = series and current is not None and bool(current.recurrence) and current.status in recurrence.WAITS
+    if in_series and data.applies_to == 'this':
+        recurrence.detach(change, post_id)
+        data = replace(data, recurrence=None)
+    later = recurrence.later_in_series(change, post_id) if in_series and data.applies_to == 'later' else []
+    values = {'text': data.text, 'options': {p: dict(o) for p, o in data.options.items()
+                                             if p in {c.platform for c in chosen}},
+              # published now is due now: the calendar shows it on the day it went out
+              'scheduled_at': utcnow() if action == SaveAction.PUBLISH else data.scheduled_at,
+              'updated_at': utcnow(), 'queue_channel_id': queue_channel_id}
+    if post_id:
+        post = _move_editable(change, post_id, status)
+        for name, value in values.items():
+            setattr(post, name, value)
+        session.add(post)
+        session.flush()
+    else:  # written with its first INSERT
+        post = change.new_post(author_id, status, **values)
+    recurrence.set_rule(post, data.recurrence, publishing=action == SaveAction.PUBLISH)
+    _replace_media(session, post.id, [asset.id for asset in assets], new=not post_id)
+    _replace_deliveries(change, post.id, chosen, data.versions, [asset.id for asset in assets], new=not post_id)
     _audit_save(session, post, action, before, actor_id=actor_id, ip=ip)
     change.announce_post(post.id)
+    for other in later:  # each keeps its own time
+        save_in(change, author_id, replace(data, scheduled_at=session.get(Post, other).scheduled_at),
+                SaveAction.SCHEDULE if action == SaveAction.PUBLISH else action, post_id=other, now=now,
+                actor_id=actor_id, ip=ip, chosen=chosen, series=False)
     return post
-
-
-def _set_recurrence(post: Post, recurrence: Recurrence | None, action: SaveAction) -> None:
-    """The post repeats as `recurrence` says from its scheduled time (a draft keeps the rule for when it is
-    scheduled); 'never' ends its series. Raises UserError for a rule that makes no sense."""
-    if recurrence is None:
-        return
-    if recurrence.frequency == 'never':
-        post.recurrence, post.recurrence_zone = None, ''
-        return
-    if post.scheduled_at is None or action == SaveAction.PUBLISH:
-        raise UserError(N_('Only a scheduled post can repeat. Choose when it goes first.'))
-    post.recurrence, post.recurrence_zone = recurrence.rule(post.scheduled_at), recurrence.time_zone
-    post.series_id = post.series_id or post.id
 
 
 def _audit_save(session: Session, post: Post, action: SaveAction, before: tuple[str, datetime | None] | None, *,
@@ -339,8 +344,9 @@ def _assets_in_order(session: Session, media_ids: list[int]) -> list[MediaAsset]
     return [found[i] for i in media_ids]
 
 
-def _replace_media(session: Session, post_id: int, media_ids: list[int]) -> None:
-    session.exec(sa.delete(PostMedia).where(PostMedia.post_id == post_id))
+def _replace_media(session: Session, post_id: int, media_ids: list[int], *, new: bool = False) -> None:
+    if not new:
+        session.exec(sa.delete(PostMedia).where(PostMedia.post_id == post_id))
     session.add_all(PostMedia(post_id=post_id, media_id=media_id, position=index)
                     for index, media_id in enumerate(media_ids))
 
@@ -365,10 +371,12 @@ def _chosen_channels(data: PostInput) -> list[Channel]:
 
 
 def _replace_deliveries(change: state.Change, post_id: int, chosen: list[Channel], versions: dict[int, Version],
-                        media_ids: list[int]) -> None:
-    """One pending delivery per chosen channel, with its version; deliveries of channels no longer chosen go."""
+                        media_ids: list[int], *, new: bool = False) -> None:
+    """One pending delivery per chosen channel, with its version; deliveries of channels no longer chosen go
+    (`new`: the post has none yet)."""
     session = change.session
-    existing = {d.channel_id: d for d in session.exec(select(Delivery).where(Delivery.post_id == post_id))}
+    existing = {} if new else {d.channel_id: d for d in session.exec(select(Delivery).where(
+        Delivery.post_id == post_id))}
     wanted = {channel.id for channel in chosen}
     for channel_id, delivery in existing.items():
         if channel_id not in wanted:
@@ -384,5 +392,6 @@ def _replace_deliveries(change: state.Change, post_id: int, chosen: list[Channel
         delivery.updated_at = utcnow()
         session.add(delivery)
     session.flush()
-    change.move_deliveries(DeliveryStatus.PENDING, only_from=[DeliveryStatus.CANCELLED],
-                           where=[Delivery.post_id == post_id])  # those of a cancelled post wait again
+    if not new:
+        change.move_deliveries(DeliveryStatus.PENDING, only_from=[DeliveryStatus.CANCELLED],
+                               where=[Delivery.post_id == post_id])  # those of a cancelled post wait again

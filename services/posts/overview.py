@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from services.core import db
 from services.core.models import Delivery, DeliveryStatus, Post, PostMedia, PostStatus, utcnow
 from services.posts.checks import SCHEDULE_HORIZON
+from services.posts.recurrence import occurrences
 
 ATTENTION = (PostStatus.FAILED, PostStatus.PARTLY_PUBLISHED, PostStatus.MISSED)
 WAITING = (PostStatus.SCHEDULED,)
@@ -23,6 +24,7 @@ WAITING = (PostStatus.SCHEDULED,)
 ON_CALENDAR = (PostStatus.SCHEDULED, PostStatus.PUBLISHING, PostStatus.PUBLISHED, PostStatus.PARTLY_PUBLISHED,
                PostStatus.FAILED, PostStatus.MISSED)
 SNIPPET = 200  # characters of a post's text the lists show
+REPEATS_PER_POST = 62  # a daily post over a month view (six weeks) and a little more
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,33 @@ class PostSummary:
     @property
     def interrupted(self) -> bool:
         return any(status == DeliveryStatus.INTERRUPTED for _platform, status in self.deliveries)
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """A coming occurrence of a recurring post, computed from its rule (the series stores only its next one)."""
+
+    post: PostSummary  # the series' waiting occurrence, which this one repeats
+    at: datetime
+
+
+def repeats_between(start: datetime, end: datetime, channel_ids: Sequence[int] | None = None) -> list[Repeat]:
+    """The occurrences in [start, end) that recurring posts will have after their waiting (scheduled) one, by
+    time; with `channel_ids`, only of posts going to one of these channels. Nothing is stored: they are read
+    from each series' rule in its time zone."""
+    query = _summary_columns().add_columns(Post.recurrence, Post.recurrence_zone).where(
+        Post.status == PostStatus.SCHEDULED, Post.recurrence.is_not(None), Post.scheduled_at < end,
+        *_to_channels(channel_ids))
+    with db.session() as session:
+        rows = session.exec(query).all()
+        summaries = {summary.id: summary for summary in _summaries(session, [row[:5] for row in rows])}
+    found = []
+    for row in rows:
+        post_id, scheduled_at, rule, zone = row[0], row[3], row[5], row[6]
+        after = max(scheduled_at, start - timedelta(microseconds=1))
+        found += [Repeat(summaries[post_id], at) for at in occurrences(rule, zone or 'UTC', after, REPEATS_PER_POST)
+                  if at < end]
+    return sorted(found, key=lambda repeat: (repeat.at, repeat.post.id))
 
 
 def upcoming(start: datetime, end: datetime, *, limit: int = 200, after: tuple[datetime, int] | None = None,

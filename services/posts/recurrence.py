@@ -4,7 +4,8 @@ stays 09:00 local across daylight-saving changes.
 
 Each occurrence is its own post with its own deliveries and statuses. The next one is made when an occurrence is
 claimed for sending (or found missed), in that same transaction, so it is made once, and a failed occurrence never
-stops the next. Editing or cancelling an occurrence changes that one only.
+stops the next. An edit of an occurrence applies to it and the later ones (they are made from it), or to this one
+only: it leaves the series (`detach`), which goes on without it.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from services.queue.slots import wall_to_utc
 
 FREQUENCIES = {'daily': DAILY, 'weekly': WEEKLY, 'monthly': MONTHLY}
 MAX_COUNT = 500
+WAITS = (PostStatus.SCHEDULED, PostStatus.MISSED)  # an occurrence not yet gone out
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,21 @@ class Recurrence:
         return str(rrule(FREQUENCIES[self.frequency], dtstart=local, interval=self.interval,
                          byweekday=(sorted(self.weekdays) or None) if self.frequency == 'weekly' else None,
                          until=until, count=self.count))
+
+
+def set_rule(post: Post, recurrence: Recurrence | None, *, publishing: bool = False) -> None:
+    """The post repeats as `recurrence` says from its scheduled time (a draft keeps the rule for when it is
+    scheduled); None leaves it as it is, 'never' ends its series. Raises UserError for a rule that makes no sense, or
+    for a post without a time or `publishing` now."""
+    if recurrence is None:
+        return
+    if recurrence.frequency == 'never':
+        post.recurrence, post.recurrence_zone = None, ''
+        return
+    if post.scheduled_at is None or publishing:
+        raise UserError(N_('Only a scheduled post can repeat. Choose when it goes first.'))
+    post.recurrence, post.recurrence_zone = recurrence.rule(post.scheduled_at), recurrence.time_zone
+    post.series_id = post.series_id or post.id
 
 
 def occurrences(rule: str, time_zone: str, after: datetime, count: int) -> list[datetime]:
@@ -99,3 +116,32 @@ def follow_on(change: state.Change, post_id: int) -> int | None:
     session.flush()
     change.announce_post(copy.id)
     return copy.id
+
+
+def detach(change: state.Change, post_id: int) -> int | None:
+    """Within `change`, before occurrence `post_id` is edited on its own: the series goes on without it. Its next
+    occurrence is made now from the post as it still is (unless a later occurrence already waits), and the post no
+    longer repeats. Returns the next occurrence's id, None when none was made (the rule ended, or one waits)."""
+    session = change.session
+    post = session.get(Post, post_id)
+    if post is None or not post.recurrence:
+        return None
+    series = post.series_id or post.id
+    waiting = session.exec(select(Post.id).where(Post.series_id == series, Post.id != post_id,
+                                                 Post.status == PostStatus.SCHEDULED,
+                                                 Post.scheduled_at > post.scheduled_at)).first()
+    made = None if waiting is not None else follow_on(change, post_id)
+    post.recurrence, post.recurrence_zone = None, ''
+    session.add(post)
+    session.flush()
+    return made
+
+
+def later_in_series(change: state.Change, post_id: int) -> list[int]:
+    """The occurrences of post `post_id`'s series still waiting after it (made already because it was missed)."""
+    post = change.session.get(Post, post_id)
+    if post is None or not post.recurrence or post.scheduled_at is None:
+        return []
+    return list(change.session.exec(select(Post.id).where(
+        Post.series_id == (post.series_id or post.id), Post.id != post_id, Post.status == PostStatus.SCHEDULED,
+        Post.scheduled_at > post.scheduled_at).order_by(Post.scheduled_at)))

@@ -60,11 +60,12 @@ class Change:
         self._announced: dict[tuple[str, int], None] = {}
         self.moves: list[tuple[str, int, str]] = []  # ('post' or 'delivery', id, the status it moved to)
 
-    def new_post(self, author_id: int, status: str) -> Post:
-        """A new post in `status` (draft, scheduled or publishing), added to the session and flushed."""
+    def new_post(self, author_id: int, status: str, **values: Any) -> Post:
+        """A new post in `status` (draft, scheduled or publishing) with its other columns `values`, added to the
+        session and flushed."""
         if status not in NEW_POST:
             raise IllegalMove(f'a new post cannot be {status}')
-        post = Post(author_id=author_id, status=status)
+        post = Post(author_id=author_id, status=status, **values)
         self.session.add(post)
         self.session.flush()
         self.moves.append(('post', post.id, status))

@@ -110,13 +110,11 @@ def add_to_queue(author_id: int, data: PostInput, *, post_id: int | None = None,
             try:
                 post = editing.save_in(change, author_id, one, SaveAction.SCHEDULE,
                                        post_id=post_id if index == 0 else None, now=now,
-                                       actor_id=actor.id if actor else author_id, ip=ip, chosen=[channel])
+                                       actor_id=actor.id if actor else author_id, ip=ip, chosen=[channel],
+                                       queue_channel_id=channel_id)
             except PostRefused as refused:
                 problems.extend(refused.problems)
                 continue
-            post.queue_channel_id = channel_id
-            session.add(post)
-            session.flush()
             saved.append(post)
         if problems:
             raise PostRefused(problems)

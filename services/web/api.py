@@ -156,6 +156,9 @@ class PostIn(BaseModel):
         default=None, description='ISO 8601 with a time zone offset')
     recurrence: RecurrenceIn | None = Field(default=None, description='Left out: as it was (a new post does not '
                                             'repeat); each occurrence is its own post')
+    applies_to: Literal['this', 'later'] = Field(
+        default='later', description='Updating an occurrence of a recurring post: "this" one only (it leaves the '
+        'series, which goes on without it) or "later": this one and all later ones (the rule too)')
 
 
 class MediaOut(BaseModel):
@@ -291,7 +294,7 @@ def _save(request: Request, user: User, body: PostIn, post_id: int | None) -> Po
                      options={str(k): dict(v) for k, v in body.options.items()}, scheduled_at=body.scheduled_at,
                      versions={int(key): Version(v.text, list(v.media_ids) if v.media_ids is not None else None,
                                                  dict(v.options) if v.options else None)
-                               for key, v in body.versions.items()})
+                               for key, v in body.versions.items()}, applies_to=body.applies_to)
     if body.recurrence is not None:
         if body.recurrence.time_zone not in users.time_zones():
             raise ApiError(422, 'post_invalid', i18n.translate(language(request), UNKNOWN_ZONE,

@@ -39,3 +39,20 @@ async def test_a_post_scheduled_through_the_api_repeats_weekly_until_told_otherw
                              json={**body, 'recurrence': {'frequency': 'daily', 'time_zone': 'Mars/Olympus'}})
     assert refused.status_code == 422
     assert refused.json()['error']['message'] == 'Mars/Olympus is not a time zone this app knows.'
+
+
+async def test_an_update_of_this_occurrence_only_takes_it_out_and_the_series_goes_on(api, admin):
+    [chat] = telegram_chats('Arabic')
+    headers = await token_for(api, *ADMIN)
+    body = {'text': 'Every day', 'channels': [chat], 'action': 'schedule', 'scheduled_at': '2027-01-04T09:00:00+01:00',
+            'recurrence': {'frequency': 'daily', 'count': 3, 'time_zone': 'Europe/Berlin'}}
+    post = (await api.post('/api/v1/posts', headers=headers, json=body)).json()
+
+    alone = await api.put(f'/api/v1/posts/{post["id"]}', headers=headers,
+                          json={**body, 'text': 'Just this once', 'recurrence': None, 'applies_to': 'this'})
+    assert alone.status_code == 200, alone.text
+    assert (alone.json()['text'], alone.json()['recurrence']) == ('Just this once', None)
+    following = (await api.get(f'/api/v1/posts/{post["id"] + 1}', headers=headers)).json()
+    assert (following['text'], following['series_id'], following['scheduled_at']) == (
+        'Every day', post['id'], '2027-01-05T08:00:00Z')
+    assert following['recurrence'] == post['recurrence']
