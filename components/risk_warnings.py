@@ -86,6 +86,8 @@ def risk_icon(post_id: int, risks: Sequence[Risk], channels: dict[int, Channel],
     """A warning icon on a calendar entry whose post would fail; the reasons are its tooltip and its name."""
     said = ' '.join(risk_sentences(risks, channels, due, current_language(), time_zone))
     label = _('Would fail: %(reasons)s', reasons=said)
-    icon = ui.icon('warning', size='1.1rem').classes('text-warning me-auto cursor-help') \
-        .props('role=img tabindex=0').tooltip(label).mark(f'risk-{post_id}')
-    icon.props['aria-label'] = label  # set, not parsed: the reasons may hold quotes
+    # the focusable element is a span named by the reasons: Quasar hides its icons from screen readers
+    with ui.element('span').classes('text-warning me-auto cursor-help inline-flex').props('role=img tabindex=0') \
+            .tooltip(label).mark(f'risk-{post_id}') as holder:
+        ui.icon('warning', size='1.1rem')
+    holder.props['aria-label'] = label  # set, not parsed: the reasons may hold quotes

@@ -20,10 +20,12 @@ def after_moves(session: Session, moves: Iterable[tuple[str, int, str]]) -> None
     """Tell and call about the status moves of one transaction: (table 'post' or 'delivery', id, new status)."""
     moves = list(moves)
     inbox.tell_of_moves(session, moves)
+    told = [row_id for table, row_id, status in moves if table == 'post' and status in POST_EVENTS]
+    posts = {row[0]: row for row in session.exec(select(Post.id, Post.status, Post.scheduled_at, Post.text)
+                                                 .where(Post.id.in_(told)))} if told else {}
     for table, row_id, status in moves:
         if table == 'post' and status in POST_EVENTS:
-            post = session.exec(select(Post.id, Post.status, Post.scheduled_at, Post.text)
-                                .where(Post.id == row_id)).first()
+            post = posts.get(row_id)
             if post is not None and status == PostStatus.SCHEDULED:
                 risks.warn(session, row_id, stage='scheduled')
             if post is not None:

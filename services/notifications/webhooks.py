@@ -149,7 +149,9 @@ def send_again(actor: User, call_id: int, *, ip: str = '') -> int:
 def queue(session: Session, event: str, data: dict) -> int:
     """In `session`'s transaction, one outbox call per webhook that wants `event`; returns how many."""
     body = {'id': uuid.uuid4().hex, 'event': event, 'created_at': utcnow().isoformat(), 'data': data}
-    hooks = [hook for hook in session.exec(select(Webhook)) if event in (hook.events or [])]
+    if 'webhooks' not in session.info:  # read once per transaction: one may queue a call for each of many posts
+        session.info['webhooks'] = list(session.exec(select(Webhook)))
+    hooks = [hook for hook in session.info['webhooks'] if event in (hook.events or [])]
     for hook in hooks:
         session.add(OutboxMessage(kind=KIND, webhook_id=hook.id, payload=body))
     return len(hooks)

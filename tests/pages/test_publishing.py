@@ -37,7 +37,7 @@ async def test_publish_now_reaches_telegram_and_the_status_turns_published(signe
     await get_engine().wait_idle()
     assert [(m.method, m.text) for m in telegram.sent] == [('sendMessage', 'Live from the composer')]
     await signed_in.should_see('Published', retries=40)
-    await signed_in.should_see('View the post')
+    await signed_in.should_see('View the post', retries=40)  # the link comes with the next live redraw
 
 
 async def test_a_second_browser_sees_the_status_change_live(signed_in: User, create_user: Callable[[], User],
@@ -67,7 +67,7 @@ async def test_failed_delivery_shows_why_and_retry_publishes_it(signed_in: User,
     await eventually(lambda: len(telegram.sent) == 1)
     await get_engine().wait_idle()
     await signed_in.open(f'/history/{saved.id}')
-    await signed_in.should_see('View the post')
+    await signed_in.should_see('View the post', retries=40)  # the link comes with the next live redraw
 
 
 async def test_channels_page_adds_a_telegram_bot_after_testing_it(signed_in: User, telegram):
