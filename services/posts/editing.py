@@ -28,7 +28,7 @@ from services.core.models import (
 )
 from services.media import variants
 from services.media.facts import facts_of
-from services.posts import state
+from services.posts import approval, state
 from services.posts.checks import MediaFacts, Problem, Target, check_post, check_schedule
 from services.posts.recurrence import Recurrence
 from services.posts.versions import Version, effective
@@ -41,10 +41,11 @@ class SaveAction(StrEnum):
     DRAFT = 'draft'
     SCHEDULE = 'schedule'
     PUBLISH = 'publish'
+    SUBMIT = 'submit'  # for review (services/posts/review.py), with the time wanted, if any
 
 
 STATUS_AFTER = {SaveAction.DRAFT: PostStatus.DRAFT, SaveAction.SCHEDULE: PostStatus.SCHEDULED,
-                SaveAction.PUBLISH: PostStatus.PUBLISHING}
+                SaveAction.PUBLISH: PostStatus.PUBLISHING, SaveAction.SUBMIT: PostStatus.IN_REVIEW}
 
 
 @dataclass
@@ -114,7 +115,9 @@ def problems_for(data: PostInput, assets: list[MediaAsset], action: SaveAction, 
         if channel.status != AccountStatus.CONNECTED:
             problems.append(Problem(N_('%(platform)s is not connected. Reconnect it on the Channels page first.'),
                                     {'platform': channel_book.full_title(channel)}, channel.platform, channel.id))
-    if action == SaveAction.SCHEDULE:
+    if action != SaveAction.SUBMIT:
+        problems.extend(approval.approval_problems(chosen))
+    if action == SaveAction.SCHEDULE or (action == SaveAction.SUBMIT and data.scheduled_at is not None):
         if data.scheduled_at is None:
             problems.append(Problem(N_('Choose a date and time to schedule the post.')))
         else:
@@ -134,8 +137,8 @@ def save_post(author_id: int, data: PostInput, action: SaveAction, *, post_id: i
     `actor` (the signed-in user, when there is one) may not do this.
     """
     if actor is not None:
-        permissions.require(actor, permissions.Action.PUBLISH if action == SaveAction.PUBLISH
-                            else permissions.Action.WRITE_POSTS, ip=ip)
+        approval.require_save(actor, post_id, publishes=action == SaveAction.PUBLISH,
+                            schedules=action == SaveAction.SCHEDULE, ip=ip)
     with state.transaction() as change:
         post = save_in(change, author_id, data, action, post_id=post_id, now=now,
                        actor_id=actor.id if actor else author_id, ip=ip)
@@ -163,6 +166,7 @@ def save_in(change: state.Change, author_id: int, data: PostInput, action: SaveA
     post.scheduled_at = utcnow() if action == SaveAction.PUBLISH else data.scheduled_at
     post.updated_at = utcnow()
     post.queue_channel_id = None  # saved by hand: out of any channel's queue (the queue's own save sets it)
+    post.review_round += action == SaveAction.SUBMIT  # a new round: an approval of the one before is void
     session.add(post)
     session.flush()
     _set_recurrence(post, data.recurrence, action)
@@ -193,8 +197,8 @@ def _audit_save(session: Session, post: Post, action: SaveAction, before: tuple[
 
     `before` is the post's (status, scheduled_at) before the save, None for a new post (a new draft is not audited).
     """
-    if action == SaveAction.PUBLISH:
-        what = audit.Action.POST_PUBLISHED
+    if action in (SaveAction.PUBLISH, SaveAction.SUBMIT):
+        what = audit.Action.POST_PUBLISHED if action == SaveAction.PUBLISH else audit.Action.POST_SUBMITTED
     elif action == SaveAction.SCHEDULE:
         was_scheduled = before is not None and before[0] == PostStatus.SCHEDULED
         what = audit.Action.POST_SCHEDULED if not was_scheduled else \
@@ -203,7 +207,8 @@ def _audit_save(session: Session, post: Post, action: SaveAction, before: tuple[
         return
     else:
         what = audit.Action.POST_UNSCHEDULED if before[0] == PostStatus.SCHEDULED else audit.Action.POST_EDITED
-    when = post.scheduled_at.isoformat() if action == SaveAction.SCHEDULE else ''
+    when = post.scheduled_at.isoformat() if action in (SaveAction.SCHEDULE, SaveAction.SUBMIT) and post.scheduled_at \
+        else ''
     audit.record(session, what, actor_id=actor_id, target=str(post.id), ip=ip, detail=when)
 
 
@@ -220,7 +225,7 @@ def get_post(post_id: int) -> PostDetails | None:
 
 def duplicate_post(post_id: int, actor: User) -> Post:
     """A new draft by `actor` with the text, media, platforms and options of post `post_id`."""
-    permissions.require(actor, permissions.Action.WRITE_POSTS)
+    permissions.require(actor, permissions.Action.DRAFT_POSTS)
     details = get_post(post_id)
     if details is None:
         raise UserError(N_('This post no longer exists.'))
@@ -231,8 +236,9 @@ def duplicate_post(post_id: int, actor: User) -> Post:
 
 
 def delete_post(post_id: int, actor: User, *, ip: str = '') -> list[int]:
-    """Delete an editable post with its deliveries (audited); returns its media ids (to delete when unused)."""
-    permissions.require(actor, permissions.Action.WRITE_POSTS, ip=ip)
+    """Delete an editable post with its deliveries (audited); returns its media ids (to delete when unused).
+    Raises Forbidden unless `actor` writes posts or wrote this one (a contributor)."""
+    approval.require_save(actor, post_id, ip=ip)
     with state.transaction() as change:
         session = change.session
         media_ids = list(session.exec(select(PostMedia.media_id).where(PostMedia.post_id == post_id)))

@@ -30,7 +30,7 @@ from services.media import library, variants
 from services.platforms import registry
 from services.platforms.base import MediaFile, PostContent
 from services.platforms.spec import PlatformSpec
-from services.posts import recurrence, state, versions
+from services.posts import approval, recurrence, state, versions
 from services.queue.paused import not_held_by_a_paused_queue
 
 log = logging.getLogger(__name__)
@@ -75,11 +75,12 @@ def recover_abandoned() -> list[int]:
 
 
 def pending_of_due_post(post_id: int) -> list[int]:
-    """A scheduled post that is due (and not held by a paused channel queue), or one queued for now, moves to
-    publishing and its pending deliveries are returned; nothing for any other post."""
+    """A scheduled post that is due (not held by a paused channel queue, approved where a channel needs it), or one
+    queued for now, moves to publishing and its pending deliveries are returned; nothing for any other post."""
     with state.transaction() as change:
         if change.move_post(post_id, PostStatus.PUBLISHING, only_from=[PostStatus.SCHEDULED],
-                            where=[Post.scheduled_at <= utcnow(), not_held_by_a_paused_queue()]):
+                            where=[Post.scheduled_at <= utcnow(), not_held_by_a_paused_queue(),
+                                   approval.approval_holds()]):
             change.announce_post(post_id)
             recurrence.follow_on(change, post_id)  # a recurring post's next occurrence, made once, with the claim
         session = change.session

@@ -41,6 +41,11 @@ class Action:
     POST_RETRIED = 'post.retry'
     POST_CANCELLED = 'post.cancel'
     POST_DELETED = 'post.delete'
+    POST_SUBMITTED = 'post.submit'
+    POST_APPROVED = 'post.approve'
+    POST_CHANGES_REQUESTED = 'post.request_changes'
+    POST_REJECTED = 'post.reject'
+    CHANNEL_NEEDS_APPROVAL = 'channel.needs_approval'
     MEDIA_DELETED = 'media.deleted'
 
 

@@ -255,7 +255,7 @@ def cancel_post(request: Request, post_id: PostId, user: Annotated[User, Depends
 @router.post('/media', response_model=MediaOut, status_code=201, responses=errors(400, 401, 403, 413, 422))
 async def upload_media(request: Request, user: Annotated[User, Depends(api_user)],
                        file: Annotated[UploadFile, File()]) -> MediaOut:
-    _require(request, user, permissions.Action.WRITE_POSTS)
+    _require(request, user, permissions.Action.DRAFT_POSTS)
 
     async def chunks():
         while chunk := await file.read(UPLOAD_CHUNK):
