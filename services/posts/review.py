@@ -96,9 +96,9 @@ def _decline(post_id: int, actor: User, text: str, review_round: int, ip: str, t
         if not change.move_post(post_id, target, only_from=[PostStatus.IN_REVIEW],
                                 where=[Post.review_round == review_round]):
             raise ReviewRefused(EDITED_SINCE)
-        if text:
-            change.session.add(PostComment(post_id=post_id, author_id=actor.id, text=text, kind=kind))
         audit.record(change.session, action, actor_id=actor.id, target=str(post_id), ip=ip, detail=text[:200])
+        if text:  # after the step, so that the timeline shows the reason under it
+            change.session.add(PostComment(post_id=post_id, author_id=actor.id, text=text, kind=kind))
         inbox.tell(change.session, told, post_id=post_id, detail=text[:200])
         change.announce_post(post_id)
         post = change.session.get(Post, post_id, populate_existing=True)
