@@ -8,7 +8,7 @@ from fastapi import Request
 from nicegui import APIRouter, events, ui
 
 from components.channel_picker import channel_picker, channel_warnings
-from components.compose_buttons import problem_list, save_buttons
+from components.compose_buttons import problem_list
 from components.compose_state import ComposeState, load_state, unless_unchanged
 from components.headings import heading
 from components.library_picker import add_media_controls
@@ -17,6 +17,7 @@ from components.post_options import option_fields
 from components.post_preview import length_chip, post_preview
 from components.queue_panel import when_extras
 from components.reschedule_dialog import ask_which_time
+from components.review_buttons import compose_buttons
 from components.schedule_picker import schedule_picker
 from components.session import client_ip, guarded, page_user
 from components.theme import frame
@@ -182,6 +183,7 @@ class _Editor:
         self.tabs.channels_changed()
         self.refresh()
         self.queue.channels_changed()  # the picker, and so this, is enabled only while the post is editable
+        self.buttons.refresh()
 
     def select(self, channel_id: int | None) -> None:
         """The main post's tab (None) or a channel's was opened; the previews follow: all of them, or that one."""
@@ -306,12 +308,12 @@ class _Editor:
         if not state.editable:
             self.found, self.loose = [], []
             return
-        if action == SaveAction.SCHEDULE:
+        if action in (SaveAction.SCHEDULE, SaveAction.SUBMIT):
             when, time_problem = self._chosen_time()
             if time_problem:  # every other check of scheduling; the time's own problem is said below
                 action = SaveAction.PUBLISH
         data = state.as_input(when)
-        if action in (SaveAction.SCHEDULE, SaveAction.PUBLISH):
+        if action in (SaveAction.SCHEDULE, SaveAction.PUBLISH, SaveAction.SUBMIT):
             self.found = editing.problems_for(data, state.media, action)
         else:
             self.found = editing.problems_for(data, state.media, SaveAction.DRAFT) or \
@@ -350,17 +352,16 @@ class _Editor:
             ui.label(_('This post is scheduled. "Save changes" keeps it scheduled, at the date and time below; '
                        '"Unschedule" makes it a draft again.')).classes('text-sm text-gray-700').mark('scheduled-note')
 
-    def _buttons(self) -> None:
-        state = self.state
-        save_buttons(state.status if state.post_id is not None else None, editable=state.editable, on_save=self.save,
-                     on_delete=self.confirm_delete, on_duplicate=self.duplicate)
+    def _buttons(self) -> None:  # Submit for review instead of Publish and Schedule where the post needs approval
+        compose_buttons(self.user, self.chosen, self.state, on_save=self.save, on_delete=self.confirm_delete,
+                        on_duplicate=self.duplicate)
 
     async def save(self, action: SaveAction, fold: int | None = None) -> None:
         self.attempted, self.refusal = action, None
         was = self.state.status if self.state.post_id is not None else None
         scheduled_at = None
         try:
-            if action == SaveAction.SCHEDULE:
+            if action in (SaveAction.SCHEDULE, SaveAction.SUBMIT):  # submitted: the time wanted
                 scheduled_at = unless_unchanged(self.saved_at, local_to_utc(
                     date.fromisoformat(self.date_input.value), time.fromisoformat(self.time_input.value),
                     self.user.timezone, fold=fold))
@@ -371,7 +372,7 @@ class _Editor:
         except AmbiguousTime as ambiguous:
             choice = await ask_which_time(ambiguous, self.user.timezone)
             if choice is not None:
-                await self.save(SaveAction.SCHEDULE, fold=choice)
+                await self.save(action, fold=choice)
             return
         except (PostRefused, ValueError):
             self._recheck()  # the list shows every reason, and keeps following the form

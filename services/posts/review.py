@@ -90,7 +90,7 @@ def _decline(post_id: int, actor: User, text: str, review_round: int, ip: str, t
     permissions.require(actor, permissions.Action.REVIEW_POSTS, ip=ip)
     text = text.strip()[:MAX_COMMENT]
     if not text and target == PostStatus.DRAFT:
-        raise ReviewRefused(REASON_NEEDED)
+        raise UserError(REASON_NEEDED)
     with state.transaction() as change:
         _in_review(change.session, post_id, review_round, actor)
         if not change.move_post(post_id, target, only_from=[PostStatus.IN_REVIEW],

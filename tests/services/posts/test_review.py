@@ -12,6 +12,7 @@ from sqlmodel import select
 from services.connections import accounts
 from services.core import db
 from services.core.config import configure, load_settings
+from services.core.errors import UserError
 from services.core.models import AuditEvent, Notification, Post, PostStatus, Role, utcnow
 from services.platforms import base
 from services.posts import actions, comments, editing, review
@@ -178,7 +179,7 @@ async def test_nothing_to_a_channel_that_needs_approval_goes_out_before_approval
 async def test_requesting_changes_sends_the_post_back_with_the_comment_and_rejecting_ends_the_round(team):
     admin, editor, carl = team
     post_id = submitted(carl, when=utcnow() + timedelta(days=1))
-    with pytest.raises(review.ReviewRefused, match='Write what should change'):
+    with pytest.raises(UserError, match='Write what should change'):
         review.request_changes(post_id, editor, '  ', review_round=1)
     review.request_changes(post_id, editor, 'Shorter, please', review_round=1)
     assert post_of(post_id).status == P.DRAFT
