@@ -45,7 +45,7 @@ class TimelineEntryOut(BaseModel):
     wanted_at: datetime | None = Field(default=None, description='Submit and approve: the time wanted')
 
 
-@router.post('/posts/{post_id}/approve', response_model=PostOut, responses=errors(401, 403, 404, 409, 422))
+@router.post('/posts/{post_id}/approve', response_model=PostOut, responses=errors(400, 401, 403, 404, 409, 422))
 async def approve(request: Request, post_id: PostId, body: ApproveIn,
                   user: Annotated[User, Depends(api_user)]) -> PostOut:
     """Scheduled for its wanted time, or published now (publish_now) when that time has passed."""
@@ -53,7 +53,8 @@ async def approve(request: Request, post_id: PostId, body: ApproveIn,
         post_id, user, review_round=body.review_round, publish_now=body.publish_now, ip=ip))
 
 
-@router.post('/posts/{post_id}/request-changes', response_model=PostOut, responses=errors(401, 403, 404, 409, 422))
+@router.post('/posts/{post_id}/request-changes', response_model=PostOut,
+             responses=errors(400, 401, 403, 404, 409, 422))
 def request_changes(request: Request, post_id: PostId, body: DeclineIn,
                     user: Annotated[User, Depends(api_user)]) -> PostOut:
     """Back to its author as a draft, with the comment."""
@@ -61,7 +62,7 @@ def request_changes(request: Request, post_id: PostId, body: DeclineIn,
         post_id, user, body.comment, review_round=body.review_round, ip=ip))
 
 
-@router.post('/posts/{post_id}/reject', response_model=PostOut, responses=errors(401, 403, 404, 409, 422))
+@router.post('/posts/{post_id}/reject', response_model=PostOut, responses=errors(400, 401, 403, 404, 409, 422))
 def reject(request: Request, post_id: PostId, body: DeclineIn, user: Annotated[User, Depends(api_user)]) -> PostOut:
     return _decide(request, user, post_id, lambda ip: review.reject(
         post_id, user, body.comment, review_round=body.review_round, ip=ip))
@@ -79,7 +80,7 @@ def list_comments(request: Request, post_id: PostId, user: Annotated[User, Depen
 
 
 @router.post('/posts/{post_id}/comments', response_model=list[TimelineEntryOut], status_code=201,
-             responses=errors(401, 403, 404, 422))
+             responses=errors(400, 401, 403, 404, 422))
 def add_comment(request: Request, post_id: PostId, body: CommentIn, user: Annotated[User, Depends(api_user)]
                 ) -> list[TimelineEntryOut]:
     _require(request, user, permissions.Action.DRAFT_POSTS)

@@ -42,8 +42,7 @@ def draft(author_id: int, status: PostStatus = PostStatus.DRAFT) -> int:
 def submitted_by_another(who) -> int:
     """A post in review, written by someone other than `who`."""
     author = users.find_user('writer-two') or harness.teammate('writer-two', Role.CONTRIBUTOR)
-    return editing.save_post(author.id, PostInput(text='x', channels=channels_of(['telegram'])), SaveAction.SUBMIT,
-                             actor=author).id
+    return draft(author.id, PostStatus.IN_REVIEW)
 
 
 def failed_delivery(author_id: int) -> int:
@@ -56,10 +55,10 @@ SERVICE_ACTIONS = {  # name: (the roles allowed, what doing it takes)
                                                               actor=who)),
     'submit for review': (DRAFTERS, lambda who: editing.save_post(who.id, PostInput(
         text='x', channels=channels_of(['telegram'])), SaveAction.SUBMIT, actor=who)),
-    'approve': (WRITERS, lambda who: review.approve(submitted_by_another(who), who, review_round=1,
+    'approve': (WRITERS, lambda who: review.approve(submitted_by_another(who), who, review_round=0,
                                                     publish_now=True)),
     'request changes': (WRITERS, lambda who: review.request_changes(submitted_by_another(who), who, 'Why',
-                                                                    review_round=1)),
+                                                                    review_round=0)),
     'comment': (DRAFTERS, lambda who: comments.add_comment(draft(who.id), who, 'A thought')),
     'edit another\'s post': (WRITERS, lambda who: editing.save_post(who.id, PostInput(text='y'), SaveAction.DRAFT,
                                                                     post_id=draft(1), actor=who)),
@@ -141,9 +140,9 @@ async def test_the_api_allows_each_action_only_to_its_roles(user: User, admin, r
                                                      json={'text': 'x', 'platforms': ['telegram'],
                                                            'action': 'submit'})),
             'approve': (WRITERS, api.post(f'/api/v1/posts/{in_review}/approve', headers=headers,
-                                          json={'review_round': 1, 'publish_now': True})),
+                                          json={'review_round': 0, 'publish_now': True})),
             'reject': (WRITERS, api.post(f'/api/v1/posts/{in_review}/reject', headers=headers,
-                                         json={'review_round': 1})),
+                                         json={'review_round': 0})),
             'comment': (DRAFTERS, api.post(f'/api/v1/posts/{scheduled}/comments', headers=headers,
                                            json={'text': 'A thought'})),
             'read the comments': (ALL, api.get(f'/api/v1/posts/{scheduled}/comments', headers=headers)),
