@@ -55,7 +55,7 @@ def _entry(entry: Entry, user: User, language: str) -> None:
         with ui.row().classes('w-full items-center gap-2 text-sm text-gray-700 no-wrap').mark(f'step {entry.kind}'):
             ui.icon(icon).classes('text-primary')
             with ui.column().classes('gap-0 min-w-0'):
-                ui.label(_(message, name=name)).classes('font-medium').props('dir=auto')
+                ui.label(_(message, name=name)).classes('font-medium')
                 when = [moment] + ([_(WANTED, when=_wanted(entry.when, language, user))] if entry.when else [])
                 ui.label(' · '.join(when)).classes('text-xs')
         return
@@ -71,8 +71,9 @@ def _wanted(iso: str, language: str, user: User) -> str:
 
 
 def _comment_box(post_id: int, user: User) -> None:
+    # in the page's direction: an empty box with dir=auto would lay an Arabic placeholder out left to right
     box = ui.textarea(placeholder=_('Write a comment. @name tells a team member.')) \
-        .props('outlined autogrow dir=auto').classes('w-full').mark('comment-box')
+        .props('outlined autogrow').classes('w-full').mark('comment-box')
 
     async def send() -> None:
         text = box.value or ''
