@@ -33,6 +33,9 @@ LABELS = {
     'post.publish': N_('Post published'), 'post.retry': N_('Delivery retried'), 'post.cancel': N_('Post cancelled'),
     'post.delete': N_('Post deleted'), 'post.schedule': N_('Post scheduled'), 'post.reschedule': N_('Post rescheduled'),
     'post.unschedule': N_('Post unscheduled'), 'post.edit': N_('Post edited'),
+    'post.submit': N_('Post submitted for review'), 'post.approve': N_('Post approved'),
+    'post.request_changes': N_('Changes requested to a post'), 'post.reject': N_('Post rejected'),
+    'channel.needs_approval': N_('Channel approval setting changed'),
     'media.deleted': N_('Photo or video deleted'),
 }
 # The About cell: a link to the post for a post's rows; the text set apart (dir=auto) so a Latin handle such as
