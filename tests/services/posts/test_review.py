@@ -17,6 +17,7 @@ from services.core.models import AuditEvent, Notification, Post, PostStatus, Rol
 from services.platforms import base
 from services.posts import actions, comments, editing, review
 from services.posts.editing import PostInput, PostRefused, SaveAction
+from services.posts.recurrence import Recurrence
 from services.publishing import engine, records
 from services.queue import posting_times, queue
 from services.team import permissions, users
@@ -207,3 +208,18 @@ async def test_a_comment_notifies_the_team_members_it_mentions_and_no_one_else(t
     viewer = teammate('vera', Role.VIEWER)
     with pytest.raises(permissions.Forbidden):
         comments.add_comment(post_id, viewer, 'Hello')
+
+
+async def test_an_approved_series_keeps_its_approval_for_the_next_occurrence(team, fake):
+    admin, editor, carl = team
+    review.set_needs_approval(channel_of('telegram'), True, admin)
+    data = post_input('Every day', utcnow() + timedelta(hours=1))
+    data.recurrence = Recurrence('daily')
+    post_id = editing.save_post(carl.id, data, SaveAction.SUBMIT, actor=carl).id
+    review.approve(post_id, editor, review_round=1)
+    with db.session() as session:  # its time comes
+        session.exec(sa.update(Post).where(Post.id == post_id).values(scheduled_at=utcnow() - timedelta(seconds=1)))
+    assert records.pending_of_due_post(post_id) != []
+    with db.session() as session:
+        following = session.exec(select(Post).where(Post.series_id == post_id, Post.id != post_id)).one()
+    assert (following.status, following.approved_round, following.review_round) == (P.SCHEDULED, 1, 1)
