@@ -18,12 +18,8 @@ def upgrade() -> None:
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('review_round', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('approved_round', sa.Integer(), nullable=True))
-    with op.batch_alter_table('posts', schema=None) as batch_op:
-        batch_op.alter_column('review_round', server_default=None)
     with op.batch_alter_table('channels', schema=None) as batch_op:
         batch_op.add_column(sa.Column('needs_approval', sa.Boolean(), nullable=False, server_default=sa.false()))
-    with op.batch_alter_table('channels', schema=None) as batch_op:
-        batch_op.alter_column('needs_approval', server_default=None)
     op.create_table(
         'post_comments',
         sa.Column('id', sa.Integer(), nullable=False),
