@@ -91,6 +91,7 @@ def main() -> None:
     from pages import audit, calendar, channel_groups, channels, compose, history, home, login, post_detail, setup
     from pages import media as media_page
     from pages import queue as queue_page
+    from pages import review as review_page
     from pages import settings as settings_page
     from pages import users as users_page
     from pages import webhooks as webhooks_page
@@ -130,7 +131,7 @@ def main() -> None:
     api.install()
     for module in (health, media_routes, channel_pictures, setup, login, home, compose, calendar, history, post_detail,
                    channels, oauth_callback, settings_page, users_page, audit, channel_groups, webhooks_page,
-                   media_page, queue_page):
+                   media_page, queue_page, review_page):
         app.include_router(module.router)
     async def start_services() -> None:
         await lifecycle.start_services(settings)

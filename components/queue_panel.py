@@ -18,6 +18,7 @@ from services.connections import channels as channel_book
 from services.core.errors import UserError
 from services.core.i18n import N_, normalize_language
 from services.core.models import Channel, Post, User
+from services.posts.approval import needs_review
 from services.posts.editing import PostRefused
 from services.queue import queue
 from services.web.browser_session import flash
@@ -48,11 +49,12 @@ class QueuePanel:
         self.problems: list[str] = []
 
     def build(self) -> QueuePanel:
-        with ui.column().classes('w-full gap-1 pt-2').mark('queue-panel'):
+        with ui.column().classes('w-full gap-1 pt-2').mark('queue-panel') as self.panel:
             self.plan = ui.refreshable(self._plan)
             self.plan()
             ui.button(_('Add to queue'), icon='queue', on_click=guarded(self.add)).props('outline') \
                 .mark('add-to-queue')
+        self.panel.set_visibility(not needs_review(self.user, self.chosen()))
         return self
 
     async def which_occurrences(self) -> bool:
@@ -61,6 +63,7 @@ class QueuePanel:
 
     def channels_changed(self) -> None:
         self.problems = []
+        self.panel.set_visibility(not needs_review(self.user, self.chosen()))  # a post that needs approval is submitted
         self.plan.refresh()
 
     def _plan(self) -> None:

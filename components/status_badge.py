@@ -9,6 +9,8 @@ from services.core.i18n import N_
 # White text on each colour reaches 4.5:1 (WCAG AA for a 12 px badge); the word says the state, not the colour.
 STATUS = {  # status: (msgid, colour)
     'draft': (N_('Draft'), 'grey-7'),
+    'in_review': (N_('In review'), 'purple-8'),
+    'rejected': (N_('Rejected'), 'red-10'),
     'scheduled': (N_('Scheduled'), 'blue-9'),
     'publishing': (N_('Publishing'), 'indigo-7'),
     'published': (N_('Published'), 'green-9'),

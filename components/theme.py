@@ -17,6 +17,7 @@ from components.translate import _, current_language
 from services.core import i18n
 from services.core.i18n import N_
 from services.core.models import User
+from services.posts import review
 from services.team import users
 from services.team.permissions import Action, can
 from services.web.browser_session import pop_flash, sign_out_check
@@ -95,7 +96,8 @@ document.addEventListener('keydown', event => {
 
 NAVIGATION = [  # (path, msgid, icon, the permission that shows it)
     ('/', N_('Home'), 'home', Action.READ),
-    ('/compose', N_('Write'), 'edit', Action.WRITE_POSTS),
+    ('/compose', N_('Write'), 'edit', Action.DRAFT_POSTS),
+    ('/review', N_('Review'), 'rate_review', Action.REVIEW_POSTS),
     ('/calendar', N_('Calendar'), 'calendar_month', Action.READ),
     ('/history', N_('Posts'), 'list', Action.READ),
     ('/media', N_('Media'), 'perm_media', Action.READ),
@@ -163,6 +165,7 @@ def frame(title: str, user: User) -> Iterator[ui.column]:
     begin_page()
     ui.page_title(title + ' · ' + _('Anonymous Creations'))
     nav_label = _('Main menu')
+    waiting = review.waiting_count() if can(user, Action.REVIEW_POSTS) else 0  # the Review link's count
     with ui.left_drawer(value=False).props('overlay bordered behavior=mobile width=260') \
             .classes('bg-white p-0').mark('nav-drawer') as drawer:
         with ui.element('nav').props(f'aria-label="{nav_label}"'), ui.list().classes('w-full pt-2'):
@@ -171,6 +174,7 @@ def frame(title: str, user: User) -> Iterator[ui.column]:
                     with ui.item_section().props('avatar'):
                         ui.icon(icon).classes('text-primary')
                     ui.item_section(_(label))
+                    _waiting_badge(path, waiting)
     with ui.header().classes('app-header items-center flex-nowrap gap-2 px-3 py-2 bg-primary'):
         ui.link(_('Skip to the content'), '#content').classes('skip-link no-underline')
         menu_label = _('Menu')
@@ -183,6 +187,7 @@ def frame(title: str, user: User) -> Iterator[ui.column]:
                 with ui.link(target=path).classes('nav-link no-underline flex items-center gap-1 px-2'):
                     ui.icon(icon)
                     ui.label(_(label))
+                    _waiting_badge(path, waiting)
         ui.space()
         language_switch(on_change=guarded(lambda language: _switch_language(user, language)), dark=True)
         notification_bell(user)
@@ -194,6 +199,12 @@ def frame(title: str, user: User) -> Iterator[ui.column]:
     with ui.column().classes('app-content gap-4').props('id=content tabindex=-1') as content:
         TextElement(tag='h1', text=title).classes('text-2xl font-semibold')
         yield content
+
+
+def _waiting_badge(path: str, waiting: int) -> None:
+    if path == '/review' and waiting:
+        hint = _('Posts waiting for review: %(count)s', count=waiting)
+        ui.badge(str(waiting), color='orange-10').props(f'rounded aria-label="{hint}"').mark('review-count')
 
 
 def _user_menu(user: User) -> None:

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import APIRouter, ui
 
+from components.approval_switch import approval_switch
 from components.channel_picker import channel_avatar
 from components.confirm import confirm
 from components.connect_forms import OAuthForm, check, credential_form, failure_text
@@ -147,6 +148,7 @@ def _channel_card(channel: Channel, account: PlatformAccount | None, people: dic
             ui.label(_('%(platform)s no longer accepts this account\'s sign-in (it was revoked or has expired). '
                        'Posts to it fail until it is reconnected.', platform=label)).classes('text-sm text-negative')
         posting_times_summary(channel, team_zone, user, on_changed)
+        approval_switch(channel, user, on_changed)
         with ui.row().classes('w-full items-center gap-1'):
             if needs_reconnect:
                 form = forms.get(channel.platform)

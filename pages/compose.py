@@ -8,7 +8,7 @@ from fastapi import Request
 from nicegui import APIRouter, events, ui
 
 from components.channel_picker import channel_picker, channel_warnings
-from components.compose_buttons import problem_list, save_buttons
+from components.compose_buttons import problem_list
 from components.compose_state import ComposeState, load_state, unless_unchanged
 from components.headings import heading
 from components.library_picker import add_media_controls
@@ -17,6 +17,7 @@ from components.post_options import option_fields
 from components.post_preview import length_chip, post_preview
 from components.queue_panel import when_extras
 from components.reschedule_dialog import ask_which_time
+from components.review_buttons import compose_buttons
 from components.risk_warnings import RiskWarnings
 from components.schedule_picker import schedule_picker
 from components.session import client_ip, guarded, page_user
@@ -69,8 +70,7 @@ def compose_page(request: Request, post: int | None = None) -> None:
 class _Editor:
     """The composer's parts that change as the user types, adds media, picks channels or opens a channel's tab."""
 
-    def __init__(self, state: ComposeState, user: User, scheduled_at: datetime | None,
-                 known: list[Channel]) -> None:
+    def __init__(self, state: ComposeState, user: User, scheduled_at: datetime | None, known: list[Channel]) -> None:
         self.state, self.user = state, user
         self.known = {channel.id: channel for channel in known}
         # what a platform says a connected channel may post: narrower choices, option values its rules read
@@ -188,6 +188,7 @@ class _Editor:
         self.tabs.channels_changed()
         self.refresh()
         self.queue.channels_changed()  # the picker, and so this, is enabled only while the post is editable
+        self.buttons.refresh()
 
     def select(self, channel_id: int | None) -> None:
         """The main post's tab (None) or a channel's was opened; the previews follow: all of them, or that one."""
@@ -300,19 +301,18 @@ class _Editor:
             return None, _('Enter the date as YYYY-MM-DD and the time as HH:MM.')
 
     def _check(self) -> None:
-        """What stops the form, as it is now, from being saved the way last tried; before any try, what stops it
-        from going to the chosen channels. Kept in `found` (each problem names its channel, if it is one's) and
-        `loose`."""
+        """What stops the form, as it is now, from being saved the way last tried (before any try: from going to the
+        chosen channels), kept in `found` (each problem names its channel, if it is one's) and `loose`."""
         state, action, when, time_problem = self.state, self.attempted, None, None
         if not state.editable:
             self.found, self.loose = [], []
             return
-        if action == SaveAction.SCHEDULE:
+        if action in (SaveAction.SCHEDULE, SaveAction.SUBMIT):
             when, time_problem = self._chosen_time()
             if time_problem:  # every other check of scheduling; the time's own problem is said below
                 action = SaveAction.PUBLISH
         data = state.as_input(when)
-        if action in (SaveAction.SCHEDULE, SaveAction.PUBLISH):
+        if action in (SaveAction.SCHEDULE, SaveAction.PUBLISH, SaveAction.SUBMIT):
             self.found = editing.problems_for(data, state.media, action)
         else:
             self.found = editing.problems_for(data, state.media, SaveAction.DRAFT) or \
@@ -351,10 +351,9 @@ class _Editor:
             ui.label(_('This post is scheduled. "Save changes" keeps it scheduled, at the date and time below; '
                        '"Unschedule" makes it a draft again.')).classes('text-sm text-gray-700').mark('scheduled-note')
 
-    def _buttons(self) -> None:
-        state = self.state
-        save_buttons(state.status if state.post_id is not None else None, editable=state.editable, on_save=self.save,
-                     on_delete=self.confirm_delete, on_duplicate=self.duplicate)
+    def _buttons(self) -> None:  # Submit for review instead of Publish and Schedule where the post needs approval
+        compose_buttons(self.user, self.chosen, self.state, on_save=self.save, on_delete=self.confirm_delete,
+                        on_duplicate=self.duplicate)
 
     async def save(self, action: SaveAction, fold: int | None = None) -> None:
         if fold is None and not await self.queue.which_occurrences():  # of a recurring post: this one, or later too?
@@ -362,7 +361,7 @@ class _Editor:
         self.attempted, self.refusal, scheduled_at = action, None, None
         was = self.state.status if self.state.post_id is not None else None
         try:
-            if action == SaveAction.SCHEDULE:
+            if action in (SaveAction.SCHEDULE, SaveAction.SUBMIT):  # submitted: the time wanted
                 scheduled_at = unless_unchanged(self.saved_at, local_to_utc(
                     date.fromisoformat(self.date_input.value), time.fromisoformat(self.time_input.value),
                     self.user.timezone, fold=fold))
@@ -373,7 +372,7 @@ class _Editor:
         except AmbiguousTime as ambiguous:
             choice = await ask_which_time(ambiguous, self.user.timezone)
             if choice is not None:
-                await self.save(SaveAction.SCHEDULE, fold=choice)
+                await self.save(action, fold=choice)
             return
         except (PostRefused, ValueError):
             self._recheck()  # the list shows every reason, and keeps following the form

@@ -32,6 +32,8 @@ def leave_after_save(action: SaveAction, was: str | None, saved: Post, user: Use
         when = format_datetime(current_language(), saved.scheduled_at, user.timezone, style='medium')
         flash(N_('Changes saved. The post is still scheduled for %(when)s.') if was == PostStatus.SCHEDULED
               else N_('Scheduled for %(when)s.'), kind='positive', when=when)
+    elif action == SaveAction.SUBMIT:
+        flash(N_('Submitted for review. The reviewers have been told.'), kind='positive')
     if action != SaveAction.DRAFT:
         ui.navigate.to(f'/history/{saved.id}')
     elif was is None:

@@ -22,7 +22,7 @@ from services.connections import channels as channel_book
 from services.core import i18n
 from services.core.i18n import N_
 from services.core.models import PostStatus, User
-from services.posts import editing, overview
+from services.posts import overview
 from services.posts.overview import PostSummary
 from services.team import permissions
 
@@ -63,7 +63,7 @@ class Figures:
 
 def read_figures() -> Figures:
     attention, total = overview.needs_attention(ATTENTION)
-    return Figures(editing.status_counts(days=30), overview.due_next(DUE_NEXT), attention, total,
+    return Figures(overview.status_counts(days=30), overview.due_next(DUE_NEXT), attention, total,
                    overview.channel_status_counts(days=30))
 
 

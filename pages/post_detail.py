@@ -1,4 +1,5 @@
-"""One post: its text and media, each channel's version and status (live), the attempt log, links, and Retry."""
+"""One post: its text and media, each channel's version and status (live), the attempt log, links, and Retry; its
+review (Approve, Request changes, Reject) and its discussion, live too."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,12 +8,14 @@ from fastapi import Request
 from nicegui import APIRouter, run, ui
 
 from components.channel_picker import channel_avatar
+from components.comment_thread import discussion
 from components.headings import heading
 from components.live_status import LivePage
 from components.media_strip import media_strip
 from components.missed_actions import publish_now, reschedule_then
 from components.platform_error import platform_error
 from components.relative_time import RelativeTimes
+from components.review_actions import review_actions
 from components.session import client_ip, guarded, page_user
 from components.status_badge import status_badge
 from components.theme import frame
@@ -23,7 +26,7 @@ from services.core.i18n import N_, format_datetime
 from services.core.models import Channel, Delivery, DeliveryAttempt, DeliveryStatus, MediaAsset, Post, PostStatus, User
 from services.platforms import registry
 from services.platforms.spec import MediaFacts, SummaryLine
-from services.posts import actions, editing
+from services.posts import actions, comments, editing
 from services.posts.versions import Version, of_delivery
 from services.team import permissions
 from services.web.browser_session import flash
@@ -35,7 +38,8 @@ OUTCOMES = {'published': N_('Published'), 'retry': N_('Failed, will retry'), 'fa
             'interrupted': N_('Interrupted')}
 RECONNECT_HINT = N_('Reconnect the channel on the Channels page, then retry.')
 RETRYABLE = {DeliveryStatus.FAILED, DeliveryStatus.INTERRUPTED}
-WHEN = {PostStatus.SCHEDULED: N_('Due %(when)s'), PostStatus.MISSED: N_('Was due %(when)s')}
+WHEN = {PostStatus.SCHEDULED: N_('Due %(when)s'), PostStatus.MISSED: N_('Was due %(when)s'),
+        PostStatus.IN_REVIEW: N_('Wanted for %(when)s')}
 WRITTEN = N_('Written %(when)s')
 
 
@@ -46,9 +50,12 @@ def post_detail_page(request: Request, post_id: int) -> None:
         _PostView(post_id, user).draw(_read(post_id))
 
 
-def _read(post_id: int) -> tuple[editing.PostDetails | None, dict[int, list[DeliveryAttempt]]]:
+Found = tuple[editing.PostDetails | None, dict[int, list[DeliveryAttempt]], list[comments.Entry]]
+
+
+def _read(post_id: int) -> Found:
     details = editing.get_post(post_id)
-    return details, editing.attempts_of(post_id) if details else {}
+    return details, editing.attempts_of(post_id) if details else {}, comments.timeline(post_id) if details else []
 
 
 class _PostView:
@@ -63,16 +70,19 @@ class _PostView:
         self.live.watch(lambda change: change.post_id == post_id, lambda _changes: run.io_bound(_read, post_id),
                         self._show)
 
-    def draw(self, found: tuple[editing.PostDetails | None, dict[int, list[DeliveryAttempt]]]) -> None:
-        details, attempts = found
-        self.shown = _parts(details, attempts)
+    def draw(self, found: Found) -> None:
+        details, attempts, entries = found
+        self.shown = _parts(details, attempts, entries)
         self.header(details)
         self.body(details)
+        self.thread = discussion(self.post_id, entries, self.user, self.live.language) if details else None
         self.deliveries(details, attempts)
 
-    async def _show(self, found: tuple[editing.PostDetails | None, dict[int, list[DeliveryAttempt]]]) -> None:
-        details, attempts = found
-        parts = _parts(details, attempts)
+    async def _show(self, found: Found) -> None:
+        details, attempts, entries = found
+        parts = _parts(details, attempts, entries)
+        if parts.thread != self.shown.thread and self.thread is not None:
+            await self.thread.refresh(entries)
         if parts.header != self.shown.header:
             await self.header.refresh(details)
         if parts.body != self.shown.body:
@@ -89,13 +99,14 @@ class _PostView:
         with ui.row().classes('w-full items-center gap-2'):
             live.track_post(post.id, status_badge(post.status).mark('post-status'))
             ui.space()
+            review_actions(post, user)
             if post.status == PostStatus.MISSED and permissions.can(user, permissions.Action.PUBLISH):
                 ui.button(_('Publish now'), icon='send', on_click=guarded(lambda: publish_now(post.id, user))) \
                     .props('unelevated').mark('publish-missed')
                 ui.button(_('Reschedule'), icon='event', on_click=guarded(
                     lambda: reschedule_then(post.id, post.scheduled_at, user, lambda: None))) \
                     .props('outline').mark('reschedule')
-            may_write = permissions.can(user, permissions.Action.WRITE_POSTS)  # the composer refuses viewers
+            may_write = permissions.can_change_post(user, post.author_id)  # the composer refuses the others
             if may_write and details.editable:
                 ui.button(_('Edit'), icon='edit', on_click=lambda: ui.navigate.to(f'/compose?post={post.id}')) \
                     .props('outline').mark('edit-post')
@@ -131,16 +142,20 @@ class _Parts:
     header: tuple
     body: tuple
     deliveries: tuple
+    thread: tuple
 
 
-def _parts(details: editing.PostDetails | None, attempts: dict[int, list[DeliveryAttempt]]) -> _Parts:
+def _parts(details: editing.PostDetails | None, attempts: dict[int, list[DeliveryAttempt]],
+           entries: list[comments.Entry]) -> _Parts:
     if details is None:
-        return _Parts((), (), ())
+        return _Parts((), (), (), ())
     post = details.post
-    return _Parts((post.status, post.scheduled_at, post.created_at), (post.text, tuple(m.id for m in details.media)),
+    return _Parts((post.status, post.scheduled_at, post.created_at, post.review_round),
+                  (post.text, tuple(m.id for m in details.media)),
                   (repr(post.options), post.text, tuple(m.id for m in details.media),
                    tuple((d.id, d.channel_id, d.status, d.last_error, d.remote_url, len(attempts.get(d.id, [])), d.text,
-                          repr(d.media_ids), repr(d.options)) for d in details.deliveries)))
+                          repr(d.media_ids), repr(d.options)) for d in details.deliveries)),
+                  tuple(entry.id for entry in entries))
 
 
 def _what_goes(platform: str, options: dict, media: list[MediaFacts]) -> list[SummaryLine]:

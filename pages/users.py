@@ -19,7 +19,8 @@ from services.team import users
 from services.web.browser_session import flash
 
 router = APIRouter()
-ROLES = {Role.ADMIN.value: N_('Administrator'), Role.EDITOR.value: N_('Editor'), Role.VIEWER.value: N_('Viewer')}
+ROLES = {Role.ADMIN.value: N_('Administrator'), Role.EDITOR.value: N_('Editor'),
+         Role.CONTRIBUTOR.value: N_('Contributor'), Role.VIEWER.value: N_('Viewer')}
 
 
 @router.page('/users')

@@ -41,11 +41,14 @@ def _time(*, index: bool = False, nullable: bool = False, default: bool = True) 
 class Role(StrEnum):
     ADMIN = 'admin'
     EDITOR = 'editor'
+    CONTRIBUTOR = 'contributor'  # drafts and submits posts for review; publishes nothing
     VIEWER = 'viewer'
 
 
 class PostStatus(StrEnum):
     DRAFT = 'draft'
+    IN_REVIEW = 'in_review'  # submitted: waits for an editor's approval (services/posts/review.py)
+    REJECTED = 'rejected'
     SCHEDULED = 'scheduled'
     PUBLISHING = 'publishing'
     PUBLISHED = 'published'
@@ -110,6 +113,9 @@ class Post(SQLModel, table=True):
     recurrence: str | None = Field(default=None, sa_type=sa.Text)
     recurrence_zone: str = Field(default='', max_length=64)
     series_id: int | None = Field(default=None, foreign_key='posts.id', index=True, ondelete='SET NULL')
+    # Review: bumped at each submit; an approval holds for the round it approved, so an edit (a new round) voids it
+    review_round: int = Field(default=0)
+    approved_round: int | None = None
     created_at: datetime = _time()
     updated_at: datetime = _time()
 
@@ -222,6 +228,7 @@ class Channel(SQLModel, table=True):
     time_zone: str = Field(default='', max_length=64)
     posting_times: list = Field(default_factory=list, sa_type=sa.JSON)
     queue_paused: bool = Field(default=False)
+    needs_approval: bool = Field(default=False)  # every post to it, editors' too, goes through review
     created_at: datetime = _time()
     updated_at: datetime = _time()
 
@@ -299,6 +306,18 @@ class AuditEvent(SQLModel, table=True):
     target: str = Field(default='', max_length=200)
     ip: str = Field(default='', max_length=64)
     detail: str = Field(default='', sa_type=sa.Text)
+
+
+class PostComment(SQLModel, table=True):
+    """One message of a post's discussion; a review's request for changes or rejection carries its reason here."""
+
+    __tablename__ = 'post_comments'
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key='posts.id', index=True, ondelete='CASCADE')
+    author_id: int | None = Field(default=None, foreign_key='users.id', ondelete='SET NULL')
+    text: str = Field(sa_type=sa.Text)
+    kind: str = Field(default='comment', max_length=20)  # 'comment', 'changes_requested' or 'rejected'
+    created_at: datetime = _time()
 
 
 class OAuthState(SQLModel, table=True):

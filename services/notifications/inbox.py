@@ -35,7 +35,7 @@ EMAIL_PATTERN = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
 TIME_PATTERN = re.compile(r'^([01]\d|2[0-3]):[0-5]\d$')
 # A status move (from services/posts/state.py) that someone is told of, by what it moved to.
 DELIVERY_KINDS = {DeliveryStatus.FAILED: Kind.DELIVERY_FAILED, DeliveryStatus.INTERRUPTED: Kind.POST_INTERRUPTED}
-POST_KINDS = {PostStatus.MISSED: Kind.POST_MISSED}
+POST_KINDS = {PostStatus.MISSED: Kind.POST_MISSED, PostStatus.IN_REVIEW: Kind.POST_AWAITS_REVIEW}
 
 
 class BadChoice(UserError):
@@ -43,13 +43,16 @@ class BadChoice(UserError):
 
 
 def tell(session: Session, kind: str, *, post_id: int | None = None, channel_id: int | None = None,
-         detail: str = '', key: str = '') -> int:
-    """Notify everyone who hears of `kind` (see `kinds.choice_of`; the post's author counts as concerned), in
-    `session`'s transaction, with an outbox email for those who chose one at once. A non-empty `key` already told
-    to a user is not told again. Returns how many users were told."""
+         detail: str = '', key: str = '', only: Iterable[int] | None = None) -> int:
+    """Notify everyone who hears of `kind` (see `kinds.choice_of`; the post's author counts as concerned), or only
+    the users `only` names (the mentioned), in `session`'s transaction, with an outbox email for those who chose one
+    at once. A non-empty `key` already told to a user is not told again. Returns how many users were told."""
     author_id = session.exec(select(Post.author_id).where(Post.id == post_id)).first() if post_id else None
     told = 0
-    for user in session.exec(select(User).where(User.is_active)):
+    people = select(User).where(User.is_active)
+    if only is not None:
+        people = people.where(User.id.in_(list(only)))
+    for user in session.exec(people):
         choice = choice_of(user, kind, is_author=user.id == author_id)
         if choice == Choice.NEVER or (key and _already_told(session, user.id, key)):
             continue

@@ -14,6 +14,11 @@ class Kind(StrEnum):
     CHANNEL_NEEDS_RECONNECT = 'channel_needs_reconnect'
     TOKEN_EXPIRING = 'token_expiring'
     POST_AT_RISK = 'post_at_risk'
+    POST_AWAITS_REVIEW = 'post_awaits_review'
+    CHANGES_REQUESTED = 'changes_requested'
+    POST_APPROVED = 'post_approved'
+    POST_REJECTED = 'post_rejected'
+    MENTIONED = 'mentioned'
 
 
 class Choice(StrEnum):
@@ -31,6 +36,11 @@ KIND_LABELS: dict[str, str] = {
     Kind.CHANNEL_NEEDS_RECONNECT: N_('A channel needs reconnecting'),
     Kind.TOKEN_EXPIRING: N_('A channel\'s sign-in will expire'),
     Kind.POST_AT_RISK: N_('A scheduled post would fail'),
+    Kind.POST_AWAITS_REVIEW: N_('A post awaits review'),
+    Kind.CHANGES_REQUESTED: N_('Changes were requested to my post'),
+    Kind.POST_APPROVED: N_('My post was approved'),
+    Kind.POST_REJECTED: N_('My post was rejected'),
+    Kind.MENTIONED: N_('Someone mentioned me on a post'),
 }
 CHOICE_LABELS: dict[str, str] = {
     Choice.IN_APP: N_('In the app'),
@@ -48,13 +58,26 @@ MESSAGES: dict[str, str] = {
     Kind.TOKEN_EXPIRING: N_('The sign-in of %(channel)s will expire on %(when)s and could not be renewed: reconnect '
                             'it before then.'),
     Kind.POST_AT_RISK: N_('“%(post)s” would fail on %(channel)s: %(reason)s. Fix it before it is due.'),
+    Kind.POST_AWAITS_REVIEW: N_('“%(post)s” awaits your review.'),
+    Kind.CHANGES_REQUESTED: N_('Changes were requested to “%(post)s”: %(reason)s'),
+    Kind.POST_APPROVED: N_('“%(post)s” was approved.'),
+    Kind.POST_REJECTED: N_('“%(post)s” was rejected.'),
+    Kind.MENTIONED: N_('You were mentioned on “%(post)s”: %(reason)s'),
 }
-POST_KINDS = frozenset({Kind.DELIVERY_FAILED, Kind.POST_INTERRUPTED, Kind.POST_MISSED, Kind.POST_AT_RISK})
+# Told only to the post's author: what became of the post they submitted
+AUTHOR_KINDS = frozenset({Kind.CHANGES_REQUESTED, Kind.POST_APPROVED, Kind.POST_REJECTED})
+POST_KINDS = frozenset({Kind.DELIVERY_FAILED, Kind.POST_INTERRUPTED, Kind.POST_MISSED, Kind.POST_AT_RISK,
+                        *AUTHOR_KINDS})
 
 
 def choice_of(user: User, kind: str, *, is_author: bool) -> str:
     """How `user` hears of `kind`: their own choice, else the post's author, editors and admins see it in the app
-    and viewers are not told."""
+    and viewers are not told. What became of a submitted post concerns its author only, a post awaiting review
+    the reviewers (editors and admins) only."""
+    if kind in AUTHOR_KINDS and not is_author:
+        return Choice.NEVER
+    if kind == Kind.POST_AWAITS_REVIEW and (is_author or user.role not in (Role.ADMIN, Role.EDITOR)):
+        return Choice.NEVER
     chosen = (user.notify_choices or {}).get(kind)
     if chosen in set(Choice):
         return chosen

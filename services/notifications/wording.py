@@ -13,6 +13,7 @@ from services.notifications.kinds import MESSAGES
 EXCERPT_CHARS = 60
 UNNAMED_POST = N_('a post without text')
 GONE_CHANNEL = N_('a channel')
+PEOPLE_WORDS = frozenset({'changes_requested', 'post_rejected', 'mentioned'})  # `detail` is what a teammate wrote
 
 
 def message(entry: Entry, language: str, time_zone: str) -> str:
@@ -26,6 +27,8 @@ def message(entry: Entry, language: str, time_zone: str) -> str:
     if i18n.direction(language) == 'rtl':
         excerpt, channel = isolated(excerpt), isolated(channel)
     reason = i18n.translate(language, entry.detail) if entry.kind == 'post_at_risk' and entry.detail else ''
+    if entry.kind in PEOPLE_WORDS:  # a teammate's comment, quoted as written
+        reason = isolated(entry.detail) if i18n.direction(language) == 'rtl' else entry.detail
     return i18n.translate(language, MESSAGES[entry.kind], post=excerpt or i18n.translate(language, UNNAMED_POST),
                           channel=channel, when=when, reason=reason)
 
@@ -38,7 +41,7 @@ def isolated(text: str) -> str:
 
 def platform_error(entry: Entry) -> str:
     """The platform's own words, where there are some (shown as given: they are not ours to translate)."""
-    return '' if entry.kind in ('token_expiring', 'post_at_risk') else entry.detail
+    return '' if entry.kind in ('token_expiring', 'post_at_risk') or entry.kind in PEOPLE_WORDS else entry.detail
 
 
 def link(entry: Entry) -> str:

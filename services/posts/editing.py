@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Literal, NoReturn
 
@@ -28,7 +28,7 @@ from services.core.models import (
 )
 from services.media import variants
 from services.media.facts import facts_of
-from services.posts import recurrence, state
+from services.posts import approval, recurrence, state
 from services.posts.checks import MediaFacts, Problem, Target, check_post, check_schedule
 from services.posts.recurrence import Recurrence
 from services.posts.versions import Version, effective
@@ -41,10 +41,11 @@ class SaveAction(StrEnum):
     DRAFT = 'draft'
     SCHEDULE = 'schedule'
     PUBLISH = 'publish'
+    SUBMIT = 'submit'  # for review (services/posts/review.py), with the time wanted, if any
 
 
 STATUS_AFTER = {SaveAction.DRAFT: PostStatus.DRAFT, SaveAction.SCHEDULE: PostStatus.SCHEDULED,
-                SaveAction.PUBLISH: PostStatus.PUBLISHING}
+                SaveAction.PUBLISH: PostStatus.PUBLISHING, SaveAction.SUBMIT: PostStatus.IN_REVIEW}
 
 
 @dataclass
@@ -116,7 +117,9 @@ def problems_for(data: PostInput, assets: list[MediaAsset], action: SaveAction, 
         if channel.status != AccountStatus.CONNECTED:
             problems.append(Problem(N_('%(platform)s is not connected. Reconnect it on the Channels page first.'),
                                     {'platform': channel_book.full_title(channel)}, channel.platform, channel.id))
-    if action == SaveAction.SCHEDULE:
+    if action != SaveAction.SUBMIT:
+        problems.extend(approval.approval_problems(chosen))
+    if action == SaveAction.SCHEDULE or (action == SaveAction.SUBMIT and data.scheduled_at is not None):
         if data.scheduled_at is None:
             problems.append(Problem(N_('Choose a date and time to schedule the post.')))
         else:
@@ -136,8 +139,8 @@ def save_post(author_id: int, data: PostInput, action: SaveAction, *, post_id: i
     `actor` (the signed-in user, when there is one) may not do this.
     """
     if actor is not None:
-        permissions.require(actor, permissions.Action.PUBLISH if action == SaveAction.PUBLISH
-                            else permissions.Action.WRITE_POSTS, ip=ip)
+        approval.require_save(actor, post_id, publishes=action == SaveAction.PUBLISH,
+                            schedules=action == SaveAction.SCHEDULE, ip=ip)
     with state.transaction() as change:
         post = save_in(change, author_id, data, action, post_id=post_id, now=now,
                        actor_id=actor.id if actor else author_id, ip=ip)
@@ -171,7 +174,9 @@ def save_in(change: state.Change, author_id: int, data: PostInput, action: SaveA
                                              if p in {c.platform for c in chosen}},
               # published now is due now: the calendar shows it on the day it went out
               'scheduled_at': utcnow() if action == SaveAction.PUBLISH else data.scheduled_at,
-              'updated_at': utcnow(), 'queue_channel_id': queue_channel_id}
+              'updated_at': utcnow(), 'queue_channel_id': queue_channel_id,
+              # submitted again: a new round, so an approval of the one before is void
+              'review_round': (current.review_round if current is not None else 0) + (action == SaveAction.SUBMIT)}
     if post_id:
         post = _move_editable(change, post_id, status)
         for name, value in values.items():
@@ -198,8 +203,8 @@ def _audit_save(session: Session, post: Post, action: SaveAction, before: tuple[
 
     `before` is the post's (status, scheduled_at) before the save, None for a new post (a new draft is not audited).
     """
-    if action == SaveAction.PUBLISH:
-        what = audit.Action.POST_PUBLISHED
+    if action in (SaveAction.PUBLISH, SaveAction.SUBMIT):
+        what = audit.Action.POST_PUBLISHED if action == SaveAction.PUBLISH else audit.Action.POST_SUBMITTED
     elif action == SaveAction.SCHEDULE:
         was_scheduled = before is not None and before[0] == PostStatus.SCHEDULED
         what = audit.Action.POST_SCHEDULED if not was_scheduled else \
@@ -208,7 +213,8 @@ def _audit_save(session: Session, post: Post, action: SaveAction, before: tuple[
         return
     else:
         what = audit.Action.POST_UNSCHEDULED if before[0] == PostStatus.SCHEDULED else audit.Action.POST_EDITED
-    when = post.scheduled_at.isoformat() if action == SaveAction.SCHEDULE else ''
+    when = post.scheduled_at.isoformat() if action in (SaveAction.SCHEDULE, SaveAction.SUBMIT) and post.scheduled_at \
+        else ''
     audit.record(session, what, actor_id=actor_id, target=str(post.id), ip=ip, detail=when)
 
 
@@ -225,7 +231,7 @@ def get_post(post_id: int) -> PostDetails | None:
 
 def duplicate_post(post_id: int, actor: User) -> Post:
     """A new draft by `actor` with the text, media, platforms and options of post `post_id`."""
-    permissions.require(actor, permissions.Action.WRITE_POSTS)
+    permissions.require(actor, permissions.Action.DRAFT_POSTS)
     details = get_post(post_id)
     if details is None:
         raise UserError(N_('This post no longer exists.'))
@@ -236,8 +242,9 @@ def duplicate_post(post_id: int, actor: User) -> Post:
 
 
 def delete_post(post_id: int, actor: User, *, ip: str = '') -> list[int]:
-    """Delete an editable post with its deliveries (audited); returns its media ids (to delete when unused)."""
-    permissions.require(actor, permissions.Action.WRITE_POSTS, ip=ip)
+    """Delete an editable post with its deliveries (audited); returns its media ids (to delete when unused).
+    Raises Forbidden unless `actor` writes posts or wrote this one (a contributor)."""
+    approval.require_save(actor, post_id, ip=ip)
     with state.transaction() as change:
         session = change.session
         media_ids = list(session.exec(select(PostMedia.media_id).where(PostMedia.post_id == post_id)))
@@ -305,19 +312,6 @@ def attempts_of(post_id: int) -> dict[int, list[DeliveryAttempt]]:
     for attempt in rows:
         found.setdefault(attempt.delivery_id, []).append(attempt)
     return found
-
-
-def status_counts(days: int = 30) -> dict[str, int]:
-    """How many posts are in each status, among those created or scheduled in the last `days` days.
-
-    Every status is present (0 when none), so callers can show a full summary.
-    """
-    since = utcnow() - timedelta(days=days)
-    query = (select(Post.status, sa.func.count()).where(sa.or_(Post.created_at >= since, Post.scheduled_at >= since))
-             .group_by(Post.status))
-    with db.session() as session:
-        found = dict(session.exec(query).all())
-    return {status.value: found.get(status.value, 0) for status in PostStatus}
 
 
 def _move_editable(change: state.Change, post_id: int, status: str) -> Post:

@@ -106,6 +106,7 @@ def follow_on(change: state.Change, post_id: int) -> int | None:
     copy.text, copy.options, copy.scheduled_at = post.text, dict(post.options or {}), following[0]
     copy.recurrence, copy.recurrence_zone, copy.series_id = post.recurrence, post.recurrence_zone, \
         post.series_id or post.id
+    copy.review_round, copy.approved_round = post.review_round, post.approved_round  # an approval covers the series
     session.add(copy)
     for link in session.exec(select(PostMedia).where(PostMedia.post_id == post_id)):
         session.add(PostMedia(post_id=copy.id, media_id=link.media_id, position=link.position))

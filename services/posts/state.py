@@ -24,16 +24,20 @@ P, D = PostStatus, DeliveryStatus
 
 # Where each status may go. A use case may narrow the sources further (reschedule takes scheduled or missed posts).
 POST_MOVES: dict[str, frozenset[str]] = {
-    P.DRAFT: frozenset({P.DRAFT, P.SCHEDULED, P.PUBLISHING}),  # saved again, scheduled, published now
-    P.SCHEDULED: frozenset({P.DRAFT, P.SCHEDULED, P.PUBLISHING, P.MISSED, P.CANCELLED}),  # ..., fell due or missed
-    P.MISSED: frozenset({P.DRAFT, P.SCHEDULED, P.PUBLISHING, P.CANCELLED}),
-    P.CANCELLED: frozenset({P.DRAFT, P.SCHEDULED, P.PUBLISHING}),  # edited and saved again
+    P.DRAFT: frozenset({P.DRAFT, P.IN_REVIEW, P.SCHEDULED, P.PUBLISHING}),  # saved again, submitted, scheduled, now
+    # saved again or submitted again (a new round); approved (scheduled or now), changes requested, rejected
+    P.IN_REVIEW: frozenset({P.DRAFT, P.IN_REVIEW, P.SCHEDULED, P.PUBLISHING, P.REJECTED}),
+    P.REJECTED: frozenset({P.DRAFT, P.IN_REVIEW, P.SCHEDULED, P.PUBLISHING}),  # reworked
+    # ..., fell due or missed; edited after approval, or its channel came to need approval: back to review
+    P.SCHEDULED: frozenset({P.DRAFT, P.IN_REVIEW, P.SCHEDULED, P.PUBLISHING, P.MISSED, P.CANCELLED}),
+    P.MISSED: frozenset({P.DRAFT, P.IN_REVIEW, P.SCHEDULED, P.PUBLISHING, P.CANCELLED}),
+    P.CANCELLED: frozenset({P.DRAFT, P.IN_REVIEW, P.SCHEDULED, P.PUBLISHING}),  # edited and saved again
     P.PUBLISHING: frozenset({P.PUBLISHED, P.PARTLY_PUBLISHED, P.FAILED}),  # settled by its deliveries
     P.PARTLY_PUBLISHED: frozenset({P.PUBLISHING}),  # a failed delivery retried
     P.FAILED: frozenset({P.PUBLISHING}),
     P.PUBLISHED: frozenset(),
 }
-NEW_POST = frozenset({P.DRAFT, P.SCHEDULED, P.PUBLISHING})  # what a post may be when it is first saved
+NEW_POST = frozenset({P.DRAFT, P.IN_REVIEW, P.SCHEDULED, P.PUBLISHING})  # what a post may be when first saved
 EDITABLE = frozenset(source for source, targets in POST_MOVES.items() if P.DRAFT in targets)
 
 DELIVERY_MOVES: dict[str, frozenset[str]] = {
@@ -61,8 +65,8 @@ class Change:
         self.moves: list[tuple[str, int, str]] = []  # ('post' or 'delivery', id, the status it moved to)
 
     def new_post(self, author_id: int, status: str, **values: Any) -> Post:
-        """A new post in `status` (draft, scheduled or publishing) with its other columns `values`, added to the
-        session and flushed."""
+        """A new post in `status` (draft, in review, scheduled or publishing) with its other columns `values`, added
+        to the session and flushed."""
         if status not in NEW_POST:
             raise IllegalMove(f'a new post cannot be {status}')
         post = Post(author_id=author_id, status=status, **values)

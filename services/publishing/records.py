@@ -29,7 +29,7 @@ from services.media import library, variants
 from services.platforms import registry
 from services.platforms.base import MediaFile, PostContent
 from services.platforms.spec import PlatformSpec
-from services.posts import recurrence, state, versions
+from services.posts import approval, recurrence, state, versions
 from services.queue.paused import not_held_by_a_paused_queue
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,8 @@ class Prepared(NamedTuple):
 
 
 def take_due(post_ids: list[int], owner: str, lease: datetime) -> list[list[Prepared]]:
-    """For each post: a scheduled post that is due (and not held by a paused channel queue), or one queued for now,
+    """For each post: a scheduled post that is due (not held by a paused channel queue, approved where a channel
+    needs it), or one queued for now,
     moves to publishing; its pending deliveries no live process works on are reserved for `owner` until `lease`
     (renewed while it works on them) and read with their post, media and channels. Nothing for any other post.
     One transaction for all the posts: posts falling due together cost one, not one each."""
@@ -92,7 +93,7 @@ def take_due(post_ids: list[int], owner: str, lease: datetime) -> list[list[Prep
         posts = {post.id: post for post in session.exec(select(Post).where(Post.id.in_(post_ids)))}
         for post_id in change.move_posts(PostStatus.PUBLISHING, only_from=[PostStatus.SCHEDULED],
                                          where=[Post.id.in_(post_ids), Post.scheduled_at <= utcnow(),
-                                                not_held_by_a_paused_queue()]):
+                                                not_held_by_a_paused_queue(), approval.approval_holds()]):
             change.announce_post(post_id)
             recurrence.follow_on(change, post_id)  # a recurring post's next occurrence, made once, with the claim
         publishing = list(session.exec(select(Post.id).where(Post.id.in_(post_ids),

@@ -28,7 +28,8 @@ UPLOAD_TOO_LARGE = N_('The upload is larger than %(limit)s MB. Upload a smaller 
 LOGIN_PATH = '/login'
 SETTINGS_PATH = '/settings'
 PAGE_PERMISSIONS = {
-    '/compose': permissions.Action.WRITE_POSTS,
+    '/compose': permissions.Action.DRAFT_POSTS,
+    '/review': permissions.Action.REVIEW_POSTS,
     '/channel-groups': permissions.Action.WRITE_POSTS,
     '/channels': permissions.Action.MANAGE_ACCOUNTS,
     '/users': permissions.Action.MANAGE_USERS,

@@ -136,6 +136,8 @@ class PostOut(BaseModel):
     queue_channel_id: int | None = Field(default=None, description='The channel whose posting queue holds it')
     recurrence: str | None = Field(default=None, description='RFC 5545 DTSTART (wall-clock) and RRULE')
     series_id: int | None = Field(default=None, description='The first post of its recurring series')
+    review_round: int = Field(default=0, description='Which submission of the post is in review: approve, request '
+                              'changes or reject name it, so that a decision on an edited post is refused')
     also_queued: list[PostOut] = Field(default_factory=list, description='After "action": "queue" to several '
                                        'channels: the posts of the other channels (one post per channel)')
 
@@ -150,8 +152,9 @@ class PostIn(BaseModel):
     platforms: list[PlatformName] = Field(default_factory=list, description='Each platform named must have exactly '
                                           'one connected channel; name channels instead where there are several')
     options: dict[PlatformName, dict[str, str | int | bool]] = Field(default_factory=dict)
-    action: Literal['draft', 'schedule', 'publish', 'queue'] = Field(
-        default='draft', description='queue: one post per channel, each at its channel\'s next free posting time')
+    action: Literal['draft', 'schedule', 'publish', 'queue', 'submit'] = Field(
+        default='draft', description='queue: one post per channel, each at its channel\'s next free posting time; '
+        'submit: for review, with scheduled_at as the time wanted')
     scheduled_at: Annotated[datetime | None, BeforeValidator(_iso_text_only)] = Field(
         default=None, description='ISO 8601 with a time zone offset')
     recurrence: RecurrenceIn | None = Field(default=None, description='Left out: as it was (a new post does not '
@@ -258,7 +261,7 @@ def cancel_post(request: Request, post_id: PostId, user: Annotated[User, Depends
 @router.post('/media', response_model=MediaOut, status_code=201, responses=errors(400, 401, 403, 413, 422))
 async def upload_media(request: Request, user: Annotated[User, Depends(api_user)],
                        file: Annotated[UploadFile, File()]) -> MediaOut:
-    _require(request, user, permissions.Action.WRITE_POSTS)
+    _require(request, user, permissions.Action.DRAFT_POSTS)
 
     async def chunks():
         while chunk := await file.read(UPLOAD_CHUNK):
@@ -280,8 +283,8 @@ def media_out(asset: MediaAsset) -> MediaOut:
 
 def _save(request: Request, user: User, body: PostIn, post_id: int | None) -> PostOut:
     action = SaveAction.SCHEDULE if body.action == 'queue' else SaveAction(body.action)
-    _require(request, user, permissions.Action.PUBLISH if action == SaveAction.PUBLISH
-             else permissions.Action.WRITE_POSTS)
+    _require(request, user, {SaveAction.PUBLISH: permissions.Action.PUBLISH, SaveAction.SCHEDULE:
+                             permissions.Action.WRITE_POSTS}.get(action, permissions.Action.DRAFT_POSTS))
     if post_id is not None and editing.get_post(post_id) is None:
         raise ApiError(404, 'not_found', i18n.translate(language(request), POST_GONE))
     if body.scheduled_at is not None and body.scheduled_at.tzinfo is None:
@@ -314,6 +317,8 @@ def _save(request: Request, user: User, body: PostIn, post_id: int | None) -> Po
             return first
         saved = actions.save(user.id, data, action, post_id=post_id, actor=user,
                              ip=request.client.host if request.client else '')
+    except permissions.Forbidden as refused:  # another's post
+        raise refusal(request, 403, 'forbidden', refused) from None
     except PostRefused as refused:
         reasons = [i18n.translate(language(request), p.message, **p.params) for p in refused.problems]
         raise ApiError(422, 'post_refused', ' '.join(reasons)) from None
@@ -329,7 +334,7 @@ def _post_out(post: Post, deliveries: list[Delivery]) -> PostOut:
              for channel_id, channel in channel_book.channels_by_id([d.channel_id for d in deliveries]).items()}
     return PostOut(id=post.id, text=post.text, status=post.status, scheduled_at=post.scheduled_at,
                    created_at=post.created_at, queue_channel_id=post.queue_channel_id, recurrence=post.recurrence,
-                   series_id=post.series_id,
+                   series_id=post.series_id, review_round=post.review_round,
                    deliveries=[DeliveryOut(id=d.id, platform=d.platform, channel_id=d.channel_id,
                                            channel_name=names.get(d.channel_id, ''), status=d.status,
                                            attempt_count=d.attempt_count, remote_url=d.remote_url,
@@ -337,7 +342,7 @@ def _post_out(post: Post, deliveries: list[Delivery]) -> PostOut:
 
 
 def install() -> None:
-    from services.web import api_media, api_queue  # noqa: F401  (their routes join this router)
+    from services.web import api_media, api_queue, api_review  # noqa: F401  (their routes join this router)
 
     api_errors.install(router)
     app.include_router(router)

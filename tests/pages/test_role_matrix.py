@@ -15,16 +15,18 @@ from services.connections import accounts, channels
 from services.core import db
 from services.core.models import DeliveryStatus, PostStatus, Role, utcnow
 from services.media import catalogue
-from services.posts import actions, editing
+from services.posts import actions, comments, editing, review
 from services.posts.editing import PostInput, SaveAction
 from services.team import permissions, users
 from tests import harness
 from tests.conftest import sign_in
 from tests.harness.builders import channels_of
 
-ALL, WRITERS, ADMINS = {Role.ADMIN, Role.EDITOR, Role.VIEWER}, {Role.ADMIN, Role.EDITOR}, {Role.ADMIN}
-PAGES = {'/': ALL, '/calendar': ALL, '/history': ALL, '/settings': ALL,
-         '/compose': WRITERS, '/channels': ADMINS, '/users': ADMINS, '/audit': ADMINS, '/media': ALL}
+ALL = {Role.ADMIN, Role.EDITOR, Role.CONTRIBUTOR, Role.VIEWER}
+DRAFTERS, WRITERS, ADMINS = {Role.ADMIN, Role.EDITOR, Role.CONTRIBUTOR}, {Role.ADMIN, Role.EDITOR}, {Role.ADMIN}
+ROLES = [Role.ADMIN, Role.EDITOR, Role.CONTRIBUTOR, Role.VIEWER]
+PAGES = {'/': ALL, '/calendar': ALL, '/history': ALL, '/settings': ALL, '/compose': DRAFTERS, '/review': WRITERS,
+         '/channels': ADMINS, '/users': ADMINS, '/audit': ADMINS, '/media': ALL}
 
 
 async def member(admin, role: Role) -> tuple:
@@ -37,18 +39,35 @@ def draft(author_id: int, status: PostStatus = PostStatus.DRAFT) -> int:
     return harness.with_status(harness.draft('A post', author_id=author_id, platforms=()), status)
 
 
+def submitted_by_another(who) -> int:
+    """A post in review, written by someone other than `who`."""
+    author = users.find_user('writer-two') or harness.teammate('writer-two', Role.CONTRIBUTOR)
+    return draft(author.id, PostStatus.IN_REVIEW)
+
+
 def failed_delivery(author_id: int) -> int:
     post_id = harness.in_state('A post', PostStatus.FAILED, DeliveryStatus.FAILED, author_id=author_id)
     return harness.deliveries_of(post_id)[0].id
 
 
 SERVICE_ACTIONS = {  # name: (the roles allowed, what doing it takes)
-    'write a draft': (WRITERS, lambda who: editing.save_post(who.id, PostInput(text='x'), SaveAction.DRAFT, actor=who)),
+    'write a draft': (DRAFTERS, lambda who: editing.save_post(who.id, PostInput(text='x'), SaveAction.DRAFT,
+                                                              actor=who)),
+    'submit for review': (DRAFTERS, lambda who: editing.save_post(who.id, PostInput(
+        text='x', channels=channels_of(['telegram'])), SaveAction.SUBMIT, actor=who)),
+    'approve': (WRITERS, lambda who: review.approve(submitted_by_another(who), who, review_round=0,
+                                                    publish_now=True)),
+    'request changes': (WRITERS, lambda who: review.request_changes(submitted_by_another(who), who, 'Why',
+                                                                    review_round=0)),
+    'comment': (DRAFTERS, lambda who: comments.add_comment(draft(who.id), who, 'A thought')),
+    'edit another\'s post': (WRITERS, lambda who: editing.save_post(who.id, PostInput(text='y'), SaveAction.DRAFT,
+                                                                    post_id=draft(1), actor=who)),
     'publish now': (WRITERS, lambda who: editing.save_post(who.id, PostInput(text='x',
                                                                              channels=channels_of(['telegram'])),
                                                          SaveAction.PUBLISH, actor=who)),
-    'duplicate': (WRITERS, lambda who: editing.duplicate_post(draft(who.id), who)),
-    'delete': (WRITERS, lambda who: editing.delete_post(draft(who.id), who)),
+    'duplicate': (DRAFTERS, lambda who: editing.duplicate_post(draft(who.id), who)),
+    'delete one\'s own draft': (DRAFTERS, lambda who: editing.delete_post(draft(who.id), who)),
+    'delete another\'s post': (WRITERS, lambda who: editing.delete_post(draft(1), who)),
     'reschedule': (WRITERS, lambda who: actions.reschedule(draft(who.id, PostStatus.SCHEDULED),
                                                               utcnow() + timedelta(days=1), actor=who)),
     'cancel': (WRITERS, lambda who: actions.cancel(draft(who.id, PostStatus.SCHEDULED), actor=who)),
@@ -67,7 +86,7 @@ SERVICE_ACTIONS = {  # name: (the roles allowed, what doing it takes)
 }
 
 
-@pytest.mark.parametrize('role', [Role.ADMIN, Role.EDITOR, Role.VIEWER])
+@pytest.mark.parametrize('role', ROLES)
 async def test_services_allow_each_action_only_to_its_roles(user: User, admin, role):
     who, _password = await member(admin, role)
     for action, (allowed, act) in SERVICE_ACTIONS.items():
@@ -91,7 +110,7 @@ async def test_services_allow_each_action_only_to_its_roles(user: User, admin, r
                 'user.created', 'user.role_changed'} <= set(audit_actions_of(who.id))
 
 
-@pytest.mark.parametrize('role', [Role.ADMIN, Role.EDITOR, Role.VIEWER])
+@pytest.mark.parametrize('role', ROLES)
 async def test_pages_open_only_for_the_roles_they_serve(user: User, admin, role):
     who, password = await member(admin, role)
     assert (await sign_in(user, who.username, password)).status_code == 303
@@ -105,21 +124,32 @@ async def test_pages_open_only_for_the_roles_they_serve(user: User, admin, role)
     assert audit_actions_of(who.id).count('forbidden') == len(refused)
 
 
-@pytest.mark.parametrize('role', [Role.ADMIN, Role.EDITOR, Role.VIEWER])
+@pytest.mark.parametrize('role', ROLES)
 async def test_the_api_allows_each_action_only_to_its_roles(user: User, admin, role):
     who, password = await member(admin, role)
     async with httpx.AsyncClient(transport=user.http_client._transport, base_url='http://test') as api:
         token = (await api.post('/api/v1/token', json={'username': who.username, 'password': password})).json()
         headers = {'Authorization': f'Bearer {token["access_token"]}'}
         scheduled = draft(admin.id, PostStatus.SCHEDULED)
+        in_review = submitted_by_another(who)
         calls = {  # what: (the roles allowed, the request)
             'list posts': (ALL, api.get('/api/v1/posts', headers=headers)),
             'read a post': (ALL, api.get(f'/api/v1/posts/{scheduled}', headers=headers)),
-            'write a draft': (WRITERS, api.post('/api/v1/posts', headers=headers, json={'text': 'x'})),
+            'write a draft': (DRAFTERS, api.post('/api/v1/posts', headers=headers, json={'text': 'x'})),
+            'submit for review': (DRAFTERS, api.post('/api/v1/posts', headers=headers,
+                                                     json={'text': 'x', 'platforms': ['telegram'],
+                                                           'action': 'submit'})),
+            'approve': (WRITERS, api.post(f'/api/v1/posts/{in_review}/approve', headers=headers,
+                                          json={'review_round': 0, 'publish_now': True})),
+            'reject': (WRITERS, api.post(f'/api/v1/posts/{in_review}/reject', headers=headers,
+                                         json={'review_round': 0})),
+            'comment': (DRAFTERS, api.post(f'/api/v1/posts/{scheduled}/comments', headers=headers,
+                                           json={'text': 'A thought'})),
+            'read the comments': (ALL, api.get(f'/api/v1/posts/{scheduled}/comments', headers=headers)),
             'publish now': (WRITERS, api.post('/api/v1/posts', headers=headers,
                                               json={'text': 'x', 'platforms': ['telegram'], 'action': 'publish'})),
             'cancel': (WRITERS, api.post(f'/api/v1/posts/{scheduled}/cancel', headers=headers)),
-            'upload media': (WRITERS, api.post('/api/v1/media', headers=headers,
+            'upload media': (DRAFTERS, api.post('/api/v1/media', headers=headers,
                                                files={'file': ('a.txt', b'not a picture', 'text/plain')})),
         }
         for what, (allowed, request) in calls.items():

@@ -36,7 +36,7 @@ async def test_admin_adds_a_viewer_who_must_choose_a_password_and_cannot_compose
     await user.open('/compose')
     await user.should_see('Your role does not allow this. Ask an administrator.', kind=ui.notification)
     await user.should_see(marker='welcome')
-    assert 'forbidden' in [a for a in audit_actions('write_posts')]
+    assert 'forbidden' in [a for a in audit_actions('draft_posts')]
 
 
 async def test_the_last_active_admin_can_be_neither_demoted_nor_deactivated(user: User, admin):
