@@ -30,14 +30,21 @@ def save_buttons(status: str | None, *, editable: bool, on_save: Callable[[SaveA
                     .props('unelevated color=secondary').mark('schedule')
                 ui.button(_('Save draft'), icon='save', on_click=guarded(lambda: on_save(SaveAction.DRAFT))) \
                     .props('outline').mark('save-draft')
-        if status is not None:
-            ui.space()
-            if editable:
-                ui.button(_('Delete'), icon='delete', on_click=guarded(on_delete)) \
-                    .props('flat color=negative').mark('delete-post')
-            else:
-                ui.button(_('Duplicate'), icon='content_copy', on_click=guarded(on_duplicate)) \
-                    .props('outline').mark('duplicate-post')
+        saved_post_buttons(status, editable=editable, on_delete=on_delete, on_duplicate=on_duplicate)
+
+
+def saved_post_buttons(status: str | None, *, editable: bool, on_delete: Callable[[], object],
+                       on_duplicate: Callable[[], object]) -> None:
+    """At the row's end, for a saved post: Delete while it may be edited, else Duplicate."""
+    if status is None:
+        return
+    ui.space()
+    if editable:
+        ui.button(_('Delete'), icon='delete', on_click=guarded(on_delete)).props('flat color=negative') \
+            .mark('delete-post')
+    else:
+        ui.button(_('Duplicate'), icon='content_copy', on_click=guarded(on_duplicate)).props('outline') \
+            .mark('duplicate-post')
 
 
 def problem_list(messages: list[str], *, ready: str | None = None, marker: str = 'problems') -> None:

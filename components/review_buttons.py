@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from nicegui import ui
 
-from components.compose_buttons import save_buttons
+from components.compose_buttons import save_buttons, saved_post_buttons
 from components.compose_state import ComposeState
 from components.session import guarded
 from components.translate import _
@@ -42,11 +42,4 @@ def compose_buttons(user: User, chosen: list[Channel], state: ComposeState, *, o
                     .mark('submit-review')
                 ui.button(_('Save draft'), icon='save', on_click=guarded(lambda: on_save(SaveAction.DRAFT))) \
                     .props('outline').mark('save-draft')
-            if status is not None:
-                ui.space()
-                if editable:
-                    ui.button(_('Delete'), icon='delete', on_click=guarded(on_delete)) \
-                        .props('flat color=negative').mark('delete-post')
-                else:
-                    ui.button(_('Duplicate'), icon='content_copy', on_click=guarded(on_duplicate)) \
-                        .props('outline').mark('duplicate-post')
+            saved_post_buttons(status, editable=editable, on_delete=on_delete, on_duplicate=on_duplicate)
