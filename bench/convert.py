@@ -158,16 +158,22 @@ def p99(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
+async def composer_page(playwright, base: str, post_id: int):
+    """Headless Chromium signed in as the bench's user, on the composer with draft `post_id`; (browser, page)."""
+    browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    page = await (await browser.new_context(viewport={'width': 1280, 'height': 900})).new_page()
+    await page.goto(f'{base}/login?next=/compose?post={post_id}')
+    await page.get_by_label('Username').fill(USERNAME)
+    await page.get_by_label('Password', exact=True).fill(PASSWORD)
+    await page.get_by_label('Password', exact=True).press('Enter')
+    return browser, page
+
+
 async def convert_in_page(base: str, post_id: int, app_pid: int, seconds: int) -> dict[str, float]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = await (await browser.new_context(viewport={'width': 1280, 'height': 900})).new_page()
-        await page.goto(f'{base}/login?next=/compose?post={post_id}')
-        await page.get_by_label('Username').fill(USERNAME)
-        await page.get_by_label('Password', exact=True).fill(PASSWORD)
-        await page.get_by_label('Password', exact=True).press('Enter')
+        browser, page = await composer_page(playwright, base, post_id)
         button = page.get_by_role('button', name='Convert for Instagram')
         await button.wait_for(timeout=60_000)
         await asyncio.sleep(SETTLE_S)

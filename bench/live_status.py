@@ -38,7 +38,6 @@ import contextlib
 import json
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -57,6 +56,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.convert import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from bench.fake_process import TIMED_TELEGRAM, FakeProcess  # noqa: E402
 from services.connections import accounts  # noqa: E402
 from services.core import db  # noqa: E402
@@ -68,9 +68,6 @@ from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN  # noqa: E402
 from tests.harness import boot, first_admin  # noqa: E402
 from tests.harness.builders import channels_of  # noqa: E402
 
-CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
-CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-                 '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
 USERNAME, PASSWORD = 'bench', 'a long password!'
 POSTS, RATE, ON_SCREEN = 200, 20.0, 25  # 200 changes at 20/s = 10 s; /history shows the 25 newest
 SETTLE_SECONDS = 3.0

@@ -35,7 +35,7 @@ import av
 from PIL import Image
 from sqlmodel import select
 
-from bench.convert import CHROMIUM, CHROMIUM_ARGS, PASSWORD, USERNAME, Sampler, proc_status_kb
+from bench.convert import PASSWORD, USERNAME, Sampler, composer_page, proc_status_kb
 from services.core import db
 from services.core.models import MediaAsset
 from tests.app_process import app_env, start_app, stop_app
@@ -75,12 +75,7 @@ async def upload_in_page(base: str, post_id: int, clip: Path, app_pid: int) -> d
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = await (await browser.new_context(viewport={'width': 1280, 'height': 900})).new_page()
-        await page.goto(f'{base}/login?next=/compose?post={post_id}')
-        await page.get_by_label('Username').fill(USERNAME)
-        await page.get_by_label('Password', exact=True).fill(PASSWORD)
-        await page.get_by_label('Password', exact=True).press('Enter')
+        browser, page = await composer_page(playwright, base, post_id)
         await page.locator('.drop-zone input[type=file]').wait_for(state='attached', timeout=60_000)
         await asyncio.sleep(SETTLE_S)
         idle_kb = proc_status_kb(app_pid, 'VmRSS')
