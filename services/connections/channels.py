@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from services.core import db
 from services.core.config import get_settings
@@ -128,14 +128,13 @@ def _merged(channel: Channel | None, account: PlatformAccount | None) -> dict[st
             **{name: str(value) for name, value in (channel.address or {}).items()}}
 
 
-def sending_accounts(channel_ids: list[int]) -> list[Account | None]:
-    """`credentials_for` each channel, read together in one session, if it is connected; None for one that is not (it
-    was disconnected meanwhile) or whose account is gone. The engine asks this just before the sends."""
-    with db.session() as session:
-        by_id = {channel.id: channel for channel in session.exec(select(Channel).where(Channel.id.in_(channel_ids)))}
-        account_ids = {channel.account_id for channel in by_id.values() if channel.account_id is not None}
-        shared = {account.id: account for account in session.exec(
-            select(PlatformAccount).where(PlatformAccount.id.in_(account_ids)))} if account_ids else {}
+def sending_accounts(session: Session, channel_ids: list[int]) -> list[Account | None]:
+    """`credentials_for` each channel, read together in `session` (the engine's claim, just before the sends), if it
+    is connected; None for one that is not (it was disconnected meanwhile) or whose account is gone."""
+    by_id = {channel.id: channel for channel in session.exec(select(Channel).where(Channel.id.in_(channel_ids)))}
+    account_ids = {channel.account_id for channel in by_id.values() if channel.account_id is not None}
+    shared = {account.id: account for account in session.exec(
+        select(PlatformAccount).where(PlatformAccount.id.in_(account_ids)))} if account_ids else {}
     found: list[Account | None] = []
     for channel_id in channel_ids:
         channel = by_id.get(channel_id)

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from services.connections import accounts, channels
+from services.connections import accounts
 from services.core import db
 from services.core.config import Settings
 from services.core.models import (
@@ -54,8 +54,8 @@ class Engine:
         self._endings: Batches[records.Ending, None] = Batches(records.finish)
         self._due: Batches[int, list[records.Prepared]] = Batches(
             lambda ids: records.take_due(ids, self.instance, self._lease()))
-        self._claims: Batches[int, bool] = Batches(lambda ids: records.claim(ids, self.instance, self._lease()))
-        self._accounts: Batches[int, Account | None] = Batches(channels.sending_accounts)
+        self._claims: Batches[tuple[int, int], records.Claimed | None] = Batches(
+            lambda items: records.claim(items, self.instance, self._lease()))
         self._tasks: set[asyncio.Task] = set()
         self._draining = asyncio.Event()
         try:
@@ -117,14 +117,14 @@ class Engine:
         held = False  # still claimed from the attempt before, whose request may have reached the platform
         for attempt in range(1, self.settings.publish_max_attempts + 1):
             started = utcnow()
-            claim = functools.partial(self._claim, delivery_id) if not held else _still_held
+            claim = functools.partial(self._claim, delivery_id, channel_id) if not held else _still_held
             try:
                 async with self._turns.take(spec, channel_id, account_id, gap, claim) as claimed:
-                    if not claimed:
+                    if claimed is None:
                         await asyncio.to_thread(records.release, self.instance, delivery_id)
                         return
                     # its store keeps a renewed token or a moved chat the moment it changes
-                    account = account or await self._accounts.add(channel_id)
+                    account = account or claimed.account
                     if account is None:
                         await end(DeliveryStatus.FAILED, Outcome.FAILED, records.NO_ACCOUNT_REASON, started)
                         return
@@ -162,13 +162,13 @@ class Engine:
                            remote_id=result.remote_id or None, remote_url=result.remote_url)
                 return
 
-    async def _claim(self, delivery_id: int) -> bool:
+    async def _claim(self, delivery_id: int, channel_id: int) -> records.Claimed | None:
         """Take the delivery this process reserved (pending → publishing) under its lease, with the other claims
-        made meanwhile; False when another process has it (its reservation ran out meanwhile) or this one is
+        made meanwhile; None when another process has it (its reservation ran out meanwhile) or this one is
         draining."""
         if self._draining.is_set():
-            return False
-        return await self._claims.add(delivery_id)
+            return None
+        return await self._claims.add((delivery_id, channel_id))
 
     def _lease(self) -> datetime:
         return utcnow() + timedelta(seconds=self.settings.delivery_lease_seconds)
@@ -229,8 +229,8 @@ class Engine:
         base = self.settings.retry_base_seconds * 2 ** (attempt - 1)
         return min(base * (0.5 + random.random()), MAX_BACKOFF_SECONDS)
 
-async def _still_held() -> bool:
-    return True  # the attempt before may have reached the platform: it kept its claim
+async def _still_held() -> records.Claimed:
+    return records.Claimed(None)  # the attempt before may have reached the platform: it kept its claim (and account)
 
 
 def _may_have_arrived(error: Retryable, spec: PlatformSpec) -> bool:

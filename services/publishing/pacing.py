@@ -8,9 +8,12 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from services.core.config import Settings
 from services.platforms.spec import PlatformSpec
+
+Claim = TypeVar('Claim')
 
 
 @dataclass
@@ -49,10 +52,10 @@ class Turns:
 
     @contextlib.asynccontextmanager
     async def take(self, spec: PlatformSpec, channel_id: int, account_id: int, channel_gap: float,
-                   claim: Callable[[], Awaitable[bool]]) -> AsyncIterator[bool]:
+                   claim: Callable[[], Awaitable[Claim | None]]) -> AsyncIterator[Claim | None]:
         """Wait for the channel's pacing gap (sends to one channel at least `channel_gap` s apart) and for
         its credential's window (at most `credential_limit` sends with one bot into all its chats), then for a
-        sending slot, then `claim`; yields the claim's answer, holding the slot until the block ends.
+        sending slot, then `claim`; yields the claim's answer (None: lost), holding the slot until the block ends.
 
         A paced channel's gap counts from the end of its previous request, when that request has surely reached
         the platform: counted from the start, a request delayed on its way would arrive too close to the next.
@@ -78,16 +81,16 @@ class Turns:
                 except BaseException:
                     self._slots.release()
                     raise
-                if claimed:
+                if claimed is not None:
                     credential.used()
-            if not claimed:
+            if claimed is None:
                 channel.lock.release()
                 paced = False
             try:
                 yield claimed
             finally:
                 self._slots.release()
-                if claimed:
+                if claimed is not None:
                     channel.last = time.monotonic()
         finally:
             if paced:

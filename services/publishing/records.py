@@ -12,6 +12,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlmodel import select
 
+from services.connections import channels
 from services.core import db
 from services.core.i18n import N_
 from services.core.models import (
@@ -27,7 +28,7 @@ from services.core.models import (
 )
 from services.media import library, variants
 from services.platforms import registry
-from services.platforms.base import MediaFile, PostContent
+from services.platforms.base import Account, MediaFile, PostContent
 from services.platforms.spec import PlatformSpec
 from services.posts import approval, recurrence, state, versions
 from services.queue.paused import not_held_by_a_paused_queue
@@ -122,9 +123,17 @@ def take_due(post_ids: list[int], owner: str, lease: datetime) -> list[list[Prep
     return [prepared.pop(post_id, []) for post_id in post_ids]  # a post asked for twice: the first gets it
 
 
-def claim(delivery_ids: list[int], owner: str, lease: datetime) -> list[bool]:
-    """Take the deliveries `owner` reserved (pending → publishing) under its lease, in one transaction; for each,
-    False when another process has it (its reservation ran out meanwhile)."""
+class Claimed(NamedTuple):
+    """A delivery this process now sends, with its channel's credentials read in the same transaction (None when the
+    channel is not connected any more)."""
+    account: Account | None
+
+
+def claim(items: list[tuple[int, int]], owner: str, lease: datetime) -> list[Claimed | None]:
+    """Take the deliveries `owner` reserved (pending → publishing) under its lease, each given as (delivery id,
+    channel id), and read their credentials, in one transaction; None for one another process has (its reservation
+    ran out meanwhile)."""
+    delivery_ids = [delivery_id for delivery_id, _channel_id in items]
     with state.transaction() as change:
         claimed = {delivery_id for delivery_id, _post_id in change.move_deliveries(
             DeliveryStatus.PUBLISHING, only_from=[DeliveryStatus.PENDING],
@@ -132,9 +141,11 @@ def claim(delivery_ids: list[int], owner: str, lease: datetime) -> list[bool]:
             attempt_count=Delivery.attempt_count + 1, last_error=None, lease_until=lease)}
         for delivery_id in claimed:
             change.announce_delivery(delivery_id)
-    answers = []
-    for delivery_id in delivery_ids:  # one delivery asked for twice (two tasks of this process): the first has it
-        answers.append(delivery_id in claimed)
+        sending = sorted({channel_id for delivery_id, channel_id in items if delivery_id in claimed})
+        account_of = dict(zip(sending, channels.sending_accounts(change.session, sending), strict=True))
+    answers: list[Claimed | None] = []
+    for delivery_id, channel_id in items:  # one delivery asked for twice (two tasks of this process): the first has it
+        answers.append(Claimed(account_of[channel_id]) if delivery_id in claimed else None)
         claimed.discard(delivery_id)
     return answers
 
