@@ -20,9 +20,17 @@ def after_moves(session: Session, moves: Iterable[tuple[str, int, str]]) -> None
     """Tell and call about the status moves of one transaction: (table 'post' or 'delivery', id, new status)."""
     moves = list(moves)
     inbox.tell_of_moves(session, moves)
-    told = [row_id for table, row_id, status in moves if table == 'post' and status in POST_EVENTS]
+    told = [row_id for table, row_id, status in moves if table == 'post' and status in POST_EVENTS
+            and (status == PostStatus.SCHEDULED or webhooks.wanted(session, POST_EVENTS[status]))]
     posts = {row[0]: row for row in session.exec(select(Post.id, Post.status, Post.scheduled_at, Post.text)
                                                  .where(Post.id.in_(told)))} if told else {}
+    called = [row_id for table, row_id, status in moves if table == 'delivery' and status in DELIVERY_EVENTS
+              and webhooks.wanted(session, DELIVERY_EVENTS[status])]
+    deliveries = {row[0]: row for row in session.exec(
+        select(Delivery.id, Delivery.post_id, Delivery.channel_id, Delivery.platform, Delivery.last_error,
+               Delivery.remote_url, Channel.id, Channel.name, Channel.remote_name)
+        .join(Channel, Channel.id == Delivery.channel_id, isouter=True)
+        .where(Delivery.id.in_(called)))} if called else {}
     for table, row_id, status in moves:
         if table == 'post' and status in POST_EVENTS:
             post = posts.get(row_id)
@@ -32,13 +40,12 @@ def after_moves(session: Session, moves: Iterable[tuple[str, int, str]]) -> None
                 webhooks.queue(session, POST_EVENTS[status], {
                     'post_id': post[0], 'status': post[1], 'text': post[3],
                     'scheduled_at': post[2].isoformat() if post[2] else None})
-        elif table == 'delivery' and status in DELIVERY_EVENTS:
-            row = session.exec(select(Delivery.id, Delivery.post_id, Delivery.channel_id, Delivery.platform,
-                                      Delivery.last_error, Delivery.remote_url).where(Delivery.id == row_id)).first()
-            if row is not None:
-                webhooks.queue(session, DELIVERY_EVENTS[status], {
-                    'delivery_id': row[0], 'post_id': row[1], **_channel(session, row[2]), 'platform': row[3],
-                    'status': status, 'error': row[4], 'remote_url': row[5]})
+        elif table == 'delivery' and row_id in deliveries:
+            _id, post_id, channel_id, platform, error, remote_url, found, name, remote_name = deliveries[row_id]
+            webhooks.queue(session, DELIVERY_EVENTS[status], {
+                'delivery_id': row_id, 'post_id': post_id, 'channel_id': channel_id,
+                'channel_name': (name or remote_name) if found else None,
+                'platform': platform, 'status': status, 'error': error, 'remote_url': remote_url})
 
 
 def channel_needs_reconnect(session: Session, channel_id: int) -> None:

@@ -149,12 +149,21 @@ def send_again(actor: User, call_id: int, *, ip: str = '') -> int:
 def queue(session: Session, event: str, data: dict) -> int:
     """In `session`'s transaction, one outbox call per webhook that wants `event`; returns how many."""
     body = {'id': uuid.uuid4().hex, 'event': event, 'created_at': utcnow().isoformat(), 'data': data}
-    if 'webhooks' not in session.info:  # read once per transaction: one may queue a call for each of many posts
-        session.info['webhooks'] = list(session.exec(select(Webhook)))
-    hooks = [hook for hook in session.info['webhooks'] if event in (hook.events or [])]
+    hooks = _wanting(session, event)
     for hook in hooks:
         session.add(OutboxMessage(kind=KIND, webhook_id=hook.id, payload=body))
     return len(hooks)
+
+
+def wanted(session: Session, event: str) -> bool:
+    """Whether a webhook wants `event` (read once per transaction), so that its payload is read only then."""
+    return bool(_wanting(session, event))
+
+
+def _wanting(session: Session, event: str) -> list[Webhook]:
+    if 'webhooks' not in session.info:  # read once per transaction: one may queue a call for each of many posts
+        session.info['webhooks'] = list(session.exec(select(Webhook)))
+    return [hook for hook in session.info['webhooks'] if event in (hook.events or [])]
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:

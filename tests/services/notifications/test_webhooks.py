@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from services.connections import channels
 from services.core.models import Role
 from services.notifications import outbox, webhooks
 from services.publishing import engine
@@ -51,6 +52,9 @@ async def test_a_failed_delivery_reaches_the_webhook_signed(setup, receiver):
     [body] = receiver.verified
     assert body['event'] == 'delivery.failed'
     assert body['data']['post_id'] == post_id and body['data']['error'] == 'Bad Request: chat not found'
+    [channel] = channels.list_channels(platform='telegram')
+    assert body['data']['channel_id'] == channel.id
+    assert body['data']['channel_name'] == (channel.name or channel.remote_name) != ''
     [call] = receiver.calls
     assert call['headers']['x-webhook-event'] == 'delivery.failed' and call['path'] == '/hook'
     stale = int(time.time()) - 600
