@@ -15,10 +15,12 @@ Result = TypeVar('Result')
 
 class Batches(Generic[Item, Result]):
     """`await batches.add(item)` returns `write(items)[i]` for its item; `write` runs in a worker thread and must
-    return one result per item, in order."""
+    return one result per item, in order. With `gather_s`, a first item waits that long for others to join it:
+    items that arrive one by one (posts falling due a few milliseconds apart) then share a batch too."""
 
-    def __init__(self, write: Callable[[list[Item]], list[Result]]) -> None:
+    def __init__(self, write: Callable[[list[Item]], list[Result]], *, gather_s: float = 0.0) -> None:
         self._write = write
+        self._gather_s = gather_s
         self._waiting: list[tuple[Item, asyncio.Future]] = []
         self._writer: asyncio.Task | None = None
 
@@ -32,6 +34,8 @@ class Batches(Generic[Item, Result]):
 
     async def _write_waiting(self) -> None:
         try:
+            if self._gather_s:
+                await asyncio.sleep(self._gather_s)
             while self._waiting:
                 batch, self._waiting = self._waiting, []
                 try:

@@ -91,7 +91,6 @@ def take_due(post_ids: list[int], owner: str, lease: datetime) -> list[list[Prep
     One transaction for all the posts: posts falling due together cost one, not one each."""
     with state.transaction() as change:
         session = change.session
-        posts = {post.id: post for post in session.exec(select(Post).where(Post.id.in_(post_ids)))}
         for post_id in change.move_posts(PostStatus.PUBLISHING, only_from=[PostStatus.SCHEDULED],
                                          where=[Post.id.in_(post_ids), Post.scheduled_at <= utcnow(),
                                                 not_held_by_a_paused_queue(), approval.approval_holds()]):
@@ -105,6 +104,9 @@ def take_due(post_ids: list[int], owner: str, lease: datetime) -> list[list[Prep
         if not reserved:
             return [[] for _post_id in post_ids]
         deliveries = session.exec(select(Delivery).where(Delivery.id.in_(reserved)).order_by(Delivery.id)).all()
+        # read once something is reserved: a process that lost the post to another (both fired it) stops earlier
+        posts = {post.id: post for post in session.exec(
+            select(Post).where(Post.id.in_({delivery.post_id for delivery in deliveries})))}
         by_id = {channel.id: channel for channel in session.exec(
             select(Channel).where(Channel.id.in_({delivery.channel_id for delivery in deliveries})))}
         assets: dict[int, list[MediaAsset]] = {}
