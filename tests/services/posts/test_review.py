@@ -13,7 +13,7 @@ from services.connections import accounts
 from services.core import db
 from services.core.config import configure, load_settings
 from services.core.errors import UserError
-from services.core.models import AuditEvent, Notification, Post, PostStatus, Role, utcnow
+from services.core.models import AuditEvent, Delivery, Notification, Post, PostStatus, Role, utcnow
 from services.platforms import base
 from services.posts import actions, comments, editing, review
 from services.posts.editing import PostInput, PostRefused, SaveAction
@@ -228,3 +228,30 @@ async def test_an_approved_series_keeps_its_approval_for_the_next_occurrence(tea
     with db.session() as session:
         following = session.exec(select(Post).where(Post.series_id == post_id, Post.id != post_id)).one()
     assert (following.status, following.approved_round, following.review_round) == (P.SCHEDULED, 1, 1)
+
+
+async def test_approval_checks_the_post_again_and_refuses_what_would_fail_with_the_way_out(team, fake):
+    admin, editor, carl = team
+    when = utcnow() + timedelta(days=1)
+    post_id = submitted(carl, 'Launch', when)
+    account_id = accounts.list_accounts()[0].id
+    accounts.mark_needs_reconnect(account_id)  # the bot was removed from the chat after the post was submitted
+    with pytest.raises(review.NotReady) as refused:
+        review.approve(post_id, editor, review_round=1)
+    assert refused.value.text('en') == ('Telegram · @fakechannel is not connected. Reconnect it on the Channels page '
+                                        'first. Approve it once this is fixed, or request changes so that its '
+                                        'author fixes it.')
+    assert refused.value.text('ar').endswith('أعِد وصلها من صفحة القنوات أولًا. '
+                                             'وافق عليه بعد إصلاح ذلك، أو اطلب تعديلات ليصلحه كاتبه.')
+    accounts.mark_connected(account_id, '@fakechannel')
+    with db.session() as session:  # its channel's version, as rules that have since grown stricter would judge it
+        session.exec(sa.update(Delivery).where(Delivery.post_id == post_id).values(text='x' * 5000))
+    with pytest.raises(review.NotReady, match='a message may be'):
+        review.approve(post_id, editor, review_round=1)
+
+    post = post_of(post_id)  # nothing was written: still in review, unapproved, nobody told
+    assert (post.status, post.approved_round) == (P.IN_REVIEW, None)
+    assert audited(post_id) == ['post.submit'] and told('post_approved') == []
+    with db.session() as session:
+        session.exec(sa.update(Delivery).where(Delivery.post_id == post_id).values(text=None))
+    assert review.approve(post_id, editor, review_round=1).status == P.SCHEDULED
