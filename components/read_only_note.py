@@ -36,8 +36,9 @@ def read_only_note(state: ComposeState, user: User) -> None:
         if not is_teammates(state.author_id, user):
             ui.label(_(SENT)).classes('min-w-0')
             return
-        ui.label(_(THEIRS_IN_COMPOSER, name=_author(state.author_id))).classes('min-w-0').mark('whose-post')
-        ui.link(_('Open its page'), f'/history/{state.post_id}').classes('shrink-0').mark('open-post-page')
+        with ui.row().classes('min-w-0 items-baseline gap-x-3 gap-y-1'):  # the link goes under the line on a phone
+            ui.label(_(THEIRS_IN_COMPOSER, name=_author(state.author_id))).mark('whose-post')
+            ui.link(_('Open its page'), f'/history/{state.post_id}').mark('open-post-page')
 
 
 def teammates_post_note(author_id: int, user: User) -> None:
