@@ -87,7 +87,7 @@ def approve(post_id: int, actor: User, *, review_round: int, publish_now: bool =
         late = wanted is None or wanted <= now
         if late and not publish_now:
             raise ReviewRefused(WANTED_TIME_PASSED)
-        problems = problems_now(change.session, post, None if late else wanted, now)
+        problems = _problems_now(change.session, post, None if late else wanted, now)
         if problems:
             raise NotReady(problems)
         target = PostStatus.PUBLISHING if late else PostStatus.SCHEDULED
@@ -141,7 +141,7 @@ def _decline(post_id: int, actor: User, text: str, review_round: int, ip: str, t
     return post
 
 
-def problems_now(session, post: Post, wanted: datetime | None, now: datetime) -> list[Problem]:
+def _problems_now(session, post: Post, wanted: datetime | None, now: datetime) -> list[Problem]:
     """What stops the stored `post` from going out at `wanted` (None: now), as submitting it checked."""
     deliveries = session.exec(select(Delivery).where(Delivery.post_id == post.id).order_by(Delivery.id)).all()
     media = list(session.exec(select(MediaAsset).join(PostMedia, PostMedia.media_id == MediaAsset.id)
