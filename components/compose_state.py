@@ -4,11 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from services.core.models import Channel, MediaAsset, PostStatus
+from services.core.models import Channel, MediaAsset, PostStatus, User
 from services.posts import editing
 from services.posts.editing import PostInput
 from services.posts.recurrence import Recurrence
 from services.posts.versions import Effective, Version, effective
+from services.team import permissions
 
 
 @dataclass
@@ -19,7 +20,8 @@ class ComposeState:
     channels: list[int] = field(default_factory=list)
     options: dict[str, dict] = field(default_factory=dict)  # by platform
     versions: dict[int, Version] = field(default_factory=dict)  # by channel id; kept when a channel is unticked
-    editable: bool = True
+    editable: bool = True  # False for a post sent, or one its reader may not change (a teammate's, to a contributor)
+    author_id: int | None = None  # None for a post not saved yet
     status: str = PostStatus.DRAFT
     recurrence: Recurrence | None = None  # what the Repeat fields ask for (None: as the post has it)
     applies_to: str = 'later'  # editing an occurrence of a recurring post: 'this' one only, or 'later' ones too
@@ -63,14 +65,17 @@ class ComposeState:
         self.versions.pop(channel_id, None)
 
 
-def load_state(post_id: int | None) -> tuple[ComposeState, datetime | None]:
-    """The saved post `post_id` as the composer holds it, with its scheduled time; an empty post for None."""
+def load_state(post_id: int | None, user: User) -> tuple[ComposeState, datetime | None]:
+    """The saved post `post_id` as the composer holds it for `user`, with its scheduled time; an empty post for None.
+    It is read-only where the services would refuse `user`'s changes (the services decide all the same)."""
     details = editing.get_post(post_id) if post_id else None
     if details is None:
         return ComposeState(), None
-    state = ComposeState(post_id=details.post.id, text=details.post.text, media=details.media,
-                         channels=details.channel_ids, options=dict(details.post.options or {}),
-                         versions=details.versions, editable=details.editable, status=details.post.status)
+    post = details.post
+    state = ComposeState(post_id=post.id, text=post.text, media=details.media, channels=details.channel_ids,
+                         options=dict(post.options or {}), versions=details.versions,
+                         editable=details.editable and permissions.can_change_post(user, post.author_id),
+                         author_id=post.author_id, status=post.status)
     return state, details.post.scheduled_at
 
 

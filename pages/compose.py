@@ -16,6 +16,7 @@ from components.media_strip import media_strip
 from components.post_options import option_fields
 from components.post_preview import length_chip, post_preview
 from components.queue_panel import when_extras
+from components.read_only_note import composer_title, read_only_note
 from components.reschedule_dialog import ask_which_time
 from components.review_buttons import compose_buttons
 from components.risk_warnings import RiskWarnings
@@ -46,14 +47,10 @@ UPLOAD_CHUNK = 256 * 1024
 @router.page('/compose')
 def compose_page(request: Request, post: int | None = None) -> None:
     user = page_user(request)
-    state, scheduled_at = load_state(post)
+    state, scheduled_at = load_state(post, user)
     known = channel_book.list_channels()
-    title = _('Write a post') if state.post_id is None else _('Edit the post')
-    with frame(title, user):
-        if not state.editable:
-            with ui.row().classes('w-full items-center gap-2 rounded p-2 bg-blue-50').mark('read-only'):
-                ui.icon('lock')
-                ui.label(_('This post has been published and can no longer be changed. Duplicate it to reuse it.'))
+    with frame(composer_title(state, user), user):
+        read_only_note(state, user)
         with ui.row().classes('w-full gap-4 items-start max-md:flex-col'):
             with ui.column().classes('flex-1 min-w-0 w-full gap-3'):
                 editor = _Editor(state, user, scheduled_at, known)

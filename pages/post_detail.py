@@ -14,6 +14,7 @@ from components.live_status import LivePage
 from components.media_strip import media_strip
 from components.missed_actions import publish_now, reschedule_then
 from components.platform_error import platform_error
+from components.read_only_note import teammates_post_note
 from components.relative_time import RelativeTimes
 from components.review_actions import review_actions
 from components.session import client_ip, guarded, page_user
@@ -96,6 +97,7 @@ class _PostView:
             ui.label(_('This post no longer exists.')).mark('missing-post')
             return
         post, user, live = details.post, self.user, self.live
+        teammates_post_note(post.author_id, user)
         with ui.row().classes('w-full items-center gap-2'):
             live.track_post(post.id, status_badge(post.status).mark('post-status'))
             ui.space()
@@ -195,7 +197,7 @@ def _delivery_card(post: Post, media: list[MediaAsset], delivery: Delivery, chan
             if delivery.remote_url:
                 ui.link(_('View the post'), delivery.remote_url, new_tab=True)
             ui.space()
-            if delivery.status in RETRYABLE:
+            if delivery.status in RETRYABLE and permissions.can(user, permissions.Action.PUBLISH):
                 ui.button(_('Retry'), icon='refresh', on_click=guarded(lambda d=delivery.id: _retry(d, user))) \
                     .props('unelevated dense').mark(f'retry-{platform} retry-channel-{delivery.channel_id}')
         if delivery.text is not None:

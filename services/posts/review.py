@@ -14,15 +14,28 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from services.connections import channels as channel_book
-from services.core import db
+from services.core import db, i18n
 from services.core.errors import UserError
 from services.core.i18n import N_
-from services.core.models import Channel, Post, PostComment, PostStatus, Role, User, utcnow
+from services.core.models import (
+    Channel,
+    Delivery,
+    MediaAsset,
+    Post,
+    PostComment,
+    PostMedia,
+    PostStatus,
+    Role,
+    User,
+    utcnow,
+)
 from services.notifications import inbox
 from services.notifications.kinds import Kind
-from services.posts import state
+from services.posts import editing, state
 from services.posts.approval import approval_holds
-from services.posts.checks import check_schedule
+from services.posts.checks import Problem
+from services.posts.editing import PostInput, SaveAction
+from services.posts.versions import Version
 from services.publishing import engine
 from services.team import audit, permissions
 
@@ -31,6 +44,7 @@ EDITED_SINCE = N_('The post was changed after you opened it: read it again befor
 OWN_POST = N_('Someone else has to review your post.')
 WANTED_TIME_PASSED = N_('The time wanted for this post has passed. Publish it now or request a new time.')
 REASON_NEEDED = N_('Write what should change, so that the author knows.')
+WAY_OUT = N_('Approve it once this is fixed, or request changes so that its author fixes it.')
 MAX_COMMENT = 5000
 
 
@@ -38,22 +52,44 @@ class ReviewRefused(UserError):
     """The review action cannot be taken: the post moved on, was edited, or the time has passed."""
 
 
+class NotReady(ReviewRefused):
+    """The post in review no longer meets the checks its submission passed (a channel was disconnected, its rules
+    refuse what it would get, the wanted time is out of reach); `problems` lists every reason."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems[0].message, **problems[0].params)
+        self.problems = problems
+
+    def text(self, language: str) -> str:
+        """Every reason, then the way out, in `language`."""
+        reasons = [i18n.translate(language, p.message, **p.params) for p in self.problems]
+        return ' '.join([*dict.fromkeys(reasons), i18n.translate(language, WAY_OUT)])
+
+
 def approve(post_id: int, actor: User, *, review_round: int, publish_now: bool = False, ip: str = '',
             now: datetime | None = None) -> Post:
     """Approve round `review_round` of a post in review: it is scheduled for its wanted time, or, when that time has
     passed (or none was wanted) and `publish_now` says so, published now.
 
+    Before anything is written, the post is checked again as saving checks it (its channels still connected, each
+    channel's version within its platform's rules, the wanted time within reach): nothing is approved that would
+    fail.
+
     Raises Forbidden unless `actor` reviews (and is not its author, admins aside); ReviewRefused when the post left
-    review, was edited since that round, or its time passed without `publish_now`.
+    review, was edited since that round, or its time passed without `publish_now`; NotReady (a ReviewRefused) when
+    the checks fail.
     """
     permissions.require(actor, permissions.Action.REVIEW_POSTS, ip=ip)
     now = now or utcnow()
     with state.transaction() as change:
         post = _in_review(change.session, post_id, review_round, actor)
         wanted = post.scheduled_at
-        late = wanted is None or check_schedule(wanted, now) is not None
+        late = wanted is None or wanted <= now
         if late and not publish_now:
             raise ReviewRefused(WANTED_TIME_PASSED)
+        problems = _problems_now(change.session, post, None if late else wanted, now)
+        if problems:
+            raise NotReady(problems)
         target = PostStatus.PUBLISHING if late else PostStatus.SCHEDULED
         moved = change.move_post(post_id, target, only_from=[PostStatus.IN_REVIEW],
                                  where=[Post.review_round == review_round], approved_round=review_round,
@@ -103,6 +139,18 @@ def _decline(post_id: int, actor: User, text: str, review_round: int, ip: str, t
         change.announce_post(post_id)
         post = change.session.get(Post, post_id, populate_existing=True)
     return post
+
+
+def _problems_now(session, post: Post, wanted: datetime | None, now: datetime) -> list[Problem]:
+    """What stops the stored `post` from going out at `wanted` (None: now), as submitting it checked."""
+    deliveries = session.exec(select(Delivery).where(Delivery.post_id == post.id).order_by(Delivery.id)).all()
+    media = list(session.exec(select(MediaAsset).join(PostMedia, PostMedia.media_id == MediaAsset.id)
+                              .where(PostMedia.post_id == post.id).order_by(PostMedia.position)))
+    chosen = [session.get(Channel, delivery.channel_id) for delivery in deliveries]
+    data = PostInput(text=post.text, media_ids=[m.id for m in media], channels=[c.id for c in chosen],
+                     options=dict(post.options or {}), scheduled_at=wanted,
+                     versions={d.channel_id: Version.of(d) for d in deliveries if Version.of(d).is_own})
+    return editing.problems_for(data, media, SaveAction.SUBMIT, now=now, chosen=chosen)
 
 
 def _in_review(session, post_id: int, review_round: int, actor: User) -> Post:

@@ -179,6 +179,12 @@ def reset_password(actor: User | None, user_id: int, *, ip: str, new_password: s
     return password
 
 
+def name_of(user_id: int) -> str:
+    """The username of user `user_id`, '' once that user is gone."""
+    with db.session() as session:
+        return session.exec(select(User.username).where(User.id == user_id)).first() or ''
+
+
 def find_user(username: str) -> User | None:
     with db.session() as session:
         return session.exec(select(User).where(User.username == username.strip().casefold())).first()

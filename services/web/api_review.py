@@ -48,7 +48,8 @@ class TimelineEntryOut(BaseModel):
 @router.post('/posts/{post_id}/approve', response_model=PostOut, responses=errors(400, 401, 403, 404, 409, 422))
 async def approve(request: Request, post_id: PostId, body: ApproveIn,
                   user: Annotated[User, Depends(api_user)]) -> PostOut:
-    """Scheduled for its wanted time, or published now (publish_now) when that time has passed."""
+    """Scheduled for its wanted time, or published now (publish_now) when that time has passed. Refused (422
+    post_refused) when the post no longer passes the checks saving runs, e.g. a channel was disconnected."""
     return await run.io_bound(_decide, request, user, post_id, lambda ip: review.approve(
         post_id, user, review_round=body.review_round, publish_now=body.publish_now, ip=ip))
 
@@ -97,6 +98,8 @@ def _decide(request: Request, user: User, post_id: int, act) -> PostOut:
     _exists(request, post_id)
     try:
         act(_ip(request))
+    except review.NotReady as refused:  # the post no longer passes its checks: every reason, then the way out
+        raise refusal(request, 422, 'post_refused', refused) from None
     except review.ReviewRefused as refused:
         raise refusal(request, 409, 'review_refused', refused) from None
     except UserError as refused:

@@ -8,7 +8,7 @@
 Fixtures built on it live in tests/conftest.py; a real app process is `tests/app_process.start_app` with
 `process_env(...)`.
 """
-from tests.harness.boot import SECRET_KEY, boot, boot_with_engine, process_env, stop_services
+from tests.harness.boot import SECRET_KEY, boot, boot_with_engine, process_env, publishing_to, stop_services
 from tests.harness.builders import (
     FAKE_ACCOUNTS,
     PASSWORD,
@@ -28,6 +28,7 @@ from tests.harness.builders import (
     queued,
     scheduled,
     teammate,
+    to_telegram,
     with_status,
 )
 from tests.harness.drivers import confirm_in_dialog, drop_files, reschedule_in_dialog
@@ -35,5 +36,5 @@ from tests.harness.drivers import confirm_in_dialog, drop_files, reschedule_in_d
 __all__ = ['FAKE_ACCOUNTS', 'PASSWORD', 'SECRET_KEY', 'boot', 'boot_with_engine', 'channel_of', 'channels_of',
            'confirm_in_dialog', 'connected', 'deliveries_of', 'draft', 'drop_files', 'first_admin', 'in_state',
            'leases_run_out', 'listed', 'media_rows', 'missed', 'own_password',
-           'post_of', 'process_env', 'queued', 'reschedule_in_dialog', 'scheduled', 'stop_services', 'teammate',
-           'with_status']
+           'post_of', 'process_env', 'publishing_to', 'queued', 'reschedule_in_dialog', 'scheduled', 'stop_services',
+           'teammate', 'to_telegram', 'with_status']

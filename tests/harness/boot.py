@@ -7,14 +7,19 @@ folder, SQLite inside it, or the emptied PostgreSQL database named by TEST_APP_D
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from services import lifecycle
 from services.core import db
 from services.core.config import Settings, configure, load_settings
+from services.platforms import base
 from services.publishing import engine
 from services.publishing.engine import Engine
 from services.team import users
 from tests import app_process
+from tests.fakes.telegram import FakeTelegram
+from tests.harness.builders import connected
 
 SECRET_KEY = 's' * 40
 
@@ -35,6 +40,20 @@ def boot_with_engine(**settings: str) -> tuple[Settings, Engine]:
     """`boot`, then the publishing engine (not started on anything, and no scheduler)."""
     configured = boot(**settings)
     return configured, engine.init_engine(configured)
+
+
+@asynccontextmanager
+async def publishing_to(telegram: FakeTelegram) -> AsyncIterator[Settings]:
+    """`boot_with_engine` sending to the fake `telegram` without pacing, its channel connected
+    (`builders.channel_of('telegram')`). On leaving: the engine's work is waited for and the shared HTTP client,
+    opened in this test's loop, is closed."""
+    settings, runner = boot_with_engine(TELEGRAM_API_URL=telegram.base_url, TELEGRAM_PACING_SECONDS='0')
+    connected('telegram')
+    try:
+        yield settings
+    finally:
+        await runner.wait_idle()
+        await base.close_http_client()
 
 
 async def stop_services() -> None:

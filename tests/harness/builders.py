@@ -104,6 +104,11 @@ def channels_of(platforms: Sequence[str]) -> list[int]:
 
 # --- posts ---
 
+def to_telegram(text: str = 'A post', when: datetime | None = None) -> PostInput:
+    """A post to the first Telegram channel, wanted (or scheduled) at `when`, as the composer hands it over."""
+    return PostInput(text=text, channels=[channel_of('telegram')], scheduled_at=when)
+
+
 def draft(text: str = 'A post', *, author_id: int = 1, platforms: Sequence[str] = TELEGRAM,
           media_ids: Sequence[int] = ()) -> int:
     """A draft (its deliveries pending), as Save draft leaves it."""

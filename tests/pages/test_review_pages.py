@@ -98,3 +98,25 @@ async def test_a_comment_appears_live_on_every_open_page_and_notifies_whom_it_me
     await open_signed_in(viewer, 'vera', own_password('vera'), f'/history/{post_id}')
     await viewer.should_see('@edith could you check the picture?')
     await viewer.should_not_see(marker='comment-box')  # viewers read the discussion only
+
+
+async def test_a_contributor_reads_a_teammates_post_without_buttons_that_would_be_refused(user: User, admin):
+    listed('telegram')
+    teammate('carl', Role.CONTRIBUTOR)
+    edith = teammate('edith', Role.EDITOR)
+    post_id = draft('The editor’s own words', author_id=edith.id)
+    await open_signed_in(user, 'carl', own_password('carl'), f'/compose?post={post_id}')
+    await user.should_see('The editor’s own words')
+    whose = user.find(marker='whose-post').elements.pop().text
+    assert whose == 'This is \u2068edith\u2069’s post: you can read it here and comment on it on its page.'
+    for button in ('save-draft', 'submit-review', 'schedule', 'publish-now', 'delete-post', 'unschedule'):
+        await user.should_not_see(marker=button)
+    assert not user.find(marker='post-text').elements.pop().enabled
+
+    user.find(marker='open-post-page').click()
+    await user.should_see('you can read it and comment on it below', retries=20)
+    await user.should_not_see(marker='edit-post')
+    await user.should_not_see(marker='open-post')
+    user.find(marker='comment-box').type('Could I take this one?')
+    user.find(marker='send-comment').click()
+    await user.should_see('Could I take this one?', retries=20)

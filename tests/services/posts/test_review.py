@@ -2,7 +2,6 @@
 without it, whatever path asks; an edit voids an approval."""
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pytest
@@ -11,54 +10,33 @@ from sqlmodel import select
 
 from services.connections import accounts
 from services.core import db
-from services.core.config import configure, load_settings
 from services.core.errors import UserError
-from services.core.models import AuditEvent, Notification, Post, PostStatus, Role, utcnow
-from services.platforms import base
+from services.core.models import AuditEvent, Delivery, Notification, Post, PostStatus, Role, utcnow
 from services.posts import actions, comments, editing, review
-from services.posts.editing import PostInput, PostRefused, SaveAction
+from services.posts.editing import PostRefused, SaveAction
 from services.posts.recurrence import Recurrence
 from services.publishing import engine, records
 from services.queue import posting_times, queue
-from services.team import permissions, users
-from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram
-from tests.harness.builders import channel_of, post_of, teammate
+from services.team import permissions
+from tests.harness import channel_of, first_admin, post_of, publishing_to, teammate, to_telegram
 
 P = PostStatus
-
 
 
 def taken_when_due(post_id: int) -> list[records.Prepared]:
     """What the engine would send of the post when it falls due (its deliveries reserved for this test)."""
     return records.take_due([post_id], 'a test', utcnow() + timedelta(minutes=1))[0]
 
-@pytest.fixture
-def fake():
-    with FakeTelegram() as server:
-        yield server
-
 
 @pytest.fixture
 async def team(fake, app_env):
     """(admin, editor, contributor), and a connected Telegram channel whose bot is the fake's."""
-    settings = configure(load_settings({**os.environ, 'SECRET_KEY': 's' * 40, 'TELEGRAM_API_URL': fake.base_url,
-                                        'TELEGRAM_PACING_SECONDS': '0'}, env_file=None))
-    db.init_db(settings.database_url)
-    users.forget_cached_state()
-    accounts.save_account('telegram', '@fakechannel', {'bot_token': DEFAULT_TOKEN, 'chat_id': str(DEFAULT_CHAT_ID)})
-    runner = engine.init_engine(settings)
-    admin = users.create_first_admin('admin', 'a long password!', language='en', time_zone='UTC', ip='')
-    yield admin, teammate('edith', Role.EDITOR), teammate('carl', Role.CONTRIBUTOR)
-    await runner.wait_idle()
-    await base.close_http_client()
-
-
-def post_input(text: str = 'A post', when=None) -> PostInput:
-    return PostInput(text=text, channels=[channel_of('telegram')], scheduled_at=when)
+    async with publishing_to(fake):
+        yield first_admin(), teammate('edith', Role.EDITOR), teammate('carl', Role.CONTRIBUTOR)
 
 
 def submitted(author, text: str = 'A post', when=None) -> int:
-    return editing.save_post(author.id, post_input(text, when), SaveAction.SUBMIT, actor=author).id
+    return editing.save_post(author.id, to_telegram(text, when), SaveAction.SUBMIT, actor=author).id
 
 
 def told(kind: str) -> list[int]:
@@ -82,15 +60,15 @@ def refusals_of(user_id: int) -> int:
 async def test_a_contributor_drafts_and_submits_but_can_neither_schedule_nor_publish(team):
     admin, editor, carl = team
     when = utcnow() + timedelta(days=1)
-    draft = editing.save_post(carl.id, post_input(), SaveAction.DRAFT, actor=carl)
+    draft = editing.save_post(carl.id, to_telegram(), SaveAction.DRAFT, actor=carl)
     for action in (SaveAction.SCHEDULE, SaveAction.PUBLISH):
         with pytest.raises(permissions.Forbidden):
-            editing.save_post(carl.id, post_input(when=when), action, post_id=draft.id, actor=carl)
+            editing.save_post(carl.id, to_telegram(when=when), action, post_id=draft.id, actor=carl)
     with pytest.raises(permissions.Forbidden):
-        queue.add_to_queue(carl.id, post_input(), actor=carl)
+        queue.add_to_queue(carl.id, to_telegram(), actor=carl)
     assert refusals_of(carl.id) == 3  # every refusal is in the audit log
 
-    post_id = editing.save_post(carl.id, post_input(when=when), SaveAction.SUBMIT, post_id=draft.id, actor=carl).id
+    post_id = editing.save_post(carl.id, to_telegram(when=when), SaveAction.SUBMIT, post_id=draft.id, actor=carl).id
     assert post_of(post_id).status == P.IN_REVIEW and post_of(post_id).scheduled_at == when
     assert told('post_awaits_review') == [admin.id, editor.id]  # the reviewers, not the author
     assert audited(post_id) == ['post.submit']
@@ -98,15 +76,15 @@ async def test_a_contributor_drafts_and_submits_but_can_neither_schedule_nor_pub
 
 async def test_a_contributor_cannot_touch_someone_elses_post(team):
     admin, editor, carl = team
-    theirs = editing.save_post(editor.id, post_input(), SaveAction.DRAFT, actor=editor).id
+    theirs = editing.save_post(editor.id, to_telegram(), SaveAction.DRAFT, actor=editor).id
     with pytest.raises(permissions.Forbidden):
-        editing.save_post(carl.id, post_input('mine now'), SaveAction.DRAFT, post_id=theirs, actor=carl)
+        editing.save_post(carl.id, to_telegram('mine now'), SaveAction.DRAFT, post_id=theirs, actor=carl)
     with pytest.raises(permissions.Forbidden):
         editing.delete_post(theirs, carl)
     with pytest.raises(permissions.Forbidden):
         actions.cancel(theirs, actor=carl)
     assert post_of(theirs).text == 'A post'
-    own = editing.save_post(carl.id, post_input(), SaveAction.DRAFT, actor=carl).id
+    own = editing.save_post(carl.id, to_telegram(), SaveAction.DRAFT, actor=carl).id
     editing.delete_post(own, carl)  # their own draft is theirs to delete
 
 
@@ -136,13 +114,13 @@ async def test_an_approval_of_an_edited_post_is_void(team, fake):
     admin, editor, carl = team
     when = utcnow() + timedelta(days=1)
     post_id = submitted(carl, 'First words', when)
-    editing.save_post(carl.id, post_input('Second words', when), SaveAction.SUBMIT, post_id=post_id, actor=carl)
+    editing.save_post(carl.id, to_telegram('Second words', when), SaveAction.SUBMIT, post_id=post_id, actor=carl)
     with pytest.raises(review.ReviewRefused, match='changed after you opened it'):
         review.approve(post_id, editor, review_round=1)  # a tab opened on the first words
     assert post_of(post_id).status == P.IN_REVIEW
 
     review.approve(post_id, editor, review_round=2)
-    editing.save_post(carl.id, post_input('Third words', when), SaveAction.SUBMIT, post_id=post_id, actor=carl)
+    editing.save_post(carl.id, to_telegram('Third words', when), SaveAction.SUBMIT, post_id=post_id, actor=carl)
     assert (post_of(post_id).status, post_of(post_id).review_round) == (P.IN_REVIEW, 3)  # back to review
     assert taken_when_due(post_id) == []
     assert fake.sent == []
@@ -151,22 +129,22 @@ async def test_an_approval_of_an_edited_post_is_void(team, fake):
 async def test_nothing_to_a_channel_that_needs_approval_goes_out_before_approval(team, fake):
     admin, editor, carl = team
     channel = channel_of('telegram')
-    before = editing.save_post(editor.id, post_input('Scheduled before', utcnow() + timedelta(hours=1)),
+    before = editing.save_post(editor.id, to_telegram('Scheduled before', utcnow() + timedelta(hours=1)),
                                SaveAction.SCHEDULE, actor=editor).id
     assert review.set_needs_approval(channel, True, admin) == [before]  # held: back to review
     assert post_of(before).status == P.IN_REVIEW
 
     for action in (SaveAction.PUBLISH, SaveAction.SCHEDULE):  # the editor's own buttons, even from a stale page
         with pytest.raises(PostRefused, match='needs approval'):
-            editing.save_post(editor.id, post_input('Now', utcnow() + timedelta(hours=1)), action, actor=editor)
+            editing.save_post(editor.id, to_telegram('Now', utcnow() + timedelta(hours=1)), action, actor=editor)
     posting_times.set_posting_times(channel, 'UTC', [{'time': '09:00', 'days': list(range(7))}], admin)
     with pytest.raises(PostRefused, match='needs approval'):
-        queue.add_to_queue(editor.id, post_input('Queued'), actor=editor)
+        queue.add_to_queue(editor.id, to_telegram('Queued'), actor=editor)
     with pytest.raises(PostRefused, match='needs approval'):  # the API and scripts save through the same service
-        actions.save(editor.id, post_input('Now'), SaveAction.PUBLISH, actor=editor)
+        actions.save(editor.id, to_telegram('Now'), SaveAction.PUBLISH, actor=editor)
 
     # the scheduler: a post scheduled and due without a current approval is not sent
-    sneaked = editing.save_post(admin.id, post_input('Sneaked', utcnow() + timedelta(hours=1)), SaveAction.SUBMIT,
+    sneaked = editing.save_post(admin.id, to_telegram('Sneaked', utcnow() + timedelta(hours=1)), SaveAction.SUBMIT,
                                 actor=admin).id
     with db.session() as session:  # as if a bug or a hand in the database had scheduled it, and it fell due
         session.exec(sa.update(Post).where(Post.id == sneaked).values(status=P.SCHEDULED,
@@ -190,7 +168,7 @@ async def test_requesting_changes_sends_the_post_back_with_the_comment_and_rejec
     review.request_changes(post_id, editor, 'Shorter, please', review_round=1)
     assert post_of(post_id).status == P.DRAFT
     assert told('changes_requested') == [carl.id]
-    editing.save_post(carl.id, post_input('Short', utcnow() + timedelta(days=1)), SaveAction.SUBMIT,
+    editing.save_post(carl.id, to_telegram('Short', utcnow() + timedelta(days=1)), SaveAction.SUBMIT,
                       post_id=post_id, actor=carl)
     review.reject(post_id, editor, 'Off topic', review_round=2)
     assert post_of(post_id).status == P.REJECTED
@@ -218,7 +196,7 @@ async def test_a_comment_notifies_the_team_members_it_mentions_and_no_one_else(t
 async def test_an_approved_series_keeps_its_approval_for_the_next_occurrence(team, fake):
     admin, editor, carl = team
     review.set_needs_approval(channel_of('telegram'), True, admin)
-    data = post_input('Every day', utcnow() + timedelta(hours=1))
+    data = to_telegram('Every day', utcnow() + timedelta(hours=1))
     data.recurrence = Recurrence('daily')
     post_id = editing.save_post(carl.id, data, SaveAction.SUBMIT, actor=carl).id
     review.approve(post_id, editor, review_round=1)
@@ -228,3 +206,30 @@ async def test_an_approved_series_keeps_its_approval_for_the_next_occurrence(tea
     with db.session() as session:
         following = session.exec(select(Post).where(Post.series_id == post_id, Post.id != post_id)).one()
     assert (following.status, following.approved_round, following.review_round) == (P.SCHEDULED, 1, 1)
+
+
+async def test_approval_checks_the_post_again_and_refuses_what_would_fail_with_the_way_out(team, fake):
+    admin, editor, carl = team
+    when = utcnow() + timedelta(days=1)
+    post_id = submitted(carl, 'Launch', when)
+    account_id = accounts.list_accounts()[0].id
+    accounts.mark_needs_reconnect(account_id)  # the bot was removed from the chat after the post was submitted
+    with pytest.raises(review.NotReady) as refused:
+        review.approve(post_id, editor, review_round=1)
+    assert refused.value.text('en') == ('Telegram · @fakechannel is not connected. Reconnect it on the Channels page '
+                                        'first. Approve it once this is fixed, or request changes so that its '
+                                        'author fixes it.')
+    assert refused.value.text('ar').endswith('أعِد وصلها من صفحة القنوات أولًا. '
+                                             'وافق عليه بعد إصلاح ذلك، أو اطلب تعديلات ليصلحه كاتبه.')
+    accounts.mark_connected(account_id, '@fakechannel')
+    with db.session() as session:  # its channel's version, as rules that have since grown stricter would judge it
+        session.exec(sa.update(Delivery).where(Delivery.post_id == post_id).values(text='x' * 5000))
+    with pytest.raises(review.NotReady, match='a message may be'):
+        review.approve(post_id, editor, review_round=1)
+
+    post = post_of(post_id)  # nothing was written: still in review, unapproved, nobody told
+    assert (post.status, post.approved_round) == (P.IN_REVIEW, None)
+    assert audited(post_id) == ['post.submit'] and told('post_approved') == []
+    with db.session() as session:
+        session.exec(sa.update(Delivery).where(Delivery.post_id == post_id).values(text=None))
+    assert review.approve(post_id, editor, review_round=1).status == P.SCHEDULED

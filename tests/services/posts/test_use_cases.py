@@ -2,44 +2,25 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
-from services.connections import accounts
 from services.core import db, events
-from services.core.config import configure, load_settings
 from services.core.models import Delivery, DeliveryStatus, Post, PostStatus, utcnow
-from services.platforms import base
 from services.posts import actions, editing
 from services.posts.editing import PostInput, SaveAction
 from services.publishing import due_timer, engine, records
-from services.team import users
-from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, FakeTelegram
-from tests.harness.builders import channels_of
+from tests.harness import first_admin, publishing_to, to_telegram
 
 P, D = PostStatus, DeliveryStatus
 
 
 @pytest.fixture
-def fake():
-    with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture
 async def author(fake, app_env):
-    settings = configure(load_settings({**os.environ, 'SECRET_KEY': 's' * 40, 'TELEGRAM_API_URL': fake.base_url,
-                                        'TELEGRAM_PACING_SECONDS': '0'}, env_file=None))
-    db.init_db(settings.database_url)
-    users.forget_cached_state()
-    accounts.save_account('telegram', '@fakechannel', {'bot_token': DEFAULT_TOKEN, 'chat_id': str(DEFAULT_CHAT_ID)})
-    runner = engine.init_engine(settings)
-    yield users.create_first_admin('author', 'a long password!', language='en', time_zone='UTC', ip='')
-    await runner.wait_idle()
-    await base.close_http_client()
+    async with publishing_to(fake):
+        yield first_admin('author')
 
 
 def heard_while(act) -> tuple[object, list]:
@@ -55,8 +36,8 @@ def heard_while(act) -> tuple[object, list]:
 
 def saved(author, action: SaveAction = SaveAction.DRAFT, when=None) -> Post:
     """A post with one Telegram delivery, saved as `action` says for `when` (which may be past: saved back then)."""
-    data = PostInput(text='A post', channels=channels_of(['telegram']), scheduled_at=when)
-    return editing.save_post(author.id, data, action, now=when - timedelta(minutes=1) if when else None)
+    return editing.save_post(author.id, to_telegram(when=when), action,
+                             now=when - timedelta(minutes=1) if when else None)
 
 
 def with_status(post_id: int, status: str, delivery_status: str | None = None) -> int:
@@ -69,8 +50,7 @@ def with_status(post_id: int, status: str, delivery_status: str | None = None) -
 
 
 async def test_publish_now_announces_the_post_and_the_engine_sends_it(author, fake):
-    post, heard = heard_while(lambda: actions.save(author.id, PostInput(text='Now', channels=channels_of(['telegram'])),
-                                                   SaveAction.PUBLISH))
+    post, heard = heard_while(lambda: actions.save(author.id, to_telegram('Now'), SaveAction.PUBLISH))
     # due now: the calendar shows a post published now on the day it went out
     assert heard == [events.PostScheduleChanged(post.id, P.PUBLISHING, post.scheduled_at)]
     assert post.scheduled_at is not None
@@ -80,18 +60,14 @@ async def test_publish_now_announces_the_post_and_the_engine_sends_it(author, fa
 
 async def test_publish_now_from_a_worker_thread_is_sent_by_the_engine(author, fake):
     """The REST API saves in worker threads: the hand-off reaches the engine's loop all the same."""
-    await asyncio.to_thread(actions.save, author.id, PostInput(text='From a thread',
-                                                               channels=channels_of(['telegram'])),
-                            SaveAction.PUBLISH)
+    await asyncio.to_thread(actions.save, author.id, to_telegram('From a thread'), SaveAction.PUBLISH)
     await engine.get_engine().wait_idle()
     assert [m.text for m in fake.sent] == ['From a thread']
 
 
 async def test_schedule_announces_the_post_for_the_due_post_timer(author):
     when = utcnow() + timedelta(days=1)
-    post, heard = heard_while(lambda: actions.save(author.id, PostInput(text='Later',
-                                                                        channels=channels_of(['telegram']),
-                                                                        scheduled_at=when), SaveAction.SCHEDULE))
+    post, heard = heard_while(lambda: actions.save(author.id, to_telegram('Later', when), SaveAction.SCHEDULE))
     assert heard == [events.PostScheduleChanged(post.id, P.SCHEDULED, when)]
 
 

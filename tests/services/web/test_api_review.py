@@ -8,6 +8,7 @@ import httpx
 import pytest
 from nicegui.testing import User
 
+from services.connections import accounts
 from services.core.models import Role, utcnow
 from services.posts import review
 from tests.harness import own_password, post_of, teammate
@@ -77,3 +78,23 @@ async def test_comments_through_the_api_mention_and_list_the_review_steps(api, a
     listed_steps = (await api.get(f'/api/v1/posts/{post_id}/comments', headers=carl)).json()
     assert [e['kind'] for e in listed_steps] == ['post.submit', 'comment', 'post.reject']
     assert review.waiting_count() == 0
+
+
+async def test_an_approval_the_post_no_longer_passes_is_refused_in_the_clients_language(api, admin):
+    channel = listed('telegram')[0]
+    carl = await token_for(api, Role.CONTRIBUTOR, 'carl')
+    edith = await token_for(api, Role.EDITOR, 'edith')
+    when = (utcnow() + timedelta(days=2)).isoformat()
+    post_id = (await api.post('/api/v1/posts', headers=carl, json={
+        'text': 'Launch', 'channels': [channel], 'action': 'submit', 'scheduled_at': when})).json()['id']
+    accounts.mark_needs_reconnect(accounts.list_accounts()[0].id)
+
+    refused = await api.post(f'/api/v1/posts/{post_id}/approve', headers={**edith, 'Accept-Language': 'ar'},
+                             json={'review_round': 1})
+    assert refused.status_code == 422
+    error = refused.json()['error']
+    assert error['code'] == 'post_refused'
+    assert error['message'].startswith('Telegram · @telegram-team غير موصولة. أعِد وصلها من صفحة القنوات أولًا.')
+    assert post_of(post_id).status == 'in_review'
+    listed_steps = (await api.get(f'/api/v1/posts/{post_id}/comments', headers=edith)).json()
+    assert [e['kind'] for e in listed_steps] == ['post.submit']  # no approval recorded
