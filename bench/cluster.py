@@ -28,17 +28,13 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.fake_process import TIMED_TELEGRAM, FakeProcess  # noqa: E402
+from bench.proc_stats import cpu_seconds  # noqa: E402
 from bench.scheduler import percentile, prepare  # noqa: E402
 from services.core import db  # noqa: E402
 from services.core.models import Delivery, DeliveryStatus  # noqa: E402
 from tests.app_process import app_env, start_app, stop_app  # noqa: E402
 from tests.conftest import empty_postgres  # noqa: E402
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN  # noqa: E402
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
 def sent_count() -> int:

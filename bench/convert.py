@@ -45,6 +45,7 @@ import av
 import httpx
 from PIL import Image, ImageChops
 
+from bench.proc_stats import cpu_seconds, reaped_children_cpu_seconds, status_kb
 from services.core import db
 from services.media import library
 from tests.app_process import app_env, start_app, stop_app
@@ -57,7 +58,6 @@ CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backg
 USERNAME, PASSWORD = 'bench', 'a long bench password'
 SIZE = (1920, 1080)
 SETTLE_S, PROBE_EVERY_S = 5.0, 0.05
-TICKS = os.sysconf('SC_CLK_TCK')
 
 
 def make_clip(path: Path, seconds: int, fps: int) -> Path:
@@ -106,17 +106,9 @@ def prepare(env: dict[str, str], clip: Path) -> int:
     return post_id
 
 
-def proc_status_kb(pid: int, field: str) -> int:
-    for line in Path(f'/proc/{pid}/status').read_text().splitlines():
-        if line.startswith(f'{field}:'):
-            return int(line.split()[1])
-    raise RuntimeError(f'no {field}')
-
-
 def cpu_s(pid: int) -> tuple[float, float]:
-    """(the process's own CPU seconds, its reaped children's), from /proc/<pid>/stat."""
-    fields = Path(f'/proc/{pid}/stat').read_text().rpartition(')')[2].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS, (int(fields[13]) + int(fields[14])) / TICKS
+    """(the process's own CPU seconds, its reaped children's)."""
+    return cpu_seconds(pid), reaped_children_cpu_seconds(pid)
 
 
 def children(pid: int) -> list[int]:
@@ -135,10 +127,10 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stopped.wait(0.02):
-            self.app_kb = max(self.app_kb, proc_status_kb(self.pid, 'VmRSS'))
+            self.app_kb = max(self.app_kb, status_kb(self.pid, 'VmRSS'))
             for child in children(self.pid):
                 with contextlib.suppress(OSError, RuntimeError):  # it ended between the two reads
-                    self.worker_kb = max(self.worker_kb, proc_status_kb(child, 'VmRSS'))
+                    self.worker_kb = max(self.worker_kb, status_kb(child, 'VmRSS'))
 
 
 def probe_loop(base: str, until: threading.Event) -> list[float]:
@@ -182,7 +174,7 @@ async def convert_in_page(base: str, post_id: int, app_pid: int, seconds: int) -
         await asyncio.sleep(SETTLE_S)
         idle_done.set()
         idle_times = await idle_probe
-        idle_kb = proc_status_kb(app_pid, 'VmRSS')
+        idle_kb = status_kb(app_pid, 'VmRSS')
         sampler = Sampler(app_pid)
         sampler.start()
         cpu_before = cpu_s(app_pid)

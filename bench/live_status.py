@@ -58,6 +58,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.convert import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from bench.fake_process import TIMED_TELEGRAM, FakeProcess  # noqa: E402
+from bench.proc_stats import cpu_seconds, machine_busy_seconds, status_kb  # noqa: E402
 from services.connections import accounts  # noqa: E402
 from services.core import db  # noqa: E402
 from services.core.models import Delivery, Post, PostStatus, utcnow  # noqa: E402
@@ -111,17 +112,6 @@ OBSERVER_JS = """(ids) => {
 }"""
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')  # utime + stime
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds all cores spent busy since boot (/proc/stat: everything but idle and iowait)."""
-    values = [int(v) for v in Path('/proc/stat').read_text().splitlines()[0].split()[1:]]
-    return (sum(values) - values[3] - values[4]) / os.sysconf('SC_CLK_TCK')
-
-
 def descendants_cpu_seconds(root: int) -> float:
     """CPU seconds of the live processes below `root` (here: Playwright's driver and our Chromium)."""
     parents = {}
@@ -145,13 +135,6 @@ def cpu_now(app_pid: int) -> tuple[float, float, float]:
     return cpu_seconds(app_pid), descendants_cpu_seconds(os.getpid()), machine_busy_seconds()
 
 
-def proc_kb(pid: int, field: str) -> int:
-    for line in Path(f'/proc/{pid}/status').read_text().splitlines():
-        if line.startswith(field + ':'):
-            return int(line.split()[1])
-    return 0
-
-
 class RssSampler(threading.Thread):
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -160,7 +143,7 @@ class RssSampler(threading.Thread):
     def run(self) -> None:
         while not self.stopped.wait(0.05):
             try:
-                self.peak_kb = max(self.peak_kb, proc_kb(self.pid, 'VmRSS'))
+                self.peak_kb = max(self.peak_kb, status_kb(self.pid, 'VmRSS', missing=0))
             except OSError:
                 return
 
@@ -328,7 +311,7 @@ async def run(page_count: int, lead: float, socket_clients: int) -> None:
                 ready_at = time.time()
                 print(f'{page_count} pages signed in and on /history in {ready_at - opened:.1f} s; '
                       f'{first_due - ready_at:.1f} s before the first change; app RSS now '
-                      f'{proc_kb(app.pid, "VmRSS") / 1024:.1f} MiB')
+                      f'{status_kb(app.pid, "VmRSS", missing=0) / 1024:.1f} MiB')
                 if ready_at > first_due:
                     raise RuntimeError(f'the pages were not ready before the first change: raise lead_seconds '
                                        f'(now {lead:.0f} s) by {ready_at - first_due + 5:.0f}')
@@ -355,7 +338,7 @@ async def run(page_count: int, lead: float, socket_clients: int) -> None:
                 await browser.close()
         finally:
             sampler.stopped.set()
-            hwm_kb = proc_kb(app.pid, 'VmHWM') if app.poll() is None else 0
+            hwm_kb = status_kb(app.pid, 'VmHWM', missing=0) if app.poll() is None else 0
             app.terminate()
             app.wait(timeout=30)
 

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.proc_stats import status_kb  # noqa: E402
 from services.connections import accounts, channels  # noqa: E402
 from services.core import db
 from services.core.config import get_settings
@@ -74,13 +75,6 @@ def prepare(env: dict[str, str], count: int, spread: float, lead: float = LEAD_S
     return due
 
 
-def vm_hwm_mb(pid: int) -> float:
-    for line in Path(f'/proc/{pid}/status').read_text().splitlines():
-        if line.startswith('VmHWM:'):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError('no VmHWM')
-
-
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -110,7 +104,8 @@ async def firing_only(env: dict[str, str], count: int, spread: float) -> None:
         await asyncio.sleep(0.5)
     await due_timer.stop_scheduler()
     print('scheduler alone, in this process, handing posts to an engine that does nothing')
-    report(due, {by_id[post_id]: at for post_id, at in noted.handed.items()}, load_s, vm_hwm_mb(os.getpid()), count)
+    report(due, {by_id[post_id]: at for post_id, at in noted.handed.items()}, load_s,
+           status_kb(os.getpid(), 'VmHWM') / 1024, count)
 
 
 def main() -> None:
@@ -140,7 +135,7 @@ def main() -> None:
             deadline = max(due.values()).timestamp() + 120
             while len(fake.arrived) < count and time.time() < deadline:
                 time.sleep(0.5)
-            rss = vm_hwm_mb(app.pid)
+            rss = status_kb(app.pid, 'VmHWM') / 1024
         finally:
             app.terminate()
             app.wait(timeout=30)

@@ -35,7 +35,8 @@ import av
 from PIL import Image
 from sqlmodel import select
 
-from bench.convert import PASSWORD, USERNAME, Sampler, composer_page, proc_status_kb
+from bench.convert import PASSWORD, USERNAME, Sampler, composer_page
+from bench.proc_stats import status_kb
 from services.core import db
 from services.core.models import MediaAsset
 from tests.app_process import app_env, start_app, stop_app
@@ -78,7 +79,7 @@ async def upload_in_page(base: str, post_id: int, clip: Path, app_pid: int) -> d
         browser, page = await composer_page(playwright, base, post_id)
         await page.locator('.drop-zone input[type=file]').wait_for(state='attached', timeout=60_000)
         await asyncio.sleep(SETTLE_S)
-        idle_kb = proc_status_kb(app_pid, 'VmRSS')
+        idle_kb = status_kb(app_pid, 'VmRSS')
         sampler = Sampler(app_pid)
         sampler.start()
         started = time.perf_counter()

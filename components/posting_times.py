@@ -5,25 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from babel import Locale, dates, lists
-from nicegui import events, ui
+from nicegui import ui
 
 from components.headings import heading, name_dialog
 from components.session import client_ip
-from components.translate import _, browser_region, current_language, explain, isolate
+from components.translate import _, current_language, explain, isolate
+from components.weekday_chips import weekday_chips
 from services.connections import channels
 from services.core.errors import UserError
 from services.core.i18n import normalize_language
 from services.core.models import Channel, User
-from services.core.timezones import first_day_of_week
 from services.queue import posting_times
 from services.queue.slots import PostingTime
 from services.team import users
-
-
-def week_order(language: str, time_zone: str) -> list[int]:
-    """Weekdays (0 = Monday) in the order the user's calendar shows them."""
-    first = first_day_of_week(language, time_zone, browser_region())
-    return [(first + step) % 7 for step in range(7)]
 
 
 def describe_times(times: list[PostingTime], language: str) -> str:
@@ -68,10 +62,7 @@ class _Row:
 
 
 async def _edit(channel: Channel, team_zone: str, user: User, on_changed: Callable[[], None]) -> None:
-    language = current_language()
-    names = dates.get_day_names('abbreviated', locale=Locale.parse(normalize_language(language)))
     zone_of_channel = posting_times.time_zone_of(channel, team_zone)
-    order = week_order(language, zone_of_channel)
     rows = [_Row(slot.at.strftime('%H:%M'), set(slot.days)) for slot in posting_times.times_of(channel)]
     zones = {'': _('The team\'s (%(zone)s)', zone=team_zone), **{zone: zone for zone in users.time_zones()}}
     with ui.dialog() as dialog, ui.card().classes('w-full max-w-xl gap-3'):
@@ -90,12 +81,7 @@ async def _edit(channel: Channel, team_zone: str, user: User, on_changed: Callab
                 with ui.row().classes('w-full items-center gap-1').mark(f'posting-row-{index}'):
                     ui.input(_('Time'), value=row.at).props('outlined dense mask="##:##"').classes('w-24') \
                         .on_value_change(lambda e, r=row: setattr(r, 'at', e.value)).mark(f'posting-time-{index}')
-                    for day in order:
-                        # filled when chosen, outlined when not: the tick alone is easy to miss
-                        ui.chip(names[day], selectable=True, selected=day in row.days,
-                                on_selection_change=lambda e, r=row, d=day: _toggle(r, d, e)) \
-                            .props('dense color=primary' + ('' if day in row.days else ' outline')) \
-                            .mark(f'posting-day-{index}-{day}')
+                    weekday_chips(row.days, zone_of_channel, mark=f'posting-day-{index}')
                     ui.button(icon='delete', on_click=lambda i=index: (rows.pop(i), editor.refresh())) \
                         .props(f'flat round dense color=negative aria-label="{remove_label}"') \
                         .mark(f'posting-remove-{index}')
@@ -128,13 +114,3 @@ async def _edit(channel: Channel, team_zone: str, user: User, on_changed: Callab
     if saved:
         ui.notify(_('Posting times saved.'), type='positive')
         on_changed()
-
-
-def _toggle(row: _Row, day: int, event: events.ValueChangeEventArguments) -> None:
-    if event.value:
-        row.days.add(day)
-        event.sender.props(remove='outline')
-    else:
-        row.days.discard(day)
-        event.sender.props('outline')
-

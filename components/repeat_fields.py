@@ -3,14 +3,12 @@ weekdays) or months, for ever or N posts in all; they set the composer state's r
 Saving an occurrence of a recurring post first asks whether the change is for this one or this and all later ones."""
 from __future__ import annotations
 
-from babel import Locale, dates
-from nicegui import events, ui
+from nicegui import ui
 
 from components.compose_state import ComposeState
 from components.headings import heading, name_dialog
-from components.posting_times import week_order
-from components.translate import _, current_language
-from services.core.i18n import normalize_language
+from components.translate import _
+from components.weekday_chips import weekday_chips
 from services.core.models import User
 from services.posts import editing
 from services.posts.recurrence import WAITS, Recurrence
@@ -29,8 +27,6 @@ class RepeatFields:
                    'monthly': _('Every month')}
         if self.existing:
             choices = {'keep': _('Repeats as it does now'), **choices}
-        language = current_language()
-        names = dates.get_day_names('abbreviated', locale=Locale.parse(normalize_language(language)))
         with ui.column().classes('w-full gap-1').mark('repeat-fields'):
             with ui.row().classes('w-full items-start gap-2'):
                 self.frequency = ui.select(choices, value='keep' if self.existing else 'none', label=_('Repeat'),
@@ -43,21 +39,9 @@ class RepeatFields:
                                        on_change=self._changed).props('outlined dense').classes('w-56') \
                     .mark('repeat-count')
             with ui.row().classes('w-full gap-1') as self.days_row:
-                for day in week_order(language, self.user.timezone):
-                    ui.chip(names[day], selectable=True, selected=False,
-                            on_selection_change=lambda e, d=day: self._toggle(d, e)) \
-                        .props('dense outline color=primary').mark(f'repeat-day-{day}')
+                weekday_chips(self.weekdays, self.user.timezone, mark='repeat-day', on_change=self._changed)
         self._changed()
         return self
-
-    def _toggle(self, day: int, event: events.ValueChangeEventArguments) -> None:
-        if event.value:
-            self.weekdays.add(day)
-            event.sender.props(remove='outline')
-        else:
-            self.weekdays.discard(day)
-            event.sender.props('outline')
-        self._changed()
 
     def _changed(self) -> None:
         """The state's recurrence follows the fields: None keeps a post's own rule, 'never' ends it."""

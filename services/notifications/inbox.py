@@ -69,15 +69,20 @@ def tell(session: Session, kind: str, *, post_id: int | None = None, channel_id:
 
 
 def _announce(session: Session, user_id: int) -> None:
-    """Say NotificationsAdded for `user_id` once `session` commits (nothing if it rolls back): in this process
-    after the commit, in the others through the event bus in the same transaction."""
+    """Say NotificationsAdded for `user_id` once `session` commits (nothing if it rolls back): one event for every
+    user told in the transaction, sent to the other processes through the event bus in one NOTIFY just before the
+    commit, and emitted in this process after it."""
     if not sa.event.contains(session, 'after_commit', _emit_told):
+        sa.event.listen(session, 'before_commit', _send_told)
         sa.event.listen(session, 'after_commit', _emit_told)
         sa.event.listen(session, 'after_soft_rollback', _forget_told)
-    waiting: set[int] = session.info.setdefault(_TOLD, set())
-    if user_id not in waiting:
-        waiting.add(user_id)
-        event_bus.notify(session, [events.NotificationsAdded((user_id,))])
+    session.info.setdefault(_TOLD, set()).add(user_id)
+
+
+def _send_told(session: Session) -> None:
+    told = session.info.get(_TOLD)
+    if told:
+        event_bus.notify(session, [events.NotificationsAdded(tuple(sorted(told)))])
 
 
 def _forget_told(session: Session, _previous: object) -> None:

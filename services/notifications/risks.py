@@ -5,7 +5,8 @@ the tokens and quotas up to date from the platforms. The composer, the calendar 
 `find`; what fails is told to the post's people (kind post_at_risk), once per problem and due time."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,20 +57,63 @@ class Risk:
     reason: str
 
 
-def find(session: Session, channel_ids: Sequence[int], stored_media: Sequence[str], due: datetime | None, *,
-         post_id: int | None = None) -> list[Risk]:
-    """What would make a post going to `channel_ids` with the files `stored_media` (MediaAsset.stored_path) fail at
-    `due` (None: not scheduled, the time-bound checks are left out); `post_id` is the post itself when it is stored
-    (its own place in the day's quota is not counted twice)."""
-    uploads = get_settings().uploads_dir
-    media_missing = any(not (uploads / name).is_file() for name in stored_media)
+@dataclass(frozen=True)
+class Facts:
+    """What the checks read from the database for some channels and due times, read once for all their posts:
+    the channels, their accounts, and for each account whose platform has a publishing quota, when its posts were
+    published and which wait to go ((post id, due) per delivery), since the earliest due time's quota window."""
+    channels: dict[int, Channel]
+    accounts: dict[int, PlatformAccount]
+    published: dict[int, list[datetime]]
+    waiting: dict[int, list[tuple[int, datetime]]]
+
+
+def read_facts(session: Session, channel_ids: Iterable[int], dues: Iterable[datetime | None]) -> Facts:
+    """The facts `find` needs to judge posts going to `channel_ids` at `dues` (None: not scheduled), in at most four
+    statements whatever the number of posts."""
     channels = {row.id: row for row in session.exec(select(Channel).where(Channel.id.in_(set(channel_ids))))}
     account_ids = {row.account_id for row in channels.values() if row.account_id}
-    held = {row.id: row for row in session.exec(select(PlatformAccount).where(PlatformAccount.id.in_(account_ids)))}
+    accounts = {row.id: row for row in session.exec(select(PlatformAccount).where(PlatformAccount.id.in_(account_ids)))
+                } if account_ids else {}
+    counted = [account.id for account in accounts.values()
+               if account.quota_total is not None and _has_quota(account.platform)]
+    dues = [due for due in dues if due is not None]
+    published: dict[int, list[datetime]] = defaultdict(list)
+    waiting: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
+    if counted and dues:
+        since = min(dues) - QUOTA_WINDOW
+        def of_counted(*columns: object) -> sa.Select:  # each delivery of the counted accounts' channels
+            return select(Channel.account_id, *columns).select_from(Delivery).join(
+                Channel, Channel.id == Delivery.channel_id).where(Channel.account_id.in_(counted))
+        for account_id, at in session.exec(of_counted(Delivery.published_at).where(
+                Delivery.status == DeliveryStatus.PUBLISHED, Delivery.published_at > since)):
+            published[account_id].append(at)
+        for account_id, post_id, at in session.exec(of_counted(Post.id, Post.scheduled_at).join(
+                Post, Post.id == Delivery.post_id).where(
+                Delivery.status == DeliveryStatus.PENDING, Post.status == PostStatus.SCHEDULED,
+                Post.scheduled_at > since, Post.scheduled_at < max(dues))):
+            waiting[account_id].append((post_id, at))
+    return Facts(channels, accounts, published, waiting)
+
+
+def _has_quota(platform: str) -> bool:
+    spec = registry.find(platform)
+    return spec is not None and spec.publishing_quota is not None
+
+
+def find(session: Session, channel_ids: Sequence[int], stored_media: Sequence[str], due: datetime | None, *,
+         post_id: int | None = None, facts: Facts | None = None) -> list[Risk]:
+    """What would make a post going to `channel_ids` with the files `stored_media` (MediaAsset.stored_path) fail at
+    `due` (None: not scheduled, the time-bound checks are left out); `post_id` is the post itself when it is stored
+    (its own place in the day's quota is not counted twice). `facts` (from `read_facts`, for many posts at once)
+    spares reading them again."""
+    facts = facts or read_facts(session, channel_ids, [due])
+    uploads = get_settings().uploads_dir
+    media_missing = any(not (uploads / name).is_file() for name in stored_media)
     found = []
     for channel_id in dict.fromkeys(channel_ids):
-        channel = channels.get(channel_id)
-        account = held.get(channel.account_id) if channel and channel.account_id else None
+        channel = facts.channels.get(channel_id)
+        account = facts.accounts.get(channel.account_id) if channel and channel.account_id else None
         spec = registry.find(channel.platform) if channel else None
         if channel is None or channel.status != AccountStatus.CONNECTED or account is None:
             found.append(Risk(channel_id, NOT_CONNECTED))
@@ -81,7 +125,7 @@ def find(session: Session, channel_ids: Sequence[int], stored_media: Sequence[st
             continue
         if _token_runs_out(account, due):
             found.append(Risk(channel_id, TOKEN_RUNS_OUT))
-        if spec is not None and spec.publishing_quota and _quota_used_up(session, account, due, post_id):
+        if spec is not None and spec.publishing_quota and _quota_used_up(facts, account, due, post_id):
             found.append(Risk(channel_id, QUOTA_USED_UP))
     return found
 
@@ -93,7 +137,7 @@ def _token_runs_out(account: PlatformAccount, due: datetime) -> bool:
     return expires is not None and expires < due and account.renew_failed_at is not None
 
 
-def _quota_used_up(session: Session, account: PlatformAccount, due: datetime, post_id: int | None) -> bool:
+def _quota_used_up(facts: Facts, account: PlatformAccount, due: datetime, post_id: int | None) -> bool:
     """Whether the posts counted in the 24 hours before `due` already take the whole quota: those the platform
     counted when last asked (if that window reaches `due`'s), those published since, and those waiting to go before
     `due`."""
@@ -101,14 +145,9 @@ def _quota_used_up(session: Session, account: PlatformAccount, due: datetime, po
         return False
     since = due - QUOTA_WINDOW
     counted = (account.quota_used or 0) if account.quota_read_at and account.quota_read_at > since else 0
-    of_account = select(Channel.id).where(Channel.account_id == account.id)
-    published = session.exec(select(sa.func.count(Delivery.id)).where(
-        Delivery.channel_id.in_(of_account), Delivery.status == DeliveryStatus.PUBLISHED,
-        Delivery.published_at > max(since, account.quota_read_at or since))).one()
-    waiting = session.exec(select(sa.func.count(Delivery.id)).join(Post, Post.id == Delivery.post_id).where(
-        Delivery.channel_id.in_(of_account), Delivery.status == DeliveryStatus.PENDING,
-        Post.status == PostStatus.SCHEDULED, Post.scheduled_at > since, Post.scheduled_at < due,
-        Post.id != (post_id or 0))).one()
+    after = max(since, account.quota_read_at or since)
+    published = sum(1 for at in facts.published.get(account.id, ()) if at > after)
+    waiting = sum(1 for other, at in facts.waiting.get(account.id, ()) if since < at < due and other != post_id)
     return counted + published + waiting >= account.quota_total
 
 
@@ -122,25 +161,35 @@ def stored_paths(session: Session, *, post_id: int | None = None, media_ids: Seq
 
 def problems(session: Session, post_id: int) -> list[Risk]:
     """What would make the post's waiting deliveries fail at its time."""
-    channel_ids = list(session.exec(select(Delivery.channel_id).where(
-        Delivery.post_id == post_id, Delivery.status == DeliveryStatus.PENDING).order_by(Delivery.id)))
-    if not channel_ids:
-        return []
-    due = session.exec(select(Post.scheduled_at).where(Post.id == post_id)).first()
-    return find(session, channel_ids, stored_paths(session, post_id=post_id), due, post_id=post_id)
+    return problems_of(session, [post_id]).get(post_id, [])
+
+
+def problems_of(session: Session, post_ids: Sequence[int]) -> dict[int, list[Risk]]:
+    """{post id: what would make its waiting deliveries fail at its time} for those of `post_ids` with some, read
+    in the same few statements for one post or a thousand."""
+    going: dict[int, list[int]] = defaultdict(list)
+    for post_id, channel_id in session.exec(select(Delivery.post_id, Delivery.channel_id).where(
+            Delivery.post_id.in_(list(post_ids)), Delivery.status == DeliveryStatus.PENDING).order_by(Delivery.id)):
+        going[post_id].append(channel_id)
+    if not going:
+        return {}
+    dues = dict(session.exec(select(Post.id, Post.scheduled_at).where(Post.id.in_(list(going)))).all())
+    media: dict[int, list[str]] = defaultdict(list)
+    for post_id, stored_path in session.exec(select(PostMedia.post_id, MediaAsset.stored_path).join(
+            MediaAsset, MediaAsset.id == PostMedia.media_id).where(PostMedia.post_id.in_(list(going)))):
+        media[post_id].append(stored_path)
+    facts = read_facts(session, {channel for channels in going.values() for channel in channels}, dues.values())
+    found = {post_id: find(session, channels, media[post_id], dues.get(post_id), post_id=post_id, facts=facts)
+             for post_id, channels in going.items()}
+    return {post_id: risks for post_id, risks in found.items() if risks}
 
 
 def of_posts(post_ids: Sequence[int]) -> dict[int, list[Risk]]:
     """{post id: its risks} for those of `post_ids` that are scheduled and have some (the calendar's icons)."""
-    found = {}
     with db.session() as session:
         scheduled = session.exec(select(Post.id).where(Post.id.in_(list(post_ids)),
                                                        Post.status == PostStatus.SCHEDULED)).all()
-        for post_id in scheduled:
-            risks = problems(session, post_id)
-            if risks:
-                found[post_id] = risks
-    return found
+        return problems_of(session, scheduled) if scheduled else {}
 
 
 def warn(session: Session, post_id: int, *, stage: str) -> int:

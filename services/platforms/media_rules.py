@@ -39,48 +39,44 @@ def codec_name(codec: str) -> str:
     return CODEC_NAMES.get(codec, codec.upper())
 
 
-def _names(values: Collection[str], names: Mapping[str, str]) -> str:
-    return ', '.join(names.get(value, value) for value in values)
-
-
 def _first(media: Sequence[MediaFacts], applies: Applies, breaks: Callable[[MediaFacts], bool]) -> MediaFacts | None:
     return next((item for item in media if applies(item, media) and breaks(item)), None)
 
 
-def containers(allowed: Collection[str]) -> Check:
-    """Videos must come in one of the `allowed` MIME types (video/mp4, video/quicktime, video/webm)."""
+def container_name(mime_type: str) -> str:
+    """A video's container as people know it ('MP4' for video/mp4)."""
+    return CONTAINER_NAMES.get(mime_type, mime_type)
+
+
+def _one_of(allowed: Collection[str], fact: Callable[[MediaFacts], str | None], name: Callable[[str], str],
+            message: str) -> Check:
+    """Videos whose `fact` is known must have one of the `allowed` values. `message` says what %(platform)s takes
+    (%(allowed)s) and what %(file)s has (%(found)s), each value as people know it (`name`)."""
     def check(_text: str, media: Sequence[MediaFacts], _options: Mapping[str, Any]) -> Problem | None:
-        item = _first(media, videos, lambda item: item.mime_type not in allowed)
+        item = _first(media, videos, lambda item: fact(item) is not None and fact(item) not in allowed)
         if item is None:
             return None
-        return Problem(N_('%(platform)s takes %(allowed)s videos; %(file)s is %(found)s.'),
-                       {'allowed': _names(allowed, CONTAINER_NAMES), 'file': item.name,
-                        'found': CONTAINER_NAMES.get(item.mime_type, item.mime_type)})
+        return Problem(message, {'allowed': ', '.join(name(value) for value in allowed), 'file': item.name,
+                                 'found': name(fact(item) or '')})
     return check
+
+
+def containers(allowed: Collection[str]) -> Check:
+    """Videos must come in one of the `allowed` MIME types (video/mp4, video/quicktime, video/webm)."""
+    return _one_of(allowed, lambda item: item.mime_type, container_name,
+                   N_('%(platform)s takes %(allowed)s videos; %(file)s is %(found)s.'))
 
 
 def video_codecs(allowed: Collection[str]) -> Check:
     """Videos must be encoded with one of the `allowed` codecs (FFmpeg's names)."""
-    def check(_text: str, media: Sequence[MediaFacts], _options: Mapping[str, Any]) -> Problem | None:
-        item = _first(media, videos, lambda item: item.video_codec is not None and item.video_codec not in allowed)
-        if item is None:
-            return None
-        return Problem(N_('%(platform)s takes videos encoded as %(allowed)s; %(file)s is %(found)s.'),
-                       {'allowed': _names(allowed, CODEC_NAMES), 'file': item.name,
-                        'found': codec_name(item.video_codec or '')})
-    return check
+    return _one_of(allowed, lambda item: item.video_codec, codec_name,
+                   N_('%(platform)s takes videos encoded as %(allowed)s; %(file)s is %(found)s.'))
 
 
 def audio_codecs(allowed: Collection[str]) -> Check:
     """A video's sound, when it has any, must be encoded with one of the `allowed` codecs."""
-    def check(_text: str, media: Sequence[MediaFacts], _options: Mapping[str, Any]) -> Problem | None:
-        item = _first(media, videos, lambda item: item.audio_codec is not None and item.audio_codec not in allowed)
-        if item is None:
-            return None
-        return Problem(N_('%(platform)s takes sound encoded as %(allowed)s; %(file)s has %(found)s.'),
-                       {'allowed': _names(allowed, CODEC_NAMES), 'file': item.name,
-                        'found': codec_name(item.audio_codec or '')})
-    return check
+    return _one_of(allowed, lambda item: item.audio_codec, codec_name,
+                   N_('%(platform)s takes sound encoded as %(allowed)s; %(file)s has %(found)s.'))
 
 
 def frame_rate(lowest: float, highest: float) -> Check:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,39 @@ def screenshot(page, name: str, *, full_page: bool = True) -> Path:
     path = ARTIFACTS / f'{name}.png'
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+# (label, width, height) of a desktop window and of a phone held upright
+WIDTHS = (('desktop', 1280, 800), ('phone', 360, 740))
+OVERFLOW = 'document.documentElement.scrollWidth - window.innerWidth'
+
+
+def in_arabic(page, base_url: str | None = None) -> None:
+    """Choose العربية in the header, as a user does (of the home page at `base_url` when given, else of the page
+    open), and wait for the page to turn right to left."""
+    if base_url is not None:
+        page.goto(base_url + '/')
+    page.get_by_text('العربية').click()
+    expect(page.locator('html')).to_have_attribute('dir', 'rtl', timeout=15000)
+
+
+def each_language(page, base_url: str) -> Iterator[str]:
+    """'en', then 'ar' once the signed-in user has chosen Arabic: the test looks at each language as it comes."""
+    yield 'en'
+    in_arabic(page, base_url)
+    yield 'ar'
+
+
+def each_width(page) -> Iterator[str]:
+    """'desktop', then 'phone', the window resized to each before it comes."""
+    for label, width, height in WIDTHS:
+        page.set_viewport_size({'width': width, 'height': height})
+        yield label
+
+
+def overflow(page) -> int:
+    """How many pixels the page is wider than its window (more than 1: it scrolls sideways)."""
+    return page.evaluate(OVERFLOW)
 
 
 USERNAME, PASSWORD = 'admin', 'a real long password'

@@ -10,7 +10,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from services.core import i18n
-from tests.browser.conftest import screenshot, telegram_settings, watched_page
+from tests.browser.conftest import (
+    each_language,
+    each_width,
+    in_arabic,
+    overflow,
+    screenshot,
+    telegram_settings,
+    watched_page,
+)
 from tests.browser.test_live_everywhere import not_reloaded, seed, sign_in, watch
 
 LIVE = 15_000
@@ -97,9 +105,7 @@ def test_a_post_dragged_in_the_week_moves_in_both_languages_another_browser_foll
         .to_be_visible(timeout=LIVE)
 
     # Arabic: the week runs right to left; a drop still lands on the day it was dropped on
-    page.goto(app_server + '/')
-    page.get_by_text('العربية').click()
-    expect(page.locator('html')).to_have_attribute('dir', 'rtl', timeout=15000)
+    in_arabic(page, app_server)
     page.goto(week_url(app_server, week))
     cells = page.locator('[data-drop-day]')
     first_box, last_box = cells.first.bounding_box(), cells.last.bounding_box()
@@ -166,21 +172,16 @@ def test_a_series_shows_its_coming_days_and_editing_it_asks_which_in_both_langua
     page = signed_in_page
     week = date.today() + timedelta(days=14)
     post_id = seed_series(tmp_path / 'data', 'Good morning, every day', at(week, 9))
-    for language in ('en', 'ar'):
-        if language == 'ar':
-            page.goto(app_server + '/')
-            page.get_by_text('العربية').click()
-            expect(page.locator('html')).to_have_attribute('dir', 'rtl', timeout=15000)
-        for width, label in ((1280, 'desktop'), (360, 'phone')):
-            page.set_viewport_size({'width': width, 'height': 800})
+    for language in each_language(page, app_server):
+        for label in each_width(page):
             page.goto(week_url(app_server, week))
             later = page.locator(f'[data-drop-day="{(week + timedelta(days=1)).isoformat()}"] .calendar-repeat')
             if (week + timedelta(days=1)).isoformat() in page.locator('[data-drop-day]').evaluate_all(
                     'cells => cells.map(c => c.dataset.dropDay)'):
                 expect(later.get_by_text(say(language, 'Repeats'))).to_be_visible()
                 assert later.get_attribute('draggable') is None
-            screenshot(page, f'calendar-repeats-{language}-{label}', full_page=width > 400)
-            assert page.evaluate('document.documentElement.scrollWidth - window.innerWidth') <= 1
+            screenshot(page, f'calendar-repeats-{language}-{label}', full_page=label == 'desktop')
+            assert overflow(page) <= 1
 
             page.goto(f'{app_server}/compose?post={post_id}')
             page.get_by_role('button', name=say(language, 'Save changes')).click()

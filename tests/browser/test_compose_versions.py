@@ -16,7 +16,7 @@ from services.media import library
 from services.posts import editing
 from services.posts.editing import PostInput, SaveAction
 from services.posts.versions import Version
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import in_arabic, screenshot
 from tests.browser.test_accessibility import Audit
 from tests.browser.test_touch_targets import small_targets
 from tests.fakes.telegram import DEFAULT_TOKEN
@@ -75,11 +75,6 @@ def post_with_versions(signed_in_page, tmp_path) -> int:
 def caption(page, text: str):
     """The preview's caption holding `text` (the composer's own fields hold their text as a value, not as text)."""
     return page.locator('div[dir=auto]', has_text=text).last
-
-
-def in_arabic(page) -> None:
-    page.get_by_text('العربية').click()
-    expect(page.locator('html')).to_have_attribute('dir', 'rtl', timeout=15000)
 
 
 def open_tab(page, tab: str, language: str) -> None:

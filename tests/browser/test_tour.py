@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import each_language, each_width, in_arabic, overflow, screenshot
 
 PAGES = {'home': '/', 'compose': '/compose', 'calendar': '/calendar', 'history': '/history',
          'post': '/history/{missed}', 'channels': '/channels', 'users': '/users', 'audit': '/audit',
@@ -13,21 +13,16 @@ PAGES = {'home': '/', 'compose': '/compose', 'calendar': '/calendar', 'history':
 
 def test_every_page_in_both_languages_and_widths(app_server, signed_in_page, sample_posts):
     page = signed_in_page
-    for language in ('en', 'ar'):
-        if language == 'ar':
-            page.goto(app_server + '/')
-            page.get_by_text('العربية').click()
-            expect(page.locator('html')).to_have_attribute('dir', 'rtl', timeout=15000)
+    for language in each_language(page, app_server):
         for name, path in PAGES.items():
-            for width, label in ((1280, 'desktop'), (360, 'phone')):
-                page.set_viewport_size({'width': width, 'height': 800 if width > 400 else 740})
+            for label in each_width(page):
                 page.goto(app_server + path.format(**sample_posts))
                 page.wait_for_load_state('networkidle')
                 expect(page.locator('html')).to_have_attribute('dir', 'rtl' if language == 'ar' else 'ltr')
                 screenshot(page, f'tour-{name}-{language}-{label}')
-                if width == 360:
-                    overflow = page.evaluate('document.documentElement.scrollWidth - window.innerWidth')
-                    assert overflow <= 1, f'{path} in {language} is {overflow} px wider than a phone'
+                if label == 'phone':
+                    wider = overflow(page)
+                    assert wider <= 1, f'{path} in {language} is {wider} px wider than a phone'
     assert page.console_errors == []
 
 
@@ -44,9 +39,7 @@ def test_phone_navigation_opens_as_a_drawer(app_server, signed_in_page):
     box = page.get_by_role('listitem').filter(has_text='Posts').bounding_box()
     assert box['height'] >= 40  # a touch target
     page.set_viewport_size({'width': 1280, 'height': 800})
-    page.goto(app_server + '/')
-    page.get_by_text('العربية').click()
-    expect(page.locator('html')).to_have_attribute('dir', 'rtl', timeout=15000)
+    in_arabic(page, app_server)
     page.set_viewport_size({'width': 360, 'height': 740})
     page.get_by_role('button', name='القائمة', exact=True).click()
     page.wait_for_timeout(400)

@@ -14,7 +14,7 @@ from sqlmodel import select
 from services.connections import accounts
 from services.core import db
 from services.core.models import PlatformAccount, utcnow
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import each_language, each_width, overflow, screenshot
 from tests.harness import boot, scheduled
 from tests.harness.boot import SECRET_KEY
 from tests.harness.builders import listed, stored_photo, telegram_chats
@@ -51,13 +51,8 @@ def _outside_the_loop(make):
 
 def test_the_warnings_in_both_languages_and_widths(app_server, signed_in_page, posts_at_risk):
     page = signed_in_page
-    for language in ('en', 'ar'):
-        if language == 'ar':
-            page.goto(app_server + '/')
-            page.get_by_text('العربية').click()
-            expect(page.locator('html')).to_have_attribute('dir', 'rtl', timeout=15000)
-        for width, label in ((1280, 'desktop'), (360, 'phone')):
-            page.set_viewport_size({'width': width, 'height': 800 if width > 400 else 740})
+    for language in each_language(page, app_server):
+        for label in each_width(page):
             page.goto(app_server + '/calendar?view=list')
             icon = page.locator('[role=img][aria-label]').first
             expect(icon).to_be_visible()
@@ -75,7 +70,7 @@ def test_the_warnings_in_both_languages_and_widths(app_server, signed_in_page, p
             page.goto(app_server + '/settings')
             page.wait_for_load_state('networkidle')
             screenshot(page, f'warnings-settings-{language}-{label}')
-            if width == 360:
-                overflow = page.evaluate('document.documentElement.scrollWidth - window.innerWidth')
-                assert overflow <= 1, f'/settings in {language} is {overflow} px wider than a phone'
+            if label == 'phone':
+                wider = overflow(page)
+                assert wider <= 1, f'/settings in {language} is {wider} px wider than a phone'
     assert page.console_errors == []

@@ -1,32 +1,14 @@
 """Migration 0007 turns accounts into channels and points every delivery at one, losing no post, attempt or status:
 a database written at the revision before (0006), with posts in every status, is upgraded and read back."""
-import os
 from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
 
 from services.core import db
-from services.core.config import load_settings
 from services.core.models import DeliveryStatus, PostStatus
-from tests.conftest import empty_postgres
 
-POSTGRES_URL = os.environ.get('TEST_POSTGRES_URL', '')
 WRITTEN = datetime(2026, 11, 30, 9, 0)
-
-
-@pytest.fixture(params=['sqlite', 'postgresql'])
-def engine(request, tmp_path):
-    if request.param == 'sqlite':
-        engine = db.create_db_engine(f'sqlite:///{tmp_path / "before.db"}')
-    else:
-        if not POSTGRES_URL:
-            pytest.skip('TEST_POSTGRES_URL is not set')
-        url = empty_postgres(POSTGRES_URL)
-        engine = db.create_db_engine(load_settings({'DATABASE_URL': url, 'DATA_DIR': str(tmp_path)},
-                                                   env_file=None).database_url)
-    yield engine
-    engine.dispose()
 
 
 def upgrade(engine: sa.Engine, revision: str) -> None:

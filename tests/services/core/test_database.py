@@ -1,30 +1,9 @@
-import os
-
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from services.core import db
-from services.core.config import load_settings
 from services.core.models import Post, SQLModel, User
-from tests.conftest import empty_postgres
-
-POSTGRES_URL = os.environ.get('TEST_POSTGRES_URL', '')
-
-
-@pytest.fixture(params=['sqlite', 'postgresql'])
-def engine(request, tmp_path):
-    """An empty database: SQLite, and PostgreSQL when TEST_POSTGRES_URL names one (scripts/test.sh sets it up)."""
-    if request.param == 'sqlite':
-        engine = db.create_db_engine(f'sqlite:///{tmp_path / "fresh.db"}')
-    else:
-        if not POSTGRES_URL:
-            pytest.skip('TEST_POSTGRES_URL is not set')
-        url = empty_postgres(POSTGRES_URL)
-        engine = db.create_db_engine(load_settings({'DATABASE_URL': url, 'DATA_DIR': str(tmp_path)},
-                                                   env_file=None).database_url)
-    yield engine
-    engine.dispose()
 
 
 def test_alembic_upgrade_from_empty_creates_every_table(engine):

@@ -10,10 +10,13 @@ import pytest
 
 from services.core import db, event_bus, events
 from services.core.config import configure, load_settings
+from services.core.models import Role
+from services.notifications import inbox
+from services.notifications.kinds import Kind
 from services.posts import state
 from services.team import users
 from tests.conftest import empty_postgres, own_postgres
-from tests.harness import draft
+from tests.harness import draft, teammate
 
 POSTGRES_URL = os.environ.get('TEST_POSTGRES_URL', '')
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason='TEST_POSTGRES_URL is not set')
@@ -88,6 +91,26 @@ def test_this_processes_own_change_is_heard_once_and_a_rolled_back_one_not_at_al
             {'kind': 'schedule', 'post_id': -1, 'status': None, 'scheduled_at': None}]})))
     assert _eventually(lambda: any(event.post_id == -1 for event in got))
     assert [event.post_id for event in got] == [post_id, -1]  # its own once (emitted here), the marker
+
+
+def test_everyone_told_in_one_transaction_reaches_the_other_processes_in_one_notice(heard):
+    got, _arrived = heard
+    users.create_first_admin('admin', 'a long password!', language='en', time_zone='UTC', ip='')
+    team = sorted([1, *(teammate(f'editor{n}', Role.EDITOR).id for n in range(3))])
+    with psycopg.connect(own_postgres(POSTGRES_URL), autocommit=True) as other_process:
+        other_process.execute(f'LISTEN {event_bus.CHANNEL}')
+        with db.session() as session:
+            assert inbox.tell(session, Kind.CHANNEL_NEEDS_RECONNECT) == 4
+        other_process.execute('SELECT pg_notify(%s, %s)', (event_bus.CHANNEL, json.dumps({'origin': 'marker',
+                                                                                             'events': []})))
+        notices = []
+        for notice in other_process.notifies(timeout=10):
+            notices.append(json.loads(notice.payload))
+            if notices[-1]['origin'] == 'marker':
+                break
+    assert [sent['events'] for sent in notices] == [[{'kind': 'notifications', 'user_ids': team}], []]
+    assert [event for event in got if isinstance(event, events.NotificationsAdded)] == \
+        [events.NotificationsAdded(tuple(team))]  # emitted here once, after the commit
 
 
 def _eventually(check, seconds: float = 10.0) -> bool:

@@ -12,7 +12,8 @@ from services.core.models import Notification, PlatformAccount, utcnow
 from services.notifications import inbox, risks, wording
 from services.notifications.kinds import Kind
 from tests.harness import boot, first_admin, listed, scheduled, stop_services
-from tests.harness.builders import media_rows
+from tests.harness.builders import channel_of, media_rows
+from tests.harness.statements import statements_sent
 
 
 @pytest.fixture
@@ -56,3 +57,24 @@ async def test_a_post_with_nothing_wrong_warns_no_one(admin):
     scheduled('Fine', at=utcnow() + timedelta(minutes=30))
     assert risks.warn_due_soon() == 0
     assert warnings_of(admin.id) == []
+
+
+async def test_the_calendar_reads_the_risks_of_eight_posts_in_as_many_statements_as_of_one(admin):
+    listed('instagram')
+    with db.session() as session:
+        account = session.exec(select(PlatformAccount).where(PlatformAccount.platform == 'instagram')).one()
+        account.quota_total, account.quota_used, account.quota_read_at = 2, 0, utcnow()
+        session.add(account)
+    start = utcnow() + timedelta(hours=2)
+    posts = [scheduled(f'Post {n}', at=start + timedelta(hours=n), platforms=['telegram', 'instagram'],
+                       media_ids=media_rows(1)) for n in range(8)]
+    with statements_sent() as for_one:
+        risks.of_posts(posts[:1])
+    with statements_sent() as for_eight:
+        found = risks.of_posts(posts)
+    assert len(for_eight) == len(for_one)
+    instagram = channel_of('instagram')
+    # every post's photo is gone; from the third on, the two before it take Instagram's quota of two a day
+    assert [sorted({risk.reason for risk in found[post] if risk.channel_id == instagram}) for post in posts] == \
+        [[risks.MEDIA_MISSING, risks.NO_PUBLIC_URL]] * 2 + \
+        [[risks.MEDIA_MISSING, risks.NO_PUBLIC_URL, risks.QUOTA_USED_UP]] * 6
