@@ -17,6 +17,8 @@ from tests.conftest import ADMIN, eventually, open_signed_in
 from tests.harness import confirm_in_dialog, connected, media_rows, post_of, reschedule_in_dialog, scheduled
 from tests.services.publishing.test_due_timer import next_transition
 
+pytestmark = pytest.mark.both_databases
+
 BERLIN = 'Europe/Berlin'  # the admin's time zone
 
 

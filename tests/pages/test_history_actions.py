@@ -19,6 +19,8 @@ from services.team import permissions
 from tests.conftest import ADMIN, eventually, open_signed_in
 from tests.harness import missed, own_password, post_of, reschedule_in_dialog, scheduled, teammate
 
+pytestmark = pytest.mark.both_databases
+
 
 async def signed_in(user: User, account: Account, path: str) -> None:
     """Open `path` signed in (through the sign-in form) as `account`: the admin, or a teammate made below."""

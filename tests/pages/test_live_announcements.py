@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from nicegui.testing import User
 
 from services.connections import channels as channel_book
@@ -11,6 +12,8 @@ from services.posts import editing
 from services.publishing.engine import get_engine
 from tests.conftest import ADMIN, eventually, open_signed_in
 from tests.harness.builders import channels_of
+
+pytestmark = pytest.mark.both_databases
 
 
 async def test_a_delivery_that_gets_published_is_announced_in_the_live_region(telegram, user: User, admin,

@@ -26,6 +26,8 @@ from tests.fakes.telegram import Fault
 from tests.harness import in_state, missed, scheduled
 from tests.harness.builders import channels_of
 
+pytestmark = pytest.mark.both_databases
+
 BERLIN = 'Europe/Berlin'  # the admin's time zone
 
 

@@ -20,6 +20,8 @@ from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.harness import draft, scheduled
 from tests.harness.builders import channel_of, listed, own_password, teammate
 
+pytestmark = pytest.mark.both_databases
+
 
 def a_failed_post(text: str) -> int:
     post_id = draft(text)

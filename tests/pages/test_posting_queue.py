@@ -2,6 +2,7 @@
 English and Arabic."""
 from __future__ import annotations
 
+import pytest
 from babel import dates
 from nicegui import ui
 from nicegui.testing import User
@@ -15,6 +16,8 @@ from services.queue import posting_times, queue
 from services.team import users
 from tests.conftest import ADMIN, eventually, open_signed_in
 from tests.harness.builders import telegram_chats
+
+pytestmark = pytest.mark.both_databases
 
 
 async def give_times(user: User, channel_id: int, at: str, extra_day: int | None = None) -> None:

@@ -13,6 +13,8 @@ from tests.conftest import ADMIN, eventually, open_signed_in
 from tests.fakes.telegram import DEFAULT_CHAT_ID, DEFAULT_TOKEN, Fault
 from tests.harness.builders import channels_of
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def telegram(telegram, monkeypatch):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from nicegui.testing import User
 from sqlmodel import select
 
@@ -14,6 +15,8 @@ from services.core.models import AuditEvent, Notification, Post, PostStatus, Rol
 from tests.conftest import ADMIN, eventually, open_signed_in
 from tests.harness import draft, own_password, post_of, teammate
 from tests.harness.builders import listed
+
+pytestmark = pytest.mark.both_databases
 
 P = PostStatus
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from nicegui.testing import User
 from sqlmodel import select
@@ -17,6 +18,8 @@ from services.publishing import due_timer
 from services.publishing.engine import get_engine
 from tests.conftest import ADMIN, eventually, open_signed_in
 from tests.harness import own_password, post_of, teammate
+
+pytestmark = pytest.mark.both_databases
 
 P = PostStatus
 STEPS = ['%(name)s submitted the post for review', '%(name)s requested changes', '%(name)s submitted the post for '

@@ -3,6 +3,7 @@ import re
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import select
@@ -12,6 +13,8 @@ from services.core.models import Role
 from services.core.models import User as Account
 from services.web.browser_session import SESSION_COOKIE
 from tests.conftest import ADMIN, audit_actions, on_sign_in_page, open_signed_in, sign_in
+
+pytestmark = pytest.mark.both_databases
 
 
 def printed_setup_link(caplog) -> str:
