@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
+STOP_WAIT_S = 10.0
 
 
 class Periodic:
@@ -18,6 +19,7 @@ class Periodic:
         self.name, self.job = name, job
         self.first_delay_s, self.interval_s = first_delay_s, interval_s
         self._task: asyncio.Task | None = None
+        self._current: asyncio.Future | None = None  # the run under way
 
     def start(self) -> None:
         """Start in the running loop; a job already running there is kept (start-up may run twice)."""
@@ -25,8 +27,13 @@ class Periodic:
             self._task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
-        """Cancel it and wait until it has ended; a job of a loop that has ended (tests) is only let go."""
+        """Let a run under way end (up to STOP_WAIT_S: work it does in a worker thread would go on after a cancel,
+        and write after the app stopped), then cancel it and wait until it has ended; a job of a loop that has ended
+        (tests) is only let go."""
         if self._task is not None and self._task.get_loop() is asyncio.get_running_loop():
+            if self._current is not None and not self._current.done():
+                await asyncio.wait([self._current], timeout=STOP_WAIT_S)
+                self._current.cancel()
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -35,8 +42,9 @@ class Periodic:
     async def _run(self) -> None:
         await asyncio.sleep(self.first_delay_s)
         while True:
+            self._current = asyncio.ensure_future(self.job())
             try:
-                await self.job()
+                await asyncio.shield(self._current)  # a stop lets the run end first
             except Exception:  # noqa: BLE001 - see the class docstring
                 log.exception('%s failed', self.name)
             await asyncio.sleep(self.interval_s)
