@@ -5,6 +5,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from components.channel_picker import channel_avatar
+from components.translate import own_direction
 from services.connections import channels as channel_book
 from services.core.models import Channel
 from services.platforms import registry
@@ -35,8 +36,7 @@ def channel_chip(channel: Channel | None, platform: str, *, marker: str = '', sh
             .style(f'color: {ink}; background-color: {tint}') as chip:
         ui.icon(registry.icon(platform), size='0.9rem').classes('shrink-0')
         full = channel_book.full_title(channel) if channel else registry.label(platform)
-        ui.label(channel_book.title(channel) if channel and short else full) \
-            .classes('min-w-0 truncate').props('dir=auto')
+        own_direction(ui.label(channel_book.title(channel) if channel and short else full).classes('min-w-0 truncate'))
     if short:
         chip.tooltip(full)
     if marker:

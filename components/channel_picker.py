@@ -8,7 +8,7 @@ from itertools import groupby
 
 from nicegui import ui
 
-from components.translate import _
+from components.translate import _, own_direction
 from services.connections import channel_groups, pictures
 from services.connections import channels as channel_book
 from services.core.config import get_settings
@@ -88,15 +88,15 @@ def _channel_row(channel: Channel, chosen: bool, on_change: Callable[[int, bool]
         box.set_enabled(enabled and (connected or chosen))
         channel_avatar(channel)
         with ui.column().classes('gap-0 min-w-0 flex-1'):
-            # a handle keeps its shape in Arabic (dir=auto) and wraps rather than overflow
-            ui.label(channel_book.title(channel)).classes('text-sm max-w-full').style('overflow-wrap: anywhere') \
-                .props('dir=auto')
+            # a handle keeps its shape in Arabic and wraps rather than overflow
+            own_direction(ui.label(channel_book.title(channel)).classes('text-sm max-w-full')
+                          .style('overflow-wrap: anywhere'))
             if channel.status == AccountStatus.NEEDS_RECONNECT:
                 ui.label(_('Needs reconnecting: reconnect it on the Channels page.')).classes('text-xs text-negative')
             elif not connected:
                 ui.label(_('Disconnected: reconnect it on the Channels page.')).classes('text-xs text-negative')
             elif channel.remote_name and channel.remote_name != channel_book.title(channel):
-                ui.label(channel.remote_name).classes('text-xs text-gray-600').props('dir=auto')
+                own_direction(ui.label(channel.remote_name).classes('text-xs text-gray-600'))
     return box
 
 

@@ -1,10 +1,15 @@
 """The one translation function for the UI: `_('msgid', **params)` in the language of the current browser."""
 from __future__ import annotations
 
+from typing import TypeVar
+
 from nicegui import app, context
+from nicegui.element import Element as UIElement
 
 from services.core import i18n
 from services.core.errors import UserError
+
+Element = TypeVar('Element', bound=UIElement)
 
 
 def current_language() -> str:
@@ -38,6 +43,12 @@ def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
 def explain(error: UserError) -> str:
     """The user's own-language text of a refusal raised by a service."""
     return error.text(current_language())
+
+
+def own_direction(label: Element) -> Element:
+    """A name or handle shown in its own direction whatever the page's: by its first letter (dir=auto), and a name of
+    digits only (a chat id such as -1001234567890) left to right, which dir=auto alone turns round in Arabic."""
+    return label.style('unicode-bidi: plaintext').props('dir=auto')
 
 
 def isolate(text: str) -> str:

@@ -10,7 +10,7 @@ from nicegui import ui
 from components.channel_picker import channel_avatar
 from components.compose_state import ComposeState
 from components.session import guarded
-from components.translate import _, ngettext
+from components.translate import _, ngettext, own_direction
 from components.version_panel import VersionPanel
 from services.connections import channels as channel_book
 from services.core.models import Channel
@@ -51,7 +51,7 @@ def _channel_tab(channel: Channel, mark: TabMark) -> None:
         with ui.row().classes('items-center gap-1 no-wrap'):
             channel_avatar(channel, size='1.5rem')
             # the team's name as they wrote it (dir=auto keeps an Arabic name whole); long ones are cut short
-            ui.label(channel_book.title(channel)).classes('max-w-40 truncate').props('dir=auto')
+            own_direction(ui.label(channel_book.title(channel)).classes('max-w-40 truncate'))
             if mark.problems:
                 ui.badge(str(mark.problems), color='negative').props('rounded') \
                     .mark(f'tab-problems-{channel.id}')

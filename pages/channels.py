@@ -20,7 +20,7 @@ from components.posting_times import posting_times_summary
 from components.session import client_ip, guarded, page_user
 from components.status_badge import status_badge
 from components.theme import frame
-from components.translate import _, current_language, explain, isolate, ngettext
+from components.translate import _, current_language, explain, isolate, ngettext, own_direction
 from services.connections import accounts, channels, profiles
 from services.core.config import get_settings
 from services.core.errors import UserError
@@ -124,8 +124,8 @@ def _channel_card(channel: Channel, account: PlatformAccount | None, people: dic
             channel_avatar(channel, size='2.75rem')
             with ui.column().classes('gap-0 min-w-0 flex-1'):
                 if channel.name or channel.remote_name:
-                    ui.label(channels.title(channel)).classes('font-semibold max-w-full') \
-                        .style('overflow-wrap: anywhere').props('dir=auto').mark(f'channel-name-{channel.id}')
+                    own_direction(ui.label(channels.title(channel)).classes('font-semibold max-w-full')
+                                  .style('overflow-wrap: anywhere')).mark(f'channel-name-{channel.id}')
                 else:
                     ui.label(_('(name not known yet: use Test connection)')).classes('text-gray-700')
                 if channel.remote_name and channel.remote_name != channels.title(channel):
