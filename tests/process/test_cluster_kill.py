@@ -38,6 +38,16 @@ def outcome() -> dict[str, tuple[str, str]]:
     return {text: (post, delivery) for text, post, delivery in rows}
 
 
+def kill_while_sending(cluster, name: str) -> set[str]:
+    """kill -9 the process `name`; returns the posts it was sending at that moment. Their deliveries stay claimed
+    under its lease (renewed every third of it) for seconds after its death, so they are read right after it."""
+    pid = cluster.apps[name][0].pid
+    cluster.kill(name)
+    with db.session() as session:
+        return set(session.exec(select(Post.text).join(Delivery, Delivery.post_id == Post.id).where(
+            Delivery.status == DeliveryStatus.PUBLISHING, Delivery.owner.like(f'%:{pid}:%'))))
+
+
 def settled() -> bool:
     unsettled = {PostStatus.SCHEDULED, PostStatus.PUBLISHING, DeliveryStatus.PENDING, DeliveryStatus.PUBLISHING}
     return not any(unsettled & set(statuses) for statuses in outcome().values())
@@ -85,10 +95,10 @@ def test_every_post_arrives_once_while_each_process_is_killed_in_turn(tmp_path):
             apis[NAMES[n % 2]].post(f'now {n}')
         fake.inject(Fault.slow(60))  # the next request reaches Telegram and hangs there: a kill cuts it off
         wait_for(lambda: fake.pending_faults == 0, 30, every=0.005)
-        cluster.kill('app1')  # in the middle of it all
+        cut_off = kill_while_sending(cluster, 'app1')  # in the middle of it all
         cluster.start('app1')
         wait_for(lambda: datetime.now(UTC) > first_due + timedelta(seconds=20), 60)
-        cluster.kill('app2')
+        cut_off |= kill_while_sending(cluster, 'app2')
         cluster.start('app2')
 
         wait_for(settled, 120, every=0.5)
@@ -98,10 +108,13 @@ def test_every_post_arrives_once_while_each_process_is_killed_in_turn(tmp_path):
         sent = Counter(message.text for message in fake.sent)
 
     interrupted = {text for text, (_post, delivery) in final.items() if delivery == DeliveryStatus.INTERRUPTED}
-    print(f'\n{len(final)} posts: {len(interrupted)} interrupted (their request had reached the fake), '
+    print(f'\n{len(final)} posts: {len(interrupted)} interrupted ({len(interrupted & reached)} had reached the fake), '
           f'{len(final) - len(interrupted)} published; {len(fake.calls)} calls reached the fake')
     assert len(final) == 350
-    assert interrupted and interrupted <= reached  # only what may have arrived
+    # only what a killed process was sending is interrupted, the request left hanging at the fake among them; one
+    # claimed in the milliseconds between its claim and its request leaving did not reach the fake, and is
+    # interrupted all the same: no process can tell it from one that did, and sending it again could post it twice
+    assert interrupted & reached and interrupted <= cut_off
     assert all(final[text] == (PostStatus.PUBLISHED, DeliveryStatus.PUBLISHED) for text in final.keys() - interrupted)
     assert all(sent[text] == 1 for text in final.keys() - interrupted)  # every other post arrived once
     assert all(count == 1 for count in sent.values())  # nothing twice
