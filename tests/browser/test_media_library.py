@@ -3,6 +3,8 @@ than the screen, every control big enough to tap; screenshots of each for a pers
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -101,6 +103,20 @@ def test_a_clip_instagram_refuses_is_converted_with_a_progress_bar_in_both_langu
     assert page.console_errors == []
 
 
+def conversion_worker_of(app_folder: Path) -> int:
+    """The pid of the conversion worker started by the app process running in `app_folder`."""
+    for pid in filter(str.isdigit, os.listdir('/proc')):
+        try:
+            if b'services.media.conversion_worker' not in Path(f'/proc/{pid}/cmdline').read_bytes():
+                continue
+            parent = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[1]
+            if os.readlink(f'/proc/{parent}/cwd') == str(app_folder):
+                return int(pid)
+        except OSError:
+            continue  # it ended meanwhile
+    raise AssertionError(f'no conversion worker of the app in {app_folder}')
+
+
 def test_the_conversion_progress_bar_survives_a_reload_and_a_change_of_language(app_server, signed_in_page, tmp_path):
     boot(DATA_DIR=str(tmp_path / 'data'))
     long_clip = stored(make_video(tmp_path, 'mp4', size=(1280, 720), frames=1440, fps=120, name='long-take.mp4'))
@@ -111,6 +127,8 @@ def test_the_conversion_progress_bar_survives_a_reload_and_a_change_of_language(
     page.get_by_role('button', name='Convert for Instagram').click()
     bar = page.locator('[role=progressbar][aria-label="Conversion progress"]')
     expect(bar).to_be_visible(timeout=15000)
+    worker = conversion_worker_of(tmp_path)
+    os.kill(worker, signal.SIGSTOP)  # held where it is: on a busy machine it could finish before the Cancel below
     for language, width in (('en', 1280), ('ar', 1280), ('ar', 360), ('en', 360)):
         page.set_viewport_size({'width': width, 'height': 800})
         page.reload()  # a reloaded page finds the conversion where it is
@@ -124,6 +142,7 @@ def test_the_conversion_progress_bar_survives_a_reload_and_a_change_of_language(
         audit.check(page, f'{language} {width} converting')
         screenshot(page, f'conversion-progress-{language}-{width}')
     page.get_by_role('button', name='Cancel').click()
+    os.kill(worker, signal.SIGCONT)  # it finds itself cancelled at its next step
     expect(page.get_by_role('button', name='Convert for Instagram')).to_be_visible(timeout=30000)
     audit.assert_clean('conversion progress')
     assert page.console_errors == []
