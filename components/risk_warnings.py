@@ -9,14 +9,13 @@ from datetime import datetime
 from nicegui import background_tasks, ui
 
 from components.post_summary import moment
-from components.translate import _, current_language
+from components.translate import _, current_language, isolate
 from services.connections.channels import full_title
 from services.core.config import get_settings
 from services.core.i18n import direction
 from services.core.models import AccountStatus, Channel
 from services.notifications import lookahead
 from services.notifications.risks import NO_PUBLIC_URL, NOT_CONNECTED, WAY_OUT, Risk
-from services.notifications.wording import isolated
 
 
 def risk_sentences(risks: Sequence[Risk], channels: dict[int, Channel], due: datetime, language: str,
@@ -28,7 +27,7 @@ def risk_sentences(risks: Sequence[Risk], channels: dict[int, Channel], due: dat
     for risk in risks:
         channel = channels.get(risk.channel_id)
         title = full_title(channel) if channel else _('a channel')
-        title = isolated(title) if direction(language) == 'rtl' else title  # a Latin name keeps its own order
+        title = isolate(title) if direction(language) == 'rtl' else title  # a Latin name keeps its own order
         said.append(_('%(channel)s: %(reason)s.', channel=title, reason=_(risk.reason)) + ' '
                     + _(WAY_OUT[risk.reason], channel=title, when=when))
     return list(dict.fromkeys(said))

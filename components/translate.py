@@ -8,6 +8,7 @@ from nicegui.element import Element as UIElement
 
 from services.core import i18n
 from services.core.errors import UserError
+from services.core.i18n import isolate  # noqa: F401 - the components' and pages' way to reach it
 
 Element = TypeVar('Element', bound=UIElement)
 
@@ -51,7 +52,3 @@ def own_direction(label: Element) -> Element:
     return label.style('unicode-bidi: plaintext').props('dir=auto')
 
 
-def isolate(text: str) -> str:
-    """`text` set apart from the sentence around it for the bidi algorithm (FSI … PDI), so a Latin handle such as
-    "@probe_bot" keeps its shape inside an Arabic sentence."""
-    return f'\u2068{text}\u2069'

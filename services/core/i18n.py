@@ -53,6 +53,12 @@ def translate_plural(language: str, singular: str, plural: str, n: int, **params
     return text % {'n': format_number(language, n), **params}
 
 
+def isolate(text: str) -> str:
+    """`text` in Unicode first-strong isolates (FSI … PDI): a Latin post, channel or handle such as "@probe_bot"
+    inside an Arabic sentence keeps its own direction without reordering the sentence around it."""
+    return f'\u2068{text}\u2069' if text else ''
+
+
 def direction(language: str) -> str:
     return 'rtl' if normalize_language(language) in RTL_LANGUAGES else 'ltr'
 

@@ -97,6 +97,7 @@ def read_facts(session: Session, channel_ids: Iterable[int], dues: Iterable[date
 
 
 def _has_quota(platform: str) -> bool:
+    """Whether the platform counts posts per day (its accounts then carry a quota)."""
     spec = registry.find(platform)
     return spec is not None and spec.publishing_quota is not None
 
@@ -125,7 +126,7 @@ def find(session: Session, channel_ids: Sequence[int], stored_media: Sequence[st
             continue
         if _token_runs_out(account, due):
             found.append(Risk(channel_id, TOKEN_RUNS_OUT))
-        if spec is not None and spec.publishing_quota and _quota_used_up(facts, account, due, post_id):
+        if _has_quota(channel.platform) and _quota_used_up(facts, account, due, post_id):
             found.append(Risk(channel_id, QUOTA_USED_UP))
     return found
 

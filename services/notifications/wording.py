@@ -25,18 +25,12 @@ def message(entry: Entry, language: str, time_zone: str) -> str:
     if entry.kind == 'token_expiring' and entry.detail:
         when = i18n.format_datetime(language, datetime.fromisoformat(entry.detail), time_zone, style='short')
     if i18n.direction(language) == 'rtl':
-        excerpt, channel = isolated(excerpt), isolated(channel)
+        excerpt, channel = i18n.isolate(excerpt), i18n.isolate(channel)
     reason = i18n.translate(language, entry.detail) if entry.kind == 'post_at_risk' and entry.detail else ''
     if entry.kind in PEOPLE_WORDS:  # a teammate's comment, quoted as written
-        reason = isolated(entry.detail) if i18n.direction(language) == 'rtl' else entry.detail
+        reason = i18n.isolate(entry.detail) if i18n.direction(language) == 'rtl' else entry.detail
     return i18n.translate(language, MESSAGES[entry.kind], post=excerpt or i18n.translate(language, UNNAMED_POST),
                           channel=channel, when=when, reason=reason)
-
-
-def isolated(text: str) -> str:
-    """`text` in Unicode first-strong isolates: a Latin post or channel name inside an Arabic sentence keeps its
-    own direction without reordering the sentence around it."""
-    return f'\u2068{text}\u2069' if text else ''
 
 
 def platform_error(entry: Entry) -> str:
