@@ -47,6 +47,7 @@ WAY_OUT = {
     QUOTA_USED_UP: N_('Choose another day, or post less to %(channel)s in the 24 hours before %(when)s.'),
 }
 AHEAD = timedelta(hours=1)
+WARN_CHUNK = 500  # posts judged in one transaction when the watch looks an hour ahead (lookahead.py)
 QUOTA_WINDOW = timedelta(hours=24)  # Instagram counts the posts of the last 24 hours
 
 
@@ -196,8 +197,13 @@ def of_posts(post_ids: Sequence[int]) -> dict[int, list[Risk]]:
 def warn(session: Session, post_id: int, *, stage: str) -> int:
     """Tell of the post's problems in `session`'s transaction, once per problem, due time and `stage` ('scheduled'
     or 'soon'); returns how many problems there were."""
+    return _tell(session, post_id, problems(session, post_id), stage=stage)
+
+
+def _tell(session: Session, post_id: int, found: list[Risk], *, stage: str) -> int:
+    if not found:
+        return 0
     due = session.exec(select(Post.scheduled_at).where(Post.id == post_id)).first()
-    found = problems(session, post_id)
     for risk in found:
         inbox.tell(session, Kind.POST_AT_RISK, post_id=post_id, channel_id=risk.channel_id, detail=risk.reason,
                    key=f'risk:{stage}:{post_id}:{risk.channel_id}:{risk.reason[:40]}:'
@@ -216,8 +222,9 @@ def due_soon(now: datetime | None = None) -> list[int]:
 def warn_due_soon(now: datetime | None = None) -> int:
     """Check every scheduled post due within the next hour from what the database holds (see `lookahead` for the
     whole check); returns how many problems were found."""
-    total = 0
-    for post_id in due_soon(now):
+    total, due = 0, due_soon(now)
+    for start in range(0, len(due), WARN_CHUNK):  # a busy hour's posts judged a chunk at a time, not one by one
         with db.session() as session:
-            total += warn(session, post_id, stage='soon')
+            for post_id, found in problems_of(session, due[start:start + WARN_CHUNK]).items():
+                total += _tell(session, post_id, found, stage='soon')
     return total

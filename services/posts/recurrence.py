@@ -91,6 +91,15 @@ def occurrences(rule: str, time_zone: str, after: datetime, count: int) -> list[
     return found
 
 
+def follow_on_each(change: state.Change, post_ids: list[int]) -> None:
+    """`follow_on` for those of `post_ids` that repeat, found in one read: posts falling due or missed together
+    mostly do not repeat, and cost no read each."""
+    if post_ids:
+        for post_id in change.session.exec(select(Post.id).where(Post.id.in_(post_ids), Post.recurrence.is_not(None),
+                                                                 Post.recurrence != '').order_by(Post.id)):
+            follow_on(change, post_id)
+
+
 def follow_on(change: state.Change, post_id: int) -> int | None:
     """Within `change` (the transaction that claimed or missed occurrence `post_id`), make the series' next
     occurrence: a scheduled copy of the post, its media and each channel's version; returns its id, None when the

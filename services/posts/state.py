@@ -63,6 +63,7 @@ class Change:
         self.session = session
         self._announced: dict[tuple[str, int], None] = {}
         self.moves: list[tuple[str, int, str]] = []  # ('post' or 'delivery', id, the status it moved to)
+        self._attempts: list[dict[str, Any]] = []
 
     def new_post(self, author_id: int, status: str, **values: Any) -> Post:
         """A new post in `status` (draft, in review, scheduled or publishing) with its other columns `values`, added
@@ -129,42 +130,58 @@ class Change:
 
     def record_attempt(self, delivery_id: int, outcome: str, started: datetime, *, error: str | None = None,
                        remote_id: str | None = None, remote_url: str | None = None) -> None:
-        """One line of the delivery's attempt log, ending now."""
-        self.session.add(DeliveryAttempt(delivery_id=delivery_id, started_at=started, finished_at=utcnow(),
-                                         outcome=outcome, error_detail=error, remote_id=remote_id,
-                                         remote_url=remote_url))
+        """One line of the delivery's attempt log, ending now (written with the others at the next `flush`)."""
+        self._attempts.append({'delivery_id': delivery_id, 'started_at': started, 'finished_at': utcnow(),
+                               'outcome': outcome, 'error_detail': error, 'remote_id': remote_id,
+                               'remote_url': remote_url})
+
+    def flush(self) -> None:
+        """Write what the session holds and the attempts recorded so far (one statement for them all: a batch of
+        ended deliveries logs many)."""
+        self.session.flush()
+        if self._attempts:
+            self.session.execute(sa.insert(DeliveryAttempt.__table__), self._attempts)
+            self._attempts = []
 
     def move_each(self, to_by_delivery: dict[int, tuple[str, dict[str, Any]]], *, only_from: Iterable[str]
-                  ) -> list[int]:
+                  ) -> list[tuple[int, int]]:
         """`move_delivery` for many deliveries at once, each to its own status with its own `values` ({id: (status,
-        values)}), those still in a status of `only_from` (locked while they move); returns the ids moved. Raises
-        IllegalMove."""
+        values)}), those still in a status of `only_from` (locked while they move); returns (delivery id, post id)
+        of those moved. Raises IllegalMove."""
         only_from = list(only_from)
         for to, _values in to_by_delivery.values():
             _sources(DELIVERY_MOVES, to, only_from)
-        movable = set(self.session.exec(select(Delivery.id).where(Delivery.id.in_(list(to_by_delivery)),
-                                                                  Delivery.status.in_(only_from)).with_for_update()))
+        movable = dict(self.session.exec(select(Delivery.id, Delivery.post_id).where(
+            Delivery.id.in_(list(to_by_delivery)), Delivery.status.in_(only_from)).with_for_update()).all())
         now = utcnow()
-        rows = [{'id': delivery_id, 'status': to, 'updated_at': now, **values}
-                for delivery_id, (to, values) in to_by_delivery.items() if delivery_id in movable]
-        if rows:
-            self.session.execute(sa.update(Delivery), rows)  # by primary key: one statement for them all
-        self.moves.extend(('delivery', row['id'], row['status']) for row in rows)
-        return [row['id'] for row in rows]
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for delivery_id, (to, values) in to_by_delivery.items():
+            if delivery_id in movable:
+                by_columns.setdefault(tuple(values), []).append({'moving_id': delivery_id, 'status': to, **values})
+                self.moves.append(('delivery', delivery_id, to))
+        table = Delivery.__table__
+        for columns, rows in by_columns.items():  # by primary key, one statement per set of columns
+            self.session.execute(sa.update(table).where(table.c.id == sa.bindparam('moving_id')).values(
+                updated_at=now, **{name: sa.bindparam(name) for name in ('status', *columns)}), rows)
+        return [(delivery_id, movable[delivery_id]) for delivery_id in to_by_delivery if delivery_id in movable]
 
     def settle_posts(self, post_ids: Iterable[int]) -> None:
         """Each post's status follows its deliveries: publishing while one waits or is being sent, then published,
         partly published or failed."""
         post_ids = sorted(set(post_ids))
-        self.session.flush()
-        # locked first: two processes ending the last two deliveries of one post would each see the other's as
-        # still being sent, and leave the post publishing for ever
-        current = dict(self.session.exec(select(Post.id, Post.status).where(Post.id.in_(post_ids))
-                                         .order_by(Post.id).with_for_update()).all())
+        if not post_ids:
+            return
+        self.flush()
+        # the posts locked first (in id order, as every settling transaction): two processes ending the last two
+        # deliveries of one post would each see the other's as still being sent, and leave the post publishing
+        current: dict[int, str] = {}
         statuses: dict[int, list[str]] = {post_id: [] for post_id in post_ids}
-        for post_id, status in self.session.exec(select(Delivery.post_id, Delivery.status)
-                                                 .where(Delivery.post_id.in_(post_ids))):
-            statuses[post_id].append(status)
+        for post_id, post_status, status in self.session.exec(
+                select(Post.id, Post.status, Delivery.status).join(Delivery, Delivery.post_id == Post.id, isouter=True)
+                .where(Post.id.in_(post_ids)).order_by(Post.id).with_for_update(of=Post)):
+            current[post_id] = post_status
+            if status is not None:
+                statuses[post_id].append(status)
         moving: dict[str, list[int]] = {}
         for post_id, of_deliveries in statuses.items():
             target = _settled(of_deliveries)
@@ -212,6 +229,7 @@ def transaction() -> Iterator[Change]:
     with db.session() as session:
         change = Change(session)
         yield change
+        change.flush()
         outgoing.after_moves(session, change.moves)
         announced = change.events()
         event_bus.notify(session, announced)  # other processes hear it when, and only if, this commits

@@ -132,7 +132,7 @@ def mark_missed(cutoff: datetime) -> int:
                                    where=[Post.scheduled_at < cutoff, not_held_by_a_paused_queue()])
         for post_id in missed:
             change.announce_post(post_id)
-            recurrence.follow_on(change, post_id)  # a missed occurrence does not end its series
+        recurrence.follow_on_each(change, missed)  # a missed occurrence does not end its series
     changed = len(missed)
     if changed:
         log.warning('%d scheduled post(s) fell due more than the grace period ago while the app was down: marked '

@@ -14,6 +14,7 @@ import logging
 import os
 import random
 import socket
+import threading
 import uuid
 from datetime import datetime, timedelta
 
@@ -41,6 +42,12 @@ MAX_BACKOFF_SECONDS = 300.0
 # posts falling due within this long of each other are taken in one transaction (and so claimed and ended together):
 # at a few posts a second or more it costs each post this much lateness and saves most of the database work
 DUE_GATHER_S = 0.05
+# what a process takes of a burst beyond its sending slots: a few rounds of sends (a fraction of a second), so that
+# another process on the same database takes the rest rather than wait behind this one
+BACKLOG_PER_SLOT = 4
+# a send that ended waits this long for others to end in the same transaction: only its status shows this much later
+# (its sending slot is free already), and the ends of a burst cost a few transactions, not one per handful
+END_GATHER_S = 0.05
 
 
 class Engine:
@@ -56,11 +63,16 @@ class Engine:
                                   first_delay_s=settings.delivery_lease_seconds / 2,
                                   interval_s=settings.delivery_lease_seconds / 2)
         self._turns = Turns(settings)
-        self._endings: Batches[records.Ending, None] = Batches(records.finish)
-        self._due: Batches[int, list[records.Prepared]] = Batches(
-            lambda ids: records.take_due(ids, self.instance, self._lease()), gather_s=DUE_GATHER_S)
-        self._claims: Batches[tuple[int, int], records.Claimed | None] = Batches(
-            lambda items: records.claim(items, self.instance, self._lease()))
+        self._endings: Batches[records.Ending, None] = Batches(records.finish, gather_s=END_GATHER_S)
+        self._claims: Batches[records.Claim, records.Claimed | None] = Batches(
+            lambda claims: records.claim(claims, self.instance, self._lease()))
+        self._due: Batches[int, list[records.Prepared]] = Batches(self._take_posts, gather_s=DUE_GATHER_S)
+        # what this process has taken and not yet ended, counted against what it can send soon (BACKLOG_PER_SLOT)
+        self._backlog = settings.publish_concurrency * BACKLOG_PER_SLOT
+        self._held = 0
+        self._held_lock = threading.Lock()  # taking runs in worker threads, ending on the loop
+        self._left_behind = False  # a take stopped at its room: due posts may wait for this or another process
+        self._pulling = False
         self._tasks: set[asyncio.Task] = set()
         self._draining = asyncio.Event()
         try:
@@ -94,19 +106,73 @@ class Engine:
         task.add_done_callback(self._tasks.discard)
 
     async def publish_post(self, post_id: int) -> None:
-        """Send every pending delivery of a post that is due, concurrently (posts falling due together are taken
-        from the database together)."""
-        pending = await self._due.add(post_id)
+        """Publish the post's pending deliveries once it is due (or being published: a retry), with the other due
+        posts this process has room for, the longest due first, concurrently. Posts falling due together are taken
+        from the database together; the first of them sends what that take reserved. A post this process has no
+        room for is left due, for whichever process has room first (this one, once its backlog runs low)."""
+        await self._send(await self._due.add(post_id))
+
+    def _take_posts(self, post_ids: list[int]) -> list[list[records.Prepared]]:
+        taken = self._take(post_ids)
+        return [[prepared for pending in taken.values() for prepared in pending]] + [[] for _id in post_ids[1:]]
+
+    def _take(self, post_ids: list[int]) -> dict[int, list[records.Prepared]]:
+        """`records.take_due` with the room this process has (worker thread): what it took, by post."""
+        with self._held_lock:
+            room = max(0, self._backlog - self._held)
+            self._held += room  # kept for this take until it is known how much it took
+        taken = None
+        try:
+            taken = records.take_due(post_ids, self.instance, self._lease(), room)
+        finally:
+            with self._held_lock:
+                self._held -= room - (sum(map(len, taken.by_post.values())) if taken else 0)
+                if taken is not None:
+                    self._left_behind = taken.full
+        return taken.by_post
+
+    async def _send(self, pending: list[records.Prepared]) -> None:
         if pending:
             self._leases.start()
-        await asyncio.gather(*(self.run_delivery(prepared) for prepared in pending))
+        await asyncio.gather(*(self._send_one(prepared) for prepared in pending))
 
-    async def run_delivery(self, prepared: records.Prepared) -> None:
+    async def _send_one(self, prepared: records.Prepared) -> None:
+        counted = _Counted(self)
+        try:
+            await self.run_delivery(prepared, counted)
+        finally:
+            counted.leave()
+
+    def _count(self, change: int) -> None:
+        """Add `change` to the deliveries held against the backlog; once it runs low, take the due posts left for
+        lack of room."""
+        with self._held_lock:
+            self._held += change
+            low = self._held <= self._backlog // 2
+        if change < 0 and low and self._left_behind and not self._pulling and not self._draining.is_set():
+            self._pulling = True
+            task = asyncio.create_task(self._pull(), name='take due posts')
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _pull(self) -> None:
+        """Take due posts that were left for lack of room (the longest due first), and send them."""
+        try:
+            taken = await asyncio.to_thread(self._take, [])
+        except Exception:  # noqa: BLE001 - the due posts stay scheduled: the next end or the safety net tries again
+            log.warning('could not take the due posts left for lack of room', exc_info=True)
+            return
+        finally:
+            self._pulling = False
+        await self._send([prepared for pending in taken.values() for prepared in pending])
+
+    async def run_delivery(self, prepared: records.Prepared, counted: _Counted) -> None:
         """Send one pending delivery, retrying what may be retried. Does nothing when another task has it.
 
         It stays pending (reserved by this process) while it waits for its account's pacing gap and a sending slot,
         and is claimed only then; a claim lost to another task or process gives the slot and the gap back to the next
-        delivery. Once the process drains, what it has not sent is given back for another process.
+        delivery. Once the process drains, what it has not sent is given back for another process. While it waits
+        for its channel's turn or to retry, it does not count against the backlog (`counted`).
         """
         delivery_id, platform, channel_id, account_id, content = prepared
         if account_id is None:
@@ -122,7 +188,11 @@ class Engine:
         held = False  # still claimed from the attempt before, whose request may have reached the platform
         for attempt in range(1, self.settings.publish_max_attempts + 1):
             started = utcnow()
-            claim = functools.partial(self._claim, delivery_id, channel_id) if not held else _still_held
+            if gap > 0:
+                counted.leave()  # its channel's turn may be far off: it counts again once it comes
+            else:
+                counted.enter()
+            claim = functools.partial(self._claim, delivery_id, channel_id, counted) if not held else _still_held
             try:
                 async with self._turns.take(spec, channel_id, account_id, gap, claim) as claimed:
                     if claimed is None:
@@ -146,6 +216,7 @@ class Engine:
                     return
                 held = isinstance(error, OutcomeUnknown)
                 await asyncio.to_thread(records.wait_to_retry, delivery_id, error.message, started, held=held)
+                counted.leave()  # an outage must not keep the process from taking posts for other channels
                 if await self._drained_within(self._backoff(attempt, error.retry_after)):
                     if not held:  # a held one may have reached the platform: its lease decides
                         await asyncio.to_thread(records.release, self.instance, delivery_id)
@@ -167,13 +238,14 @@ class Engine:
                            remote_id=result.remote_id or None, remote_url=result.remote_url)
                 return
 
-    async def _claim(self, delivery_id: int, channel_id: int) -> records.Claimed | None:
+    async def _claim(self, delivery_id: int, channel_id: int, counted: _Counted) -> records.Claimed | None:
         """Take the delivery this process reserved (pending → publishing) under its lease, with the other claims
         made meanwhile; None when another process has it (its reservation ran out meanwhile) or this one is
         draining."""
         if self._draining.is_set():
             return None
-        return await self._claims.add((delivery_id, channel_id))
+        counted.enter()
+        return await self._claims.add(records.Claim(delivery_id, channel_id))
 
     def _lease(self) -> datetime:
         return utcnow() + timedelta(seconds=self.settings.delivery_lease_seconds)
@@ -233,6 +305,26 @@ class Engine:
             return min(float(retry_after), MAX_BACKOFF_SECONDS)
         base = self.settings.retry_base_seconds * 2 ** (attempt - 1)
         return min(base * (0.5 + random.random()), MAX_BACKOFF_SECONDS)
+
+class _Counted:
+    """Whether one taken delivery counts against its engine's backlog: from its take until it ends, except while
+    it waits for its channel's pacing gap or to retry. Then it holds no room, so a paced channel's long queue or one
+    platform's outage does not keep the process from taking the due posts of other channels."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._in = True  # counted by the take that reserved it
+
+    def enter(self) -> None:
+        if not self._in:
+            self._in = True
+            self._engine._count(1)
+
+    def leave(self) -> None:
+        if self._in:
+            self._in = False
+            self._engine._count(-1)
+
 
 async def _still_held() -> records.Claimed:
     return records.Claimed(None)  # the attempt before may have reached the platform: it kept its claim (and account)

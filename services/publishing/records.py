@@ -83,37 +83,50 @@ class Prepared(NamedTuple):
     content: PostContent
 
 
-def take_due(post_ids: list[int], owner: str, lease: datetime) -> list[list[Prepared]]:
-    """For each post: a scheduled post that is due (not held by a paused channel queue, approved where a channel
-    needs it), or one queued for now,
-    moves to publishing; its pending deliveries no live process works on are reserved for `owner` until `lease`
-    (renewed while it works on them) and read with their post, media and channels. Nothing for any other post.
-    One transaction for all the posts: posts falling due together cost one, not one each."""
+class Taken(NamedTuple):
+    """What one `take_due` reserved: each post's pending deliveries (by post id, in delivery order), and whether it
+    stopped at its `room` (more posts may be due: take again once there is room)."""
+    by_post: dict[int, list[Prepared]]
+    full: bool
+
+
+def take_due(post_ids: list[int], owner: str, lease: datetime, room: int) -> Taken:
+    """Take what `owner` can send soon, in one transaction: at most `room` scheduled posts that are due (not held by
+    a paused channel queue, approved where a channel needs it), the longest due first, move to publishing; their
+    pending deliveries no live process works on, and those of `post_ids` already publishing (a retry, whatever the
+    room), are reserved for `owner` until `lease` (renewed while it works on them) and read with their post, media
+    and channels.
+
+    The longest due first, whichever post's timer woke the process: a post left for lack of room is taken before
+    those falling due after it. Processes on one database share a burst this way, each taking what it can send soon
+    while the others take the rest; on PostgreSQL a post another process is taking is skipped, not waited for."""
     with state.transaction() as change:
         session = change.session
-        for post_id in change.move_posts(PostStatus.PUBLISHING, only_from=[PostStatus.SCHEDULED],
-                                         where=[Post.id.in_(post_ids), Post.scheduled_at <= utcnow(),
-                                                not_held_by_a_paused_queue(), approval.approval_holds()]):
+        due = select(Post.id).where(Post.status == PostStatus.SCHEDULED, Post.scheduled_at <= utcnow(),
+                                    not_held_by_a_paused_queue(), approval.approval_holds()) \
+            .order_by(Post.scheduled_at, Post.id).limit(room).with_for_update(of=Post, skip_locked=True)
+        fell_due = change.move_posts(PostStatus.PUBLISHING, only_from=[PostStatus.SCHEDULED],
+                                     where=[Post.id.in_(due.scalar_subquery())]) if room > 0 else []
+        for post_id in fell_due:
             change.announce_post(post_id)
-            recurrence.follow_on(change, post_id)  # a recurring post's next occurrence, made once, with the claim
-        publishing = list(session.exec(select(Post.id).where(Post.id.in_(post_ids),
-                                                             Post.status == PostStatus.PUBLISHING)))
-        reserved = list(session.exec(sa.update(Delivery).where(
-            Delivery.post_id.in_(publishing), Delivery.status == DeliveryStatus.PENDING, _free(owner),
-        ).values(owner=owner, lease_until=lease).returning(Delivery.id)).scalars()) if publishing else []
-        if not reserved:
-            return [[] for _post_id in post_ids]
-        deliveries = session.exec(select(Delivery).where(Delivery.id.in_(reserved)).order_by(Delivery.id)).all()
+        recurrence.follow_on_each(change, fell_due)  # a recurring post's next occurrence, made once, with the claim
+        sending = select(Post.id).where(sa.or_(Post.id.in_(fell_due), sa.and_(
+            Post.id.in_(post_ids), Post.status == PostStatus.PUBLISHING)))
+        deliveries = sorted(session.exec(sa.update(Delivery).where(
+            Delivery.post_id.in_(sending.scalar_subquery()), Delivery.status == DeliveryStatus.PENDING, _free(owner),
+        ).values(owner=owner, lease_until=lease).returning(Delivery)).scalars(),
+            key=lambda delivery: delivery.id) if post_ids or fell_due else []
         # read once something is reserved: a process that lost the post to another (both fired it) stops earlier
         posts = {post.id: post for post in session.exec(
-            select(Post).where(Post.id.in_({delivery.post_id for delivery in deliveries})))}
+            select(Post).where(Post.id.in_({delivery.post_id for delivery in deliveries})))} if deliveries else {}
         by_id = {channel.id: channel for channel in session.exec(
-            select(Channel).where(Channel.id.in_({delivery.channel_id for delivery in deliveries})))}
+            select(Channel).where(Channel.id.in_({delivery.channel_id for delivery in deliveries})))
+        } if deliveries else {}
         assets: dict[int, list[MediaAsset]] = {}
         for post_id, asset in session.exec(select(PostMedia.post_id, MediaAsset)
                                            .join(MediaAsset, PostMedia.media_id == MediaAsset.id)
-                                           .where(PostMedia.post_id.in_({d.post_id for d in deliveries}))
-                                           .order_by(PostMedia.post_id, PostMedia.position)):
+                                           .where(PostMedia.post_id.in_(list(posts)))
+                                           .order_by(PostMedia.post_id, PostMedia.position)) if posts else ():
             assets.setdefault(post_id, []).append(asset)
     prepared: dict[int, list[Prepared]] = {}
     for delivery in deliveries:
@@ -122,7 +135,7 @@ def take_due(post_ids: list[int], owner: str, lease: datetime) -> list[list[Prep
         prepared.setdefault(delivery.post_id, []).append(Prepared(
             delivery.id, delivery.platform, channel.id, account_id,
             content_of(posts[delivery.post_id], assets.get(delivery.post_id, []), delivery)))
-    return [prepared.pop(post_id, []) for post_id in post_ids]  # a post asked for twice: the first gets it
+    return Taken(prepared, full=len(fell_due) >= room)
 
 
 class Claimed(NamedTuple):
@@ -131,25 +144,10 @@ class Claimed(NamedTuple):
     account: Account | None
 
 
-def claim(items: list[tuple[int, int]], owner: str, lease: datetime) -> list[Claimed | None]:
-    """Take the deliveries `owner` reserved (pending → publishing) under its lease, each given as (delivery id,
-    channel id), and read their credentials, in one transaction; None for one another process has (its reservation
-    ran out meanwhile)."""
-    delivery_ids = [delivery_id for delivery_id, _channel_id in items]
-    with state.transaction() as change:
-        claimed = {delivery_id for delivery_id, _post_id in change.move_deliveries(
-            DeliveryStatus.PUBLISHING, only_from=[DeliveryStatus.PENDING],
-            where=[Delivery.id.in_(delivery_ids), Delivery.owner == owner],
-            attempt_count=Delivery.attempt_count + 1, last_error=None, lease_until=lease)}
-        for delivery_id in claimed:
-            change.announce_delivery(delivery_id)
-        sending = sorted({channel_id for delivery_id, channel_id in items if delivery_id in claimed})
-        account_of = dict(zip(sending, channels.sending_accounts(change.session, sending), strict=True))
-    answers: list[Claimed | None] = []
-    for delivery_id, channel_id in items:  # one delivery asked for twice (two tasks of this process): the first has it
-        answers.append(Claimed(account_of[channel_id]) if delivery_id in claimed else None)
-        claimed.discard(delivery_id)
-    return answers
+class Claim(NamedTuple):
+    """A delivery whose turn has come, to take (pending → publishing) just before its request."""
+    delivery_id: int
+    channel_id: int
 
 
 def release(owner: str, delivery_id: int | None = None) -> None:
@@ -222,28 +220,55 @@ class Ending(NamedTuple):
     remote_url: str | None = None
 
 
+def claim(claims: list[Claim], owner: str, lease: datetime) -> list[Claimed | None]:
+    """Take the deliveries `owner` reserved (pending → publishing) under its lease and read their channels'
+    credentials, in one transaction; None for one another process has (its reservation ran out meanwhile)."""
+    with state.transaction() as change:
+        claimed = _claim(change, owner, lease, claims)
+    return [claimed.pop(item.delivery_id, None) for item in claims]
+
+
 def finish(endings: list[Ending]) -> list[None]:
     """End claimed deliveries (publishing → published or failed), each with the attempt that ended it, and settle
     their posts, in one transaction (see services/publishing/batches.py)."""
     with state.transaction() as change:
-        moving = {}
-        for ending in endings:
-            published = {'remote_id': ending.remote_id, 'remote_url': ending.remote_url, 'published_at': utcnow(),
-                         'resume_state': None} if ending.status == DeliveryStatus.PUBLISHED else {}
-            moving[ending.delivery_id] = (ending.status, {'last_error': ending.error, 'owner': None,
-                                                          'lease_until': None, **published})
-        ended = set(change.move_each(moving, only_from=[DeliveryStatus.PUBLISHING]))
-        for ending in endings:
-            if ending.delivery_id not in ended:
-                log.warning('delivery %s was no longer being sent when it ended as %s', ending.delivery_id,
-                            ending.outcome)
-                continue
-            change.record_attempt(ending.delivery_id, ending.outcome, ending.started, error=ending.error,
-                                  remote_id=ending.remote_id, remote_url=ending.remote_url)
-            change.announce_delivery(ending.delivery_id)
-        if ended:
-            change.settle_posts(change.session.exec(select(Delivery.post_id).where(Delivery.id.in_(ended))))
+        _end(change, endings)
     return [None] * len(endings)
+
+
+def _end(change: state.Change, endings: list[Ending]) -> None:
+    moving = {}
+    for ending in endings:
+        published = {'remote_id': ending.remote_id, 'remote_url': ending.remote_url, 'published_at': utcnow(),
+                     'resume_state': None} if ending.status == DeliveryStatus.PUBLISHED else {}
+        moving[ending.delivery_id] = (ending.status, {'last_error': ending.error, 'owner': None,
+                                                      'lease_until': None, **published})
+    moved = change.move_each(moving, only_from=[DeliveryStatus.PUBLISHING]) if moving else []
+    ended = {delivery_id for delivery_id, _post_id in moved}
+    for ending in endings:
+        if ending.delivery_id not in ended:
+            log.warning('delivery %s was no longer being sent when it ended as %s', ending.delivery_id,
+                        ending.outcome)
+            continue
+        change.record_attempt(ending.delivery_id, ending.outcome, ending.started, error=ending.error,
+                              remote_id=ending.remote_id, remote_url=ending.remote_url)
+        change.announce_delivery(ending.delivery_id)
+    change.settle_posts(post_id for _delivery_id, post_id in moved)
+
+
+def _claim(change: state.Change, owner: str, lease: datetime, claims: list[Claim]) -> dict[int, Claimed]:
+    """The claims won, by delivery id (a delivery asked for twice, by two tasks of this process: once)."""
+    if not claims:
+        return {}
+    claimed = {delivery_id for delivery_id, _post_id in change.move_deliveries(
+        DeliveryStatus.PUBLISHING, only_from=[DeliveryStatus.PENDING],
+        where=[Delivery.id.in_([item.delivery_id for item in claims]), Delivery.owner == owner],
+        attempt_count=Delivery.attempt_count + 1, last_error=None, lease_until=lease)}
+    for delivery_id in claimed:
+        change.announce_delivery(delivery_id)
+    sending = sorted({item.channel_id for item in claims if item.delivery_id in claimed})
+    account_of = dict(zip(sending, channels.sending_accounts(change.session, sending), strict=True))
+    return {item.delivery_id: Claimed(account_of[item.channel_id]) for item in claims if item.delivery_id in claimed}
 
 
 def fail_unsent(delivery_id: int, reason: str) -> None:

@@ -25,7 +25,7 @@ P = PostStatus
 
 def taken_when_due(post_id: int) -> list[records.Prepared]:
     """What the engine would send of the post when it falls due (its deliveries reserved for this test)."""
-    return records.take_due([post_id], 'a test', utcnow() + timedelta(minutes=1))[0]
+    return records.take_due([post_id], 'a test', utcnow() + timedelta(minutes=1), room=1).by_post.get(post_id, [])
 
 
 @pytest.fixture
