@@ -172,16 +172,15 @@ class Change:
         if not post_ids:
             return
         self.flush()
-        # the posts locked first (in id order, as every settling transaction): two processes ending the last two
-        # deliveries of one post would each see the other's as still being sent, and leave the post publishing
-        current: dict[int, str] = {}
+        # locked first, and the deliveries read after, by a statement of their own (so as they are once the lock is
+        # held): two processes ending the last two deliveries of one post would each see the other's as still being
+        # sent, and leave the post publishing for ever
+        current = dict(self.session.exec(select(Post.id, Post.status).where(Post.id.in_(post_ids))
+                                         .order_by(Post.id).with_for_update()).all())
         statuses: dict[int, list[str]] = {post_id: [] for post_id in post_ids}
-        for post_id, post_status, status in self.session.exec(
-                select(Post.id, Post.status, Delivery.status).join(Delivery, Delivery.post_id == Post.id, isouter=True)
-                .where(Post.id.in_(post_ids)).order_by(Post.id).with_for_update(of=Post)):
-            current[post_id] = post_status
-            if status is not None:
-                statuses[post_id].append(status)
+        for post_id, status in self.session.exec(select(Delivery.post_id, Delivery.status)
+                                                 .where(Delivery.post_id.in_(post_ids))):
+            statuses[post_id].append(status)
         moving: dict[str, list[int]] = {}
         for post_id, of_deliveries in statuses.items():
             target = _settled(of_deliveries)
