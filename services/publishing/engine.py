@@ -113,11 +113,10 @@ class Engine:
         await self._send(await self._due.add(post_id))
 
     def _take_posts(self, post_ids: list[int]) -> list[list[records.Prepared]]:
-        taken = self._take(post_ids)
-        return [[prepared for pending in taken.values() for prepared in pending]] + [[] for _id in post_ids[1:]]
+        return [self._take(post_ids)] + [[] for _id in post_ids[1:]]
 
-    def _take(self, post_ids: list[int]) -> dict[int, list[records.Prepared]]:
-        """`records.take_due` with the room this process has (worker thread): what it took, by post."""
+    def _take(self, post_ids: list[int]) -> list[records.Prepared]:
+        """`records.take_due` with the room this process has (worker thread): the deliveries it reserved."""
         with self._held_lock:
             room = max(0, self._backlog - self._held)
             self._held += room  # kept for this take until it is known how much it took
@@ -129,7 +128,7 @@ class Engine:
                 self._held -= room - (sum(map(len, taken.by_post.values())) if taken else 0)
                 if taken is not None:
                     self._left_behind = taken.full
-        return taken.by_post
+        return [prepared for pending in taken.by_post.values() for prepared in pending]
 
     async def _send(self, pending: list[records.Prepared]) -> None:
         if pending:
@@ -164,7 +163,7 @@ class Engine:
             return
         finally:
             self._pulling = False
-        await self._send([prepared for pending in taken.values() for prepared in pending])
+        await self._send(taken)
 
     async def run_delivery(self, prepared: records.Prepared, counted: _Counted) -> None:
         """Send one pending delivery, retrying what may be retried. Does nothing when another task has it.
