@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import time
 import uuid
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from services.core import db
@@ -26,6 +28,8 @@ from services.core.errors import UserError
 from services.core.i18n import N_
 from services.core.models import OutboxMessage, User, Webhook, WebhookAttempt, utcnow
 from services.team import audit, permissions
+
+log = logging.getLogger(__name__)
 
 KIND = 'webhook'
 SIGNATURE_HEADER = 'X-Webhook-Signature'
@@ -198,9 +202,12 @@ def call(row: OutboxMessage) -> Outcome:
         outcome = Outcome(False, False, None, f'{type(error).__name__}: {error}'[:ANSWER_CHARS])
     else:
         outcome = _judge(response)
-    with db.session() as session:
-        session.add(WebhookAttempt(outbox_id=row.id, webhook_id=webhook.id, started_at=started,
-                                   status_code=outcome.status_code, answer=outcome.answer, ok=outcome.ok))
+    try:
+        with db.session() as session:
+            session.add(WebhookAttempt(outbox_id=row.id, webhook_id=webhook.id, started_at=started,
+                                       status_code=outcome.status_code, answer=outcome.answer, ok=outcome.ok))
+    except sa.exc.IntegrityError:  # the webhook was deleted while its call was under way, and its calls with it
+        log.info('webhook call %s ended after its webhook was deleted: nothing to record', row.id)
     return outcome
 
 

@@ -6,9 +6,11 @@ import json
 import time
 
 import pytest
+from sqlmodel import select
 
 from services.connections import channels
-from services.core.models import Role
+from services.core import db
+from services.core.models import OutboxMessage, Role, WebhookAttempt
 from services.notifications import outbox, webhooks
 from services.publishing import engine
 from services.team.permissions import Forbidden
@@ -128,3 +130,18 @@ async def test_only_administrators_set_up_webhooks_and_only_to_web_addresses(set
     webhook, secret = webhooks.create_webhook(admin, receiver.base_url, ['post.published', 'not.an.event'])
     assert webhook.events == ['post.published'] and len(secret) >= 32
     assert secret not in json.dumps(webhook.secret_encrypted)
+
+
+async def test_a_call_that_ends_after_its_webhook_was_deleted_records_nothing_and_raises_nothing(setup, receiver):
+    _publisher, _sender, admin, _fake = setup
+    hooked(receiver, admin, ['post.scheduled'])
+    scheduled('Tomorrow', author_id=admin.id)
+    with db.session() as session:
+        row = session.exec(select(OutboxMessage)).one()
+        session.delete(row)  # as deleting the webhook does with its calls, while this one is under way
+
+    outcome = webhooks.call(row)
+
+    assert outcome.ok and len(receiver.verified) == 1
+    with db.session() as session:
+        assert session.exec(select(WebhookAttempt)).all() == []
