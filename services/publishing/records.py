@@ -224,7 +224,16 @@ def claim(claims: list[Claim], owner: str, lease: datetime) -> list[Claimed | No
     """Take the deliveries `owner` reserved (pending → publishing) under its lease and read their channels'
     credentials, in one transaction; None for one another process has (its reservation ran out meanwhile)."""
     with state.transaction() as change:
-        claimed = _claim(change, owner, lease, claims)
+        won = {delivery_id for delivery_id, _post_id in change.move_deliveries(
+            DeliveryStatus.PUBLISHING, only_from=[DeliveryStatus.PENDING],
+            where=[Delivery.id.in_([item.delivery_id for item in claims]), Delivery.owner == owner],
+            attempt_count=Delivery.attempt_count + 1, last_error=None, lease_until=lease)}
+        for delivery_id in won:
+            change.announce_delivery(delivery_id)
+        sending = sorted({item.channel_id for item in claims if item.delivery_id in won})
+        account_of = dict(zip(sending, channels.sending_accounts(change.session, sending), strict=True))
+    claimed = {item.delivery_id: Claimed(account_of[item.channel_id]) for item in claims if item.delivery_id in won}
+    # one delivery asked for twice (two tasks of this process): the first has it
     return [claimed.pop(item.delivery_id, None) for item in claims]
 
 
@@ -232,43 +241,24 @@ def finish(endings: list[Ending]) -> list[None]:
     """End claimed deliveries (publishing → published or failed), each with the attempt that ended it, and settle
     their posts, in one transaction (see services/publishing/batches.py)."""
     with state.transaction() as change:
-        _end(change, endings)
+        moving = {}
+        for ending in endings:
+            published = {'remote_id': ending.remote_id, 'remote_url': ending.remote_url, 'published_at': utcnow(),
+                         'resume_state': None} if ending.status == DeliveryStatus.PUBLISHED else {}
+            moving[ending.delivery_id] = (ending.status, {'last_error': ending.error, 'owner': None,
+                                                          'lease_until': None, **published})
+        moved = change.move_each(moving, only_from=[DeliveryStatus.PUBLISHING])
+        ended = {delivery_id for delivery_id, _post_id in moved}
+        for ending in endings:
+            if ending.delivery_id not in ended:
+                log.warning('delivery %s was no longer being sent when it ended as %s', ending.delivery_id,
+                            ending.outcome)
+                continue
+            change.record_attempt(ending.delivery_id, ending.outcome, ending.started, error=ending.error,
+                                  remote_id=ending.remote_id, remote_url=ending.remote_url)
+            change.announce_delivery(ending.delivery_id)
+        change.settle_posts(post_id for _delivery_id, post_id in moved)
     return [None] * len(endings)
-
-
-def _end(change: state.Change, endings: list[Ending]) -> None:
-    moving = {}
-    for ending in endings:
-        published = {'remote_id': ending.remote_id, 'remote_url': ending.remote_url, 'published_at': utcnow(),
-                     'resume_state': None} if ending.status == DeliveryStatus.PUBLISHED else {}
-        moving[ending.delivery_id] = (ending.status, {'last_error': ending.error, 'owner': None,
-                                                      'lease_until': None, **published})
-    moved = change.move_each(moving, only_from=[DeliveryStatus.PUBLISHING]) if moving else []
-    ended = {delivery_id for delivery_id, _post_id in moved}
-    for ending in endings:
-        if ending.delivery_id not in ended:
-            log.warning('delivery %s was no longer being sent when it ended as %s', ending.delivery_id,
-                        ending.outcome)
-            continue
-        change.record_attempt(ending.delivery_id, ending.outcome, ending.started, error=ending.error,
-                              remote_id=ending.remote_id, remote_url=ending.remote_url)
-        change.announce_delivery(ending.delivery_id)
-    change.settle_posts(post_id for _delivery_id, post_id in moved)
-
-
-def _claim(change: state.Change, owner: str, lease: datetime, claims: list[Claim]) -> dict[int, Claimed]:
-    """The claims won, by delivery id (a delivery asked for twice, by two tasks of this process: once)."""
-    if not claims:
-        return {}
-    claimed = {delivery_id for delivery_id, _post_id in change.move_deliveries(
-        DeliveryStatus.PUBLISHING, only_from=[DeliveryStatus.PENDING],
-        where=[Delivery.id.in_([item.delivery_id for item in claims]), Delivery.owner == owner],
-        attempt_count=Delivery.attempt_count + 1, last_error=None, lease_until=lease)}
-    for delivery_id in claimed:
-        change.announce_delivery(delivery_id)
-    sending = sorted({item.channel_id for item in claims if item.delivery_id in claimed})
-    account_of = dict(zip(sending, channels.sending_accounts(change.session, sending), strict=True))
-    return {item.delivery_id: Claimed(account_of[item.channel_id]) for item in claims if item.delivery_id in claimed}
 
 
 def fail_unsent(delivery_id: int, reason: str) -> None:
