@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need (a venv from requirements-dev.txt, Debian's chromium) and run them all.
 # With TEST_POSTGRES_URL=postgresql://user:password@host/db (an expendable database: it is emptied),
-# the database tests and the page tests marked both_databases (pytest.ini) also run on PostgreSQL. The tests run on every core (at most four,
+# the database tests and the tests marked both_databases (pytest.ini) also run on PostgreSQL. The tests run on every core (at most four,
 # pytest-xdist); each worker empties a database of its own beside that one (`<name>_gw0`, ...), so the role needs
 # CREATEDB (pass `-n 0` to run in one process, on that database itself).
 set -euo pipefail
@@ -19,7 +19,7 @@ fi
 .venv/bin/ruff check .
 .venv/bin/python -m pytest -n auto --maxprocesses=4 --dist worksteal "$@"
 if [ -n "${TEST_POSTGRES_URL:-}" ]; then
-  echo "Again on PostgreSQL ($TEST_POSTGRES_URL): the page tests marked both_databases"
+  echo "Again on PostgreSQL ($TEST_POSTGRES_URL): the tests marked both_databases"
   TEST_APP_DATABASE_URL="$TEST_POSTGRES_URL" .venv/bin/python -m pytest -n auto --maxprocesses=4 -m both_databases \
-    tests/pages "$@"
+    "$@"
 fi

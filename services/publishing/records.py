@@ -102,11 +102,14 @@ def take_due(post_ids: list[int], owner: str, lease: datetime, room: int) -> Tak
     while the others take the rest; on PostgreSQL a post another process is taking is skipped, not waited for."""
     with state.transaction() as change:
         session = change.session
-        due = select(Post.id).where(Post.status == PostStatus.SCHEDULED, Post.scheduled_at <= utcnow(),
-                                    not_held_by_a_paused_queue(), approval.approval_holds()) \
-            .order_by(Post.scheduled_at, Post.id).limit(room).with_for_update(of=Post, skip_locked=True)
+        # picked by a statement of its own: as a subquery of the move, PostgreSQL may run it again for each row it
+        # moves, and each run skips the rows moved so far, so the move took every due post whatever the room
+        due = list(session.exec(select(Post.id).where(
+            Post.status == PostStatus.SCHEDULED, Post.scheduled_at <= utcnow(), not_held_by_a_paused_queue(),
+            approval.approval_holds()).order_by(Post.scheduled_at, Post.id).limit(room)
+            .with_for_update(of=Post, skip_locked=True))) if room > 0 else []
         fell_due = change.move_posts(PostStatus.PUBLISHING, only_from=[PostStatus.SCHEDULED],
-                                     where=[Post.id.in_(due.scalar_subquery())]) if room > 0 else []
+                                     where=[Post.id.in_(due)]) if due else []
         for post_id in fell_due:
             change.announce_post(post_id)
         recurrence.follow_on_each(change, fell_due)  # a recurring post's next occurrence, made once, with the claim

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from services.connections import accounts, channels
@@ -16,6 +17,8 @@ from services.posts.editing import PostInput, SaveAction
 from services.publishing import engine, records
 from tests.fakes import telegram as fake_telegram
 from tests.harness import FAKE_ACCOUNTS, boot, connected, first_admin, scheduled, stop_services
+
+pytestmark = pytest.mark.both_databases  # PostgreSQL plans the take differently (see take_due)
 
 SECOND_CHAT = fake_telegram.FakeChat(id=-1002000000002, title='Second Channel', username='secondchannel')
 
