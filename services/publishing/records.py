@@ -116,7 +116,7 @@ def take_due(post_ids: list[int], owner: str, lease: datetime, room: int) -> Tak
         sending = select(Post.id).where(sa.or_(Post.id.in_(fell_due), sa.and_(
             Post.id.in_(post_ids), Post.status == PostStatus.PUBLISHING)))
         deliveries = sorted(session.exec(sa.update(Delivery).where(
-            Delivery.post_id.in_(sending.scalar_subquery()), Delivery.status == DeliveryStatus.PENDING, _free(owner),
+            Delivery.post_id.in_(sending.scalar_subquery()), Delivery.status == DeliveryStatus.PENDING, _free(),
         ).values(owner=owner, lease_until=lease).returning(Delivery)).scalars(),
             key=lambda delivery: delivery.id) if post_ids or fell_due else []
         # read once something is reserved: a process that lost the post to another (both fired it) stops earlier
@@ -162,9 +162,11 @@ def release(owner: str, delivery_id: int | None = None) -> None:
         ).values(owner=None, lease_until=None))
 
 
-def _free(owner: str):
-    """Pending deliveries no live process works on: never reserved, given back, or their owner's lease ran out."""
-    return sa.or_(Delivery.owner.is_(None), Delivery.owner == owner, Delivery.lease_until < utcnow())
+def _free():
+    """Pending deliveries no live process works on: never reserved, given back, or their owner's lease ran out. Not
+    those reserved by the taking process itself: one of its tasks has each (waiting for its turn or to retry), and a
+    second would only claim it in vain, or send a retry before its wait is over."""
+    return sa.or_(Delivery.owner.is_(None), Delivery.lease_until < utcnow())
 
 
 def content_of(post: Post, assets: list[MediaAsset], delivery: Delivery) -> PostContent:

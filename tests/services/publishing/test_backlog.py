@@ -54,6 +54,21 @@ async def test_a_take_reserves_at_most_its_room_the_longest_due_first_and_says_w
     assert all(editing.get_post(post_id).post.status == PostStatus.PUBLISHING for post_id in posts)
 
 
+async def test_a_timer_firing_for_a_post_its_process_already_took_hands_out_nothing_again():
+    boot()
+    author = first_admin('author')
+    connected('telegram')
+    posts = due(3, author.id)
+    lease = utcnow() + timedelta(minutes=1)
+    records.take_due([posts[0]], 'process a', lease, room=10)  # a take woken by the first timer took all three
+
+    # the later timers fire while the three wait for their turn: each is held by a task of process a already
+    again = records.take_due(posts[1:], 'process a', lease, room=10)
+
+    assert again.by_post == {} and not again.full
+    assert owners() == dict.fromkeys(posts, 'process a')
+
+
 async def test_a_burst_larger_than_the_backlog_is_sent_whole_once_each_in_the_order_it_fell_due():
     with fake_telegram.FakeTelegram() as fake:
         # one sending slot: the backlog is four deliveries, so the twelve posts take four takes or more
