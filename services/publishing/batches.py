@@ -15,8 +15,8 @@ Result = TypeVar('Result')
 
 class Batches(Generic[Item, Result]):
     """`await batches.add(item)` returns `write(items)[i]` for its item; `write` runs in a worker thread and must
-    return one result per item, in order. With `gather_s`, a first item waits that long for others to join it:
-    items that arrive one by one (posts falling due a few milliseconds apart) then share a batch too."""
+    return one result per item, in order. With `gather_s`, each batch waits that long for others to join its first
+    item: items that arrive one by one (posts falling due a few milliseconds apart) then share a batch too."""
 
     def __init__(self, write: Callable[[list[Item]], list[Result]], *, gather_s: float = 0.0) -> None:
         self._write = write
@@ -34,9 +34,9 @@ class Batches(Generic[Item, Result]):
 
     async def _write_waiting(self) -> None:
         try:
-            if self._gather_s:
-                await asyncio.sleep(self._gather_s)
             while self._waiting:
+                if self._gather_s:  # before every batch: a steady stream is written every `gather_s`, not non-stop
+                    await asyncio.sleep(self._gather_s)
                 batch, self._waiting = self._waiting, []
                 try:
                     results = await asyncio.to_thread(self._write, [item for item, _future in batch])

@@ -41,13 +41,16 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 300.0
 # posts falling due within this long of each other are taken in one transaction (and so claimed and ended together):
 # at a few posts a second or more it costs each post this much lateness and saves most of the database work
-DUE_GATHER_S = 0.05
+DUE_GATHER_S = 0.1
 # what a process takes of a burst beyond its sending slots: a few rounds of sends (a fraction of a second), so that
 # another process on the same database takes the rest rather than wait behind this one
 BACKLOG_PER_SLOT = 4
 # a send that ended waits this long for others to end in the same transaction: only its status shows this much later
 # (its sending slot is free already), and the ends of a burst cost a few transactions, not one per handful
-END_GATHER_S = 0.05
+END_GATHER_S = 0.25
+# deliveries whose turn comes within this long of each other are claimed in one transaction: each request leaves up to
+# this much later, and a steady stream of sends costs a claim every this long, not one per send or two
+CLAIM_GATHER_S = 0.02
 
 
 class Engine:
@@ -65,7 +68,7 @@ class Engine:
         self._turns = Turns(settings)
         self._endings: Batches[records.Ending, None] = Batches(records.finish, gather_s=END_GATHER_S)
         self._claims: Batches[records.Claim, records.Claimed | None] = Batches(
-            lambda claims: records.claim(claims, self.instance, self._lease()))
+            lambda claims: records.claim(claims, self.instance, self._lease()), gather_s=CLAIM_GATHER_S)
         self._due: Batches[int, list[records.Prepared]] = Batches(self._take_posts, gather_s=DUE_GATHER_S)
         # what this process has taken and not yet ended, counted against what it can send soon (BACKLOG_PER_SLOT)
         self._backlog = settings.publish_concurrency * BACKLOG_PER_SLOT
@@ -118,7 +121,10 @@ class Engine:
     def _take(self, post_ids: list[int]) -> list[records.Prepared]:
         """`records.take_due` with the room this process has (worker thread): the deliveries it reserved."""
         with self._held_lock:
-            room = max(0, self._backlog - self._held)
+            room = self._backlog - self._held
+            # less than half the backlog free: left for the take that follows once it runs low (`_count`), so a busy
+            # process takes in a few large steps, not a small one for every post's timer
+            room = room if room >= self._backlog - self._backlog // 2 else 0
             self._held += room  # kept for this take until it is known how much it took
         taken = None
         try:
