@@ -131,17 +131,16 @@ def _merged(channel: Channel | None, account: PlatformAccount | None) -> dict[st
 def sending_accounts(session: Session, channel_ids: list[int]) -> list[Account | None]:
     """`credentials_for` each channel, read together in `session` (the engine's claim, just before the sends), if it
     is connected; None for one that is not (it was disconnected meanwhile) or whose account is gone."""
-    by_id = {channel.id: channel for channel in session.exec(select(Channel).where(Channel.id.in_(channel_ids)))}
-    account_ids = {channel.account_id for channel in by_id.values() if channel.account_id is not None}
-    shared = {account.id: account for account in session.exec(
-        select(PlatformAccount).where(PlatformAccount.id.in_(account_ids)))} if account_ids else {}
+    by_id = {channel.id: (channel, account) for channel, account in session.exec(
+        select(Channel, PlatformAccount).join(PlatformAccount, PlatformAccount.id == Channel.account_id, isouter=True)
+        .where(Channel.id.in_(channel_ids)))}
     found: list[Account | None] = []
     for channel_id in channel_ids:
-        channel = by_id.get(channel_id)
+        channel, account = by_id.get(channel_id, (None, None))
         if channel is None or channel.status != AccountStatus.CONNECTED or channel.account_id is None:
             found.append(None)
             continue
-        credentials = _merged(channel, shared.get(channel.account_id))
+        credentials = _merged(channel, account)
         found.append(Account(platform=channel.platform, display_name=title(channel), id=channel.account_id,
                              credentials=credentials, store=ChannelCredentials(channel.id)) if credentials else None)
     return found
