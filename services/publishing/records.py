@@ -113,12 +113,15 @@ def take_due(post_ids: list[int], owner: str, lease: datetime, room: int) -> Tak
         for post_id in fell_due:
             change.announce_post(post_id)
         recurrence.follow_on_each(change, fell_due)  # a recurring post's next occurrence, made once, with the claim
-        sending = select(Post.id).where(sa.or_(Post.id.in_(fell_due), sa.and_(
-            Post.id.in_(post_ids), Post.status == PostStatus.PUBLISHING)))
+        others = set(post_ids) - set(fell_due)
+        # ids, not a subquery of posts: on tables just filled (before PostgreSQL's statistics catch up) the planner
+        # paired that subquery with every pending delivery, one scan of the posts each
+        sending = [*fell_due, *session.exec(select(Post.id).where(
+            Post.id.in_(others), Post.status == PostStatus.PUBLISHING))] if others else fell_due
         deliveries = sorted(session.exec(sa.update(Delivery).where(
-            Delivery.post_id.in_(sending.scalar_subquery()), Delivery.status == DeliveryStatus.PENDING, _free(),
+            Delivery.post_id.in_(sending), Delivery.status == DeliveryStatus.PENDING, _free(),
         ).values(owner=owner, lease_until=lease).returning(Delivery)).scalars(),
-            key=lambda delivery: delivery.id) if post_ids or fell_due else []
+            key=lambda delivery: delivery.id) if sending else []
         # read once something is reserved: a process that lost the post to another (both fired it) stops earlier
         posts = {post.id: post for post in session.exec(
             select(Post).where(Post.id.in_({delivery.post_id for delivery in deliveries})))} if deliveries else {}
