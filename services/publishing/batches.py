@@ -1,6 +1,6 @@
 """Database writes of the engine grouped into one transaction per batch: while a batch is being written (in a worker
-thread), the calls that arrive meanwhile wait for the next one. One delivery alone is written at once; a burst of
-deliveries ending or falling due together costs a few transactions, not one each."""
+thread), the calls that arrive meanwhile wait for the next one. Without a gathering window one delivery alone is
+written at once; a burst of deliveries ending or falling due together costs a few transactions, not one each."""
 from __future__ import annotations
 
 import asyncio

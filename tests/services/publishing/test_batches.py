@@ -1,4 +1,5 @@
-"""Writes that arrive while a batch is being written go together in the next one; a bad one fails alone."""
+"""Writes that arrive while a batch is being written go together in the next one (each batch gathering for its window,
+when it has one); a bad one fails alone."""
 import asyncio
 import threading
 
@@ -40,3 +41,26 @@ async def test_an_item_that_cannot_be_written_fails_alone_and_the_others_are_wri
     assert isinstance(results[1], ValueError)
     with pytest.raises(ValueError, match='cannot write bad'):
         await batches.add('bad')
+
+
+async def test_with_a_window_every_batch_waits_for_it_not_only_the_first():
+    written, first_started, first_held = [], threading.Event(), threading.Event()
+
+    def write(items):
+        if not written:
+            first_started.set()
+            first_held.wait(5)
+        written.append(list(items))
+        return list(items)
+
+    batches = Batches(write, gather_s=0.2)
+    first = asyncio.create_task(batches.add(1))
+    await asyncio.to_thread(first_started.wait, 5)
+    second = asyncio.create_task(batches.add(2))  # arrives while the first batch is written
+    await asyncio.sleep(0)
+    first_held.set()
+    await first
+    third = asyncio.create_task(batches.add(3))  # arrives just after: the next batch is still gathering
+
+    assert await asyncio.gather(second, third) == [2, 3]
+    assert written == [[1], [2, 3]]
