@@ -8,25 +8,38 @@ import pytest
 from services.publishing.batches import Batches
 
 
-async def test_what_arrives_while_a_batch_is_written_waits_for_the_next_one_together():
-    written, first_started, first_held = [], threading.Event(), threading.Event()
+class HeldFirstWrite:
+    """A `write` that records each batch and holds the first until `release`; answers each item times ten."""
 
-    def write(items):
-        if not written:
-            first_started.set()
-            first_held.wait(5)
-        written.append(list(items))
+    def __init__(self) -> None:
+        self.written: list[list[int]] = []
+        self._started, self._held = threading.Event(), threading.Event()
+
+    def __call__(self, items: list[int]) -> list[int]:
+        if not self.written:
+            self._started.set()
+            self._held.wait(5)
+        self.written.append(list(items))
         return [item * 10 for item in items]
 
+    async def first_started(self) -> None:
+        await asyncio.to_thread(self._started.wait, 5)
+
+    def release(self) -> None:
+        self._held.set()
+
+
+async def test_what_arrives_while_a_batch_is_written_waits_for_the_next_one_together():
+    write = HeldFirstWrite()
     batches = Batches(write)
     first = asyncio.create_task(batches.add(1))
-    await asyncio.to_thread(first_started.wait, 5)  # the first batch (alone) is being written
+    await write.first_started()  # the first batch (alone) is being written
     rest = [asyncio.create_task(batches.add(n)) for n in range(2, 7)]
     await asyncio.sleep(0)  # they all arrive meanwhile
-    first_held.set()
+    write.release()
     assert await first == 10
     assert await asyncio.gather(*rest) == [20, 30, 40, 50, 60]
-    assert written == [[1], [2, 3, 4, 5, 6]]
+    assert write.written == [[1], [2, 3, 4, 5, 6]]
 
 
 async def test_an_item_that_cannot_be_written_fails_alone_and_the_others_are_written():
@@ -44,23 +57,15 @@ async def test_an_item_that_cannot_be_written_fails_alone_and_the_others_are_wri
 
 
 async def test_with_a_window_every_batch_waits_for_it_not_only_the_first():
-    written, first_started, first_held = [], threading.Event(), threading.Event()
-
-    def write(items):
-        if not written:
-            first_started.set()
-            first_held.wait(5)
-        written.append(list(items))
-        return list(items)
-
+    write = HeldFirstWrite()
     batches = Batches(write, gather_s=0.2)
     first = asyncio.create_task(batches.add(1))
-    await asyncio.to_thread(first_started.wait, 5)
+    await write.first_started()
     second = asyncio.create_task(batches.add(2))  # arrives while the first batch is written
     await asyncio.sleep(0)
-    first_held.set()
+    write.release()
     await first
     third = asyncio.create_task(batches.add(3))  # arrives just after: the next batch is still gathering
 
-    assert await asyncio.gather(second, third) == [2, 3]
-    assert written == [[1], [2, 3]]
+    assert await asyncio.gather(second, third) == [20, 30]
+    assert write.written == [[1], [2, 3]]
