@@ -5,7 +5,8 @@ was.
 It reads its `Job` (pickled by the app that started it) from stdin, writes its progress and heartbeat to the
 conversion's row, stops when the row is no longer running (cancelled) or its app is gone, and stores the result as
 the platform's copy only while the row still says running: a cancel at any moment leaves no copy. The result is
-written to the job's `incoming` name, which the app removes whatever happens, and moved into place only once whole.
+written to the job's `incoming` name and moved into place only once whole; the worker removes what is left of it when
+it ends, and so does the app when its worker was killed.
 """
 from __future__ import annotations
 
@@ -72,6 +73,8 @@ def run(job: Job) -> None:
     except Exception as error:  # noqa: BLE001 - whatever stopped it is shown, and it can be tried again
         log.warning('converting media %s for %s failed: %s', asset.id, job.label, error)
         _finish(job.conversion_id, ConversionStatus.FAILED, error=str(error)[:500] or type(error).__name__)
+    finally:
+        job.incoming.unlink(missing_ok=True)  # its app may be gone (killed) and unable to remove it
 
 
 def _convert(asset: MediaAsset, job: Job, framing: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -22,9 +23,10 @@ from services.core import db
 from services.core.config import get_settings
 from services.core.models import ConversionStatus, MediaAsset, MediaConversion
 from services.media import catalogue, cleanup, conversions, library, variants
-from services.media.conversion_worker import worker_name
+from services.media.conversion_worker import Job, worker_name
 from services.media.probe import probe
 from services.media.stored_files import media_path
+from services.platforms import registry
 from services.posts import editing
 from services.posts.editing import PostInput, SaveAction
 from services.publishing import engine
@@ -181,6 +183,57 @@ async def test_a_worker_killed_mid_way_leaves_no_half_file_and_the_conversion_ca
     assert uploads() == before
     done = await finished(await conversions.start(clip.id, 'instagram', author))
     assert done.status == ConversionStatus.DONE and len(variants.variants_of(clip.id)) == 1
+
+
+# An app that starts the worker and is then killed: it passes the job on as its own (the worker stops when its
+# app is gone) and prints the worker's pid.
+STAND_IN_APP = """
+import dataclasses, os, pickle, subprocess, sys, time
+job = dataclasses.replace(pickle.load(sys.stdin.buffer), app_pid=os.getpid())
+worker = subprocess.Popen([sys.executable, '-m', 'services.media.conversion_worker'], stdin=subprocess.PIPE)
+worker.stdin.write(pickle.dumps(job))
+worker.stdin.close()
+print(worker.pid, flush=True)
+time.sleep(600)
+"""
+
+
+async def test_a_worker_whose_app_is_killed_after_it_began_writing_removes_its_half_file(author, tmp_path):
+    clip = await stored(media_samples.make_video(tmp_path, 'mp4', size=(1280, 720), frames=480, fps=120,
+                                                 name='slow-motion.mp4'))
+    before = uploads()
+    with db.session() as session:
+        row = MediaConversion(media_id=clip.id, platform='instagram', status=ConversionStatus.RUNNING,
+                              worker=worker_name())
+        session.add(row)
+        session.flush()
+        conversion_id = row.id
+    incoming = get_settings().uploads_dir / '.incoming-0123456789abcdef'
+    spec = registry.find('instagram')
+    job = Job(get_settings(), conversion_id, spec.converts_to, spec.label, incoming, 0)
+    app = subprocess.Popen([sys.executable, '-c', STAND_IN_APP], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           cwd=conversions.PROJECT_DIR)
+    app.stdin.write(pickle.dumps(job))
+    app.stdin.close()
+    worker = int(app.stdout.readline())
+    for _ in range(600):
+        if incoming.exists() and incoming.stat().st_size:
+            break
+        await asyncio.sleep(0.02)
+    else:
+        raise AssertionError('the worker wrote nothing')
+
+    app.kill()  # while its worker writes the result
+    app.wait()
+
+    for _ in range(600):
+        if not os.path.exists(f'/proc/{worker}') or ' Z ' in Path(f'/proc/{worker}/stat').read_text():
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError('the worker went on without its app')
+    assert conversions.get(conversion_id).status == ConversionStatus.INTERRUPTED
+    assert uploads() == before
 
 
 async def test_a_conversion_cut_off_by_an_app_crash_shows_as_interrupted_at_the_next_start_and_leaves_no_file(
