@@ -17,6 +17,8 @@ from typing import Any, Protocol, TypeVar
 
 import httpx
 
+from services.platforms.transport import AiohttpTransport
+
 T = TypeVar('T')
 
 
@@ -150,7 +152,7 @@ def http_client() -> httpx.AsyncClient:
     """The one shared HTTP client (connection pooling, timeouts) for every platform."""
     global _http
     if _http is None or _http.is_closed:
-        _http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, follow_redirects=False)
+        _http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, follow_redirects=False, transport=AiohttpTransport())
     return _http
 
 
