@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import hmac
 import logging
 import multiprocessing
@@ -135,6 +136,9 @@ def main() -> None:
         app.include_router(module.router)
     async def start_services() -> None:
         await lifecycle.start_services(settings)
+        # what start-up built (modules, pages, scheduled posts' jobs) lives as long as the process: out of the
+        # collector's sight, its full collections stop walking it in the middle of a burst of sends
+        gc.freeze()
 
     app.on_startup(start_services)
     app.on_shutdown(lifecycle.stop_services)
