@@ -148,11 +148,26 @@ NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _http: httpx.AsyncClient | None = None
 
 
+class _NoCookies(httpx.Cookies):
+    def extract_cookies(self, response: httpx.Response) -> None:
+        pass
+
+
+class _SharedClient(httpx.AsyncClient):
+    """Keeps no cookies: the platforms' APIs go by tokens, and on a client shared by every account one account's
+    cookie must never go out with another's request. (Reading each answer's cookies into a jar was also a third of
+    httpx's own CPU per request.)"""
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return _NoCookies()
+
+
 def http_client() -> httpx.AsyncClient:
     """The one shared HTTP client (connection pooling, timeouts) for every platform."""
     global _http
     if _http is None or _http.is_closed:
-        _http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, follow_redirects=False, transport=AiohttpTransport())
+        _http = _SharedClient(timeout=DEFAULT_TIMEOUT, follow_redirects=False, transport=AiohttpTransport())
     return _http
 
 

@@ -158,3 +158,19 @@ async def test_requests_go_through_the_proxy_the_environment_names_except_for_ho
         with pytest.raises(Retryable):  # straight to a host that does not exist
             await send('Telegram', 'GET', 'http://exempt.invalid/getMe')
     assert server.requests == 1
+
+
+async def test_a_cookie_one_answer_sets_never_goes_out_with_a_later_request():
+    requests = []
+
+    async def set_a_cookie(reader, writer):
+        head = await reader.readuntil(b'\r\n\r\n')
+        requests.append(head.lower())
+        writer.write(answer(b'{}', 'Set-Cookie: session=account-a; Path=/'))
+        await writer.drain()
+
+    server = Server(set_a_cookie)
+    async with server as url:
+        await send('Instagram', 'GET', f'{url}/me', params={'access_token': 'a'})
+        await send('Instagram', 'GET', f'{url}/me', params={'access_token': 'b'})
+    assert len(requests) == 2 and b'cookie:' not in requests[1]
