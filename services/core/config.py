@@ -54,7 +54,7 @@ class Settings:
     public_base_url: str
     # Each platform's own settings (API addresses, credentials from the environment) by the keys its spec declares.
     platforms: dict[str, dict[str, str]] = field(default_factory=dict)
-    publish_concurrency: int = 16
+    publish_concurrency: int = 32
     delivery_lease_seconds: float = 60.0  # how long a sending process's claim lasts unless it renews it
     shutdown_grace_seconds: float = 8.0  # on SIGTERM, how long requests under way get to finish
     route_name: str = ''  # behind a proxy with several processes: this one's name in the proxy's route cookie
@@ -125,7 +125,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         platforms={spec.name: {setting.key: _base_url(setting.env, get(setting.env, setting.default))
                                if setting.is_url else get(setting.env, setting.default) for setting in spec.settings}
                    for spec in specs},
-        publish_concurrency=_int_setting('PUBLISH_CONCURRENCY', get('PUBLISH_CONCURRENCY', '16'), low=1, high=256),
+        publish_concurrency=_int_setting('PUBLISH_CONCURRENCY', get('PUBLISH_CONCURRENCY', '32'), low=1, high=256),
         delivery_lease_seconds=_float_setting('DELIVERY_LEASE_SECONDS', get('DELIVERY_LEASE_SECONDS', '60')),
         shutdown_grace_seconds=_float_setting('SHUTDOWN_GRACE_SECONDS', get('SHUTDOWN_GRACE_SECONDS', '8')),
         route_name=get('ROUTE_NAME', '').strip(),
